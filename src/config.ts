@@ -1,0 +1,57 @@
+// Every environment variable the server reads, validated once at start.
+// .env.example documents the same list; a test keeps the two in step.
+import { z } from 'zod';
+
+const booleanFlag = z
+  .enum(['true', 'false', '1', '0'])
+  .transform((value) => value === 'true' || value === '1');
+
+const configSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    HOST: z.string().min(1).default('0.0.0.0'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgresql:// connection URL')
+      .optional(),
+    PGLITE_DATA_DIR: z.string().min(1).default('./.data/pglite'),
+    DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+    MIGRATE_ON_START: booleanFlag.default(true),
+    LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+    PLATFORM_ADMIN_TOKEN: z
+      .string()
+      .min(32, 'must be at least 32 characters; generate one with `openssl rand -hex 32`')
+      .optional(),
+    GRAPHIQL_ENABLED: booleanFlag.optional(),
+    INTROSPECTION_ENABLED: booleanFlag.optional(),
+    SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+  })
+  .transform((env) => ({
+    ...env,
+    // Off in production unless asked for: they describe the whole API to anyone.
+    GRAPHIQL_ENABLED: env.GRAPHIQL_ENABLED ?? env.NODE_ENV !== 'production',
+    INTROSPECTION_ENABLED: env.INTROSPECTION_ENABLED ?? env.NODE_ENV !== 'production',
+  }));
+
+export type Config = z.output<typeof configSchema>;
+export const configVariableNames = Object.keys(configSchema.in.shape);
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Empty strings count as unset, as in most .env tooling. */
+export function loadConfig(env: NodeJS.ProcessEnv): Config {
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
+  const parsed = configSchema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`),
+    );
+  }
+  return parsed.data;
+}

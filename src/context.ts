@@ -1,0 +1,20 @@
+// What every resolver receives. Built fresh for each request or WebSocket operation.
+import type { PrismaClient } from './generated/prisma/client.js';
+import type { Role } from './generated/prisma/enums.js';
+import type { PubSub } from './pubsub.js';
+
+/** The authenticated caller: a company's API key, or the platform operator. */
+export type Caller =
+  | { kind: 'apiKey'; apiKeyId: string; companyId: string; role: Role }
+  | { kind: 'platformAdmin' };
+
+export interface GraphQLContext {
+  prisma: PrismaClient;
+  pubsub: PubSub;
+  caller: Caller | null;
+}
+
+/** The company whose data the caller may see; null for the platform operator or anonymous. */
+export function callerCompanyId(context: Pick<GraphQLContext, 'caller'>): string | null {
+  return context.caller?.kind === 'apiKey' ? context.caller.companyId : null;
+}

@@ -1,0 +1,79 @@
+// Opens the application's database: a real PostgreSQL when DATABASE_URL is set,
+// otherwise the embedded one; pending migrations are applied before first use.
+import { PrismaPg } from '@prisma/adapter-pg';
+import { PrismaClient } from '../generated/prisma/client.js';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres.js';
+import { applyPendingMigrations, type MigrationPaths } from './migrations.js';
+import { projectPaths } from './paths.js';
+
+export interface DatabaseOptions {
+  /** a real PostgreSQL server; without it the embedded one starts in `embeddedDataDir` */
+  url?: string;
+  embeddedDataDir: string;
+  poolSize: number;
+  migrateOnStart: boolean;
+  migrationPaths?: MigrationPaths;
+  /** receives every SQL statement Prisma sends; used to count queries in tests */
+  onQuery?: (sql: string) => void;
+  log?: (message: string) => void;
+}
+
+export interface Database {
+  prisma: PrismaClient;
+  url: string;
+  embedded: boolean;
+  appliedMigrations: string[];
+  /** true when a trivial query succeeds (readiness) */
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  const log = options.log ?? (() => {});
+  let embedded: EmbeddedPostgres | undefined;
+  let url = options.url;
+  if (!url) {
+    const started = Date.now();
+    embedded = await startEmbeddedPostgres({ dataDir: options.embeddedDataDir });
+    url = embedded.url;
+    log(`embedded PostgreSQL ready in ${options.embeddedDataDir} (${Date.now() - started} ms)`);
+  }
+  try {
+    const adapter = new PrismaPg({ connectionString: url, max: options.poolSize });
+    let appliedMigrations: string[] = [];
+    if (options.migrateOnStart) {
+      appliedMigrations = await applyPendingMigrations(options.migrationPaths ?? projectPaths, adapter);
+      if (appliedMigrations.length > 0) log(`applied migrations: ${appliedMigrations.join(', ')}`);
+    }
+    const prisma = new PrismaClient({
+      adapter,
+      log: options.onQuery ? [{ emit: 'event', level: 'query' }] : [],
+    });
+    if (options.onQuery) {
+      const onQuery = options.onQuery;
+      prisma.$on('query' as never, (event: { query: string }) => onQuery(event.query));
+    }
+    const stopEmbedded = embedded;
+    return {
+      prisma,
+      url,
+      embedded: Boolean(embedded),
+      appliedMigrations,
+      async ping() {
+        try {
+          await prisma.$queryRaw`SELECT 1`;
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      async close() {
+        await prisma.$disconnect();
+        await stopEmbedded?.stop();
+      },
+    };
+  } catch (error) {
+    await embedded?.stop();
+    throw error;
+  }
+}

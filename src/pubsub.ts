@@ -1,0 +1,23 @@
+// Typed topics of the server's event bus. Payloads stay JSON-serialisable so a Redis
+// event target can carry them between replicas.
+import { createPubSub } from 'graphql-yoga';
+
+export interface FleetEventPayload {
+  companyId: string;
+  kind: 'INSTANCE' | 'BACKUP' | 'DEPLOYMENT';
+  /** database id of the instance, backup or deployment that changed */
+  subjectId: string;
+  status: string;
+  occurredAt: string;
+}
+
+export type PubSubTopics = {
+  /** every status change of one company's objects, keyed by company id */
+  fleetEvents: [companyId: string, payload: FleetEventPayload];
+};
+
+export function createFleetPubSub() {
+  return createPubSub<PubSubTopics>();
+}
+
+export type PubSub = ReturnType<typeof createFleetPubSub>;

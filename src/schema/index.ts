@@ -1,0 +1,21 @@
+// Imports every type file (for their side effect on the builder) and builds the schema.
+import { lexicographicSortSchema, printSchema } from 'graphql';
+import { builder } from './builder.js';
+import './scalars/scalars.js';
+import './errors/error.types.js';
+import './instances/instance.types.js';
+import './instances/instance.queries.js';
+import './backups/backup.schema.js';
+import './deployments/deployment.schema.js';
+import './templates/template.schema.js';
+import './observability/observability.schema.js';
+import './viewer/viewer.schema.js';
+
+builder.queryType({ description: 'Reads of the caller\'s company\'s fleet.' });
+
+export const schema = builder.toSchema();
+
+/** The schema as committed in schema.graphql: sorted, so diffs show real changes only. */
+export function printSortedSchema(): string {
+  return `${printSchema(lexicographicSortSchema(schema))}\n`;
+}

@@ -1,0 +1,57 @@
+import { builder } from '../builder.js';
+import { DeploymentMethodEnum, InstanceStatusEnum, SubscriptionTierEnum } from '../enums.js';
+import { ownedBy } from '../tenancy.js';
+
+export const OdooInstanceType = builder.prismaNode('OdooInstance', {
+  description: 'An Odoo instance of the caller\'s company, hosted by Odoo.sh or a self-hosted server.',
+  id: { field: 'id' },
+  authScopes: { member: true },
+  findUnique: (id, context) => ownedBy(context, id),
+  fields: (t) => ({
+    instanceId: t.exposeString('instanceId', {
+      nullable: true,
+      description: "The provider's id of the instance; null until the provider accepted it.",
+    }),
+    name: t.exposeString('name', { description: 'Name of the instance, also its subdomain.' }),
+    url: t.exposeString('url', { nullable: true, description: 'Public URL of the instance.' }),
+    database: t.exposeString('database', { description: 'Name of the Odoo database.' }),
+    version: t.exposeString('version', { description: 'Odoo version, e.g. "17.0".' }),
+    deploymentMethod: t.expose('deploymentMethod', {
+      type: DeploymentMethodEnum,
+      description: 'The provider hosting the instance.',
+    }),
+    status: t.expose('status', { type: InstanceStatusEnum, description: 'Current life-cycle state.' }),
+    statusMessage: t.exposeString('statusMessage', {
+      nullable: true,
+      description: 'Why the instance is in its status, when there is something to say (errors).',
+    }),
+    subscriptionId: t.exposeString('subscriptionId', {
+      nullable: true,
+      description: "The provider's subscription id.",
+    }),
+    subscriptionTier: t.expose('subscriptionTier', {
+      type: SubscriptionTierEnum,
+      description: 'Commercial tier.',
+    }),
+    gitRepositoryUrl: t.exposeString('gitRepositoryUrl', {
+      nullable: true,
+      description: 'Repository that deployments push to (credentials are never shown).',
+    }),
+    gitBranch: t.exposeString('gitBranch', { description: 'Branch that deployments push to.' }),
+    gitCommitHash: t.exposeString('gitCommitHash', {
+      nullable: true,
+      description: 'Commit of the last successful deployment.',
+    }),
+    credentialsConfigured: t.boolean({
+      description:
+        'Whether the secrets this instance needs are stored: the provider token for Odoo.sh, the Odoo login and password for self-hosted. The secrets themselves are never returned.',
+      select: { deploymentMethod: true, providerTokenEnc: true, odooLogin: true, odooPasswordEnc: true },
+      resolve: (instance) =>
+        instance.deploymentMethod === 'ODOO_SH'
+          ? instance.providerTokenEnc !== null
+          : instance.odooLogin !== null && instance.odooPasswordEnc !== null,
+    }),
+    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the instance was requested.' }),
+    updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'Last change of this record.' }),
+  }),
+});

@@ -1,0 +1,64 @@
+// Composition root: reads the configuration, opens the database, builds and starts the
+// app, and shuts everything down in order on SIGTERM/SIGINT.
+import { existsSync } from 'node:fs';
+import { buildApp } from './app.js';
+import { ConfigError, loadConfig } from './config.js';
+import { openDatabase } from './db/database.js';
+import { createLogger } from './logger.js';
+
+async function main(): Promise<void> {
+  if (existsSync('.env')) process.loadEnvFile('.env');
+  const config = loadConfig(process.env);
+  const logger = createLogger(config.LOG_LEVEL);
+  const startedAt = Date.now();
+
+  const database = await openDatabase({
+    url: config.DATABASE_URL,
+    embeddedDataDir: config.PGLITE_DATA_DIR,
+    poolSize: config.DATABASE_POOL_SIZE,
+    migrateOnStart: config.MIGRATE_ON_START,
+    log: (message) => logger.info(message),
+  });
+  const app = buildApp({
+    prisma: database.prisma,
+    pingDatabase: () => database.ping(),
+    logger,
+    platformAdminToken: config.PLATFORM_ADMIN_TOKEN,
+    graphiql: config.GRAPHIQL_ENABLED,
+    introspection: config.INTROSPECTION_ENABLED,
+    production: config.NODE_ENV === 'production',
+  });
+  const address = await app.listen(config.PORT, config.HOST);
+  const shownHost = config.HOST === '0.0.0.0' ? 'localhost' : config.HOST;
+  logger.info(`Odoo Fleet API ready at http://${shownHost}:${address.port}/graphql`, {
+    database: database.embedded ? 'embedded' : 'postgresql',
+    startupMs: Date.now() - startedAt,
+  });
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('shutting down', { signal });
+    try {
+      await app.stop(config.SHUTDOWN_TIMEOUT_MS);
+      await database.close();
+      logger.info('stopped');
+      process.exit(0);
+    } catch (error) {
+      logger.error('unclean shutdown', { error: String(error) });
+      process.exit(1);
+    }
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`${error.message}\n`);
+  } else {
+    process.stderr.write(`Failed to start: ${error instanceof Error ? error.stack : String(error)}\n`);
+  }
+  process.exit(1);
+});
