@@ -9,10 +9,12 @@ import { useServer } from 'graphql-ws/use/ws';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
 import type { GraphQLContext } from './context.js';
+import { maskError } from './errors.js';
 import type { PrismaClient } from './generated/prisma/client.js';
 import type { Logger } from './logger.js';
 import { createFleetPubSub, type PubSub } from './pubsub.js';
 import { schema } from './schema/index.js';
+import { createLoaders } from './schema/loaders.js';
 import { authenticate, bearerToken } from './services/auth/authenticate.js';
 
 export const GRAPHQL_PATH = '/graphql';
@@ -55,7 +57,7 @@ export function buildApp(options: AppOptions): App {
     graphqlEndpoint: GRAPHQL_PATH,
     graphiql: options.graphiql ? { subscriptionsProtocol: 'WS', title: 'Odoo Fleet API' } : false,
     landingPage: false,
-    maskedErrors: { isDev: !options.production },
+    maskedErrors: { isDev: !options.production, maskError },
     logging: {
       debug: (...args) => options.logger.debug(String(args[0])),
       info: (...args) => options.logger.info(String(args[0])),
@@ -69,7 +71,7 @@ export function buildApp(options: AppOptions): App {
         { prisma: options.prisma, platformAdminToken: options.platformAdminToken },
         bearerToken(header),
       );
-      return { prisma: options.prisma, pubsub, caller };
+      return { prisma: options.prisma, pubsub, caller, loaders: createLoaders(options.prisma) };
     },
   });
 

@@ -2,6 +2,7 @@
 import type { PrismaClient } from './generated/prisma/client.js';
 import type { Role } from './generated/prisma/enums.js';
 import type { PubSub } from './pubsub.js';
+import type { Loaders } from './schema/loaders.js';
 
 /** The authenticated caller: a company's API key, or the platform operator. */
 export type Caller =
@@ -12,6 +13,7 @@ export interface GraphQLContext {
   prisma: PrismaClient;
   pubsub: PubSub;
   caller: Caller | null;
+  loaders: Loaders;
 }
 
 /** The company whose data the caller may see; null for the platform operator or anonymous. */

@@ -57,7 +57,7 @@ export async function applyPendingMigrations(
     });
     return appliedMigrationNames;
   } finally {
-    session.close();
+    await session.close();
   }
 }
 
@@ -88,6 +88,6 @@ export async function diffMigrationsToSchema(
     const sql = result.stdout ?? '';
     return /^\s*(--[^\n]*\n\s*)*$/.test(sql.endsWith('\n') ? sql : `${sql}\n`) ? '' : sql;
   } finally {
-    session.close();
+    await session.close();
   }
 }

@@ -90,18 +90,31 @@ function describeCatalogChar<T extends SqlDriverAdapter | Transaction>(queryable
   return queryable;
 }
 
-function forSchemaEngine(factory: SqlMigrationAwareDriverAdapterFactory): SqlMigrationAwareDriverAdapterFactory {
-  return {
+/** Wraps the factory for the engine and remembers its connections, which `free()` leaves open. */
+function forSchemaEngine(factory: SqlMigrationAwareDriverAdapterFactory) {
+  const opened: SqlDriverAdapter[] = [];
+  const track = (adapter: SqlDriverAdapter) => {
+    // The engine disposes some connections itself (the shadow database); closing a pool
+    // twice throws, so every dispose after the first is a no-op.
+    const dispose = adapter.dispose.bind(adapter);
+    let disposing: Promise<void> | undefined;
+    adapter.dispose = () => (disposing ??= dispose());
+    opened.push(adapter);
+    return describeCatalogChar(adapter);
+  };
+  const wrapped: SqlMigrationAwareDriverAdapterFactory = {
     provider: factory.provider,
     adapterName: factory.adapterName,
-    connect: async () => describeCatalogChar(await factory.connect()),
-    connectToShadowDb: async () => describeCatalogChar(await factory.connectToShadowDb()),
+    connect: async () => track(await factory.connect()),
+    connectToShadowDb: async () => track(await factory.connectToShadowDb()),
   };
+  return { wrapped, disposeAll: () => Promise.all(opened.map((adapter) => adapter.dispose())) };
 }
 
 export interface SchemaEngineSession {
   engine: SchemaEngine;
-  close(): void;
+  /** frees the engine and closes every database connection it opened */
+  close(): Promise<void>;
 }
 
 export async function openSchemaEngine(
@@ -111,10 +124,17 @@ export async function openSchemaEngine(
 ): Promise<SchemaEngineSession> {
   const module = await loadSchemaEngineModule();
   const datamodel = await readFile(schemaPath, 'utf8');
+  const connections = forSchemaEngine(adapterFactory);
   const engine = await module.SchemaEngine.new(
     { datamodels: [[schemaPath, datamodel]] },
     (message: string) => log(message),
-    bindMigrationAwareSqlAdapterFactory(forSchemaEngine(adapterFactory)),
+    bindMigrationAwareSqlAdapterFactory(connections.wrapped),
   );
-  return { engine, close: () => engine.free() };
+  return {
+    engine,
+    async close() {
+      engine.free();
+      await connections.disposeAll();
+    },
+  };
 }

@@ -7,6 +7,8 @@ export const BackupType = builder.prismaNode('Backup', {
   description: 'A backup of an instance: the provider\'s backup and our stored copy of its file.',
   id: { field: 'id' },
   authScopes: { member: true },
+  // Nullable: a missing or foreign id answers null, not an error (see tenancy.ts).
+  nullable: true,
   findUnique: (id, context) => ownedBy(context, id),
   fields: (t) => ({
     backupId: t.exposeString('backupId', { nullable: true, description: "The provider's id of the backup." }),
@@ -43,11 +45,7 @@ builder.prismaObjectFields(OdooInstanceType, (t) => ({
     type: BackupType,
     nullable: true,
     description: 'The newest backup, whatever its status.',
-    // Loaded with the instance itself, so a page of instances costs no extra query each.
-    select: (_args, _context, nestedSelection) => ({
-      backups: nestedSelection({ take: 1, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] }),
-    }),
-    resolve: (instance) => instance.backups[0] ?? null,
+    resolve: (instance, _args, context) => context.loaders.latestBackup.load(instance.id),
   }),
 }));
 

@@ -16,6 +16,8 @@ export const DeploymentType = builder.prismaNode('Deployment', {
   description: 'A deployment of a template, or of an earlier commit, to an instance.',
   id: { field: 'id' },
   authScopes: { member: true },
+  // Nullable: a missing or foreign id answers null, not an error (see tenancy.ts).
+  nullable: true,
   findUnique: (id, context) => ownedBy(context, id),
   fields: (t) => ({
     status: t.expose('status', { type: DeploymentStatusEnum, description: 'Current status.' }),
@@ -52,10 +54,7 @@ builder.prismaObjectFields(OdooInstanceType, (t) => ({
     type: DeploymentType,
     nullable: true,
     description: 'The newest deployment, whatever its status.',
-    select: (_args, _context, nestedSelection) => ({
-      deployments: nestedSelection({ take: 1, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] }),
-    }),
-    resolve: (instance) => instance.deployments[0] ?? null,
+    resolve: (instance, _args, context) => context.loaders.latestDeployment.load(instance.id),
   }),
 }));
 

@@ -6,6 +6,8 @@ export const OdooInstanceType = builder.prismaNode('OdooInstance', {
   description: 'An Odoo instance of the caller\'s company, hosted by Odoo.sh or a self-hosted server.',
   id: { field: 'id' },
   authScopes: { member: true },
+  // Nullable: a missing or foreign id answers null, not an error (see tenancy.ts).
+  nullable: true,
   findUnique: (id, context) => ownedBy(context, id),
   fields: (t) => ({
     instanceId: t.exposeString('instanceId', {

@@ -63,10 +63,7 @@ builder.prismaObjectFields(OdooInstanceType, (t) => ({
     type: HealthSampleType,
     nullable: true,
     description: 'The latest health sample; null before the first check.',
-    select: (_args, _context, nestedSelection) => ({
-      healthSamples: nestedSelection({ take: 1, orderBy: latestFirst }),
-    }),
-    resolve: (instance) => instance.healthSamples[0] ?? null,
+    resolve: (instance, _args, context) => context.loaders.latestHealthSample.load(instance.id),
   }),
   healthHistory: t.relatedConnection('healthSamples', {
     cursor: 'id',

@@ -13,6 +13,8 @@ export const TemplateType = builder.prismaNode('Template', {
   description: 'Odoo modules and addon files that can be deployed to instances.',
   id: { field: 'id' },
   authScopes: { member: true },
+  // Nullable: a missing or foreign id answers null, not an error (see tenancy.ts).
+  nullable: true,
   findUnique: (id, context) => ownedBy(context, id),
   fields: (t) => ({
     name: t.exposeString('name', { description: 'Name of the template.' }),

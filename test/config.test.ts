@@ -1,0 +1,48 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, configVariableNames, loadConfig } from '../src/config.js';
+import { projectRoot } from '../src/db/paths.js';
+
+describe('configuration', () => {
+  it('starts on the embedded database with development defaults', () => {
+    const config = loadConfig({});
+    expect(config.DATABASE_URL).toBeUndefined();
+    expect(config.PORT).toBe(4000);
+    expect(config.PGLITE_DATA_DIR).toBe('./.data/pglite');
+    expect(config.GRAPHIQL_ENABLED).toBe(true);
+    expect(config.INTROSPECTION_ENABLED).toBe(true);
+  });
+
+  it('turns GraphiQL and introspection off in production unless asked for', () => {
+    expect(loadConfig({ NODE_ENV: 'production' })).toMatchObject({ GRAPHIQL_ENABLED: false, INTROSPECTION_ENABLED: false });
+    expect(loadConfig({ NODE_ENV: 'production', GRAPHIQL_ENABLED: 'true' }).GRAPHIQL_ENABLED).toBe(true);
+  });
+
+  it('names every invalid variable in one error', () => {
+    let error: unknown;
+    try {
+      loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x', PLATFORM_ADMIN_TOKEN: 'short' });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as ConfigError).message;
+    expect(message).toMatch(/PORT:/);
+    expect(message).toMatch(/DATABASE_URL: must be a postgresql:\/\/ connection URL/);
+    expect(message).toMatch(/PLATFORM_ADMIN_TOKEN: must be at least 32 characters/);
+  });
+
+  it('treats empty values as unset, as .env files write them', () => {
+    const config = loadConfig({ DATABASE_URL: '', PORT: '' });
+    expect(config.DATABASE_URL).toBeUndefined();
+    expect(config.PORT).toBe(4000);
+  });
+
+  it('documents exactly the variables it reads in .env.example', () => {
+    const documented = readFileSync(`${projectRoot}.env.example`, 'utf8')
+      .split('\n')
+      .map((line) => /^([A-Z][A-Z0-9_]*)=/.exec(line)?.[1])
+      .filter((name): name is string => Boolean(name));
+    expect(documented.sort()).toEqual([...configVariableNames].sort());
+  });
+});

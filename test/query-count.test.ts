@@ -1,0 +1,74 @@
+// A dashboard page of instances with their latest backup, deployment and health sample
+// costs the same number of SQL statements for 10 rows as for 100.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DashboardDocument, InstancesDocument } from './generated/graphql.js';
+import { createTestDatabase, type TestDatabase } from './support/database.js';
+import { seedCompany, seedInstances, type SeededCompany } from './support/seed.js';
+import { execute, startTestServer, type TestServer } from './support/server.js';
+
+let db: TestDatabase;
+let server: TestServer;
+let company: SeededCompany;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  company = await seedCompany(db.prisma, 'fleet');
+  const instances = await seedInstances(db.prisma, company.id, 120, 'node');
+  const companyId = company.id;
+  await db.prisma.backup.createMany({
+    data: instances.flatMap((instance, index) => [
+      { companyId, instanceId: instance.id, status: 'COMPLETED' as const, createdAt: new Date(Date.UTC(2026, 0, 1)) },
+      { companyId, instanceId: instance.id, status: 'PENDING' as const, sizeBytes: BigInt(index), createdAt: new Date(Date.UTC(2026, 0, 2)) },
+    ]),
+  });
+  await db.prisma.deployment.createMany({
+    data: instances.map((instance) => ({ companyId, instanceId: instance.id, branch: 'master', status: 'SUCCESS' as const })),
+  });
+  await db.prisma.healthSample.createMany({
+    data: instances.flatMap((instance) => [
+      { instanceId: instance.id, status: 'DOWN' as const, checkedAt: new Date(Date.UTC(2026, 0, 1)) },
+      { instanceId: instance.id, status: 'HEALTHY' as const, checkedAt: new Date(Date.UTC(2026, 0, 2)), checks: { http: 'ok' } },
+    ]),
+  });
+  server = await startTestServer(db.prisma);
+});
+
+afterAll(async () => {
+  await server?.stop();
+  await db?.drop();
+});
+
+async function dashboardStatements(first: number) {
+  db.queries.length = 0;
+  const result = await execute(server.httpUrl, DashboardDocument, { token: company.token, variables: { first } });
+  expect(result.errors).toBeUndefined();
+  return { statements: db.queries.length, edges: result.data!.instances.edges };
+}
+
+describe('dashboard query', () => {
+  it('runs a fixed number of SQL statements whatever the page size', async () => {
+    const small = await dashboardStatements(10);
+    const large = await dashboardStatements(100);
+    expect(small.edges).toHaveLength(10);
+    expect(large.edges).toHaveLength(100);
+    expect(large.statements).toBe(small.statements);
+    // key, page of instances, one batched LATERAL query per latest relation, total count
+    expect(large.statements).toBeLessThanOrEqual(6);
+  });
+
+  it('returns the latest of each relation, not any of them', async () => {
+    const { edges } = await dashboardStatements(3);
+    for (const { node } of edges) {
+      expect(node.latestBackup?.status).toBe('PENDING');
+      expect(node.latestDeployment?.status).toBe('SUCCESS');
+      expect(node.health).toMatchObject({ status: 'HEALTHY', checks: [{ name: 'http', ok: true }] });
+    }
+  });
+
+  it('caps a page at 100 items and says more follow', async () => {
+    const { data } = await execute(server.httpUrl, InstancesDocument, { token: company.token, variables: { first: 500 } });
+    expect(data?.instances.edges).toHaveLength(100);
+    expect(data?.instances.pageInfo.hasNextPage).toBe(true);
+    expect(data?.instances.totalCount).toBe(120);
+  });
+});

@@ -1,0 +1,94 @@
+// The real app on a loopback port, and typed clients for it over HTTP and graphql-ws.
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { print, type ExecutionResult } from 'graphql';
+import { createClient, type Client } from 'graphql-ws';
+import WebSocket from 'ws';
+import { buildApp, GRAPHQL_PATH, type App } from '../../src/app.js';
+import type { PrismaClient } from '../../src/generated/prisma/client.js';
+import { createLogger } from '../../src/logger.js';
+
+export interface TestServer {
+  app: App;
+  httpUrl: string;
+  wsUrl: string;
+  stop(): Promise<void>;
+}
+
+export const PLATFORM_TOKEN = 'platform-admin-token-for-tests-0123456789abcdef';
+
+export async function startTestServer(
+  prisma: PrismaClient,
+  overrides: { production?: boolean; pingDatabase?: () => Promise<boolean> } = {},
+): Promise<TestServer> {
+  const app = buildApp({
+    prisma,
+    pingDatabase: overrides.pingDatabase ?? (async () => true),
+    logger: createLogger('silent'),
+    platformAdminToken: PLATFORM_TOKEN,
+    graphiql: true,
+    introspection: true,
+    production: overrides.production ?? false,
+  });
+  const address = await app.listen(0, '127.0.0.1');
+  const base = `127.0.0.1:${address.port}${GRAPHQL_PATH}`;
+  let stopped = false;
+  return {
+    app,
+    httpUrl: `http://${base}`,
+    wsUrl: `ws://${base}`,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await app.stop(1_000);
+    },
+  };
+}
+
+/** Runs a typed operation over HTTP; the result is typed by the operation's document. */
+export async function execute<TResult, TVariables>(
+  url: string,
+  document: TypedDocumentNode<TResult, TVariables>,
+  options: { variables?: TVariables; token?: string } = {},
+): Promise<ExecutionResult<TResult> & { status: number }> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+    },
+    body: JSON.stringify({ query: print(document), variables: options.variables ?? {} }),
+  });
+  return { ...((await response.json()) as ExecutionResult<TResult>), status: response.status };
+}
+
+/** `keepOpen` holds the socket open between operations (graphql-ws closes lazy idle ones). */
+export function wsClient(url: string, token?: string, keepOpen = false): Client {
+  return createClient({
+    url,
+    webSocketImpl: WebSocket,
+    retryAttempts: 0,
+    lazy: !keepOpen,
+    // A held-open socket closed by the server is expected in tests that close it.
+    onNonLazyError: () => {},
+    connectionParams: token ? { authorization: `Bearer ${token}` } : {},
+  });
+}
+
+/** One result of an operation over graphql-ws. */
+export function executeOverWs<TResult, TVariables>(
+  client: Client,
+  document: TypedDocumentNode<TResult, TVariables>,
+  variables?: TVariables,
+): Promise<ExecutionResult<TResult>> {
+  return new Promise((resolve, reject) => {
+    let result: ExecutionResult<TResult> | undefined;
+    client.subscribe<TResult>(
+      { query: print(document), variables: (variables ?? {}) as Record<string, unknown> },
+      {
+        next: (value) => (result = value as ExecutionResult<TResult>),
+        error: reject,
+        complete: () => (result ? resolve(result) : reject(new Error('completed without a result'))),
+      },
+    );
+  });
+}
