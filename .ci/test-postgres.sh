@@ -33,7 +33,10 @@ max_connections = 300
 CONF
     fi
     if ! as_postgres "'$PG_BIN/pg_ctl' -D '$DIR' status" >/dev/null 2>&1; then
-      as_postgres "'$PG_BIN/pg_ctl' -D '$DIR' -l '$DIR/server.log' -w -t 60 start" >/dev/null
+      if ! as_postgres "'$PG_BIN/pg_ctl' -D '$DIR' -l '$DIR/server.log' -w -t 60 start" >/dev/null; then
+        cat "$DIR/server.log" >&2
+        exit 1
+      fi
     fi
     as_postgres "'$PG_BIN/psql' -h '$DIR' -p $PORT -U postgres -d postgres -v ON_ERROR_STOP=1 -qc \"DO \\\$\\\$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'fleet') THEN CREATE ROLE fleet LOGIN SUPERUSER PASSWORD '$PASSWORD'; END IF; END \\\$\\\$;\"" >/dev/null
     echo "$URL"
