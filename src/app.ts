@@ -7,40 +7,55 @@ import { NoSchemaIntrospectionCustomRule, type ExecutionArgs } from 'graphql';
 import type { OperationResult } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { createYoga, type Plugin } from 'graphql-yoga';
-import { WebSocketServer } from 'ws';
-import type { GraphQLContext } from './context.js';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { Caller, GraphQLContext } from './context.js';
 import { maskError } from './errors.js';
 import type { PrismaClient } from './generated/prisma/client.js';
+import { hardeningPlugins } from './hardening.js';
+import { auditDenials } from './schema/audit/audit-denials.js';
 import type { Logger } from './logger.js';
 import { createFleetPubSub, type PubSub } from './pubsub.js';
+import { NotAuthenticatedError, RateLimitedError } from './schema/errors/error-classes.js';
 import { schema } from './schema/index.js';
 import { createLoaders } from './schema/loaders.js';
 import { authenticate, bearerToken } from './services/auth/authenticate.js';
+import { createFailureLimiter } from './services/auth/failure-limiter.js';
+import type { KeyRing } from './services/crypto/key-ring.js';
 
 export const GRAPHQL_PATH = '/graphql';
+
+/** graphql-ws close code when the key of a connection is unknown, revoked or throttled */
+export const WS_CLOSE_UNAUTHORIZED = 4401;
 
 export interface AppOptions {
   prisma: PrismaClient;
   /** readiness: whether the database answers */
   pingDatabase: () => Promise<boolean>;
   logger: Logger;
+  keyRing: KeyRing;
   pubsub?: PubSub;
   platformAdminToken?: string;
   graphiql: boolean;
   introspection: boolean;
-  /** production hides error details; development adds them to masked errors */
+  /** production hides error details and field suggestions */
   production: boolean;
+  maxRequestBytes?: number;
+  authFailuresPerMinute?: number;
+  trustProxy?: boolean;
+  corsOrigins?: string[];
 }
 
 export interface App {
   httpServer: Server;
+  pubsub: PubSub;
   listen(port: number, host?: string): Promise<AddressInfo>;
   /** stops accepting, lets in-flight requests finish (up to `timeoutMs`), closes sockets */
   stop(timeoutMs: number): Promise<void>;
 }
 
-/** What Yoga gets from the transport: a Fetch request over HTTP, connection params over WebSocket. */
+/** What Yoga gets from the transport: the Node request, plus connection params over WebSocket. */
 interface ServerContext {
+  req?: IncomingMessage;
   connectionParams?: Readonly<Record<string, unknown>>;
 }
 
@@ -52,26 +67,60 @@ const disableIntrospection: Plugin = {
 
 export function buildApp(options: AppOptions): App {
   const pubsub = options.pubsub ?? createFleetPubSub();
+  const limiter = createFailureLimiter(options.authFailuresPerMinute ?? 20);
+  const maxRequestBytes = options.maxRequestBytes ?? 1_000_000;
+
+  const clientAddress = (req: IncomingMessage | undefined): string => {
+    const forwarded = options.trustProxy ? String(req?.headers['x-forwarded-for'] ?? '').split(',')[0]?.trim() : '';
+    return forwarded || req?.socket.remoteAddress || 'unknown';
+  };
+
+  /** The caller of a token; throws for a bad token, and for an address that guessed too often. */
+  async function callerOf(authorization: string | null, address: string): Promise<Caller | null> {
+    if (!authorization) return null;
+    const retryAfter = limiter.retryAfter(address);
+    if (retryAfter > 0) throw new RateLimitedError(retryAfter);
+    const token = bearerToken(authorization);
+    const caller = token
+      ? await authenticate({ prisma: options.prisma, platformAdminToken: options.platformAdminToken }, token)
+      : null;
+    if (!caller) {
+      limiter.recordFailure(address);
+      throw new NotAuthenticatedError('The API key is unknown or revoked.');
+    }
+    return caller;
+  }
+
   const yoga = createYoga<ServerContext, GraphQLContext>({
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
     graphiql: options.graphiql ? { subscriptionsProtocol: 'WS', title: 'Odoo Fleet API' } : false,
     landingPage: false,
+    cors: options.corsOrigins?.length
+      ? { origin: options.corsOrigins, credentials: false, allowedHeaders: ['authorization', 'content-type'] }
+      : false,
     maskedErrors: { isDev: !options.production, maskError },
     logging: {
       debug: (...args) => options.logger.debug(String(args[0])),
       info: (...args) => options.logger.info(String(args[0])),
       warn: (...args) => options.logger.warn(String(args[0])),
-      error: (...args) => options.logger.error(String(args[0]), { detail: String(args[1] ?? '') }),
+      error: (...args) => options.logger.error(String(args[0])),
     },
-    plugins: options.introspection ? [] : [disableIntrospection],
-    context: async ({ request, connectionParams }) => {
-      const header = request?.headers.get('authorization') ?? stringParam(connectionParams, 'authorization');
-      const caller = await authenticate(
-        { prisma: options.prisma, platformAdminToken: options.platformAdminToken },
-        bearerToken(header),
-      );
-      return { prisma: options.prisma, pubsub, caller, loaders: createLoaders(options.prisma) };
+    plugins: [
+      ...hardeningPlugins({ production: options.production }),
+      auditDenials,
+      ...(options.introspection ? [] : [disableIntrospection]),
+    ],
+    context: async ({ request, req, connectionParams }) => {
+      const authorization = request?.headers.get('authorization') ?? stringParam(connectionParams, 'authorization');
+      const caller = await callerOf(authorization, clientAddress(req));
+      return {
+        prisma: options.prisma,
+        pubsub,
+        keyRing: options.keyRing,
+        caller,
+        loaders: createLoaders(options.prisma),
+      };
     },
   });
 
@@ -95,17 +144,36 @@ export function buildApp(options: AppOptions): App {
       const ready = !shuttingDown && (await options.pingDatabase());
       return sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'unavailable' });
     }
+    const refusal = bodyRefusal(req, maxRequestBytes);
+    if (refusal) return sendJson(res, refusal.status, { errors: [{ message: refusal.message }] });
     if (shuttingDown) res.setHeader('connection', 'close');
     return yoga.handle(req, res);
   }
 
   // graphql-ws on the same port and path; every operation runs Yoga's own enveloped
   // pipeline, so its parse/validate caches, plugins and context apply here too.
-  const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH });
-  const wsCleanup = useServer(
+  const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH, maxPayload: maxRequestBytes });
+  const socketsByKey = new Map<string, Set<WebSocket>>();
+  const wsCleanup = useServer<Record<string, unknown>, { request: IncomingMessage; socket: WebSocket }>(
     {
       execute: (args) => (args.rootValue as EnvelopedRoot).execute(args),
       subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args),
+      // Authenticate at connect time: a bad key never gets a connection.
+      onConnect: async (ctx) => {
+        try {
+          const caller = await callerOf(stringParam(ctx.connectionParams, 'authorization'), clientAddress(ctx.extra.request));
+          if (caller?.kind === 'apiKey') {
+            const sockets = socketsByKey.get(caller.apiKeyId) ?? new Set();
+            sockets.add(ctx.extra.socket);
+            socketsByKey.set(caller.apiKeyId, sockets);
+            ctx.extra.socket.once('close', () => sockets.delete(ctx.extra.socket));
+          }
+          return true;
+        } catch (error) {
+          ctx.extra.socket.close(WS_CLOSE_UNAUTHORIZED, error instanceof Error ? error.message.slice(0, 120) : 'Unauthorized');
+          return false;
+        }
+      },
       onSubscribe: async (ctx, _id, payload) => {
         const enveloped = yoga.getEnveloped({
           ...ctx,
@@ -130,8 +198,18 @@ export function buildApp(options: AppOptions): App {
     wsServer,
   );
 
+  // A revoked key loses its open sockets on every replica (the event crosses replicas with Redis).
+  const revocations = pubsub.subscribe('apiKeyRevoked');
+  void (async () => {
+    for await (const { apiKeyId } of revocations) {
+      for (const socket of socketsByKey.get(apiKeyId) ?? []) socket.close(WS_CLOSE_UNAUTHORIZED, 'API key revoked');
+      socketsByKey.delete(apiKeyId);
+    }
+  })();
+
   return {
     httpServer,
+    pubsub,
     listen(port, host) {
       return new Promise((resolve, reject) => {
         httpServer.once('error', reject);
@@ -147,6 +225,7 @@ export function buildApp(options: AppOptions): App {
       httpServer.closeIdleConnections();
       // WebSocket clients are told the server is going away (1001) and may reconnect elsewhere.
       await wsCleanup.dispose();
+      await revocations.return?.();
       const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), timeoutMs).unref());
       const drainedNow = inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => drained.push(resolve));
       if ((await Promise.race([drainedNow, timeout])) === 'timeout') {
@@ -162,6 +241,19 @@ export function buildApp(options: AppOptions): App {
 interface EnvelopedRoot {
   execute: (args: ExecutionArgs) => OperationResult;
   subscribe: (args: ExecutionArgs) => OperationResult;
+}
+
+/** Bodies must declare their length, so an oversized one is refused before it is read. */
+function bodyRefusal(req: IncomingMessage, maxBytes: number): { status: number; message: string } | null {
+  if (req.method !== 'POST') return null;
+  const length = req.headers['content-length'];
+  if (length === undefined) {
+    return req.headers['transfer-encoding'] ? { status: 411, message: 'Send a Content-Length header.' } : null;
+  }
+  if (Number(length) > maxBytes) {
+    return { status: 413, message: `Request body is larger than ${maxBytes} bytes.` };
+  }
+  return null;
 }
 
 function stringParam(params: Readonly<Record<string, unknown>> | undefined, name: string): string | null {

@@ -26,6 +26,23 @@ const configSchema = z
     GRAPHIQL_ENABLED: booleanFlag.optional(),
     INTROSPECTION_ENABLED: booleanFlag.optional(),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+    ENCRYPTION_KEYS: z
+      .string()
+      .regex(
+        /^\s*[A-Za-z0-9-]{1,32}:[A-Za-z0-9+/=]+\s*(,\s*[A-Za-z0-9-]{1,32}:[A-Za-z0-9+/=]+\s*)*$/,
+        'must be id:base64key[,id:base64key...], newest first',
+      )
+      .optional(),
+    ENCRYPTION_KEY_FILE: z.string().min(1).default('./.data/encryption-keys'),
+    MAX_REQUEST_BYTES: z.coerce.number().int().min(1024).default(1_000_000),
+    AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).default(20),
+    TRUST_PROXY: booleanFlag.default(false),
+    CORS_ORIGINS: z.string().optional(),
+  })
+  .superRefine((env, context) => {
+    if (env.NODE_ENV === 'production' && !env.ENCRYPTION_KEYS) {
+      context.addIssue({ code: 'custom', path: ['ENCRYPTION_KEYS'], message: 'is required in production' });
+    }
   })
   .transform((env) => ({
     ...env,

@@ -3,6 +3,7 @@ import type { PrismaClient } from './generated/prisma/client.js';
 import type { Role } from './generated/prisma/enums.js';
 import type { PubSub } from './pubsub.js';
 import type { Loaders } from './schema/loaders.js';
+import type { KeyRing } from './services/crypto/key-ring.js';
 
 /** The authenticated caller: a company's API key, or the platform operator. */
 export type Caller =
@@ -12,6 +13,7 @@ export type Caller =
 export interface GraphQLContext {
   prisma: PrismaClient;
   pubsub: PubSub;
+  keyRing: KeyRing;
   caller: Caller | null;
   loaders: Loaders;
 }

@@ -5,12 +5,14 @@ import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { openDatabase } from './db/database.js';
 import { createLogger } from './logger.js';
+import { loadKeyRing } from './services/crypto/load-key-ring.js';
 
 async function main(): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
   const config = loadConfig(process.env);
   const logger = createLogger(config.LOG_LEVEL);
   const startedAt = Date.now();
+  const keyRing = loadKeyRing(config, (message) => logger.info(message));
 
   const database = await openDatabase({
     url: config.DATABASE_URL,
@@ -23,7 +25,12 @@ async function main(): Promise<void> {
     prisma: database.prisma,
     pingDatabase: () => database.ping(),
     logger,
+    keyRing,
     platformAdminToken: config.PLATFORM_ADMIN_TOKEN,
+    maxRequestBytes: config.MAX_REQUEST_BYTES,
+    authFailuresPerMinute: config.AUTH_FAILURES_PER_MINUTE,
+    trustProxy: config.TRUST_PROXY,
+    corsOrigins: config.CORS_ORIGINS?.split(',').map((origin) => origin.trim()).filter(Boolean),
     graphiql: config.GRAPHIQL_ENABLED,
     introspection: config.INTROSPECTION_ENABLED,
     production: config.NODE_ENV === 'production',

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, configVariableNames, loadConfig } from '../src/config.js';
 import { projectRoot } from '../src/db/paths.js';
+import { TEST_KEY_SPEC } from './support/server.js';
 
 describe('configuration', () => {
   it('starts on the embedded database with development defaults', () => {
@@ -14,8 +15,14 @@ describe('configuration', () => {
   });
 
   it('turns GraphiQL and introspection off in production unless asked for', () => {
-    expect(loadConfig({ NODE_ENV: 'production' })).toMatchObject({ GRAPHIQL_ENABLED: false, INTROSPECTION_ENABLED: false });
-    expect(loadConfig({ NODE_ENV: 'production', GRAPHIQL_ENABLED: 'true' }).GRAPHIQL_ENABLED).toBe(true);
+    const production = { NODE_ENV: 'production', ENCRYPTION_KEYS: TEST_KEY_SPEC };
+    expect(loadConfig(production)).toMatchObject({ GRAPHIQL_ENABLED: false, INTROSPECTION_ENABLED: false });
+    expect(loadConfig({ ...production, GRAPHIQL_ENABLED: 'true' }).GRAPHIQL_ENABLED).toBe(true);
+  });
+
+  it('requires encryption keys in production, and checks their shape', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/ENCRYPTION_KEYS: is required in production/);
+    expect(() => loadConfig({ ENCRYPTION_KEYS: 'no-colon' })).toThrow(/ENCRYPTION_KEYS: must be id:base64key/);
   });
 
   it('names every invalid variable in one error', () => {

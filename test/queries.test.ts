@@ -57,7 +57,7 @@ describe('authentication', () => {
     expect(data?.viewer).toEqual({
       isPlatformAdmin: false,
       role: 'VIEWER',
-      company: { id: acme.id, name: 'Company acme', slug: 'acme' },
+      company: { id: globalId('Company', acme.id), name: 'Company acme', slug: 'acme' },
     });
   });
 

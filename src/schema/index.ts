@@ -10,8 +10,16 @@ import './deployments/deployment.schema.js';
 import './templates/template.schema.js';
 import './observability/observability.schema.js';
 import './viewer/viewer.schema.js';
+import './companies/company.schema.js';
+import './api-keys/api-key.schema.js';
+import './audit/audit.schema.js';
+import './credentials/credentials.schema.js';
+import './encryption/encryption.schema.js';
+import './fleet/fleet-events.schema.js';
 
 builder.queryType({ description: 'Reads of the caller\'s company\'s fleet.' });
+builder.mutationType({ description: 'Changes; each takes one `input` and returns a result union of success and typed errors.' });
+builder.subscriptionType({ description: 'Live updates over graphql-ws (or SSE), authenticated when the connection opens.' });
 
 /** The Prisma plugin adds `totalCount` to connections without a way to describe it. */
 function describeTotalCounts(built: GraphQLSchema): GraphQLSchema {

@@ -5,7 +5,8 @@ import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { buildApp, GRAPHQL_PATH, type App } from '../../src/app.js';
 import type { PrismaClient } from '../../src/generated/prisma/client.js';
-import { createLogger } from '../../src/logger.js';
+import { createLogger, type Logger } from '../../src/logger.js';
+import { parseKeyRing, type KeyRing } from '../../src/services/crypto/key-ring.js';
 
 export interface TestServer {
   app: App;
@@ -16,14 +17,28 @@ export interface TestServer {
 
 export const PLATFORM_TOKEN = 'platform-admin-token-for-tests-0123456789abcdef';
 
+/** A fixed test key (32 zero-to-31 bytes), so envelopes written by one helper open in another. */
+export const TEST_KEY_SPEC = `test1:${Buffer.from(Array.from({ length: 32 }, (_, index) => index)).toString('base64')}`;
+export const testKeyRing = parseKeyRing(TEST_KEY_SPEC);
+
 export async function startTestServer(
   prisma: PrismaClient,
-  overrides: { production?: boolean; pingDatabase?: () => Promise<boolean> } = {},
+  overrides: {
+    production?: boolean;
+    pingDatabase?: () => Promise<boolean>;
+    keyRing?: KeyRing;
+    logger?: Logger;
+    authFailuresPerMinute?: number;
+    maxRequestBytes?: number;
+  } = {},
 ): Promise<TestServer> {
   const app = buildApp({
     prisma,
     pingDatabase: overrides.pingDatabase ?? (async () => true),
-    logger: createLogger('silent'),
+    logger: overrides.logger ?? createLogger('silent'),
+    keyRing: overrides.keyRing ?? testKeyRing,
+    authFailuresPerMinute: overrides.authFailuresPerMinute ?? 1000,
+    maxRequestBytes: overrides.maxRequestBytes,
     platformAdminToken: PLATFORM_TOKEN,
     graphiql: true,
     introspection: true,

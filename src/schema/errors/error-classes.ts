@@ -3,9 +3,15 @@
 import { GraphQLError } from 'graphql';
 
 export class NotAuthenticatedError extends GraphQLError {
-  constructor() {
-    super('Authentication required: send "Authorization: Bearer <api key>".', {
-      extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
+  constructor(message = 'Authentication required: send "Authorization: Bearer <api key>".') {
+    super(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+  }
+}
+
+export class RateLimitedError extends GraphQLError {
+  constructor(retryAfterSeconds: number) {
+    super(`Too many failed authentications from your address; retry in ${retryAfterSeconds} s.`, {
+      extensions: { code: 'RATE_LIMITED', http: { status: 429, headers: { 'retry-after': String(retryAfterSeconds) } } },
     });
   }
 }
@@ -18,29 +24,4 @@ export class NotAuthorizedError extends GraphQLError {
   }
 }
 
-/** An expected failure of a mutation, returned in its payload's error union. */
-export class DomainError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = new.target.name;
-  }
-}
-
-export class NotFoundError extends DomainError {
-  constructor(readonly resource: string, readonly id: string) {
-    super(`No ${resource} with id "${id}".`);
-  }
-}
-
-export class ConflictError extends DomainError {}
-
-export interface FieldError {
-  path: string[];
-  message: string;
-}
-
-export class InvalidInputError extends DomainError {
-  constructor(readonly fieldErrors: FieldError[]) {
-    super(`Invalid input: ${fieldErrors.map((error) => `${error.path.join('.')}: ${error.message}`).join('; ')}`);
-  }
-}
+export { ConflictError, DomainError, InvalidInputError, NotFoundError, type FieldError } from '../../services/errors.js';

@@ -1,17 +1,7 @@
 import type { Caller } from '../../context.js';
 import { builder } from '../builder.js';
+import { CompanyType } from '../companies/company.schema.js';
 import { RoleEnum } from '../enums.js';
-
-const CompanyType = builder.prismaObject('Company', {
-  description: 'A client company of the hosting business.',
-  authScopes: { member: true, platformAdmin: true },
-  fields: (t) => ({
-    id: t.exposeID('id', { description: 'Id of the company.' }),
-    name: t.exposeString('name', { description: 'Display name.' }),
-    slug: t.exposeString('slug', { description: 'Unique short name.' }),
-    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was created.' }),
-  }),
-});
 
 const ViewerType = builder.objectRef<Caller>('Viewer').implement({
   description: 'Who is calling: a company\'s API key, or the platform operator.',

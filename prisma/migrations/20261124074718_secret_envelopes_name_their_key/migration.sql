@@ -1,0 +1,5 @@
+-- DropIndex
+DROP INDEX "OdooInstance_secretsKeyId_idx";
+
+-- AlterTable
+ALTER TABLE "OdooInstance" DROP COLUMN "secretsKeyId";

@@ -1,0 +1,42 @@
+import { setInstanceCredentials } from '../../services/credentials/credentials.js';
+import { builder } from '../builder.js';
+import { InvalidInputError, NotFoundError } from '../errors/error-classes.js';
+import { OdooInstanceType } from '../instances/instance.types.js';
+import { audited, resultTypes } from '../mutation-result.js';
+import { companyOf, ownedBy } from '../tenancy.js';
+
+const SetInstanceCredentialsInput = builder.inputType('SetInstanceCredentialsInput', {
+  description:
+    'Secrets of an instance, stored encrypted and never returned. A field left out keeps its value; null clears it.',
+  fields: (t) => ({
+    instanceId: t.globalID({ for: OdooInstanceType, required: true, description: 'Global id of the instance.' }),
+    providerToken: t.string({ required: false, description: 'Odoo.sh API token of this instance.' }),
+    odooLogin: t.string({ required: false, description: 'Odoo administrator login (self-hosted).' }),
+    odooPassword: t.string({ required: false, description: 'Password or API key of that login.' }),
+    masterPassword: t.string({ required: false, description: 'Database manager master password (self-hosted).' }),
+    gitCredential: t.string({ required: false, description: 'Token for pushing to the instance\'s git repository.' }),
+  }),
+});
+
+builder.mutationField('setInstanceCredentials', (t) =>
+  t.prismaField({
+    type: OdooInstanceType,
+    description: 'Stores the secrets an instance needs (admins only). Read back `credentialsConfigured`, never the values.',
+    authScopes: { role: 'ADMIN' },
+    args: { input: t.arg({ type: SetInstanceCredentialsInput, required: true, description: 'The secrets.' }) },
+    errors: {
+      types: [NotFoundError, InvalidInputError],
+      ...resultTypes('setInstanceCredentials', 'instance', 'The secrets are stored.'),
+    },
+    resolve: (_query, _root, { input }, context) => {
+      const { instanceId, ...credentials } = input;
+      return audited(context, 'setInstanceCredentials', instanceId.id, () =>
+        setInstanceCredentials(context, {
+          companyId: companyOf(context),
+          instanceId: ownedBy(context, instanceId.id).id,
+          credentials,
+        }),
+      );
+    },
+  }),
+);

@@ -1,0 +1,53 @@
+// Shared shape of mutations: one `input` argument, a result union of the success type and
+// the expected errors, and an audit row for every call.
+import type { GraphQLContext } from '../context.js';
+import { recordAudit } from '../services/audit/audit.js';
+import { DomainError } from '../services/errors.js';
+
+/** Names and describes the union and success types the errors plugin generates. */
+export function resultTypes(mutation: string, dataField: string, description: string) {
+  const name = mutation[0]!.toUpperCase() + mutation.slice(1);
+  return {
+    union: { name: `${name}Result`, description: `Outcome of \`${mutation}\`: the success, or why it failed.` },
+    result: { name: `${name}Success`, description },
+    dataField: { name: dataField, description: 'The object the operation produced or changed.' },
+  };
+}
+
+/**
+ * Runs a mutation's work and records it: SUCCESS, or FAILURE with the error's kind.
+ * Denied calls never get here; they are recorded by the audit plugin.
+ */
+export async function audited<Result>(
+  context: GraphQLContext,
+  operation: string,
+  targetId: string | null,
+  work: () => Promise<Result>,
+  options: {
+    companyId?: string | null;
+    targetOf?: (result: Result) => string | null;
+    companyOf?: (result: Result) => string | null;
+  } = {},
+): Promise<Result> {
+  try {
+    const result = await work();
+    await recordAudit(context.prisma, {
+      caller: context.caller,
+      operation,
+      targetId: options.targetOf?.(result) ?? targetId,
+      outcome: 'SUCCESS',
+      companyId: options.companyOf?.(result) ?? options.companyId,
+    });
+    return result;
+  } catch (error) {
+    await recordAudit(context.prisma, {
+      caller: context.caller,
+      operation,
+      targetId,
+      outcome: 'FAILURE',
+      companyId: options.companyId,
+      details: { error: error instanceof DomainError ? error.name : 'InternalError' },
+    });
+    throw error;
+  }
+}

@@ -1,0 +1,36 @@
+// The audit trail: one row per mutation, whatever its outcome. Details hold error kinds
+// and field names only, never input values (which may be secrets).
+import type { PrismaClient } from '../../generated/prisma/client.js';
+import type { ActorKind, AuditOutcome } from '../../generated/prisma/enums.js';
+import type { Caller } from '../../context.js';
+
+export interface AuditRecord {
+  caller: Caller | null;
+  operation: string;
+  targetId?: string | null;
+  outcome: AuditOutcome;
+  details?: Record<string, string | string[]>;
+  /** company the operation acted on, when the caller has none (platform operator) */
+  companyId?: string | null;
+}
+
+function actorOf(caller: Caller | null): { actorKind: ActorKind; actorId: string | null; companyId: string | null } {
+  if (caller?.kind === 'apiKey') return { actorKind: 'API_KEY', actorId: caller.apiKeyId, companyId: caller.companyId };
+  if (caller?.kind === 'platformAdmin') return { actorKind: 'PLATFORM_ADMIN', actorId: null, companyId: null };
+  return { actorKind: 'SYSTEM', actorId: null, companyId: null };
+}
+
+export async function recordAudit(prisma: PrismaClient, record: AuditRecord): Promise<void> {
+  const actor = actorOf(record.caller);
+  await prisma.auditEvent.create({
+    data: {
+      actorKind: actor.actorKind,
+      actorId: actor.actorId,
+      companyId: record.companyId ?? actor.companyId,
+      operation: record.operation,
+      targetId: record.targetId ?? null,
+      outcome: record.outcome,
+      details: record.details ?? {},
+    },
+  });
+}

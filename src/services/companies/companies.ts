@@ -1,0 +1,25 @@
+import { z } from 'zod';
+import { Prisma, type PrismaClient } from '../../generated/prisma/client.js';
+import { ConflictError, invalidInputFrom } from '../errors.js';
+
+const companyInput = z.object({
+  name: z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters'),
+  slug: z
+    .string()
+    .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'must be 1-63 lowercase letters, digits or inner hyphens'),
+});
+
+export type CompanyInput = z.input<typeof companyInput>;
+
+export async function createCompany(deps: { prisma: PrismaClient }, input: CompanyInput) {
+  const parsed = companyInput.safeParse(input);
+  if (!parsed.success) throw invalidInputFrom(parsed.error.issues);
+  try {
+    return await deps.prisma.company.create({ data: parsed.data });
+  } catch (error) {
+    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
+      throw new ConflictError(`A company with slug "${parsed.data.slug}" already exists.`);
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,32 @@
+// Expected failures of domain operations. The GraphQL layer lists them in mutation
+// result unions; they never carry secrets.
+export class DomainError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class NotFoundError extends DomainError {
+  constructor(readonly resource: string, readonly id: string) {
+    super(`No ${resource} with id "${id}".`);
+  }
+}
+
+export class ConflictError extends DomainError {}
+
+export interface FieldError {
+  path: string[];
+  message: string;
+}
+
+export class InvalidInputError extends DomainError {
+  constructor(readonly fieldErrors: FieldError[]) {
+    super(`Invalid input: ${fieldErrors.map((error) => `${error.path.join('.')}: ${error.message}`).join('; ')}`);
+  }
+}
+
+/** Turns a zod failure into the schema's field-error shape. */
+export function invalidInputFrom(issues: ReadonlyArray<{ path: PropertyKey[]; message: string }>): InvalidInputError {
+  return new InvalidInputError(issues.map((issue) => ({ path: issue.path.map(String), message: issue.message })));
+}
