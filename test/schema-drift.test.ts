@@ -30,7 +30,7 @@ describe('schema.graphql', () => {
     const outputFields = Object.values(schema.getTypeMap()).flatMap((type) =>
       isObjectType(type) || isInterfaceType(type) ? Object.keys(type.getFields()).map((name) => `${type.name}.${name}`) : [],
     );
-    const secretLooking = outputFields.filter((name) => /Enc$|hash|password|secret|token|credential/i.test(name));
+    const secretLooking = outputFields.filter((name) => /(enc|tokenhash|password|secret|token|credential)$/i.test(name));
     expect(secretLooking).toEqual(['CreatedApiKey.token']);
   });
 
