@@ -1,0 +1,127 @@
+// Secrets at rest: envelopes bound to their row and column, and key rotation on real
+// PostgreSQL that can be interrupted and re-run without losing a secret.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateKeySpec, parseKeyRing, type KeyRing } from '../src/services/crypto/key-ring.js';
+import { countStaleSecrets, rotateSecrets } from '../src/services/crypto/rotate.js';
+import { openInstanceSecret, setInstanceCredentials } from '../src/services/credentials/credentials.js';
+import { RotateEncryptionKeyDocument } from './generated/graphql.js';
+import { createTestDatabase, type TestDatabase } from './support/database.js';
+import { seedCompany, seedInstances } from './support/seed.js';
+import { execute, PLATFORM_TOKEN, startTestServer } from './support/server.js';
+
+const slot = { table: 'OdooInstance', column: 'odooPasswordEnc', rowId: '3b0c9f3e-8a7e-4c59-9d5c-0b8a2a4f8e11' };
+
+describe('key ring', () => {
+  const ring = parseKeyRing(generateKeySpec('k1'));
+
+  it('round-trips a secret, and the envelope names its key but not the secret', () => {
+    const envelope = ring.encrypt('hunter2-secret', slot);
+    expect(envelope).toMatch(/^v1\.k1\./);
+    expect(envelope).not.toContain('hunter2');
+    expect(ring.keyIdOf(envelope)).toBe('k1');
+    expect(ring.decrypt(envelope, slot)).toBe('hunter2-secret');
+    expect(ring.encrypt('hunter2-secret', slot)).not.toBe(envelope); // a fresh IV each time
+  });
+
+  it('refuses an envelope moved to another row or column, or tampered with', () => {
+    const envelope = ring.encrypt('hunter2-secret', slot);
+    expect(() => ring.decrypt(envelope, { ...slot, rowId: '3b0c9f3e-8a7e-4c59-9d5c-0b8a2a4f8e12' })).toThrow(/another row or column/);
+    expect(() => ring.decrypt(envelope, { ...slot, column: 'masterPasswordEnc' })).toThrow(/another row or column/);
+    const parts = envelope.split('.');
+    parts[4] = Buffer.from('tampered').toString('base64url');
+    expect(() => ring.decrypt(parts.join('.'), slot)).toThrow(/authentication failed/);
+  });
+
+  it('decrypts with older keys, seals with the first, and says which key is missing', () => {
+    const old = parseKeyRing(generateKeySpec('old'));
+    const sealedWithOld = old.encrypt('s3cret', slot);
+    const oldSpec = generateKeySpec('old');
+    expect(() => parseKeyRing(oldSpec).decrypt(sealedWithOld, slot)).toThrow(); // same id, other key
+    const both = parseKeyRing(`${generateKeySpec('new')},${generateKeySpec('x')}`);
+    expect(both.currentKeyId).toBe('new');
+    expect(() => both.decrypt(sealedWithOld, slot)).toThrow(/key "old" is not in ENCRYPTION_KEYS/);
+  });
+
+  it('rejects malformed key specifications with a clear reason', () => {
+    expect(() => parseKeyRing('')).toThrow(/no key/);
+    expect(() => parseKeyRing('k1:c2hvcnQ=')).toThrow(/32 bytes/);
+    const zeroKey = `${'A'.repeat(43)}=`; // base64 of 32 zero bytes
+    expect(() => parseKeyRing(`k1:${zeroKey},k1:${zeroKey}`)).toThrow(/twice/);
+    expect(() => parseKeyRing(`bad id:${zeroKey}`)).toThrow(/id:base64/);
+  });
+});
+
+describe('rotation on PostgreSQL', () => {
+  let db: TestDatabase;
+  const oldSpec = generateKeySpec('k1');
+  const oldRing = parseKeyRing(oldSpec);
+  const k2Spec = generateKeySpec('k2');
+  const newRing = parseKeyRing(`${k2Spec},${oldSpec}`);
+  const secretCount = 120;
+  let companyId: string;
+  let instanceIds: string[];
+
+  async function expectAllSecretsReadable(ring: KeyRing) {
+    const rows = await db.prisma.odooInstance.findMany({ where: { companyId } });
+    for (const row of rows) {
+      const index = instanceIds.indexOf(row.id);
+      expect(openInstanceSecret(ring, row, 'odooPasswordEnc')).toBe(`password-${index}`);
+      expect(openInstanceSecret(ring, row, 'providerTokenEnc')).toBe(`token-${index}`);
+    }
+  }
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    companyId = (await seedCompany(db.prisma, 'rotate')).id;
+    instanceIds = (await seedInstances(db.prisma, companyId, secretCount / 2, 'rot')).map((instance) => instance.id);
+    for (const [index, instanceId] of instanceIds.entries()) {
+      await setInstanceCredentials({ prisma: db.prisma, keyRing: oldRing }, {
+        companyId,
+        instanceId,
+        credentials: { odooLogin: 'admin', odooPassword: `password-${index}`, providerToken: `token-${index}` },
+      });
+    }
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  it('stores only envelopes of the current key', async () => {
+    const row = await db.prisma.odooInstance.findUniqueOrThrow({ where: { id: instanceIds[0]! } });
+    expect(row.odooPasswordEnc).toMatch(/^v1\.k1\./);
+    expect(row.odooPasswordEnc).not.toContain('password-0');
+    expect(await countStaleSecrets(db.prisma, newRing)).toBe(secretCount);
+  });
+
+  it('can be interrupted midway with every secret still readable, and finishes when run again', async () => {
+    const partial = await rotateSecrets({ prisma: db.prisma, keyRing: newRing }, { batchSize: 25, maxBatches: 2 });
+    expect(partial.reEncrypted).toBe(50);
+    expect(partial.remaining).toBe(secretCount - 50);
+    await expectAllSecretsReadable(newRing);
+
+    const rest = await rotateSecrets({ prisma: db.prisma, keyRing: newRing }, { batchSize: 25 });
+    expect(rest).toEqual({ keyId: 'k2', reEncrypted: secretCount - 50, remaining: 0 });
+    // The old key can now be dropped: the new key alone opens everything.
+    await expectAllSecretsReadable(parseKeyRing(k2Spec));
+    const again = await rotateSecrets({ prisma: db.prisma, keyRing: newRing });
+    expect(again).toEqual({ keyId: 'k2', reEncrypted: 0, remaining: 0 });
+  });
+
+  it('runs through GraphQL for the platform operator only', async () => {
+    const newerSpec = generateKeySpec('k3');
+    const server = await startTestServer(db.prisma, { keyRing: parseKeyRing(`${newerSpec},${k2Spec}`) });
+    try {
+      const result = await execute(server.httpUrl, RotateEncryptionKeyDocument, {
+        token: PLATFORM_TOKEN,
+        variables: { input: { batchSize: 40 } },
+      });
+      expect(result.data?.rotateEncryptionKey).toEqual({ keyId: 'k3', reEncrypted: secretCount, remaining: 0 });
+      const admin = await seedCompany(db.prisma, 'not-platform');
+      const denied = await execute(server.httpUrl, RotateEncryptionKeyDocument, { token: admin.token });
+      expect(denied.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+      await expectAllSecretsReadable(parseKeyRing(newerSpec));
+    } finally {
+      await server.stop();
+    }
+  });
+});
