@@ -25,6 +25,8 @@ export async function startTestServer(
   prisma: PrismaClient,
   overrides: {
     production?: boolean;
+    introspection?: boolean;
+    graphiql?: boolean;
     pingDatabase?: () => Promise<boolean>;
     keyRing?: KeyRing;
     logger?: Logger;
@@ -40,8 +42,8 @@ export async function startTestServer(
     authFailuresPerMinute: overrides.authFailuresPerMinute ?? 1000,
     maxRequestBytes: overrides.maxRequestBytes,
     platformAdminToken: PLATFORM_TOKEN,
-    graphiql: true,
-    introspection: true,
+    graphiql: overrides.graphiql ?? true,
+    introspection: overrides.introspection ?? true,
     production: overrides.production ?? false,
   });
   const address = await app.listen(0, '127.0.0.1');
