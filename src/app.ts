@@ -130,7 +130,16 @@ export function buildApp(options: AppOptions): App {
 
   const httpServer = createServer((req, res) => {
     inFlight += 1;
+    const startedAt = performance.now();
     res.on('close', () => {
+      // Method, path and outcome only: bodies and headers may hold tokens and secrets.
+      options.logger.debug('request', {
+        method: req.method,
+        path: (req.url ?? '/').split('?')[0],
+        status: res.statusCode,
+        ms: Math.round(performance.now() - startedAt),
+        address: clientAddress(req),
+      });
       inFlight -= 1;
       if (inFlight === 0) drained.splice(0).forEach((resolve) => resolve());
     });
