@@ -93,6 +93,19 @@ describe('rotation on PostgreSQL', () => {
     expect(await countStaleSecrets(db.prisma, newRing)).toBe(secretCount);
   });
 
+  it('refuses a ciphertext copied to another row in the database', async () => {
+    const [first, second] = instanceIds;
+    await db.prisma.$executeRaw`UPDATE "OdooInstance" SET "odooPasswordEnc" = (SELECT "odooPasswordEnc" FROM "OdooInstance" WHERE id = ${first}::uuid) WHERE id = ${second}::uuid`;
+    const moved = await db.prisma.odooInstance.findUniqueOrThrow({ where: { id: second! } });
+    expect(() => openInstanceSecret(oldRing, moved, 'odooPasswordEnc')).toThrow(/another row or column/);
+    // Put the row's own secret back for the rotation tests below.
+    await setInstanceCredentials({ prisma: db.prisma, keyRing: oldRing }, {
+      companyId,
+      instanceId: second!,
+      credentials: { odooPassword: 'password-1' },
+    });
+  });
+
   it('can be interrupted midway with every secret still readable, and finishes when run again', async () => {
     const partial = await rotateSecrets({ prisma: db.prisma, keyRing: newRing }, { batchSize: 25, maxBatches: 2 });
     expect(partial.reEncrypted).toBe(50);
