@@ -2,7 +2,8 @@
 // answer exactly as a missing one does.
 import { callerCompanyId, type GraphQLContext } from '../context.js';
 
-const NIL_UUID = '00000000-0000-0000-0000-000000000000';
+/** Matches no row: stands in for ids the caller may not see. */
+export const NIL_UUID = '00000000-0000-0000-0000-000000000000';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A `where` that matches only the caller's company's row with this id. */

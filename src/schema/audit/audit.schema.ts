@@ -1,4 +1,5 @@
 import { builder } from '../builder.js';
+import { ownedBy } from '../tenancy.js';
 
 const ActorKindEnum = builder.enumType('ActorKind', {
   description: 'Who performed an audited operation.',
@@ -23,10 +24,7 @@ export const AuditEventType = builder.prismaNode('AuditEvent', {
   id: { field: 'id' },
   authScopes: { role: 'ADMIN' },
   nullable: true,
-  findUnique: (id, context) => ({
-    id,
-    companyId: context.caller?.kind === 'apiKey' ? context.caller.companyId : '00000000-0000-0000-0000-000000000000',
-  }),
+  findUnique: (id, context) => ownedBy(context, id),
   fields: (t) => ({
     operation: t.exposeString('operation', { description: 'The mutation, e.g. createApiKey.' }),
     actorKind: t.expose('actorKind', { type: ActorKindEnum, description: 'Kind of caller.' }),

@@ -3,8 +3,7 @@ import { createCompany } from '../../services/companies/companies.js';
 import { builder } from '../builder.js';
 import { ConflictError, InvalidInputError } from '../errors/error-classes.js';
 import { audited, resultTypes } from '../mutation-result.js';
-
-const NIL_UUID = '00000000-0000-0000-0000-000000000000';
+import { NIL_UUID } from '../tenancy.js';
 
 export const CompanyType = builder.prismaNode('Company', {
   description: 'A client company of the hosting business.',
