@@ -1,0 +1,43 @@
+// Odoo's faults as typed errors. Odoo's own message is kept (the last line of a
+// traceback for fault 1), so operators see what Odoo said.
+export type OdooFaultKind =
+  | 'access_denied' // 3: wrong password, wrong master password, non-admin module install
+  | 'missing_model' // 2: "Object x doesn't exist"
+  | 'user_error' // 2: UserError, ValidationError, MissingError
+  | 'access_rights' // 4: AccessError, private method
+  | 'server_error' // 1: anything else (traceback)
+  | 'unavailable' // transport: timeout, refused connection, HTTP error
+  | 'unsupported'; // the server's version lacks the service
+
+export class OdooError extends Error {
+  constructor(
+    readonly kind: OdooFaultKind,
+    message: string,
+    readonly faultCode: number | null = null,
+  ) {
+    super(message);
+    this.name = 'OdooError';
+  }
+}
+
+/** The meaningful line of a fault string: Odoo sends whole tracebacks for fault 1. */
+function lastLine(faultString: string): string {
+  const lines = faultString.trim().split('\n').map((line) => line.trim()).filter(Boolean);
+  return lines[lines.length - 1] ?? faultString;
+}
+
+export function errorFromFault(faultCode: unknown, faultString: unknown): OdooError {
+  const text = String(faultString ?? '');
+  switch (faultCode) {
+    case 3:
+      return new OdooError('access_denied', text || 'Access Denied', 3);
+    case 4:
+      return new OdooError('access_rights', text, 4);
+    case 2:
+      return /^Object \S+ doesn't exist/.test(text)
+        ? new OdooError('missing_model', text, 2)
+        : new OdooError('user_error', text, 2);
+    default:
+      return new OdooError('server_error', lastLine(text), typeof faultCode === 'number' ? faultCode : 1);
+  }
+}

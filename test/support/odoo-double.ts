@@ -1,0 +1,488 @@
+// A test double of an Odoo 17 server: /xmlrpc/2/{common,object,db} with real Odoo's
+// answers, fault codes and fault strings (shared/notes/odoo-protocol.md), and the HTTP
+// database manager (/web/database/backup streams, /web/database/restore takes a
+// multipart upload). Backups are generated and consumed as streams, so the double can
+// serve and swallow files far larger than memory.
+import { createHash } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Deserializer from 'xmlrpc/lib/deserializer.js';
+import Serializer from 'xmlrpc/lib/serializer.js';
+
+interface Fault {
+  faultCode: number;
+  faultString: string;
+}
+const fault = (faultCode: number, faultString: string): Fault => ({ faultCode, faultString });
+const traceback = (last: string) => fault(1, `Traceback (most recent call last):\n  File "/opt/odoo/odoo/service/model.py", line 156, in retrying\n    result = func()\n${last}\n`);
+const ACCESS_DENIED = fault(3, 'Access Denied');
+
+interface DoubleUser {
+  id: number;
+  login: string;
+  password: string;
+  admin: boolean;
+}
+
+export interface DoubleDatabase {
+  name: string;
+  users: DoubleUser[];
+  partners: Map<number, { id: number; name: string; email: string | false; parent_id: number | false; active: boolean }>;
+  modules: Map<string, { id: number; name: string; state: string; latest_version: string | false }>;
+  nextId: number;
+  /** size of the generated backup file */
+  backupBytes: number;
+  /** what a restore received */
+  restored?: { bytes: number; sha256: string };
+  neutralized: boolean;
+}
+
+export interface OdooDoubleOptions {
+  masterPassword?: string;
+  serverSerie?: string;
+  listDb?: boolean;
+}
+
+const CHUNK = 64 * 1024;
+
+/** The deterministic backup content of a database, generated chunk by chunk. */
+export function* backupChunks(name: string, bytes: number): Generator<Buffer> {
+  const seed = createHash('sha256').update(name).digest();
+  const block = Buffer.alloc(CHUNK);
+  for (let offset = 0; offset < CHUNK; offset += seed.length) seed.copy(block, offset);
+  block.write('PK\u0003\u0004', 0, 'latin1');
+  for (let sent = 0; sent < bytes; sent += CHUNK) {
+    block.writeUInt32BE(sent / CHUNK, 4);
+    yield Buffer.from(block.subarray(0, Math.min(CHUNK, bytes - sent)));
+  }
+}
+
+export function expectedBackupSha256(name: string, bytes: number): string {
+  const hash = createHash('sha256');
+  for (const chunk of backupChunks(name, bytes)) hash.update(chunk);
+  return hash.digest('hex');
+}
+
+export class OdooServerDouble {
+  readonly databases = new Map<string, DoubleDatabase>();
+  readonly masterPassword: string;
+  readonly serverSerie: string;
+  listDb: boolean;
+  /** calls received, as "service.method" */
+  readonly calls: string[] = [];
+  private server: Server | undefined;
+
+  constructor(options: OdooDoubleOptions = {}) {
+    this.masterPassword = options.masterPassword ?? 'master-secret';
+    this.serverSerie = options.serverSerie ?? '17.0';
+    this.listDb = options.listDb ?? true;
+  }
+
+  addDatabase(name: string, options: { adminLogin?: string; adminPassword?: string; backupBytes?: number } = {}): DoubleDatabase {
+    const database: DoubleDatabase = {
+      name,
+      users: [
+        { id: 2, login: options.adminLogin ?? 'admin', password: options.adminPassword ?? 'admin', admin: true },
+        { id: 6, login: 'demo', password: 'demo', admin: false },
+      ],
+      partners: new Map([[3, { id: 3, name: 'YourCompany', email: 'info@yourcompany.example', parent_id: false, active: true }]]),
+      modules: new Map(
+        ['base', 'web', 'mail', 'sale', 'stock', 'account'].map((module, index) => [
+          module,
+          { id: index + 1, name: module, state: index < 2 ? 'installed' : 'uninstalled', latest_version: index < 2 ? `${this.serverSerie}.1.0` : false },
+        ]),
+      ),
+      nextId: 100,
+      backupBytes: options.backupBytes ?? 256 * 1024,
+      neutralized: false,
+    };
+    this.databases.set(name, database);
+    return database;
+  }
+
+  async listen(): Promise<string> {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  async close(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? '/').split('?')[0]!;
+    const service = /^\/xmlrpc\/2\/(common|object|db)$/.exec(path)?.[1];
+    if (req.method === 'POST' && service) return this.xmlrpc(service, req, res);
+    if (req.method === 'POST' && path === '/web/database/backup') return this.httpBackup(req, res);
+    if (req.method === 'POST' && path === '/web/database/restore') return this.httpRestore(req, res);
+    res.writeHead(404, { 'content-type': 'text/html' }).end('<h1>Not Found</h1>');
+  }
+
+  // ------------------------------------------------------------------ XML-RPC
+
+  private xmlrpc(service: string, req: IncomingMessage, res: ServerResponse): void {
+    new Deserializer().deserializeMethodCall(req, (error: Error | null, method: string, params: unknown[]) => {
+      let xml: string;
+      if (error) {
+        xml = Serializer.serializeFault(traceback(`xml.parsers.expat.ExpatError: ${error.message}`));
+      } else {
+        this.calls.push(`${service}.${method}`);
+        try {
+          const value = service === 'common' ? this.common(method, params) : service === 'db' ? this.db(method, params) : this.object(params);
+          // Odoo never sends nil: a Python None cannot be marshalled without allow_none.
+          xml = value === undefined || value === null
+            ? Serializer.serializeFault(traceback('TypeError: cannot marshal None unless allow_none is enabled'))
+            : Serializer.serializeMethodResponse(value);
+        } catch (thrown) {
+          xml = Serializer.serializeFault(isFault(thrown) ? thrown : traceback(`Exception: ${String(thrown)}`));
+        }
+      }
+      // Faults travel with HTTP 200, as on /xmlrpc/2.
+      res.writeHead(200, { 'content-type': 'text/xml' }).end(xml);
+    });
+  }
+
+  private common(method: string, params: unknown[]): unknown {
+    switch (method) {
+      case 'version':
+        return this.versionInfo();
+      case 'about':
+        return params[0] ? ['See http://openerp.com', this.serverVersion()] : 'See http://openerp.com';
+      case 'login':
+      case 'authenticate': {
+        const [name, login, password] = params as [string, string, string];
+        const database = this.databases.get(name);
+        if (!database) throw traceback(`psycopg2.OperationalError: connection to server on socket "/var/run/postgresql/.s.PGSQL.5432" failed: FATAL:  database "${name}" does not exist`);
+        const user = database.users.find((candidate) => candidate.login === login && candidate.password === password);
+        return user ? user.id : false;
+      }
+      default:
+        throw traceback(`Exception: No such method "${method}" on common`);
+    }
+  }
+
+  private serverVersion(): string {
+    return `${this.serverSerie}-20240709`;
+  }
+
+  private versionInfo() {
+    const [major, minor] = this.serverSerie.split('.').map(Number);
+    return { server_version: this.serverVersion(), server_version_info: [major, minor, 0, 'final', 0, ''], server_serie: this.serverSerie, protocol_version: 1 };
+  }
+
+  private checkMaster(password: unknown): void {
+    if (!this.listDb) throw ACCESS_DENIED;
+    if (password !== this.masterPassword) throw ACCESS_DENIED;
+  }
+
+  private db(method: string, params: unknown[]): unknown {
+    const names = () => [...this.databases.keys()].sort();
+    switch (method) {
+      case 'list':
+        if (!this.listDb) throw ACCESS_DENIED;
+        return names();
+      case 'db_exist':
+        return this.databases.has(String(params[0]));
+      case 'list_lang':
+        return [['en_US', 'English (US)'], ['fr_FR', 'French / Français'], ['nl_NL', 'Dutch / Nederlands']];
+      case 'server_version':
+        return this.serverVersion();
+      case 'list_countries':
+        if (params[0] !== this.masterPassword) throw ACCESS_DENIED;
+        return [['be', 'Belgium'], ['fr', 'France'], ['us', 'United States']];
+      case 'create_database': {
+        this.checkMaster(params[0]);
+        const [, name, , , userPassword, login] = params as [string, string, boolean, string, string?, string?];
+        if (this.databases.has(name)) throw traceback(`odoo.service.db.DatabaseExists: Database already exists`);
+        this.addDatabase(name, { adminLogin: login ?? 'admin', adminPassword: userPassword ?? 'admin' });
+        return true;
+      }
+      case 'duplicate_database': {
+        this.checkMaster(params[0]);
+        const [, source, target, neutralize] = params as [string, string, string, boolean?];
+        const original = this.databases.get(source);
+        if (!original) throw traceback(`psycopg2.errors.InvalidCatalogName: database "${source}" does not exist`);
+        if (this.databases.has(target)) throw traceback(`odoo.service.db.DatabaseExists: Database already exists`);
+        this.databases.set(target, { ...structuredClone(original), name: target, neutralized: Boolean(neutralize) });
+        return true;
+      }
+      case 'drop':
+        this.checkMaster(params[0]);
+        return this.databases.delete(String(params[1]));
+      case 'rename': {
+        this.checkMaster(params[0]);
+        const [, from, to] = params as [string, string, string];
+        const database = this.databases.get(from);
+        if (!database) throw traceback(`psycopg2.errors.InvalidCatalogName: database "${from}" does not exist`);
+        this.databases.delete(from);
+        this.databases.set(to, { ...database, name: to });
+        return true;
+      }
+      case 'change_admin_password':
+        this.checkMaster(params[0]);
+        return true;
+      case 'dump': {
+        this.checkMaster(params[0]);
+        const [, name, format] = params as [string, string, string];
+        const database = this.databases.get(name);
+        if (!database) throw traceback(`Exception: Postgres subprocess ('/usr/bin/pg_dump', '--no-owner', '${name}') error 1`);
+        const body = Buffer.concat([...backupChunks(name, database.backupBytes)]);
+        if (format !== 'zip') body.write('PGDMP', 0, 'latin1');
+        return body.toString('base64');
+      }
+      case 'restore': {
+        this.checkMaster(params[0]);
+        const [, name, data] = params as [string, string, string];
+        if (this.databases.has(name)) throw traceback('Exception: Database already exists');
+        const bytes = Buffer.from(data, 'base64');
+        this.addDatabase(name).restored = { bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
+        return true;
+      }
+      default:
+        throw traceback(`KeyError: '${method}'`);
+    }
+  }
+
+  private object(params: unknown[]): unknown {
+    const [name, uid, password, model, method, args = [], kwargs = {}] = params as [string, number, string, string, string, unknown[], Record<string, unknown>];
+    const database = this.databases.get(name);
+    if (!database) throw traceback(`psycopg2.OperationalError: FATAL:  database "${name}" does not exist`);
+    const user = database.users.find((candidate) => candidate.id === uid && candidate.password === password);
+    if (!user) throw ACCESS_DENIED;
+    if (method.startsWith('_')) throw fault(4, `Private methods (such as ${method}) cannot be called remotely.`);
+    if (model === 'res.partner') return this.partners(database, user, method, args, kwargs);
+    if (model === 'ir.module.module') return this.modules(database, user, method, args, kwargs);
+    if (model === 'ir.config_parameter') {
+      if (!user.admin) {
+        throw fault(4, "You are not allowed to access 'System Parameter' (ir.config_parameter) records.\n\nThis operation is allowed for the following groups:\n\t- Administration/Settings\n\nContact your administrator to request access if necessary.");
+      }
+      return method === 'get_param' ? 'false' : [];
+    }
+    throw fault(2, `Object ${model} doesn't exist`);
+  }
+
+  private partners(database: DoubleDatabase, user: DoubleUser, method: string, args: unknown[], kwargs: Record<string, unknown>): unknown {
+    const rows = () => [...database.partners.values()];
+    const asRead = (row: (typeof rows extends () => Array<infer R> ? R : never), fields?: string[]) => {
+      const full: Record<string, unknown> = {
+        id: row.id,
+        name: row.name,
+        email: row.email,
+        parent_id: row.parent_id === false ? false : [row.parent_id, database.partners.get(row.parent_id)?.name ?? ''],
+        active: row.active,
+        display_name: row.name,
+      };
+      return fields?.length ? Object.fromEntries(['id', ...fields].map((field) => [field, full[field] ?? false])) : full;
+    };
+    const page = (ids: number[]) => {
+      const offset = Number(kwargs.offset ?? 0);
+      const limit = kwargs.limit ? Number(kwargs.limit) : undefined;
+      return ids.slice(offset, limit === undefined ? undefined : offset + limit);
+    };
+    switch (method) {
+      case 'search':
+        return page(rows().filter((row) => matches(row, args[0] as unknown[])).map((row) => row.id));
+      case 'search_count':
+        return rows().filter((row) => matches(row, args[0] as unknown[])).length;
+      case 'search_read':
+        return page(rows().filter((row) => matches(row, args[0] as unknown[])).map((row) => row.id)).map((id) => asRead(database.partners.get(id)!, kwargs.fields as string[]));
+      case 'read':
+        return (args[0] as number[]).filter((id) => database.partners.has(id)).map((id) => asRead(database.partners.get(id)!, (kwargs.fields ?? args[1]) as string[]));
+      case 'create': {
+        const create = (values: Record<string, unknown>) => {
+          if (!values.name) throw fault(2, 'The operation cannot be completed: Missing required fields on Contact: name');
+          const id = database.nextId++;
+          database.partners.set(id, { id, name: String(values.name), email: (values.email as string) ?? false, parent_id: (values.parent_id as number) ?? false, active: true });
+          return id;
+        };
+        return Array.isArray(args[0]) ? (args[0] as Array<Record<string, unknown>>).map(create) : create(args[0] as Record<string, unknown>);
+      }
+      case 'write': {
+        const [ids, values] = args as [number[], Record<string, unknown>];
+        for (const id of ids) {
+          const row = database.partners.get(id);
+          if (!row) throw fault(2, `Record does not exist or has been deleted.\n(Record: res.partner(${id},), User: ${user.id})`);
+          if (values.parent_id === id) throw fault(2, 'You cannot create recursive Partner hierarchies.');
+          Object.assign(row, values);
+        }
+        return true;
+      }
+      case 'unlink':
+        for (const id of args[0] as number[]) database.partners.delete(id);
+        return true;
+      case 'fields_get':
+        return {
+          name: { string: 'Name', type: 'char' },
+          email: { string: 'Email', type: 'char' },
+          parent_id: { string: 'Related Company', type: 'many2one' },
+          active: { string: 'Active', type: 'boolean' },
+        };
+      default:
+        throw traceback(`AttributeError: The method 'res.partner.${method}' does not exist`);
+    }
+  }
+
+  private modules(database: DoubleDatabase, user: DoubleUser, method: string, args: unknown[], kwargs: Record<string, unknown>): unknown {
+    if (!user.admin) throw ACCESS_DENIED;
+    const byId = (ids: number[]) => [...database.modules.values()].filter((module) => ids.includes(module.id));
+    const action = { type: 'ir.actions.act_url', target: 'self', url: '/web' };
+    switch (method) {
+      case 'update_list': {
+        const before = database.modules.size;
+        if (!database.modules.has('fleet_custom')) {
+          database.modules.set('fleet_custom', { id: database.modules.size + 1, name: 'fleet_custom', state: 'uninstalled', latest_version: false });
+        }
+        return [0, database.modules.size - before];
+      }
+      case 'search_read': {
+        const fields = (kwargs.fields as string[]) ?? ['name', 'state', 'latest_version'];
+        return [...database.modules.values()]
+          .filter((module) => matches(module, args[0] as unknown[]))
+          .map((module) => Object.fromEntries(['id', ...fields].map((field) => [field, (module as Record<string, unknown>)[field] ?? false])));
+      }
+      case 'button_immediate_install':
+      case 'button_immediate_upgrade':
+        for (const module of byId(args[0] as number[])) {
+          module.state = 'installed';
+          module.latest_version = `${this.serverSerie}.1.0`;
+        }
+        return action;
+      case 'button_immediate_uninstall':
+        for (const module of byId(args[0] as number[])) module.state = 'uninstalled';
+        return action;
+      default:
+        throw traceback(`AttributeError: The method 'ir.module.module.${method}' does not exist`);
+    }
+  }
+
+  // ------------------------------------------------------------------ HTTP database manager
+
+  /** The manager page with an alert: how Odoo reports a failed backup or restore (HTTP 200). */
+  private managerError(res: ServerResponse, message: string): void {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
+      .end(`<!DOCTYPE html><html><body><div class="alert alert-danger">${message}</div><form action="/web/database/backup"></form></body></html>`);
+  }
+
+  private async httpBackup(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const form = new URLSearchParams(await readAll(req));
+    if (!this.listDb) return this.managerError(res, 'The database manager has been disabled by the administrator');
+    if (form.get('master_pwd') !== this.masterPassword) return this.managerError(res, 'Database backup error: Access Denied');
+    const database = this.databases.get(form.get('name') ?? '');
+    if (!database) return this.managerError(res, `Database backup error: database "${form.get('name')}" does not exist`);
+    const extension = form.get('backup_format') === 'dump' ? 'dump' : 'zip';
+    res.writeHead(200, {
+      'content-type': 'application/octet-stream; charset=binary',
+      'content-disposition': `attachment; filename*=UTF-8''${database.name}_2026-06-01_12-00-00.${extension}`,
+    });
+    for (const chunk of backupChunks(database.name, database.backupBytes)) {
+      if (!res.write(chunk)) await new Promise((resolve) => res.once('drain', resolve));
+    }
+    res.end();
+  }
+
+  private async httpRestore(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const boundary = /boundary=(?:"([^"]+)"|([^;]+))/.exec(req.headers['content-type'] ?? '');
+    if (!boundary) return this.managerError(res, 'Database restore error: no file');
+    const fields: Record<string, string> = {};
+    const hash = createHash('sha256');
+    let fileBytes = 0;
+    await parseMultipart(req, boundary[1] ?? boundary[2]!, {
+      field: (name, value) => (fields[name] = value),
+      file: (chunk) => {
+        hash.update(chunk);
+        fileBytes += chunk.length;
+      },
+    });
+    if (!this.listDb) return this.managerError(res, 'The database manager has been disabled by the administrator');
+    if (fields.master_pwd !== this.masterPassword) return this.managerError(res, 'Database restore error: Access Denied');
+    if (!fields.name) return this.managerError(res, 'Database restore error: missing name');
+    if (this.databases.has(fields.name)) return this.managerError(res, 'Database restore error: Database already exists');
+    this.addDatabase(fields.name).restored = { bytes: fileBytes, sha256: hash.digest('hex') };
+    res.writeHead(303, { location: '/web/database/manager' }).end();
+  }
+}
+
+function isFault(value: unknown): value is Fault {
+  return typeof value === 'object' && value !== null && 'faultCode' in value && 'faultString' in value;
+}
+
+/** A minimal Odoo-style domain: [field, operator, value] leaves joined by AND. */
+function matches(row: object, domain: unknown[] = []): boolean {
+  const record = row as Record<string, unknown>;
+  return domain.every((leaf) => {
+    if (!Array.isArray(leaf)) return true;
+    const [field, operator, value] = leaf as [string, string, unknown];
+    const actual = record[field];
+    switch (operator) {
+      case '=': return actual === value;
+      case '!=': return actual !== value;
+      case 'in': return (value as unknown[]).includes(actual);
+      case 'not in': return !(value as unknown[]).includes(actual);
+      case 'ilike': return String(actual).toLowerCase().includes(String(value).toLowerCase());
+      case 'like': return String(actual).includes(String(value));
+      case '>': return Number(actual) > Number(value);
+      case '<': return Number(actual) < Number(value);
+      default: throw fault(1, `ValueError: Invalid leaf ${JSON.stringify(leaf)}`);
+    }
+  });
+}
+
+function readAll(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let body = '';
+    req.setEncoding('utf8').on('data', (chunk: string) => (body += chunk)).on('end', () => resolve(body)).on('error', reject);
+  });
+}
+
+/**
+ * Streams a multipart/form-data body: small fields are collected, the file part is
+ * handed over chunk by chunk, holding back only enough bytes to spot the boundary.
+ */
+async function parseMultipart(
+  req: IncomingMessage,
+  boundary: string,
+  on: { field(name: string, value: string): void; file(chunk: Buffer): void },
+): Promise<void> {
+  const delimiter = Buffer.from(`\r\n--${boundary}`);
+  let buffer = Buffer.from('\r\n');
+  let part: { name: string; isFile: boolean; value: Buffer[] } | null = null;
+  const flushPart = () => {
+    if (part && !part.isFile) on.field(part.name, Buffer.concat(part.value).toString('utf8'));
+  };
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    buffer = Buffer.concat([buffer, chunk]);
+    for (;;) {
+      if (part === null) {
+        const start = buffer.indexOf(delimiter);
+        const headersEnd = buffer.indexOf('\r\n\r\n', start);
+        if (start < 0 || headersEnd < 0) break;
+        const headers = buffer.subarray(start + delimiter.length, headersEnd).toString('utf8');
+        if (headers.startsWith('--')) return;
+        const name = /name="([^"]*)"/.exec(headers)?.[1] ?? '';
+        part = { name, isFile: /filename="/.test(headers), value: [] };
+        buffer = buffer.subarray(headersEnd + 4);
+        continue;
+      }
+      const end = buffer.indexOf(delimiter);
+      if (end < 0) {
+        // Keep a tail that might be the start of the delimiter; pass the rest on.
+        const safe = buffer.length - delimiter.length;
+        if (safe > 0) {
+          const data = buffer.subarray(0, safe);
+          if (part.isFile) on.file(Buffer.from(data));
+          else part.value.push(Buffer.from(data));
+          buffer = buffer.subarray(safe);
+        }
+        break;
+      }
+      const data = buffer.subarray(0, end);
+      if (part.isFile) on.file(Buffer.from(data));
+      else part.value.push(Buffer.from(data));
+      flushPart();
+      part = null;
+      buffer = buffer.subarray(end);
+    }
+  }
+}

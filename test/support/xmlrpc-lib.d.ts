@@ -1,0 +1,15 @@
+// The xmlrpc package's serializer and deserializer, used by the Odoo double for exact wire format.
+declare module 'xmlrpc/lib/serializer.js' {
+  const Serializer: {
+    serializeMethodResponse(value: unknown): string;
+    serializeFault(fault: { faultCode: number; faultString: string }): string;
+  };
+  export default Serializer;
+}
+declare module 'xmlrpc/lib/deserializer.js' {
+  import type { IncomingMessage } from 'node:http';
+  class Deserializer {
+    deserializeMethodCall(request: IncomingMessage, callback: (error: Error | null, method: string, params: unknown[]) => void): void;
+  }
+  export default Deserializer;
+}
