@@ -11,7 +11,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/scripts/**', 'src/db/migration-cli.ts', 'src/cli.ts', 'test/**'],
+    files: ['src/scripts/**', 'src/db/migration-cli.ts', 'src/cli.ts', 'test/**', 'bench/**'],
     rules: { 'no-console': 'off' },
   },
 );
