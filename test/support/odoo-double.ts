@@ -22,6 +22,8 @@ interface DoubleUser {
   login: string;
   password: string;
   admin: boolean;
+  active: boolean;
+  share: boolean;
 }
 
 export interface DoubleDatabase {
@@ -35,6 +37,9 @@ export interface DoubleDatabase {
   /** what a restore received */
   restored?: { bytes: number; sha256: string };
   neutralized: boolean;
+  parameters: Map<string, string>;
+  /** ir.logging rows (Odoo writes them when log_db is set) */
+  logs: Array<{ id: number; type: 'server' | 'client'; create_date: string; level: string; name: string; message: string }>;
 }
 
 export interface OdooDoubleOptions {
@@ -82,8 +87,9 @@ export class OdooServerDouble {
     const database: DoubleDatabase = {
       name,
       users: [
-        { id: 2, login: options.adminLogin ?? 'admin', password: options.adminPassword ?? 'admin', admin: true },
-        { id: 6, login: 'demo', password: 'demo', admin: false },
+        { id: 2, login: options.adminLogin ?? 'admin', password: options.adminPassword ?? 'admin', admin: true, active: true, share: false },
+        { id: 6, login: 'demo', password: 'demo', admin: false, active: true, share: false },
+        { id: 7, login: 'portal', password: 'portal', admin: false, active: true, share: true },
       ],
       partners: new Map([[3, { id: 3, name: 'YourCompany', email: 'info@yourcompany.example', parent_id: false, active: true }]]),
       modules: new Map(
@@ -95,6 +101,8 @@ export class OdooServerDouble {
       nextId: 100,
       backupBytes: options.backupBytes ?? 256 * 1024,
       neutralized: false,
+      parameters: new Map(),
+      logs: [],
     };
     this.databases.set(name, database);
     return database;
@@ -155,7 +163,7 @@ export class OdooServerDouble {
         const [name, login, password] = params as [string, string, string];
         const database = this.databases.get(name);
         if (!database) throw traceback(`psycopg2.OperationalError: connection to server on socket "/var/run/postgresql/.s.PGSQL.5432" failed: FATAL:  database "${name}" does not exist`);
-        const user = database.users.find((candidate) => candidate.login === login && candidate.password === password);
+        const user = database.users.find((candidate) => candidate.login === login && candidate.password === password && candidate.active);
         return user ? user.id : false;
       }
       default:
@@ -249,7 +257,7 @@ export class OdooServerDouble {
     const [name, uid, password, model, method, args = [], kwargs = {}] = params as [string, number, string, string, string, unknown[], Record<string, unknown>];
     const database = this.databases.get(name);
     if (!database) throw traceback(`psycopg2.OperationalError: FATAL:  database "${name}" does not exist`);
-    const user = database.users.find((candidate) => candidate.id === uid && candidate.password === password);
+    const user = database.users.find((candidate) => candidate.id === uid && candidate.password === password && candidate.active);
     if (!user) throw ACCESS_DENIED;
     if (method.startsWith('_')) throw fault(4, `Private methods (such as ${method}) cannot be called remotely.`);
     if (model === 'res.partner') return this.partners(database, user, method, args, kwargs);
@@ -258,7 +266,24 @@ export class OdooServerDouble {
       if (!user.admin) {
         throw fault(4, "You are not allowed to access 'System Parameter' (ir.config_parameter) records.\n\nThis operation is allowed for the following groups:\n\t- Administration/Settings\n\nContact your administrator to request access if necessary.");
       }
-      return method === 'get_param' ? 'false' : [];
+      const [key, value] = args as [string, unknown];
+      if (method === 'get_param') return database.parameters.get(key) ?? false;
+      if (method === 'set_param') {
+        // Odoo deletes the parameter when it is set to a falsy value.
+        if (value === false || value === '' || value === null) database.parameters.delete(key);
+        else database.parameters.set(key, String(value));
+        return true;
+      }
+      throw traceback(`AttributeError: The method 'ir.config_parameter.${method}' does not exist`);
+    }
+    if (model === 'res.users') return this.users(database, user, method, args, kwargs);
+    if (model === 'ir.logging') {
+      if (method !== 'search_read') throw traceback(`AttributeError: The method 'ir.logging.${method}' does not exist`);
+      const fields = (kwargs.fields as string[]) ?? ['create_date', 'level', 'name', 'message'];
+      const rows = database.logs.filter((row) => matches(row, args[0] as unknown[]));
+      rows.sort((a, b) => (a.create_date < b.create_date ? -1 : 1));
+      const offset = Number(kwargs.offset ?? 0);
+      return rows.slice(offset, kwargs.limit ? offset + Number(kwargs.limit) : undefined).map((row) => Object.fromEntries(['id', ...fields].map((field) => [field, (row as Record<string, unknown>)[field] ?? false])));
     }
     throw fault(2, `Object ${model} doesn't exist`);
   }
@@ -321,6 +346,32 @@ export class OdooServerDouble {
         };
       default:
         throw traceback(`AttributeError: The method 'res.partner.${method}' does not exist`);
+    }
+  }
+
+  private users(database: DoubleDatabase, user: DoubleUser, method: string, args: unknown[], kwargs: Record<string, unknown>): unknown {
+    // Inactive users are hidden unless the domain asks for them, as Odoo's active_test does.
+    const domain = (args[0] as unknown[]) ?? [];
+    const mentionsActive = domain.some((leaf) => Array.isArray(leaf) && leaf[0] === 'active');
+    const visible = database.users.filter((candidate) => (mentionsActive || candidate.active) && matches(candidate, domain));
+    switch (method) {
+      case 'search':
+        return visible.map((candidate) => candidate.id);
+      case 'search_count':
+        return visible.length;
+      case 'write': {
+        if (!user.admin) throw fault(4, "You are not allowed to modify 'User' (res.users) records.");
+        const [ids, values] = args as [number[], Record<string, unknown>];
+        for (const id of ids) {
+          const target = database.users.find((candidate) => candidate.id === id);
+          if (!target) throw fault(2, `Record does not exist or has been deleted.\n(Record: res.users(${id},), User: ${user.id})`);
+          if (typeof values.active === 'boolean') target.active = values.active;
+        }
+        return true;
+      }
+      default:
+        void kwargs;
+        throw traceback(`AttributeError: The method 'res.users.${method}' does not exist`);
     }
   }
 

@@ -1,0 +1,365 @@
+// A self-hosted Odoo server as a provider: an instance is one database on the server.
+// Databases are created, duplicated, dropped, backed up and restored through Odoo's
+// database service and HTTP database manager; health, metrics and logs come from
+// what Odoo itself exposes. Odoo has no "suspend": suspension deactivates the
+// database's internal users (except the administrator the fleet uses) and resumption
+// reactivates exactly those users.
+import { randomUUID } from 'node:crypto';
+import { modules as odooModules, OdooClient, orm, type ModelCalls } from '../../odoo/client.js';
+import { restoreFromStream, streamBackup } from '../../odoo/database-manager.js';
+import { OdooError } from '../../odoo/errors.js';
+import type { BackupStore } from '../../services/storage/backup-store.js';
+import { ProviderError } from '../errors.js';
+import type {
+  CreateInstanceRequest,
+  InstanceProvider,
+  Page,
+  PageRequest,
+  ProviderBackup,
+  ProviderDeployment,
+  ProviderHealth,
+  ProviderInstance,
+  ProviderLogEntry,
+  ProviderLogLevel,
+  ProviderMetric,
+} from '../provider.js';
+
+export interface SelfHostedServer {
+  url: string;
+  masterPassword: string;
+  adminLogin: string;
+  adminPassword: string;
+}
+
+const SUSPENDED_USERS_PARAMETER = 'odoo_fleet.suspended_user_ids';
+
+/** Odoo's faults and transport failures, as the provider interface's typed errors. */
+export function providerErrorFrom(error: unknown, what: string): never {
+  if (error instanceof ProviderError) throw error;
+  if (!(error instanceof OdooError)) throw error;
+  const kind =
+    error.kind === 'access_denied' || error.kind === 'access_rights'
+      ? 'unauthorized'
+      : error.kind === 'unavailable'
+        ? 'unavailable'
+        : /already exists/i.test(error.message)
+          ? 'conflict'
+          : /does not exist/i.test(error.message)
+            ? 'not_found'
+            : error.kind === 'user_error' || error.kind === 'missing_model' || error.kind === 'unsupported'
+              ? 'invalid_input'
+              : 'unavailable';
+  throw new ProviderError(kind, `${what}: ${error.message}`, { code: error.kind });
+}
+
+interface BackupRecord {
+  id: string;
+  instanceId: string;
+  status: ProviderBackup['status'];
+  sizeBytes: number | null;
+  sha256: string | null;
+  createdAt: string;
+  completedAt: string | null;
+  error: string | null;
+}
+
+export class SelfHostedProvider implements InstanceProvider {
+  private readonly client: OdooClient;
+  /** backups still streaming in this process, so callers (and tests) can await them */
+  readonly running = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly server: SelfHostedServer,
+    private readonly store: BackupStore,
+    options: { timeoutMs?: number } = {},
+  ) {
+    this.client = new OdooClient(server.url, options);
+  }
+
+  private admin(database: string): ModelCalls {
+    return this.client.models({ database, login: this.server.adminLogin, password: this.server.adminPassword });
+  }
+
+  private async guard<T>(what: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      return providerErrorFrom(error, what);
+    }
+  }
+
+  private async describe(database: string, status?: ProviderInstance['status']): Promise<ProviderInstance> {
+    const version = await this.client.detectVersion();
+    const suspended = status ?? ((await this.admin(database).execute('ir.config_parameter', 'get_param', [SUSPENDED_USERS_PARAMETER])) ? 'suspended' : 'running');
+    const now = new Date();
+    return {
+      id: database,
+      name: database,
+      url: `${this.server.url.replace(/\/$/, '')}/web?db=${encodeURIComponent(database)}`,
+      database,
+      version: version.serverSerie,
+      subscriptionId: null,
+      // A self-hosted server has no subscription: the tier is kept by the fleet only.
+      subscriptionTier: 'starter',
+      status: suspended,
+      gitRepositoryUrl: null,
+      gitBranch: 'master',
+      createdAt: now,
+      updatedAt: now,
+    };
+  }
+
+  private async existing(database: string): Promise<void> {
+    if (!(await this.client.databaseExists(database))) throw new ProviderError('not_found', `No database "${database}" on ${this.server.url}`);
+  }
+
+  // ------------------------------------------------------------------ instances
+
+  createInstance(request: CreateInstanceRequest) {
+    return this.guard(`create ${request.database}`, async () => {
+      await this.client.createDatabase(this.server.masterPassword, {
+        name: request.database,
+        adminLogin: this.server.adminLogin,
+        adminPassword: this.server.adminPassword,
+      });
+      return this.describe(request.database, 'running');
+    });
+  }
+
+  getInstance(instanceId: string) {
+    return this.guard(`get ${instanceId}`, async () => {
+      await this.existing(instanceId);
+      return this.describe(instanceId);
+    });
+  }
+
+  listInstances(page?: PageRequest): Promise<Page<ProviderInstance>> {
+    return this.guard('list databases', async () => {
+      const names = await this.client.listDatabases();
+      const offset = page?.cursor ? Number(page.cursor) : 0;
+      const limit = page?.limit ?? 50;
+      const slice = names.slice(offset, offset + limit);
+      return {
+        items: await Promise.all(slice.map((name) => this.describe(name))),
+        nextCursor: offset + limit < names.length ? String(offset + limit) : null,
+      };
+    });
+  }
+
+  updateInstance(instanceId: string, patch: { name?: string }) {
+    return this.guard(`update ${instanceId}`, async () => {
+      await this.existing(instanceId);
+      if (patch.name && patch.name !== instanceId) {
+        await this.client.renameDatabase(this.server.masterPassword, instanceId, patch.name);
+        return this.describe(patch.name);
+      }
+      return this.describe(instanceId);
+    });
+  }
+
+  deleteInstance(instanceId: string) {
+    return this.guard(`delete ${instanceId}`, async () => {
+      const described = await this.getInstance(instanceId);
+      if (!(await this.client.dropDatabase(this.server.masterPassword, instanceId))) {
+        throw new ProviderError('not_found', `No database "${instanceId}" on ${this.server.url}`);
+      }
+      return { ...described, status: 'deleting' as const };
+    });
+  }
+
+  suspendInstance(instanceId: string) {
+    return this.guard(`suspend ${instanceId}`, async () => {
+      const calls = this.admin(instanceId);
+      if (await calls.execute('ir.config_parameter', 'get_param', [SUSPENDED_USERS_PARAMETER])) return this.describe(instanceId, 'suspended');
+      const adminId = await this.client.authenticate({ database: instanceId, login: this.server.adminLogin, password: this.server.adminPassword });
+      const users = (await orm.search(calls, 'res.users', [['share', '=', false], ['active', '=', true], ['id', '!=', adminId]])) as number[];
+      // Remember first, then revoke: an interrupted suspension can be resumed.
+      await calls.execute('ir.config_parameter', 'set_param', [SUSPENDED_USERS_PARAMETER, JSON.stringify(users)]);
+      if (users.length) await orm.write(calls, 'res.users', users, { active: false });
+      return this.describe(instanceId, 'suspended');
+    });
+  }
+
+  resumeInstance(instanceId: string) {
+    return this.guard(`resume ${instanceId}`, async () => {
+      const calls = this.admin(instanceId);
+      const saved = await calls.execute('ir.config_parameter', 'get_param', [SUSPENDED_USERS_PARAMETER]);
+      if (!saved) return this.describe(instanceId, 'running');
+      const users = JSON.parse(String(saved)) as number[];
+      if (users.length) await orm.write(calls, 'res.users', users, { active: true });
+      await calls.execute('ir.config_parameter', 'set_param', [SUSPENDED_USERS_PARAMETER, false]);
+      return this.describe(instanceId, 'running');
+    });
+  }
+
+  // ------------------------------------------------------------------ backups
+
+  /** Starts streaming a backup into the store; its record moves to completed or failed. */
+  createBackup(instanceId: string) {
+    return this.guard(`back up ${instanceId}`, async () => {
+      await this.existing(instanceId);
+      const record: BackupRecord = {
+        id: `${instanceId}--${Date.now()}-${randomUUID().slice(0, 8)}`,
+        instanceId,
+        status: 'in_progress',
+        sizeBytes: null,
+        sha256: null,
+        createdAt: new Date().toISOString(),
+        completedAt: null,
+        error: null,
+      };
+      await this.store.putRecord(record.id, record);
+      const work = (async () => {
+        try {
+          const stream = await streamBackup(this.server.url, { masterPassword: this.server.masterPassword, database: instanceId, format: 'zip' });
+          const stored = await this.store.write(record.id, stream);
+          await this.store.putRecord(record.id, { ...record, status: 'completed', sizeBytes: stored.sizeBytes, sha256: stored.sha256, completedAt: new Date().toISOString() });
+        } catch (error) {
+          await this.store.putRecord(record.id, { ...record, status: 'failed', error: error instanceof Error ? error.message : String(error) });
+        } finally {
+          this.running.delete(record.id);
+        }
+      })();
+      this.running.set(record.id, work);
+      return toBackup(record);
+    });
+  }
+
+  async listBackups(instanceId: string, page?: PageRequest): Promise<Page<ProviderBackup>> {
+    const records = (await this.store.listRecords<BackupRecord>(`${instanceId}--`)).filter((record) => record.instanceId === instanceId);
+    const offset = page?.cursor ? Number(page.cursor) : 0;
+    const limit = page?.limit ?? 50;
+    return { items: records.slice(offset, offset + limit).map(toBackup), nextCursor: offset + limit < records.length ? String(offset + limit) : null };
+  }
+
+  async getBackup(instanceId: string, backupId: string): Promise<ProviderBackup> {
+    return toBackup(await this.record(instanceId, backupId));
+  }
+
+  private async record(instanceId: string, backupId: string): Promise<BackupRecord> {
+    const record = await this.store.getRecord<BackupRecord>(backupId).catch(() => null);
+    if (!record || record.instanceId !== instanceId) throw new ProviderError('not_found', `No backup ${backupId} of ${instanceId}`);
+    return record;
+  }
+
+  /**
+   * Restores into a new database beside the target, then swaps it in: the target is
+   * dropped only once the restored copy exists, so a failed restore loses nothing.
+   */
+  restoreBackup(instanceId: string, backupId: string, target: { targetInstanceId?: string }) {
+    return this.guard(`restore ${backupId}`, async () => {
+      const record = await this.record(instanceId, backupId);
+      if (record.status !== 'completed') throw new ProviderError('conflict', `Backup ${backupId} is ${record.status}`);
+      const destination = target.targetInstanceId ?? instanceId;
+      const staging = `${destination}--restoring`;
+      await this.client.dropDatabase(this.server.masterPassword, staging);
+      await restoreFromStream(this.server.url, {
+        masterPassword: this.server.masterPassword,
+        database: staging,
+        backup: this.store.read(backupId),
+        copy: destination !== instanceId,
+      });
+      await this.client.dropDatabase(this.server.masterPassword, destination);
+      await this.client.renameDatabase(this.server.masterPassword, staging, destination);
+      return { restoreId: `${backupId}->${destination}`, status: 'completed' };
+    });
+  }
+
+  async getBackupDownloadUrl(): Promise<{ url: string; expiresAt: Date }> {
+    // The file is in our own storage: the API server issues signed, expiring URLs for it.
+    throw new ProviderError('invalid_input', 'Self-hosted backups are downloaded from the API server, not from Odoo');
+  }
+
+  // ------------------------------------------------------------------ deployments
+
+  async triggerDeployment(): Promise<ProviderDeployment> {
+    throw new ProviderError('invalid_input', 'A self-hosted server deploys by installing modules over XML-RPC, not from a branch');
+  }
+  async getDeployment(instanceId: string, deploymentId: string): Promise<ProviderDeployment> {
+    throw new ProviderError('not_found', `No deployment ${deploymentId} of ${instanceId}`);
+  }
+  async listDeployments(): Promise<Page<ProviderDeployment>> {
+    return { items: [], nextCursor: null };
+  }
+
+  /** The XML-RPC path for deployments: refresh the module list, then install or upgrade. */
+  installModules(instanceId: string, names: string[]) {
+    return this.guard(`install modules on ${instanceId}`, async () => {
+      const calls = this.admin(instanceId);
+      await odooModules.updateList(calls);
+      const states = await odooModules.states(calls, names);
+      const missing = names.filter((name) => !states.some((state) => state.name === name));
+      if (missing.length) throw new ProviderError('invalid_input', `Unknown modules on ${instanceId}: ${missing.join(', ')}`);
+      const toInstall = states.filter((state) => state.state === 'uninstalled').map((state) => state.id);
+      const toUpgrade = states.filter((state) => state.state === 'installed').map((state) => state.id);
+      if (toInstall.length) await odooModules.install(calls, toInstall);
+      if (toUpgrade.length) await odooModules.upgrade(calls, toUpgrade);
+      return odooModules.states(calls, names);
+    });
+  }
+
+  // ------------------------------------------------------------------ observability
+
+  /** Healthy: the server answers and the fleet's login works; degraded: only the server answers. */
+  async getHealth(instanceId: string): Promise<ProviderHealth> {
+    const started = performance.now();
+    const checkedAt = new Date();
+    try {
+      await this.client.version();
+    } catch {
+      return { status: 'down', responseTimeMs: null, checkedAt, checks: { http: 'fail', database: 'fail' } };
+    }
+    const responseTimeMs = Math.round(performance.now() - started);
+    try {
+      await orm.searchCount(this.admin(instanceId), 'res.users', [['share', '=', false]]);
+      return { status: 'healthy', responseTimeMs, checkedAt, checks: { http: 'ok', database: 'ok' } };
+    } catch {
+      return { status: 'degraded', responseTimeMs, checkedAt, checks: { http: 'ok', database: 'fail' } };
+    }
+  }
+
+  /** Odoo keeps no metric history: one sample of what it exposes, taken now. */
+  getMetrics(instanceId: string): Promise<ProviderMetric[]> {
+    return this.guard(`metrics of ${instanceId}`, async () => {
+      const calls = this.admin(instanceId);
+      const activeUsers = await orm.searchCount(calls, 'res.users', [['share', '=', false]]);
+      return [{ sampledAt: new Date(), cpuPercent: null, memoryBytes: null, storageBytes: null, dbSizeBytes: null, requestsPerMinute: null, activeUsers }];
+    });
+  }
+
+  /** From ir.logging, which Odoo fills when the server runs with log_db. */
+  getLogs(instanceId: string, query: { since?: Date; level?: ProviderLogLevel } & PageRequest): Promise<Page<ProviderLogEntry>> {
+    return this.guard(`logs of ${instanceId}`, async () => {
+      const levels: ProviderLogLevel[] = ['debug', 'info', 'warning', 'error', 'critical'];
+      const wanted = query.level ? levels.slice(levels.indexOf(query.level)).map((level) => level.toUpperCase()) : undefined;
+      const domain: Array<[string, string, unknown]> = [['type', '=', 'server']];
+      if (query.since) domain.push(['create_date', '>=', query.since.toISOString().replace('T', ' ').slice(0, 19)]);
+      if (wanted) domain.push(['level', 'in', wanted]);
+      const offset = query.cursor ? Number(query.cursor) : 0;
+      const limit = query.limit ?? 100;
+      const rows = await orm.searchRead(this.admin(instanceId), 'ir.logging', domain, ['create_date', 'level', 'name', 'message'], { offset, limit: limit + 1, order: 'create_date asc' });
+      return {
+        items: rows.slice(0, limit).map((row) => ({
+          timestamp: new Date(`${String(row.create_date).replace(' ', 'T')}Z`),
+          level: String(row.level).toLowerCase() as ProviderLogLevel,
+          logger: String(row.name),
+          message: String(row.message),
+        })),
+        nextCursor: rows.length > limit ? String(offset + limit) : null,
+      };
+    });
+  }
+}
+
+function toBackup(record: BackupRecord): ProviderBackup {
+  return {
+    id: record.id,
+    instanceId: record.instanceId,
+    type: 'manual',
+    status: record.status,
+    sizeBytes: record.sizeBytes,
+    createdAt: new Date(record.createdAt),
+    completedAt: record.completedAt ? new Date(record.completedAt) : null,
+    expiresAt: null,
+  };
+}
