@@ -38,6 +38,10 @@ const configSchema = z
     AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).default(20),
     TRUST_PROXY: booleanFlag.default(false),
     CORS_ORIGINS: z.string().optional(),
+    ODOO_SH_API_BASE_URL: z.string().url('must be an http(s) URL').default('https://www.odoo.sh/api/v1'),
+    ODOO_SH_API_TOKEN: z.string().min(1).optional(),
+    PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
+    BACKUP_STORAGE_DIR: z.string().min(1).default('./.data/backups'),
   })
   .superRefine((env, context) => {
     if (env.NODE_ENV === 'production' && !env.ENCRYPTION_KEYS) {

@@ -1,0 +1,65 @@
+// Picks the provider of an instance and hands it the instance's own credentials,
+// decrypted at the last moment. Services ask for `providerFor(instance)` and never
+// learn which protocol answers.
+import type { DeploymentMethod } from '../generated/prisma/enums.js';
+import { openInstanceSecret } from '../services/credentials/credentials.js';
+import type { KeyRing } from '../services/crypto/key-ring.js';
+import type { BackupStore } from '../services/storage/backup-store.js';
+import { CircuitBreakers } from './circuit-breaker.js';
+import { ProviderError } from './errors.js';
+import { OdooShHttp } from './odoo-sh/http.js';
+import { OdooShProvider } from './odoo-sh/odoo-sh-provider.js';
+import type { InstanceProvider } from './provider.js';
+import { SelfHostedProvider } from './self-hosted/self-hosted-provider.js';
+
+/** The columns of an instance that choosing and authenticating its provider needs. */
+export interface ProviderTarget {
+  id: string;
+  deploymentMethod: DeploymentMethod;
+  serverUrl: string | null;
+  odooLogin: string | null;
+  providerTokenEnc: string | null;
+  odooPasswordEnc: string | null;
+  masterPasswordEnc: string | null;
+}
+
+export interface ProviderRegistryOptions {
+  keyRing: KeyRing;
+  backupStore: BackupStore;
+  odooShBaseUrl: string;
+  odooShDefaultToken?: string;
+  timeoutMs: number;
+  breakers?: CircuitBreakers;
+}
+
+export function createProviderRegistry(options: ProviderRegistryOptions) {
+  const breakers = options.breakers ?? new CircuitBreakers();
+  const odooSh = (token: string) =>
+    new OdooShProvider(new OdooShHttp({ baseUrl: options.odooShBaseUrl, token, breaker: breakers.for(options.odooShBaseUrl), timeoutMs: options.timeoutMs }));
+  return {
+    /** For creating instances at Odoo.sh before they have a token of their own. */
+    odooShAccount(): InstanceProvider {
+      if (!options.odooShDefaultToken) throw new ProviderError('unauthorized', 'ODOO_SH_API_TOKEN is not set');
+      return odooSh(options.odooShDefaultToken);
+    },
+    providerFor(instance: ProviderTarget): InstanceProvider {
+      if (instance.deploymentMethod === 'ODOO_SH') {
+        const token = openInstanceSecret(options.keyRing, instance, 'providerTokenEnc') ?? options.odooShDefaultToken;
+        if (!token) throw new ProviderError('unauthorized', 'No Odoo.sh token: set the instance\'s providerToken or ODOO_SH_API_TOKEN');
+        return odooSh(token);
+      }
+      const password = openInstanceSecret(options.keyRing, instance, 'odooPasswordEnc');
+      const masterPassword = openInstanceSecret(options.keyRing, instance, 'masterPasswordEnc');
+      if (!instance.serverUrl || !instance.odooLogin || !password || !masterPassword) {
+        throw new ProviderError('unauthorized', 'A self-hosted instance needs its server URL, Odoo login and password, and master password');
+      }
+      return new SelfHostedProvider(
+        { url: instance.serverUrl, adminLogin: instance.odooLogin, adminPassword: password, masterPassword },
+        options.backupStore,
+        { timeoutMs: options.timeoutMs },
+      );
+    },
+  };
+}
+
+export type ProviderRegistry = ReturnType<typeof createProviderRegistry>;
