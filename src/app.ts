@@ -21,6 +21,7 @@ import { createLoaders } from './schema/loaders.js';
 import { authenticate, bearerToken } from './services/auth/authenticate.js';
 import { createFailureLimiter } from './services/auth/failure-limiter.js';
 import type { KeyRing } from './services/crypto/key-ring.js';
+import type { ProviderRegistry } from './providers/registry.js';
 
 export const GRAPHQL_PATH = '/graphql';
 
@@ -33,6 +34,7 @@ export interface AppOptions {
   pingDatabase: () => Promise<boolean>;
   logger: Logger;
   keyRing: KeyRing;
+  providers: ProviderRegistry;
   pubsub?: PubSub;
   platformAdminToken?: string;
   graphiql: boolean;
@@ -118,6 +120,7 @@ export function buildApp(options: AppOptions): App {
         prisma: options.prisma,
         pubsub,
         keyRing: options.keyRing,
+        providers: options.providers,
         caller,
         loaders: createLoaders(options.prisma),
       };

@@ -4,6 +4,7 @@ import type { Role } from './generated/prisma/enums.js';
 import type { PubSub } from './pubsub.js';
 import type { Loaders } from './schema/loaders.js';
 import type { KeyRing } from './services/crypto/key-ring.js';
+import type { ProviderRegistry } from './providers/registry.js';
 
 /** The authenticated caller: a company's API key, or the platform operator. */
 export type Caller =
@@ -14,6 +15,7 @@ export interface GraphQLContext {
   prisma: PrismaClient;
   pubsub: PubSub;
   keyRing: KeyRing;
+  providers: ProviderRegistry;
   caller: Caller | null;
   loaders: Loaders;
 }

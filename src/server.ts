@@ -5,7 +5,12 @@ import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { openDatabase } from './db/database.js';
 import { createLogger } from './logger.js';
+import { createFleetPubSub } from './pubsub.js';
+import { createProviderRegistry } from './providers/registry.js';
 import { loadKeyRing } from './services/crypto/load-key-ring.js';
+import { instanceOperationHandlers } from './services/instances/instance-operations.js';
+import { createWorker } from './services/operations/worker.js';
+import { createLocalBackupStore } from './services/storage/backup-store.js';
 
 async function main(): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
@@ -21,8 +26,25 @@ async function main(): Promise<void> {
     migrateOnStart: config.MIGRATE_ON_START,
     log: (message) => logger.info(message),
   });
+  const pubsub = createFleetPubSub();
+  const providers = createProviderRegistry({
+    keyRing,
+    backupStore: createLocalBackupStore(config.BACKUP_STORAGE_DIR),
+    odooShBaseUrl: config.ODOO_SH_API_BASE_URL,
+    odooShDefaultToken: config.ODOO_SH_API_TOKEN,
+    timeoutMs: config.PROVIDER_TIMEOUT_MS,
+  });
+  const worker = createWorker({
+    prisma: database.prisma,
+    handlers: instanceOperationHandlers({ prisma: database.prisma, pubsub, providers }),
+    pollMs: config.WORKER_POLL_MS,
+    onError: (error, operation) =>
+      logger.warn('operation step failed', { operation: operation.id, kind: operation.kind, step: operation.step, error: error instanceof Error ? error.message : String(error) }),
+  });
   const app = buildApp({
     prisma: database.prisma,
+    pubsub,
+    providers,
     pingDatabase: () => database.ping(),
     logger,
     keyRing,
@@ -36,6 +58,7 @@ async function main(): Promise<void> {
     production: config.NODE_ENV === 'production',
   });
   const address = await app.listen(config.PORT, config.HOST);
+  if (config.WORKER_ENABLED) worker.start();
   const shownHost = config.HOST === '0.0.0.0' ? 'localhost' : config.HOST;
   logger.info(`Odoo Fleet API ready at http://${shownHost}:${address.port}/graphql`, {
     database: database.embedded ? 'embedded' : 'postgresql',
@@ -49,6 +72,8 @@ async function main(): Promise<void> {
     logger.info('shutting down', { signal });
     try {
       await app.stop(config.SHUTDOWN_TIMEOUT_MS);
+      // Steps in flight finish; anything else resumes on the next start.
+      await worker.stop();
       await database.close();
       logger.info('stopped');
       process.exit(0);

@@ -5,6 +5,7 @@ import './scalars/scalars.js';
 import './errors/error.types.js';
 import './instances/instance.types.js';
 import './instances/instance.queries.js';
+import './instances/instance.mutations.js';
 import './backups/backup.schema.js';
 import './deployments/deployment.schema.js';
 import './templates/template.schema.js';

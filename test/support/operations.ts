@@ -52,6 +52,10 @@ const idTypeByOperation: Record<string, string> = {
   deployment: 'Deployment',
   template: 'Template',
   revokeApiKey: 'ApiKey',
+  updateInstance: 'OdooInstance',
+  deleteInstance: 'OdooInstance',
+  suspendInstance: 'OdooInstance',
+  resumeInstance: 'OdooInstance',
 };
 
 function targetType(operation: string, name: string): string {

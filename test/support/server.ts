@@ -6,7 +6,10 @@ import WebSocket from 'ws';
 import { buildApp, GRAPHQL_PATH, type App } from '../../src/app.js';
 import type { PrismaClient } from '../../src/generated/prisma/client.js';
 import { createLogger, type Logger } from '../../src/logger.js';
+import type { PubSub } from '../../src/pubsub.js';
+import { createProviderRegistry, type ProviderRegistry } from '../../src/providers/registry.js';
 import { parseKeyRing, type KeyRing } from '../../src/services/crypto/key-ring.js';
+import { createLocalBackupStore } from '../../src/services/storage/backup-store.js';
 
 export interface TestServer {
   app: App;
@@ -32,6 +35,8 @@ export async function startTestServer(
     logger?: Logger;
     authFailuresPerMinute?: number;
     maxRequestBytes?: number;
+    providers?: ProviderRegistry;
+    pubsub?: PubSub;
   } = {},
 ): Promise<TestServer> {
   const app = buildApp({
@@ -39,6 +44,16 @@ export async function startTestServer(
     pingDatabase: overrides.pingDatabase ?? (async () => true),
     logger: overrides.logger ?? createLogger('silent'),
     keyRing: overrides.keyRing ?? testKeyRing,
+    pubsub: overrides.pubsub,
+    providers:
+      overrides.providers ??
+      createProviderRegistry({
+        keyRing: testKeyRing,
+        backupStore: createLocalBackupStore('/nonexistent/fleet-test-backups'),
+        // Nothing listens here: tests that reach a provider pass their own registry.
+        odooShBaseUrl: 'http://127.0.0.1:9/api/v1',
+        timeoutMs: 500,
+      }),
     authFailuresPerMinute: overrides.authFailuresPerMinute ?? 1000,
     maxRequestBytes: overrides.maxRequestBytes,
     platformAdminToken: PLATFORM_TOKEN,

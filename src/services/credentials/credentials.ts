@@ -47,7 +47,10 @@ export async function setInstanceCredentials(
     data[column] = value === null ? null : deps.keyRing.encrypt(value, { table: 'OdooInstance', column, rowId: instance.id });
   }
   if (parsed.data.odooLogin !== undefined) data.odooLogin = parsed.data.odooLogin;
-  return deps.prisma.odooInstance.update({ where: { id: instance.id }, data });
+  const updated = await deps.prisma.odooInstance.update({ where: { id: instance.id }, data });
+  // Operations waiting for these credentials may go on now.
+  await deps.prisma.operation.updateMany({ where: { instanceId: instance.id, status: 'PENDING' }, data: { runAfter: new Date() } });
+  return updated;
 }
 
 /** For providers: the decrypted secret of an instance, or null when none is stored. */

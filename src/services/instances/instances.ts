@@ -1,0 +1,181 @@
+// The life of an instance as the fleet records it. Creation and deletion are durable
+// operations finished by the worker; suspend, resume and updates are single provider
+// calls. Every status change is persisted first, then published.
+import { z } from 'zod';
+import type { OdooInstance, PrismaClient } from '../../generated/prisma/client.js';
+import type { InstanceStatus } from '../../generated/prisma/enums.js';
+import { ProviderError } from '../../providers/errors.js';
+import type { ProviderRegistry } from '../../providers/registry.js';
+import type { PubSub } from '../../pubsub.js';
+import { ConflictError, DomainError, invalidInputFrom, NotFoundError } from '../errors.js';
+import { once } from '../idempotency.js';
+
+export interface InstanceDeps {
+  prisma: PrismaClient;
+  pubsub: PubSub;
+  providers: ProviderRegistry;
+}
+
+/** The provider could not be reached or refused for a reason of its own. */
+export class ProviderUnavailableError extends DomainError {}
+
+const name = z.string().regex(/^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$/, 'must be 3-63 lowercase letters, digits or inner hyphens (it becomes the subdomain)');
+const branch = z.string().regex(/^[A-Za-z0-9._/-]{1,100}$/, 'must be a git branch name');
+const repository = z.string().regex(/^(https?:\/\/|git@|ssh:\/\/|file:\/\/|\/)\S+$/, 'must be an http(s), ssh or file URL, or an absolute path');
+
+const createInput = z
+  .object({
+    name,
+    version: z.string().regex(/^\d{2}\.\d$/, 'must be an Odoo version such as "17.0"'),
+    subscriptionTier: z.enum(['STARTER', 'GROWTH', 'ENTERPRISE']).default('STARTER'),
+    deploymentMethod: z.enum(['ODOO_SH', 'SELF_HOSTED']).default('ODOO_SH'),
+    database: z.string().regex(/^[A-Za-z0-9_-]{1,63}$/, 'must be 1-63 letters, digits, _ or -').optional(),
+    gitRepositoryUrl: repository.optional(),
+    gitBranch: branch.default('master'),
+    serverUrl: z.string().url('must be the http(s) URL of the Odoo server').optional(),
+  })
+  .superRefine((input, context) => {
+    if (input.deploymentMethod === 'SELF_HOSTED' && !input.serverUrl) {
+      context.addIssue({ code: 'custom', path: ['serverUrl'], message: 'is required for a self-hosted instance' });
+    }
+  });
+
+export type CreateInstanceInput = z.input<typeof createInput>;
+
+export function publishStatus(pubsub: PubSub, instance: Pick<OdooInstance, 'id' | 'companyId' | 'status'>): void {
+  pubsub.publish('fleetEvents', instance.companyId, {
+    companyId: instance.companyId,
+    kind: 'INSTANCE',
+    subjectId: instance.id,
+    status: instance.status,
+    occurredAt: new Date().toISOString(),
+  });
+}
+
+async function owned(prisma: PrismaClient, companyId: string, instanceId: string): Promise<OdooInstance> {
+  const instance = await prisma.odooInstance.findFirst({ where: { id: instanceId, companyId, status: { not: 'DELETED' } } });
+  if (!instance) throw new NotFoundError('OdooInstance', instanceId);
+  return instance;
+}
+
+/** Records the instance and its creation operation; the worker does the rest. */
+export async function requestInstance(deps: InstanceDeps, request: { companyId: string; input: CreateInstanceInput; idempotencyKey?: string | null }) {
+  const parsed = createInput.safeParse(request.input);
+  if (!parsed.success) throw invalidInputFrom(parsed.error.issues);
+  const input = parsed.data;
+  const { id, replayed } = await once(
+    deps.prisma,
+    { companyId: request.companyId, key: request.idempotencyKey, operation: 'createInstance', input },
+    async (tx) => {
+      const taken = await tx.odooInstance.findFirst({ where: { companyId: request.companyId, name: input.name }, select: { id: true } });
+      if (taken) throw new ConflictError(`An instance named "${input.name}" already exists.`);
+      const instance = await tx.odooInstance.create({
+        data: {
+          companyId: request.companyId,
+          name: input.name,
+          version: input.version,
+          subscriptionTier: input.subscriptionTier,
+          deploymentMethod: input.deploymentMethod,
+          database: input.database ?? input.name.replace(/-/g, '_'),
+          gitRepositoryUrl: input.gitRepositoryUrl,
+          gitBranch: input.gitBranch,
+          serverUrl: input.serverUrl,
+          status: 'CREATING',
+        },
+      });
+      await tx.operation.create({ data: { companyId: request.companyId, instanceId: instance.id, kind: 'CREATE_INSTANCE', subjectId: instance.id } });
+      return instance.id;
+    },
+  );
+  const instance = await deps.prisma.odooInstance.findUniqueOrThrow({ where: { id } });
+  if (!replayed) publishStatus(deps.pubsub, instance);
+  return instance;
+}
+
+export async function requestInstanceDeletion(deps: InstanceDeps, request: { companyId: string; instanceId: string; idempotencyKey?: string | null }) {
+  const current = await owned(deps.prisma, request.companyId, request.instanceId);
+  if (current.status === 'DELETING') return current;
+  const { id } = await once(
+    deps.prisma,
+    { companyId: request.companyId, key: request.idempotencyKey, operation: 'deleteInstance', input: { instanceId: request.instanceId } },
+    async (tx) => {
+      // A creation still in progress is abandoned: deletion takes over the instance.
+      await tx.operation.updateMany({
+        where: { instanceId: current.id, kind: 'CREATE_INSTANCE', status: { in: ['PENDING', 'RUNNING'] } },
+        data: { status: 'CANCELLED', finishedAt: new Date(), leaseOwner: null, leaseExpiresAt: null },
+      });
+      await tx.odooInstance.update({ where: { id: current.id }, data: { status: 'DELETING', statusMessage: null } });
+      await tx.operation.create({ data: { companyId: current.companyId, instanceId: current.id, kind: 'DELETE_INSTANCE', subjectId: current.id } });
+      return current.id;
+    },
+  );
+  const instance = await deps.prisma.odooInstance.findUniqueOrThrow({ where: { id } });
+  publishStatus(deps.pubsub, instance);
+  return instance;
+}
+
+function providerFailure(error: unknown): never {
+  if (error instanceof ProviderError) {
+    if (error.kind === 'conflict') throw new ConflictError(error.message);
+    if (error.kind === 'not_found') throw new ConflictError(`The provider no longer knows this instance: ${error.message}`);
+    throw new ProviderUnavailableError(error.message);
+  }
+  throw error;
+}
+
+async function toggle(deps: InstanceDeps, request: { companyId: string; instanceId: string }, target: 'SUSPENDED' | 'RUNNING') {
+  const instance = await owned(deps.prisma, request.companyId, request.instanceId);
+  if (instance.status === target) return instance;
+  const from: InstanceStatus = target === 'SUSPENDED' ? 'RUNNING' : 'SUSPENDED';
+  if (instance.status !== from || !instance.instanceId) {
+    throw new ConflictError(`Cannot ${target === 'SUSPENDED' ? 'suspend' : 'resume'} an instance that is ${instance.status}.`);
+  }
+  try {
+    const provider = deps.providers.providerFor(instance);
+    await (target === 'SUSPENDED' ? provider.suspendInstance(instance.instanceId) : provider.resumeInstance(instance.instanceId));
+  } catch (error) {
+    providerFailure(error);
+  }
+  const updated = await deps.prisma.odooInstance.update({ where: { id: instance.id }, data: { status: target, statusMessage: null } });
+  publishStatus(deps.pubsub, updated);
+  return updated;
+}
+
+export const suspendInstance = (deps: InstanceDeps, request: { companyId: string; instanceId: string }) => toggle(deps, request, 'SUSPENDED');
+export const resumeInstance = (deps: InstanceDeps, request: { companyId: string; instanceId: string }) => toggle(deps, request, 'RUNNING');
+
+const updateInput = z.object({
+  subscriptionTier: z.enum(['STARTER', 'GROWTH', 'ENTERPRISE']).optional(),
+  gitRepositoryUrl: repository.nullish(),
+  gitBranch: branch.optional(),
+  serverUrl: z.string().url('must be the http(s) URL of the Odoo server').optional(),
+});
+
+/** Tier and branch are the provider's too (Odoo.sh); repository and server URL are the fleet's. */
+export async function updateInstance(deps: InstanceDeps, request: { companyId: string; instanceId: string; input: z.input<typeof updateInput> }) {
+  const parsed = updateInput.safeParse(request.input);
+  if (!parsed.success) throw invalidInputFrom(parsed.error.issues);
+  const input = parsed.data;
+  const instance = await owned(deps.prisma, request.companyId, request.instanceId);
+  if (instance.status === 'DELETING') throw new ConflictError('The instance is being deleted.');
+  const providerChange = instance.deploymentMethod === 'ODOO_SH' && instance.instanceId && (input.subscriptionTier || input.gitBranch);
+  if (providerChange) {
+    try {
+      await deps.providers.providerFor(instance).updateInstance(instance.instanceId!, {
+        ...(input.subscriptionTier ? { subscriptionTier: input.subscriptionTier.toLowerCase() as 'starter' | 'growth' | 'enterprise' } : {}),
+        ...(input.gitBranch ? { gitBranch: input.gitBranch } : {}),
+      });
+    } catch (error) {
+      providerFailure(error);
+    }
+  }
+  return deps.prisma.odooInstance.update({
+    where: { id: instance.id },
+    data: {
+      ...(input.subscriptionTier ? { subscriptionTier: input.subscriptionTier } : {}),
+      ...(input.gitRepositoryUrl !== undefined ? { gitRepositoryUrl: input.gitRepositoryUrl } : {}),
+      ...(input.gitBranch ? { gitBranch: input.gitBranch } : {}),
+      ...(input.serverUrl ? { serverUrl: input.serverUrl } : {}),
+    },
+  });
+}

@@ -1,0 +1,156 @@
+// Long operations as persisted state machines. An operation row names its kind and its
+// current step; a worker claims a due row with a lease (FOR UPDATE SKIP LOCKED, so
+// replicas never take the same row), runs one step outside any transaction, and
+// persists the step's outcome. A worker that dies loses its lease when it expires, and
+// the step runs again elsewhere: steps are written to be safe to repeat (provider calls
+// carry idempotency keys derived from the operation id).
+import { randomUUID } from 'node:crypto';
+import type { Operation, PrismaClient } from '../../generated/prisma/client.js';
+import type { OperationKind } from '../../generated/prisma/enums.js';
+import { ProviderError } from '../../providers/errors.js';
+
+export type StepOutcome =
+  /** continue with `step` (now, or after `delayMs`), keeping `state` */
+  | { next: string; state?: Record<string, unknown>; delayMs?: number }
+  | { done: true }
+  | { failed: string };
+
+export interface OperationHandler {
+  step(operation: Operation): Promise<StepOutcome>;
+  /** records the failure on the operation's subject (an instance in ERROR, a failed backup) */
+  onFailure?(operation: Operation, reason: string): Promise<void>;
+}
+
+export type OperationHandlers = Partial<Record<OperationKind, OperationHandler>>;
+
+export interface WorkerOptions {
+  prisma: PrismaClient;
+  handlers: OperationHandlers;
+  owner?: string;
+  leaseMs?: number;
+  pollMs?: number;
+  concurrency?: number;
+  /** a transient provider failure is retried after this, doubling up to 5 minutes */
+  retryBaseMs?: number;
+  maxAttempts?: number;
+  onError?: (error: unknown, operation: Operation) => void;
+}
+
+export interface Worker {
+  readonly owner: string;
+  /** runs one step of every due operation (each at most once); returns how many ran */
+  drain(): Promise<number>;
+  start(): void;
+  /** stops claiming; waits for steps in flight */
+  stop(): Promise<void>;
+}
+
+export function createWorker(options: WorkerOptions): Worker {
+  const { prisma } = options;
+  const owner = options.owner ?? `worker-${randomUUID().slice(0, 8)}`;
+  const leaseMs = options.leaseMs ?? 60_000;
+  const retryBaseMs = options.retryBaseMs ?? 2_000;
+  const maxAttempts = options.maxAttempts ?? 50;
+  const kinds = Object.keys(options.handlers) as OperationKind[];
+  let timer: NodeJS.Timeout | undefined;
+  let running = false;
+  const inFlight = new Set<Promise<unknown>>();
+
+  async function claim(skip: string[]): Promise<Operation | null> {
+    if (kinds.length === 0) return null;
+    const rows = await prisma.$queryRaw<Operation[]>`
+      UPDATE "Operation" SET "leaseOwner" = ${owner},
+        "leaseExpiresAt" = now() + (${leaseMs}::int * interval '1 millisecond'),
+        status = 'RUNNING', attempts = attempts + 1, "updatedAt" = now()
+      WHERE id = (
+        SELECT id FROM "Operation"
+        WHERE status IN ('PENDING', 'RUNNING') AND "runAfter" <= now()
+          AND ("leaseExpiresAt" IS NULL OR "leaseExpiresAt" < now())
+          AND kind::text = ANY(${kinds}::text[])
+          AND NOT (id::text = ANY(${skip}::text[]))
+        ORDER BY "runAfter", "createdAt"
+        FOR UPDATE SKIP LOCKED
+        LIMIT 1
+      )
+      RETURNING *`;
+    return rows[0] ?? null;
+  }
+
+  /** Persists an outcome, only while this worker still holds the lease. */
+  async function settle(operation: Operation, outcome: StepOutcome): Promise<void> {
+    const mine = { id: operation.id, leaseOwner: owner };
+    const release = { leaseOwner: null, leaseExpiresAt: null };
+    if ('done' in outcome) {
+      await prisma.operation.updateMany({ where: mine, data: { ...release, status: 'SUCCEEDED', finishedAt: new Date(), error: null } });
+    } else if ('failed' in outcome) {
+      await prisma.operation.updateMany({ where: mine, data: { ...release, status: 'FAILED', finishedAt: new Date(), error: outcome.failed } });
+    } else {
+      await prisma.operation.updateMany({
+        where: mine,
+        data: {
+          ...release,
+          status: 'PENDING',
+          step: outcome.next,
+          ...(outcome.state ? { state: { ...(operation.state as Record<string, unknown>), ...outcome.state } as object } : {}),
+          runAfter: new Date(Date.now() + (outcome.delayMs ?? 0)),
+          // a step that moved on resets the count of tries of the new step
+          ...(outcome.next !== operation.step ? { attempts: 0 } : {}),
+        },
+      });
+    }
+  }
+
+  async function runOne(ran: string[]): Promise<boolean> {
+    const operation = await claim(ran);
+    if (!operation) return false;
+    ran.push(operation.id);
+    let outcome: StepOutcome;
+    try {
+      outcome = await options.handlers[operation.kind]!.step(operation);
+    } catch (error) {
+      options.onError?.(error, operation);
+      const transient = !(error instanceof ProviderError) || error.transient;
+      outcome =
+        transient && operation.attempts < maxAttempts
+          ? { next: operation.step, delayMs: Math.min(300_000, retryBaseMs * 2 ** Math.min(operation.attempts - 1, 8)) }
+          : { failed: error instanceof Error ? error.message : String(error) };
+    }
+    await settle(operation, outcome);
+    if ('failed' in outcome) await options.handlers[operation.kind]!.onFailure?.(operation, outcome.failed);
+    return true;
+  }
+
+  async function drain(): Promise<number> {
+    // An operation whose next step is due at once waits for the next drain, so one
+    // drain always ends and a busy operation cannot starve the others.
+    const ran: string[] = [];
+    while (await runOne(ran));
+    return ran.length;
+  }
+
+  const tick = async () => {
+    if (!running) return;
+    const lanes = Array.from({ length: options.concurrency ?? 4 }, () => {
+      const lane = drain().catch(() => 0);
+      inFlight.add(lane);
+      return lane.finally(() => inFlight.delete(lane));
+    });
+    await Promise.all(lanes);
+    if (running) timer = setTimeout(() => void tick(), options.pollMs ?? 1000);
+  };
+
+  return {
+    owner,
+    drain,
+    start() {
+      if (running) return;
+      running = true;
+      void tick();
+    },
+    async stop() {
+      running = false;
+      if (timer) clearTimeout(timer);
+      await Promise.all(inFlight);
+    },
+  };
+}
