@@ -9,6 +9,7 @@ import { modules, OdooClient, orm, type ModelCalls } from '../src/odoo/client.js
 import { restoreFromStream, streamBackup } from '../src/odoo/database-manager.js';
 import { OdooError } from '../src/odoo/errors.js';
 import { backupChunks, expectedBackupSha256, OdooServerDouble } from './support/odoo-double.js';
+import { rejectionOf } from './support/rejection.js';
 
 let odoo: OdooServerDouble;
 let baseUrl: string;
@@ -29,15 +30,7 @@ afterAll(async () => {
   await odoo?.close();
 });
 
-async function odooError(promise: Promise<unknown>): Promise<OdooError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof OdooError) return error;
-    throw error;
-  }
-  throw new Error('expected an OdooError');
-}
+const odooError = (promise: Promise<unknown>) => rejectionOf(promise, OdooError);
 
 describe('common', () => {
   it('reports the version and authenticates', async () => {

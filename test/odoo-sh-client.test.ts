@@ -5,6 +5,7 @@ import { createCircuitBreaker } from '../src/providers/circuit-breaker.js';
 import { ProviderError } from '../src/providers/errors.js';
 import { collectAll, type InstanceProvider } from '../src/providers/provider.js';
 import { startSimulator, type SimulatorHarness } from './support/odoo-sh.js';
+import { rejectionOf } from './support/rejection.js';
 
 let sim: SimulatorHarness;
 let provider: InstanceProvider;
@@ -17,15 +18,7 @@ afterAll(async () => {
   await sim?.close();
 });
 
-async function failure(promise: Promise<unknown>): Promise<ProviderError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof ProviderError) return error;
-    throw error;
-  }
-  throw new Error('expected a ProviderError');
-}
+const failure = (promise: Promise<unknown>) => rejectionOf(promise, ProviderError);
 
 let names = 0;
 const newInstance = (target = provider) =>

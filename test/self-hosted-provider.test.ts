@@ -8,6 +8,7 @@ import { ProviderError } from '../src/providers/errors.js';
 import { SelfHostedProvider } from '../src/providers/self-hosted/self-hosted-provider.js';
 import { createLocalBackupStore } from '../src/services/storage/backup-store.js';
 import { expectedBackupSha256, OdooServerDouble } from './support/odoo-double.js';
+import { rejectionOf } from './support/rejection.js';
 
 let odoo: OdooServerDouble;
 let provider: SelfHostedProvider;
@@ -25,15 +26,7 @@ afterAll(async () => {
   await rm(folder, { recursive: true, force: true });
 });
 
-async function failure(promise: Promise<unknown>): Promise<ProviderError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof ProviderError) return error;
-    throw error;
-  }
-  throw new Error('expected a ProviderError');
-}
+const failure = (promise: Promise<unknown>) => rejectionOf(promise, ProviderError);
 
 describe('self-hosted instances', () => {
   it('are databases: created, listed, renamed and dropped', async () => {
