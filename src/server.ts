@@ -29,7 +29,6 @@ async function main(): Promise<void> {
   const pubsub = createFleetPubSub();
   const providers = createProviderRegistry({
     keyRing,
-    backupStore: createLocalBackupStore(config.BACKUP_STORAGE_DIR),
     odooShBaseUrl: config.ODOO_SH_API_BASE_URL,
     odooShDefaultToken: config.ODOO_SH_API_TOKEN,
     timeoutMs: config.PROVIDER_TIMEOUT_MS,

@@ -51,7 +51,6 @@ beforeAll(async () => {
   folder = await mkdtemp(join(tmpdir(), 'fleet-lifecycle-'));
   providers = createProviderRegistry({
     keyRing: testKeyRing,
-    backupStore: createLocalBackupStore(folder),
     odooShBaseUrl: sim.baseUrl,
     odooShDefaultToken: 'account-token',
     timeoutMs: 2000,

@@ -71,7 +71,10 @@ describe('backups', () => {
     expect(done.completedAt).toBeInstanceOf(Date);
     expect((await provider.listBackups(instance.id)).items.map((item) => item.id)).toEqual([backup.id]);
     const download = await provider.getBackupDownloadUrl(instance.id, backup.id);
-    expect(download.url).toMatch(/^https:\/\//);
+    expect(download.url).toMatch(new RegExp(`/_files/${backup.id}\\.zip\\?expires=`));
+    let downloaded = 0;
+    for await (const chunk of await provider.downloadBackup(instance.id, backup.id)) downloaded += (chunk as Buffer).length;
+    expect(downloaded).toBe(done.sizeBytes);
     expect(download.expiresAt.getTime()).toBeGreaterThan(Date.parse('2026-06-01T12:00:00Z'));
 
     const restore = await provider.restoreBackup(instance.id, backup.id, { targetInstanceId: target.id });

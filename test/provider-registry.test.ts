@@ -35,7 +35,6 @@ afterAll(async () => {
 function registry(defaultToken?: string) {
   return createProviderRegistry({
     keyRing: testKeyRing,
-    backupStore: createLocalBackupStore(folder),
     odooShBaseUrl: sim.baseUrl,
     odooShDefaultToken: defaultToken,
     timeoutMs: 2000,

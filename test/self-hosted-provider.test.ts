@@ -19,7 +19,7 @@ beforeAll(async () => {
   odoo = new OdooServerDouble({ masterPassword: server.masterPassword });
   const url = await odoo.listen();
   folder = await mkdtemp(join(tmpdir(), 'fleet-backups-'));
-  provider = new SelfHostedProvider({ url, ...server }, createLocalBackupStore(folder), { timeoutMs: 5000 });
+  provider = new SelfHostedProvider({ url, ...server }, { timeoutMs: 5000 });
 });
 afterAll(async () => {
   await odoo?.close();
@@ -74,52 +74,40 @@ describe('self-hosted instances', () => {
   });
 
   it('maps Odoo\'s refusals to typed errors', async () => {
-    const wrongMaster = new SelfHostedProvider({ url: provider['server'].url, ...server, masterPassword: 'nope' }, createLocalBackupStore(folder));
+    const wrongMaster = new SelfHostedProvider({ url: provider['server'].url, ...server, masterPassword: 'nope' });
     expect((await failure(wrongMaster.createInstance({ name: 'x', database: 'x', version: '17.0', subscriptionTier: 'starter' }))).kind).toBe('unauthorized');
-    const down = new SelfHostedProvider({ url: 'http://127.0.0.1:9', ...server }, createLocalBackupStore(folder), { timeoutMs: 500 });
+    const down = new SelfHostedProvider({ url: 'http://127.0.0.1:9', ...server }, { timeoutMs: 500 });
     expect((await failure(down.getInstance('shop'))).kind).toBe('unavailable');
     expect(await down.getHealth('shop')).toMatchObject({ status: 'down' });
   });
 });
 
 describe('self-hosted backups', () => {
-  it('stream into storage with size and checksum, and restore into another database', async () => {
+  it('are dumps streamed when downloaded, and restore from a file into another database', async () => {
     odoo.databases.get('shop')!.backupBytes = 3 * 1024 * 1024 + 7;
-    const started = await provider.createBackup('shop');
-    expect(started.status).toBe('in_progress');
-    await provider.running.get(started.id);
-    const done = await provider.getBackup('shop', started.id);
-    expect(done).toMatchObject({ status: 'completed', sizeBytes: 3 * 1024 * 1024 + 7 });
-    expect((await provider.listBackups('shop')).items.map((backup) => backup.id)).toEqual([started.id]);
+    const backup = await provider.createBackup('shop');
+    expect(backup).toMatchObject({ status: 'completed', instanceId: 'shop' });
+    expect(await provider.getBackup('shop', backup.id)).toMatchObject({ id: backup.id, status: 'completed' });
+    expect((await failure(provider.getBackup('shop', 'other@2026'))).kind).toBe('not_found');
+
+    const stored = await createLocalBackupStore(folder).write('copy.zip', await provider.downloadBackup('shop', backup.id));
+    expect(stored).toMatchObject({ sizeBytes: 3 * 1024 * 1024 + 7, sha256: expectedBackupSha256('shop', 3 * 1024 * 1024 + 7) });
 
     await provider.createInstance({ name: 'staging', database: 'staging', version: '17.0', subscriptionTier: 'starter' });
-    expect(await provider.restoreBackup('shop', started.id, { targetInstanceId: 'staging' })).toMatchObject({ status: 'completed' });
-    expect(odoo.databases.get('staging')?.restored).toEqual({ bytes: 3 * 1024 * 1024 + 7, sha256: expectedBackupSha256('shop', 3 * 1024 * 1024 + 7) });
+    await provider.restoreBackupFile('staging', createLocalBackupStore(folder).read('copy.zip'));
+    expect(odoo.databases.get('staging')?.restored).toEqual({ bytes: stored.sizeBytes, sha256: stored.sha256 });
     expect(odoo.databases.has('staging--restoring')).toBe(false);
   });
 
-  it('keep the target when a restore fails, and record a failed backup', async () => {
-    const started = await provider.createBackup('shop');
-    await provider.running.get(started.id);
+  it('keep the target when a restore fails', async () => {
+    const before = odoo.databases.get('staging');
     odoo.listDb = false;
     try {
-      expect((await failure(provider.restoreBackup('shop', started.id, { targetInstanceId: 'staging' }))).kind).toBe('unauthorized');
+      expect((await failure(provider.restoreBackupFile('staging', createLocalBackupStore(folder).read('copy.zip')))).kind).toBe('unauthorized');
+      expect((await failure(provider.downloadBackup('shop', 'shop@x'))).message).toMatch(/database manager has been disabled/);
     } finally {
       odoo.listDb = true;
     }
-    expect(odoo.databases.has('staging')).toBe(true);
-
-    // db_exist still answers with the manager disabled; the backup stream is refused.
-    odoo.listDb = false;
-    try {
-      const broken = await provider.createBackup('shop');
-      await provider.running.get(broken.id);
-      expect(await provider.getBackup('shop', broken.id)).toMatchObject({ status: 'failed', sizeBytes: null });
-      expect(await provider.restoreBackup('shop', broken.id, {}).catch((error: ProviderError) => error.kind)).toBe('conflict');
-    } finally {
-      odoo.listDb = true;
-    }
-    expect(odoo.databases.has('shop')).toBe(true);
-    expect((await failure(provider.getBackup('shop', 'shop--missing'))).kind).toBe('not_found');
+    expect(odoo.databases.get('staging')).toBe(before);
   });
 });

@@ -1,3 +1,5 @@
+import type { Readable } from 'node:stream';
+
 // One interface for every hosting provider (Odoo.sh's API, a self-hosted Odoo server).
 // Services call only this; which provider answers is decided at composition.
 export type ProviderInstanceStatus = 'creating' | 'running' | 'suspended' | 'maintenance' | 'deleting' | 'error';
@@ -113,6 +115,13 @@ export interface InstanceProvider {
     options?: StartOptions,
   ): Promise<{ restoreId: string; status: string }>;
   getBackupDownloadUrl(instanceId: string, backupId: string): Promise<{ url: string; expiresAt: Date }>;
+  /** The file of a completed backup, as a stream (for copying it to the fleet's storage). */
+  downloadBackup(instanceId: string, backupId: string): Promise<Readable>;
+  /**
+   * Restores a file from the fleet's storage into an instance, for providers that keep no
+   * backups of their own (self-hosted); others restore their own backups by id.
+   */
+  restoreBackupFile?(targetInstanceId: string, file: AsyncIterable<Uint8Array>): Promise<void>;
 
   triggerDeployment(
     instanceId: string,

@@ -4,7 +4,6 @@
 import type { DeploymentMethod } from '../generated/prisma/enums.js';
 import { openInstanceSecret } from '../services/credentials/credentials.js';
 import type { KeyRing } from '../services/crypto/key-ring.js';
-import type { BackupStore } from '../services/storage/backup-store.js';
 import { CircuitBreakers } from './circuit-breaker.js';
 import { ProviderError } from './errors.js';
 import { OdooShHttp } from './odoo-sh/http.js';
@@ -25,7 +24,6 @@ export interface ProviderTarget {
 
 export interface ProviderRegistryOptions {
   keyRing: KeyRing;
-  backupStore: BackupStore;
   odooShBaseUrl: string;
   odooShDefaultToken?: string;
   timeoutMs: number;
@@ -55,7 +53,6 @@ export function createProviderRegistry(options: ProviderRegistryOptions) {
       }
       return new SelfHostedProvider(
         { url: instance.serverUrl, adminLogin: instance.odooLogin, adminPassword: password, masterPassword },
-        options.backupStore,
         { timeoutMs: options.timeoutMs },
       );
     },

@@ -18,6 +18,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   let clock = Date.parse('2026-06-01T12:00:00Z');
   const simulator = new OdooShSimulator({
     now: () => clock,
+    backupSizeBytes: 256 * 1024 + 11,
     durations: { creatingMs: 1000, deletingMs: 1000, backupPendingMs: 1000, backupRunningMs: 1000, restoreMs: 1000, deployQueuedMs: 1000, deployBuildingMs: 1000, deployDeployingMs: 1000 },
     ...options,
   });

@@ -49,7 +49,6 @@ export async function startTestServer(
       overrides.providers ??
       createProviderRegistry({
         keyRing: testKeyRing,
-        backupStore: createLocalBackupStore('/nonexistent/fleet-test-backups'),
         // Nothing listens here: tests that reach a provider pass their own registry.
         odooShBaseUrl: 'http://127.0.0.1:9/api/v1',
         timeoutMs: 500,

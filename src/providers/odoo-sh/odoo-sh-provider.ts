@@ -14,7 +14,28 @@ import type {
   ProviderMetric,
   StartOptions,
 } from '../provider.js';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { Readable } from 'node:stream';
+import { ProviderError } from '../errors.js';
 import type { OdooShHttp } from './http.js';
+
+/** A pre-signed file URL, streamed with socket backpressure (no bearer token: the URL is the grant). */
+function downloadFile(url: string): Promise<Readable> {
+  const target = new URL(url);
+  return new Promise((resolve, reject) => {
+    const request = (target.protocol === 'https:' ? httpsRequest : httpRequest)(target, { method: 'GET' }, (response) => {
+      if (response.statusCode !== 200) {
+        response.resume();
+        reject(new ProviderError(response.statusCode === 404 ? 'not_found' : 'unavailable', `Backup download answered ${response.statusCode}`, { status: response.statusCode }));
+        return;
+      }
+      resolve(response);
+    });
+    request.on('error', (error) => reject(new ProviderError('unavailable', `Backup download failed: ${error.message}`)));
+    request.end();
+  });
+}
 
 type Json = Record<string, unknown>;
 interface WireList {
@@ -155,6 +176,11 @@ export class OdooShProvider implements InstanceProvider {
   async getBackupDownloadUrl(instanceId: string, backupId: string) {
     const wire = await this.http.request<Json>('GET', `/instances/${segment(instanceId)}/backups/${segment(backupId)}/download`);
     return { url: String(wire.url), expiresAt: date(wire.expires_at)! };
+  }
+
+  async downloadBackup(instanceId: string, backupId: string) {
+    const { url } = await this.getBackupDownloadUrl(instanceId, backupId);
+    return downloadFile(url);
   }
 
   async triggerDeployment(instanceId: string, request: { branch: string; commit?: string }, options?: StartOptions) {

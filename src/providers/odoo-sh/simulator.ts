@@ -27,6 +27,8 @@ export interface SimulatorOptions {
   tokens?: Record<string, string[] | '*'>;
   durations?: Partial<SimulatorDurations>;
   now?: () => number;
+  /** size of every backup file; default 50-60 MB */
+  backupSizeBytes?: number;
   /** true when the commit carries the failure marker; default: a FAIL_DEPLOY file in a local repository */
   commitFails?: (repositoryUrl: string | null, branch: string, commit: string | null) => Promise<boolean>;
 }
@@ -144,11 +146,14 @@ export class OdooShSimulator {
     this.commitFails = options.commitFails ?? defaultCommitFails;
   }
 
+  private origin = 'http://127.0.0.1';
+
   async listen(port = 0, host = '127.0.0.1'): Promise<string> {
     this.server = createServer((req, res) => void this.handle(req, res));
     await new Promise<void>((resolve) => this.server!.listen(port, host, resolve));
     const address = this.server.address() as AddressInfo;
-    return `http://${host}:${address.port}${SIMULATOR_API_PREFIX}`;
+    this.origin = `http://${host}:${address.port}`;
+    return `${this.origin}${SIMULATOR_API_PREFIX}`;
   }
 
   async close(): Promise<void> {
@@ -166,6 +171,7 @@ export class OdooShSimulator {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://simulator');
     try {
+      if (req.method === 'GET' && url.pathname.startsWith('/_files/')) return await this.serveFile(url.pathname, res);
       const raw = await readBody(req);
       if (url.pathname.startsWith('/_simulator/')) {
         return send(res, 200, this.control(req.method ?? 'GET', url.pathname, parseJson(raw)));
@@ -397,7 +403,7 @@ export class OdooShSimulator {
         { at: now + backupPendingMs, status: 'in_progress' },
         { at: now + backupPendingMs + backupRunningMs, status: 'completed' },
       ],
-      sizeBytes: 50_000_000 + Math.floor(Math.random() * 10_000_000),
+      sizeBytes: this.options.backupSizeBytes ?? 50_000_000 + Math.floor(Math.random() * 10_000_000),
     };
     this.backups.set(backup.id, backup);
     return this.backupJson(backup);
@@ -415,7 +421,29 @@ export class OdooShSimulator {
   private download(backup: SimBackup) {
     if (statusAt(backup.timeline, this.now()) !== 'completed') throw new HttpError(409, 'invalid_state', 'Backup is not completed');
     const expires = this.now() + 3_600_000;
-    return { url: `https://backups.odoo.sh.invalid/${backup.id}.zip?expires=${expires}`, expires_at: iso(expires) };
+    return { url: `${this.origin}/_files/${backup.id}.zip?expires=${expires}`, expires_at: iso(expires) };
+  }
+
+  /** The deterministic content of a backup file, generated as it is sent. */
+  static *fileChunks(backupId: string, sizeBytes: number): Generator<Buffer> {
+    const block = Buffer.alloc(64 * 1024, backupId);
+    for (let sent = 0; sent < sizeBytes; sent += block.length) {
+      block.writeUInt32BE(sent / block.length, 0);
+      yield Buffer.from(block.subarray(0, Math.min(block.length, sizeBytes - sent)));
+    }
+  }
+
+  private async serveFile(path: string, res: ServerResponse): Promise<void> {
+    const backup = this.backups.get(/^\/_files\/([^/]+)\.zip$/.exec(path)?.[1] ?? '');
+    if (!backup || statusAt(backup.timeline, this.now()) !== 'completed') {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/zip', 'content-length': backup.sizeBytes });
+    for (const chunk of OdooShSimulator.fileChunks(backup.id, backup.sizeBytes)) {
+      if (!res.write(chunk)) await new Promise((resolve) => res.once('drain', resolve));
+    }
+    res.end();
   }
 
   private async deploy(instance: SimInstance, input: Record<string, unknown>) {

@@ -4,11 +4,9 @@
 // what Odoo itself exposes. Odoo has no "suspend": suspension deactivates the
 // database's internal users (except the administrator the fleet uses) and resumption
 // reactivates exactly those users.
-import { randomUUID } from 'node:crypto';
 import { modules as odooModules, OdooClient, orm, type ModelCalls } from '../../odoo/client.js';
 import { restoreFromStream, streamBackup } from '../../odoo/database-manager.js';
 import { OdooError } from '../../odoo/errors.js';
-import type { BackupStore } from '../../services/storage/backup-store.js';
 import { ProviderError } from '../errors.js';
 import type {
   CreateInstanceRequest,
@@ -52,25 +50,11 @@ export function providerErrorFrom(error: unknown, what: string): never {
   throw new ProviderError(kind, `${what}: ${error.message}`, { code: error.kind });
 }
 
-interface BackupRecord {
-  id: string;
-  instanceId: string;
-  status: ProviderBackup['status'];
-  sizeBytes: number | null;
-  sha256: string | null;
-  createdAt: string;
-  completedAt: string | null;
-  error: string | null;
-}
-
 export class SelfHostedProvider implements InstanceProvider {
   private readonly client: OdooClient;
-  /** backups still streaming in this process, so callers (and tests) can await them */
-  readonly running = new Map<string, Promise<void>>();
 
   constructor(
     private readonly server: SelfHostedServer,
-    private readonly store: BackupStore,
     options: { timeoutMs?: number } = {},
   ) {
     this.client = new OdooClient(server.url, options);
@@ -193,80 +177,54 @@ export class SelfHostedProvider implements InstanceProvider {
   }
 
   // ------------------------------------------------------------------ backups
+  // Odoo keeps no backups: a backup of a self-hosted instance is the dump Odoo streams
+  // when it is downloaded, and the fleet's storage keeps the copy that restores use.
 
-  /** Starts streaming a backup into the store; its record moves to completed or failed. */
   createBackup(instanceId: string) {
     return this.guard(`back up ${instanceId}`, async () => {
       await this.existing(instanceId);
-      const record: BackupRecord = {
-        id: `${instanceId}--${Date.now()}-${randomUUID().slice(0, 8)}`,
-        instanceId,
-        status: 'in_progress',
-        sizeBytes: null,
-        sha256: null,
-        createdAt: new Date().toISOString(),
-        completedAt: null,
-        error: null,
-      };
-      await this.store.putRecord(record.id, record);
-      const work = (async () => {
-        try {
-          const stream = await streamBackup(this.server.url, { masterPassword: this.server.masterPassword, database: instanceId, format: 'zip' });
-          const stored = await this.store.write(record.id, stream);
-          await this.store.putRecord(record.id, { ...record, status: 'completed', sizeBytes: stored.sizeBytes, sha256: stored.sha256, completedAt: new Date().toISOString() });
-        } catch (error) {
-          await this.store.putRecord(record.id, { ...record, status: 'failed', error: error instanceof Error ? error.message : String(error) });
-        } finally {
-          this.running.delete(record.id);
-        }
-      })();
-      this.running.set(record.id, work);
-      return toBackup(record);
+      const now = new Date();
+      return { id: `${instanceId}@${now.toISOString()}`, instanceId, type: 'manual' as const, status: 'completed' as const, sizeBytes: null, createdAt: now, completedAt: now, expiresAt: null };
     });
   }
 
-  async listBackups(instanceId: string, page?: PageRequest): Promise<Page<ProviderBackup>> {
-    const records = (await this.store.listRecords<BackupRecord>(`${instanceId}--`)).filter((record) => record.instanceId === instanceId);
-    const offset = page?.cursor ? Number(page.cursor) : 0;
-    const limit = page?.limit ?? 50;
-    return { items: records.slice(offset, offset + limit).map(toBackup), nextCursor: offset + limit < records.length ? String(offset + limit) : null };
+  async listBackups(): Promise<Page<ProviderBackup>> {
+    return { items: [], nextCursor: null };
   }
 
   async getBackup(instanceId: string, backupId: string): Promise<ProviderBackup> {
-    return toBackup(await this.record(instanceId, backupId));
+    const taken = backupId.startsWith(`${instanceId}@`) ? new Date(backupId.slice(instanceId.length + 1)) : null;
+    if (!taken || Number.isNaN(taken.getTime())) throw new ProviderError('not_found', `No backup ${backupId} of ${instanceId}`);
+    return { id: backupId, instanceId, type: 'manual', status: 'completed', sizeBytes: null, createdAt: taken, completedAt: taken, expiresAt: null };
   }
 
-  private async record(instanceId: string, backupId: string): Promise<BackupRecord> {
-    const record = await this.store.getRecord<BackupRecord>(backupId).catch(() => null);
-    if (!record || record.instanceId !== instanceId) throw new ProviderError('not_found', `No backup ${backupId} of ${instanceId}`);
-    return record;
+  /** Every backup of a self-hosted instance is a fresh dump: the id only names it. */
+  downloadBackup(instanceId: string, _backupId?: string) {
+    return this.guard(`download a backup of ${instanceId}`, () =>
+      streamBackup(this.server.url, { masterPassword: this.server.masterPassword, database: instanceId, format: 'zip' }),
+    );
+  }
+
+  async restoreBackup(): Promise<{ restoreId: string; status: string }> {
+    throw new ProviderError('invalid_input', 'A self-hosted instance is restored from the stored file (restoreBackupFile)');
   }
 
   /**
    * Restores into a new database beside the target, then swaps it in: the target is
    * dropped only once the restored copy exists, so a failed restore loses nothing.
    */
-  restoreBackup(instanceId: string, backupId: string, target: { targetInstanceId?: string }) {
-    return this.guard(`restore ${backupId}`, async () => {
-      const record = await this.record(instanceId, backupId);
-      if (record.status !== 'completed') throw new ProviderError('conflict', `Backup ${backupId} is ${record.status}`);
-      const destination = target.targetInstanceId ?? instanceId;
-      const staging = `${destination}--restoring`;
+  restoreBackupFile(targetInstanceId: string, file: AsyncIterable<Uint8Array>) {
+    return this.guard(`restore into ${targetInstanceId}`, async () => {
+      const staging = `${targetInstanceId}--restoring`;
       await this.client.dropDatabase(this.server.masterPassword, staging);
-      await restoreFromStream(this.server.url, {
-        masterPassword: this.server.masterPassword,
-        database: staging,
-        backup: this.store.read(backupId),
-        copy: destination !== instanceId,
-      });
-      await this.client.dropDatabase(this.server.masterPassword, destination);
-      await this.client.renameDatabase(this.server.masterPassword, staging, destination);
-      return { restoreId: `${backupId}->${destination}`, status: 'completed' };
+      await restoreFromStream(this.server.url, { masterPassword: this.server.masterPassword, database: staging, backup: file, copy: true });
+      await this.client.dropDatabase(this.server.masterPassword, targetInstanceId);
+      await this.client.renameDatabase(this.server.masterPassword, staging, targetInstanceId);
     });
   }
 
   async getBackupDownloadUrl(): Promise<{ url: string; expiresAt: Date }> {
-    // The file is in our own storage: the API server issues signed, expiring URLs for it.
+    // The file is in the fleet's own storage: the API server issues signed, expiring URLs for it.
     throw new ProviderError('invalid_input', 'Self-hosted backups are downloaded from the API server, not from Odoo');
   }
 
@@ -351,15 +309,3 @@ export class SelfHostedProvider implements InstanceProvider {
   }
 }
 
-function toBackup(record: BackupRecord): ProviderBackup {
-  return {
-    id: record.id,
-    instanceId: record.instanceId,
-    type: 'manual',
-    status: record.status,
-    sizeBytes: record.sizeBytes,
-    createdAt: new Date(record.createdAt),
-    completedAt: record.completedAt ? new Date(record.completedAt) : null,
-    expiresAt: null,
-  };
-}
