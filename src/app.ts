@@ -22,6 +22,8 @@ import { authenticate, bearerToken } from './services/auth/authenticate.js';
 import { createFailureLimiter } from './services/auth/failure-limiter.js';
 import type { KeyRing } from './services/crypto/key-ring.js';
 import type { ProviderRegistry } from './providers/registry.js';
+import type { UrlSigner } from './services/backups/download-urls.js';
+import type { BackupStore } from './services/storage/backup-store.js';
 
 export const GRAPHQL_PATH = '/graphql';
 
@@ -35,6 +37,10 @@ export interface AppOptions {
   logger: Logger;
   keyRing: KeyRing;
   providers: ProviderRegistry;
+  backupStore: BackupStore;
+  signer: UrlSigner;
+  /** the address clients reach this server at, for download URLs; default: where it listens */
+  publicUrl?: string;
   pubsub?: PubSub;
   platformAdminToken?: string;
   graphiql: boolean;
@@ -121,12 +127,14 @@ export function buildApp(options: AppOptions): App {
         pubsub,
         keyRing: options.keyRing,
         providers: options.providers,
+        downloads: { signer: options.signer, publicUrl: options.publicUrl ?? listeningUrl },
         caller,
         loaders: createLoaders(options.prisma),
       };
     },
   });
 
+  let listeningUrl = 'http://localhost';
   let shuttingDown = false;
   let inFlight = 0;
   const drained: Array<() => void> = [];
@@ -156,10 +164,24 @@ export function buildApp(options: AppOptions): App {
       const ready = !shuttingDown && (await options.pingDatabase());
       return sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'unavailable' });
     }
+    const file = /^\/backups\/([0-9a-f-]{36})\/file$/.exec(path ?? '');
+    if (file && req.method === 'GET') return serveBackupFile(file[1]!, new URL(req.url ?? '/', 'http://local').searchParams, res);
     const refusal = bodyRefusal(req, maxRequestBytes);
     if (refusal) return sendJson(res, refusal.status, { errors: [{ message: refusal.message }] });
     if (shuttingDown) res.setHeader('connection', 'close');
     return yoga.handle(req, res);
+  }
+
+  /** A stored backup file, for whoever holds a valid signed URL (no API key needed). */
+  async function serveBackupFile(backupId: string, query: URLSearchParams, res: ServerResponse): Promise<void> {
+    const refusal = options.signer.check(backupId, query.get('expires'), query.get('signature'));
+    if (refusal) return sendJson(res, 403, { error: `This download link is not valid (${refusal}).` });
+    const backup = await options.prisma.backup.findUnique({ where: { id: backupId }, select: { storageKey: true, sizeBytes: true, instance: { select: { name: true } }, createdAt: true } });
+    const size = backup?.storageKey ? await options.backupStore.size(backup.storageKey) : null;
+    if (!backup?.storageKey || size === null) return sendJson(res, 404, { error: 'The backup file is no longer stored.' });
+    const filename = `${backup.instance.name}-${backup.createdAt.toISOString().slice(0, 19).replace(/[T:]/g, '-')}.zip`;
+    res.writeHead(200, { 'content-type': 'application/zip', 'content-length': size, 'content-disposition': `attachment; filename="${filename}"` });
+    options.backupStore.read(backup.storageKey).on('error', () => res.destroy()).pipe(res);
   }
 
   // graphql-ws on the same port and path; every operation runs Yoga's own enveloped
@@ -227,7 +249,10 @@ export function buildApp(options: AppOptions): App {
         httpServer.once('error', reject);
         httpServer.listen(port, host, () => {
           httpServer.off('error', reject);
-          resolve(httpServer.address() as AddressInfo);
+          const address = httpServer.address() as AddressInfo;
+          const shownHost = !host || host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+          listeningUrl = `http://${shownHost}:${address.port}`;
+          resolve(address);
         });
       });
     },

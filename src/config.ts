@@ -42,6 +42,7 @@ const configSchema = z
     ODOO_SH_API_TOKEN: z.string().min(1).optional(),
     PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
     BACKUP_STORAGE_DIR: z.string().min(1).default('./.data/backups'),
+    PUBLIC_URL: z.string().url('must be the http(s) URL clients reach this server at').optional(),
     WORKER_ENABLED: booleanFlag.default(true),
     WORKER_POLL_MS: z.coerce.number().int().min(50).default(1000),
   })

@@ -5,6 +5,7 @@ import type { PubSub } from './pubsub.js';
 import type { Loaders } from './schema/loaders.js';
 import type { KeyRing } from './services/crypto/key-ring.js';
 import type { ProviderRegistry } from './providers/registry.js';
+import type { UrlSigner } from './services/backups/download-urls.js';
 
 /** The authenticated caller: a company's API key, or the platform operator. */
 export type Caller =
@@ -16,6 +17,8 @@ export interface GraphQLContext {
   pubsub: PubSub;
   keyRing: KeyRing;
   providers: ProviderRegistry;
+  /** signs temporary download URLs of stored backups, served under `publicUrl` */
+  downloads: { signer: UrlSigner; publicUrl: string };
   caller: Caller | null;
   loaders: Loaders;
 }

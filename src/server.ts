@@ -8,6 +8,8 @@ import { createLogger } from './logger.js';
 import { createFleetPubSub } from './pubsub.js';
 import { createProviderRegistry } from './providers/registry.js';
 import { loadKeyRing } from './services/crypto/load-key-ring.js';
+import { backupOperationHandler } from './services/backups/backup-operations.js';
+import { createUrlSigner } from './services/backups/download-urls.js';
 import { instanceOperationHandlers } from './services/instances/instance-operations.js';
 import { createWorker } from './services/operations/worker.js';
 import { createLocalBackupStore } from './services/storage/backup-store.js';
@@ -33,9 +35,13 @@ async function main(): Promise<void> {
     odooShDefaultToken: config.ODOO_SH_API_TOKEN,
     timeoutMs: config.PROVIDER_TIMEOUT_MS,
   });
+  const backupStore = createLocalBackupStore(config.BACKUP_STORAGE_DIR);
   const worker = createWorker({
     prisma: database.prisma,
-    handlers: instanceOperationHandlers({ prisma: database.prisma, pubsub, providers }),
+    handlers: {
+      ...instanceOperationHandlers({ prisma: database.prisma, pubsub, providers }),
+      BACKUP: backupOperationHandler({ prisma: database.prisma, pubsub, providers, store: backupStore }),
+    },
     pollMs: config.WORKER_POLL_MS,
     onError: (error, operation) =>
       logger.warn('operation step failed', { operation: operation.id, kind: operation.kind, step: operation.step, error: error instanceof Error ? error.message : String(error) }),
@@ -44,6 +50,9 @@ async function main(): Promise<void> {
     prisma: database.prisma,
     pubsub,
     providers,
+    backupStore,
+    signer: createUrlSigner(keyRing.deriveKey('backup-download-urls')),
+    publicUrl: config.PUBLIC_URL,
     pingDatabase: () => database.ping(),
     logger,
     keyRing,

@@ -1,6 +1,7 @@
 // The life of an instance through GraphQL, for both providers: requested, created by the
 // worker, observed by subscription, suspended, resumed, changed and deleted; and a
 // worker that dies in the middle of a creation.
+import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,10 +10,16 @@ import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProviderRegistry, type ProviderRegistry } from '../src/providers/registry.js';
 import { createFleetPubSub } from '../src/pubsub.js';
+import { backupOperationHandler } from '../src/services/backups/backup-operations.js';
 import { instanceOperationHandlers } from '../src/services/instances/instance-operations.js';
+import { OdooShSimulator } from '../src/providers/odoo-sh/simulator.js';
 import { createWorker, type Worker } from '../src/services/operations/worker.js';
 import { createLocalBackupStore } from '../src/services/storage/backup-store.js';
 import {
+  BackupStateDocument,
+  BackupStatusDocument,
+  CreateBackupDocument,
+  CreateBackupDownloadUrlDocument,
   CreateInstanceDocument,
   DeleteInstanceDocument,
   FleetEventsDocument,
@@ -24,7 +31,7 @@ import {
   UpdateInstanceDocument,
 } from './generated/graphql.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
-import { OdooServerDouble } from './support/odoo-double.js';
+import { expectedBackupSha256, OdooServerDouble } from './support/odoo-double.js';
 import { startSimulator, type SimulatorHarness } from './support/odoo-sh.js';
 import { seedCompany, type SeededCompany } from './support/seed.js';
 import { execute, startTestServer, testKeyRing, wsClient, type TestServer } from './support/server.js';
@@ -40,7 +47,15 @@ let providers: ProviderRegistry;
 const pubsub = createFleetPubSub();
 
 function worker(overrides: Partial<Parameters<typeof createWorker>[0]> = {}): Worker {
-  return createWorker({ prisma: db.prisma, handlers: instanceOperationHandlers({ prisma: db.prisma, pubsub, providers, pollMs: 0 }), retryBaseMs: 0, ...overrides });
+  return createWorker({
+    prisma: db.prisma,
+    handlers: {
+      ...instanceOperationHandlers({ prisma: db.prisma, pubsub, providers, pollMs: 0 }),
+      BACKUP: backupOperationHandler({ prisma: db.prisma, pubsub, providers, store: createLocalBackupStore(folder), pollMs: 0 }),
+    },
+    retryBaseMs: 0,
+    ...overrides,
+  });
 }
 
 beforeAll(async () => {
@@ -56,7 +71,7 @@ beforeAll(async () => {
     timeoutMs: 2000,
   });
   company = await seedCompany(db.prisma, 'lifecycle');
-  server = await startTestServer(db.prisma, { providers, pubsub });
+  server = await startTestServer(db.prisma, { providers, pubsub, backupStore: createLocalBackupStore(folder) });
 });
 afterAll(async () => {
   await server?.stop();
@@ -204,5 +219,123 @@ describe('a worker that dies mid-creation', () => {
     expect([...sim.simulator.instances.values()].filter((instance) => instance.name === 'phoenix')).toHaveLength(1);
     const operations = await db.prisma.operation.findMany({ where: { subjectId: rowId } });
     expect(operations.map((operation) => operation.status)).toEqual(['SUCCEEDED']);
+  });
+});
+
+/** An instance requested through GraphQL and driven to RUNNING by a worker. */
+async function runningInstance(input: { name: string; version: string } & Record<string, unknown>, setup?: (id: string) => Promise<void>) {
+  const created = await gql(CreateInstanceDocument, { input: input as never });
+  if (created.data?.createInstance.__typename !== 'CreateInstanceSuccess') throw new Error(JSON.stringify(created));
+  const { id } = created.data.createInstance.instance;
+  await setup?.(id);
+  const work = worker();
+  for (let round = 0; round < 4 && (await state(id)).status !== 'RUNNING'; round += 1) {
+    await work.drain();
+    sim.advance(1000);
+  }
+  expect((await state(id)).status).toBe('RUNNING');
+  return id;
+}
+
+describe('backups', () => {
+  it('of an Odoo.sh instance are taken, copied to storage with a checksum, followed live and downloaded', async () => {
+    const instanceId = await runningInstance({ name: 'backed-up', version: '17.0' });
+    const created = await gql(CreateBackupDocument, { input: { instanceId, idempotencyKey: 'nightly-1' } });
+    if (created.data?.createBackup.__typename !== 'CreateBackupSuccess') throw new Error(JSON.stringify(created));
+    const { id } = created.data.createBackup.backup;
+    expect(created.data.createBackup.backup.status).toBe('PENDING');
+    expect((await gql(CreateBackupDocument, { input: { instanceId } })).data?.createBackup).toMatchObject({ __typename: 'ConflictError' });
+    expect((await gql(CreateBackupDocument, { input: { instanceId, idempotencyKey: 'nightly-1' } })).data?.createBackup).toMatchObject({ backup: { id } });
+    const early = await gql(CreateBackupDownloadUrlDocument, { input: { backupId: id } });
+    expect(early.data?.createBackupDownloadUrl).toMatchObject({ __typename: 'ConflictError' });
+
+    // A late subscriber gets the current state first, then every change, then the end.
+    const seen: string[] = [];
+    let completed = false;
+    const client = wsClient(server.wsUrl, company.token, true);
+    client.subscribe({ query: print(BackupStatusDocument), variables: { backupId: id } }, {
+      next: (value) => seen.push((value.data as { backupStatus: { status: string } }).backupStatus.status),
+      error: () => {},
+      complete: () => (completed = true),
+    });
+    await expect.poll(() => seen.length).toBe(1);
+
+    const work = worker();
+    await work.drain(); // asks Odoo.sh
+    sim.advance(1000);
+    await work.drain(); // in progress
+    sim.advance(1000);
+    await work.drain(); // completed at Odoo.sh: copying
+    await work.drain(); // copied
+    const backup = (await gql(BackupStateDocument, { id })).data!.backup!;
+    const size = 256 * 1024 + 11;
+    const content = createHash('sha256');
+    for (const chunk of OdooShSimulator.fileChunks(backup.backupId!, size)) content.update(chunk);
+    expect(backup).toMatchObject({ status: 'COMPLETED', sizeBytes: String(size), checksumSha256: content.digest('hex') });
+    await expect.poll(() => completed).toBe(true);
+    expect(seen).toEqual(['PENDING', 'IN_PROGRESS', 'DOWNLOADING', 'COMPLETED']);
+    await client.dispose();
+
+    const issued = await gql(CreateBackupDownloadUrlDocument, { input: { backupId: id, expiresInSeconds: 120 } });
+    if (issued.data?.createBackupDownloadUrl.__typename !== 'CreateBackupDownloadUrlSuccess') throw new Error(JSON.stringify(issued));
+    const { downloadUrl, downloadExpiresAt } = issued.data.createBackupDownloadUrl.backup;
+    expect(Date.parse(downloadExpiresAt!) - Date.now()).toBeGreaterThan(100_000);
+    const file = await fetch(downloadUrl!);
+    expect(file.status).toBe(200);
+    expect(createHash('sha256').update(Buffer.from(await file.arrayBuffer())).digest('hex')).toBe(backup.checksumSha256);
+    expect((await fetch(downloadUrl!.replace(/signature=./, 'signature=0'))).status).toBe(403);
+    expect((await fetch(downloadUrl!.replace(/expires=\d+/, 'expires=99999999999'))).status).toBe(403);
+  });
+
+  it('of a self-hosted instance stream Odoo\'s dump into storage', async () => {
+    const instanceId = await runningInstance({ name: 'onprem-backed', version: '17.0', deploymentMethod: 'SELF_HOSTED', serverUrl: odooUrl }, (id) =>
+      gql(SetInstanceCredentialsDocument, { input: { instanceId: id, odooLogin: 'admin', odooPassword: 'pw', masterPassword: 'master-pw' } }).then(() => {}),
+    );
+    odoo.databases.get('onprem_backed')!.backupBytes = 1024 * 1024 + 3;
+    const created = await gql(CreateBackupDocument, { input: { instanceId } });
+    if (created.data?.createBackup.__typename !== 'CreateBackupSuccess') throw new Error(JSON.stringify(created));
+    const work = worker();
+    await work.drain();
+    await work.drain();
+    expect((await gql(BackupStateDocument, { id: created.data.createBackup.backup.id })).data?.backup).toMatchObject({
+      status: 'COMPLETED',
+      sizeBytes: String(1024 * 1024 + 3),
+      checksumSha256: expectedBackupSha256('onprem_backed', 1024 * 1024 + 3),
+    });
+  });
+
+  it('survive a worker dying after asking the provider: one backup at the provider, one file', async () => {
+    const instanceId = await runningInstance({ name: 'crashy', version: '17.0' });
+    const created = await gql(CreateBackupDocument, { input: { instanceId } });
+    if (created.data?.createBackup.__typename !== 'CreateBackupSuccess') throw new Error('no backup');
+    const rowId = decodeGlobalID(created.data.createBackup.backup.id).id;
+    const real = backupOperationHandler({ prisma: db.prisma, pubsub, providers, store: createLocalBackupStore(folder), pollMs: 0 });
+    let asked = false;
+    const doomed = createWorker({
+      prisma: db.prisma,
+      leaseMs: 300,
+      handlers: {
+        BACKUP: {
+          async step(operation) {
+            const backup = await db.prisma.backup.findUniqueOrThrow({ where: { id: operation.subjectId! }, include: { instance: true } });
+            await providers.providerFor(backup.instance).createBackup(backup.instance.instanceId!, { idempotencyKey: `${operation.id}:backup` });
+            asked = true;
+            return new Promise(() => {}); // the process is gone before it records anything
+          },
+        },
+      },
+    });
+    void doomed.drain();
+    await expect.poll(() => asked).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const survivor = createWorker({ prisma: db.prisma, handlers: { BACKUP: real }, retryBaseMs: 0 });
+    for (let round = 0; round < 5; round += 1) {
+      await survivor.drain();
+      sim.advance(1000);
+    }
+    const backup = await db.prisma.backup.findUniqueOrThrow({ where: { id: rowId }, include: { instance: true } });
+    expect(backup.status).toBe('COMPLETED');
+    expect([...sim.simulator.backups.values()].filter((candidate) => candidate.instanceId === backup.instance.instanceId)).toHaveLength(1);
+    expect(await db.prisma.operation.findMany({ where: { subjectId: rowId }, select: { status: true } })).toEqual([{ status: 'SUCCEEDED' }]);
   });
 });

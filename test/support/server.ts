@@ -9,7 +9,8 @@ import { createLogger, type Logger } from '../../src/logger.js';
 import type { PubSub } from '../../src/pubsub.js';
 import { createProviderRegistry, type ProviderRegistry } from '../../src/providers/registry.js';
 import { parseKeyRing, type KeyRing } from '../../src/services/crypto/key-ring.js';
-import { createLocalBackupStore } from '../../src/services/storage/backup-store.js';
+import { createUrlSigner } from '../../src/services/backups/download-urls.js';
+import { createLocalBackupStore, type BackupStore } from '../../src/services/storage/backup-store.js';
 
 export interface TestServer {
   app: App;
@@ -37,6 +38,7 @@ export async function startTestServer(
     maxRequestBytes?: number;
     providers?: ProviderRegistry;
     pubsub?: PubSub;
+    backupStore?: BackupStore;
   } = {},
 ): Promise<TestServer> {
   const app = buildApp({
@@ -45,6 +47,8 @@ export async function startTestServer(
     logger: overrides.logger ?? createLogger('silent'),
     keyRing: overrides.keyRing ?? testKeyRing,
     pubsub: overrides.pubsub,
+    backupStore: overrides.backupStore ?? createLocalBackupStore('/nonexistent/fleet-test-backups'),
+    signer: createUrlSigner(testKeyRing.deriveKey('backup-download-urls')),
     providers:
       overrides.providers ??
       createProviderRegistry({

@@ -1,7 +1,7 @@
 // AES-256-GCM envelopes for secrets at rest. Each envelope names the key that sealed it,
 // so old keys keep decrypting while new writes use the newest; the authenticated data
 // binds an envelope to its table, column and row, so a value copied elsewhere fails.
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 
 const VERSION = 'v1';
 const KEY_BYTES = 32;
@@ -33,6 +33,8 @@ export interface KeyRing {
   decrypt(envelope: string, slot: SecretSlot): string;
   /** id of the key that sealed an envelope (readable without decrypting) */
   keyIdOf(envelope: string): string;
+  /** a key for another purpose (signing URLs), derived from the current key with HKDF */
+  deriveKey(purpose: string): Buffer;
 }
 
 function associatedData(slot: SecretSlot): Buffer {
@@ -76,6 +78,7 @@ function createKeyRing(keys: ReadonlyMap<string, Buffer>, currentKeyId: string):
     currentKeyId,
     keyIds: [...keys.keys()],
     keyIdOf,
+    deriveKey: (purpose) => Buffer.from(hkdfSync('sha256', keys.get(currentKeyId)!, Buffer.alloc(0), `odoo-fleet:${purpose}`, 32)),
     encrypt(plaintext, slot) {
       const iv = randomBytes(IV_BYTES);
       const cipher = createCipheriv('aes-256-gcm', keys.get(currentKeyId)!, iv, { authTagLength: TAG_BYTES });

@@ -1,0 +1,84 @@
+import { Repeater } from 'graphql-yoga';
+import { createDownloadUrl, requestBackup, terminalBackupStatuses } from '../../services/backups/backups.js';
+import { builder } from '../builder.js';
+import { ConflictError, InvalidInputError, NotFoundError } from '../errors/error-classes.js';
+import { untilRevoked } from '../fleet/fleet-events.schema.js';
+import { OdooInstanceType } from '../instances/instance.types.js';
+import { audited, resultTypes } from '../mutation-result.js';
+import { companyOf, ownedBy } from '../tenancy.js';
+import { BackupType } from './backup.schema.js';
+
+const CreateBackupInput = builder.inputType('CreateBackupInput', {
+  description: 'The instance to back up. The backup is returned PENDING; follow it with `backupStatus`.',
+  fields: (t) => ({
+    instanceId: t.globalID({ for: OdooInstanceType, required: true, description: 'Global id of the instance.' }),
+    idempotencyKey: t.string({ required: false, description: 'Repeating a request with the same key returns the first backup.' }),
+  }),
+});
+
+const CreateBackupDownloadUrlInput = builder.inputType('CreateBackupDownloadUrlInput', {
+  description: 'A completed backup to download.',
+  fields: (t) => ({
+    backupId: t.globalID({ for: BackupType, required: true, description: 'Global id of the backup.' }),
+    expiresInSeconds: t.int({ required: false, defaultValue: 900, description: 'How long the URL works: 60 to 86400 seconds (default 900).' }),
+  }),
+});
+
+builder.mutationFields((t) => ({
+  createBackup: t.prismaField({
+    type: BackupType,
+    description: 'Backs up an instance: the provider takes the backup, then the server copies the file to its own storage.',
+    authScopes: { role: 'OPERATOR' },
+    args: { input: t.arg({ type: CreateBackupInput, required: true, description: 'The instance.' }) },
+    errors: { types: [NotFoundError, ConflictError], ...resultTypes('createBackup', 'backup', 'The backup was requested.') },
+    resolve: (_query, _root, { input }, context) =>
+      audited(context, 'createBackup', input.instanceId.id, () =>
+        requestBackup(context, { companyId: companyOf(context), instanceId: ownedBy(context, input.instanceId.id).id, idempotencyKey: input.idempotencyKey }),
+      ),
+  }),
+  createBackupDownloadUrl: t.prismaField({
+    type: BackupType,
+    description: 'Issues a temporary URL of this server for a completed backup; read it from `downloadUrl` and `downloadExpiresAt`.',
+    authScopes: { role: 'OPERATOR' },
+    args: { input: t.arg({ type: CreateBackupDownloadUrlInput, required: true, description: 'The backup.' }) },
+    errors: { types: [NotFoundError, ConflictError, InvalidInputError], ...resultTypes('createBackupDownloadUrl', 'backup', 'The URL was issued.') },
+    resolve: (_query, _root, { input }, context) =>
+      audited(context, 'createBackupDownloadUrl', input.backupId.id, () =>
+        createDownloadUrl(
+          { prisma: context.prisma, ...context.downloads },
+          { companyId: companyOf(context), backupId: ownedBy(context, input.backupId.id).id, expiresInSeconds: input.expiresInSeconds },
+        ),
+      ),
+  }),
+}));
+
+builder.subscriptionField('backupStatus', (t) =>
+  t.prismaField({
+    type: BackupType,
+    description: 'The backup now, then each time its status changes; completes once it is COMPLETED, FAILED or EXPIRED.',
+    authScopes: { member: true },
+    args: { backupId: t.arg.globalID({ for: BackupType, required: true, description: 'Global id of the backup.' }) },
+    subscribe: (_root, { backupId }, context) => {
+      const where = ownedBy(context, backupId.id);
+      return new Repeater<string>(async (push, stop) => {
+        const changes = untilRevoked(context, context.pubsub.subscribe('fleetEvents', companyOf(context)))[Symbol.asyncIterator]();
+        stop.then(() => changes.return?.());
+        const current = await context.prisma.backup.findFirst({ where, select: { id: true, status: true } });
+        if (!current) {
+          stop(new NotFoundError('Backup', backupId.id));
+          return;
+        }
+        await push(current.id);
+        if ((terminalBackupStatuses as readonly string[]).includes(current.status)) return stop();
+        for (;;) {
+          const next = await changes.next();
+          if (next.done) return stop();
+          if (next.value.kind !== 'BACKUP' || next.value.subjectId !== current.id) continue;
+          await push(current.id);
+          if ((terminalBackupStatuses as readonly string[]).includes(next.value.status)) return stop();
+        }
+      });
+    },
+    resolve: (query, id, _args, context) => context.prisma.backup.findUniqueOrThrow({ ...query, where: { id } }),
+  }),
+);

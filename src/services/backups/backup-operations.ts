@@ -1,0 +1,73 @@
+// The worker's steps for a backup: ask the provider, wait for it, then copy the file
+// into the fleet's storage. The copy is written under a temporary name and renamed when
+// whole, so a worker dying mid-copy leaves nothing that looks complete; the next attempt
+// copies again.
+import type { Operation, PrismaClient } from '../../generated/prisma/client.js';
+import type { BackupStatus } from '../../generated/prisma/enums.js';
+import type { ProviderBackupStatus } from '../../providers/provider.js';
+import type { ProviderRegistry } from '../../providers/registry.js';
+import type { PubSub } from '../../pubsub.js';
+import type { OperationHandler, StepOutcome } from '../operations/worker.js';
+import type { BackupStore } from '../storage/backup-store.js';
+import { publishBackup } from './backups.js';
+
+export interface BackupOperationDeps {
+  prisma: PrismaClient;
+  pubsub: PubSub;
+  providers: ProviderRegistry;
+  store: BackupStore;
+  pollMs?: number;
+}
+
+const fromProvider: Record<ProviderBackupStatus, BackupStatus> = {
+  pending: 'PENDING',
+  in_progress: 'IN_PROGRESS',
+  completed: 'DOWNLOADING',
+  failed: 'FAILED',
+};
+
+export function backupOperationHandler(deps: BackupOperationDeps): OperationHandler {
+  const pollMs = deps.pollMs ?? 2000;
+
+  async function setStatus(backupId: string, status: BackupStatus, data: Record<string, unknown> = {}) {
+    const before = await deps.prisma.backup.findUniqueOrThrow({ where: { id: backupId }, select: { status: true } });
+    const updated = await deps.prisma.backup.update({ where: { id: backupId }, data: { status, ...data } });
+    if (before.status !== status) publishBackup(deps.pubsub, updated);
+    return updated;
+  }
+
+  return {
+    async step(operation: Operation): Promise<StepOutcome> {
+      const backup = await deps.prisma.backup.findUniqueOrThrow({ where: { id: operation.subjectId! }, include: { instance: true } });
+      const { instance } = backup;
+      const provider = deps.providers.providerFor(instance);
+      if (operation.step === 'start') {
+        const started = await provider.createBackup(instance.instanceId!, { idempotencyKey: `${operation.id}:backup` });
+        await setStatus(backup.id, fromProvider[started.status], { backupId: started.id });
+        if (started.status === 'failed') return { failed: 'The provider could not take the backup' };
+        return started.status === 'completed' ? { next: 'download' } : { next: 'wait', delayMs: pollMs };
+      }
+      if (operation.step === 'wait') {
+        const current = await provider.getBackup(instance.instanceId!, backup.backupId!);
+        await setStatus(backup.id, fromProvider[current.status], current.sizeBytes !== null ? { sizeBytes: BigInt(current.sizeBytes) } : {});
+        if (current.status === 'failed') return { failed: 'The provider reports the backup failed' };
+        return current.status === 'completed' ? { next: 'download' } : { next: 'wait', delayMs: pollMs };
+      }
+      // 'download': copy the file, then call the backup complete.
+      await setStatus(backup.id, 'DOWNLOADING');
+      const file = await provider.downloadBackup(instance.instanceId!, backup.backupId!);
+      const stored = await deps.store.write(backup.id, file);
+      await setStatus(backup.id, 'COMPLETED', {
+        storageKey: stored.key,
+        sizeBytes: BigInt(stored.sizeBytes),
+        checksumSha256: stored.sha256,
+        completedAt: new Date(),
+        statusMessage: null,
+      });
+      return { done: true };
+    },
+    async onFailure(operation, reason) {
+      await setStatus(operation.subjectId!, 'FAILED', { statusMessage: reason });
+    },
+  };
+}

@@ -1,0 +1,71 @@
+// Backups as the fleet records them: requested here, finished by the worker, which
+// copies every file into the fleet's storage (DOWNLOADING) before calling it COMPLETED.
+import type { Backup, PrismaClient } from '../../generated/prisma/client.js';
+import type { BackupType } from '../../generated/prisma/enums.js';
+import type { PubSub } from '../../pubsub.js';
+import { ConflictError, InvalidInputError, NotFoundError } from '../errors.js';
+import { once } from '../idempotency.js';
+import type { UrlSigner } from './download-urls.js';
+
+export const terminalBackupStatuses = ['COMPLETED', 'FAILED', 'EXPIRED'] as const;
+
+export function publishBackup(pubsub: PubSub, backup: Pick<Backup, 'id' | 'companyId' | 'status'>): void {
+  pubsub.publish('fleetEvents', backup.companyId, {
+    companyId: backup.companyId,
+    kind: 'BACKUP',
+    subjectId: backup.id,
+    status: backup.status,
+    occurredAt: new Date().toISOString(),
+  });
+}
+
+/** A backup or restore already queued or running on the instance. */
+export async function busyWith(prisma: PrismaClient, instanceId: string): Promise<string | null> {
+  const running = await prisma.operation.findFirst({
+    where: { instanceId, kind: { in: ['BACKUP', 'RESTORE'] }, status: { in: ['PENDING', 'RUNNING'] } },
+    select: { kind: true },
+  });
+  return running ? running.kind.toLowerCase() : null;
+}
+
+export async function requestBackup(
+  deps: { prisma: PrismaClient; pubsub: PubSub },
+  request: { companyId: string; instanceId: string; idempotencyKey?: string | null; type?: BackupType },
+): Promise<Backup> {
+  const instance = await deps.prisma.odooInstance.findFirst({ where: { id: request.instanceId, companyId: request.companyId, status: { not: 'DELETED' } } });
+  if (!instance) throw new NotFoundError('OdooInstance', request.instanceId);
+  const { id, replayed } = await once(
+    deps.prisma,
+    { companyId: request.companyId, key: request.idempotencyKey, operation: 'createBackup', input: { instanceId: instance.id } },
+    async (tx) => {
+      if (!['RUNNING', 'SUSPENDED'].includes(instance.status) || !instance.instanceId) {
+        throw new ConflictError(`Cannot back up an instance that is ${instance.status}.`);
+      }
+      const busy = await busyWith(deps.prisma, instance.id);
+      if (busy) throw new ConflictError(`A ${busy} of this instance is already in progress.`);
+      const backup = await tx.backup.create({ data: { companyId: instance.companyId, instanceId: instance.id, type: request.type ?? 'MANUAL' } });
+      await tx.operation.create({ data: { companyId: instance.companyId, instanceId: instance.id, kind: 'BACKUP', subjectId: backup.id } });
+      return backup.id;
+    },
+  );
+  const backup = await deps.prisma.backup.findUniqueOrThrow({ where: { id } });
+  if (!replayed) publishBackup(deps.pubsub, backup);
+  return backup;
+}
+
+/** A URL of this server that serves the stored file until it expires. */
+export async function createDownloadUrl(
+  deps: { prisma: PrismaClient; signer: UrlSigner; publicUrl: string },
+  request: { companyId: string; backupId: string; expiresInSeconds?: number | null },
+): Promise<Backup> {
+  const seconds = request.expiresInSeconds ?? 900;
+  if (!Number.isInteger(seconds) || seconds < 60 || seconds > 86_400) {
+    throw new InvalidInputError([{ path: ['expiresInSeconds'], message: 'must be between 60 and 86400' }]);
+  }
+  const backup = await deps.prisma.backup.findFirst({ where: { id: request.backupId, companyId: request.companyId } });
+  if (!backup) throw new NotFoundError('Backup', request.backupId);
+  if (backup.status !== 'COMPLETED' || !backup.storageKey) throw new ConflictError(`The backup is ${backup.status}: only completed backups can be downloaded.`);
+  const expiresAt = new Date(Date.now() + seconds * 1000);
+  const url = `${deps.publicUrl.replace(/\/$/, '')}/backups/${backup.id}/file?${deps.signer.sign(backup.id, expiresAt)}`;
+  return deps.prisma.backup.update({ where: { id: backup.id }, data: { downloadUrl: url, downloadExpiresAt: expiresAt } });
+}
