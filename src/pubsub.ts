@@ -4,8 +4,8 @@ import { createPubSub } from 'graphql-yoga';
 
 export interface FleetEventPayload {
   companyId: string;
-  kind: 'INSTANCE' | 'BACKUP' | 'DEPLOYMENT';
-  /** database id of the instance, backup or deployment that changed */
+  kind: 'INSTANCE' | 'BACKUP' | 'RESTORE' | 'DEPLOYMENT';
+  /** database id of the instance, backup, restore or deployment that changed */
   subjectId: string;
   status: string;
   occurredAt: string;

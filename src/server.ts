@@ -9,6 +9,7 @@ import { createFleetPubSub } from './pubsub.js';
 import { createProviderRegistry } from './providers/registry.js';
 import { loadKeyRing } from './services/crypto/load-key-ring.js';
 import { backupOperationHandler } from './services/backups/backup-operations.js';
+import { restoreOperationHandler } from './services/backups/restore-operations.js';
 import { createUrlSigner } from './services/backups/download-urls.js';
 import { instanceOperationHandlers } from './services/instances/instance-operations.js';
 import { createWorker } from './services/operations/worker.js';
@@ -41,6 +42,7 @@ async function main(): Promise<void> {
     handlers: {
       ...instanceOperationHandlers({ prisma: database.prisma, pubsub, providers }),
       BACKUP: backupOperationHandler({ prisma: database.prisma, pubsub, providers, store: backupStore }),
+      RESTORE: restoreOperationHandler({ prisma: database.prisma, pubsub, providers, store: backupStore }),
     },
     pollMs: config.WORKER_POLL_MS,
     onError: (error, operation) =>

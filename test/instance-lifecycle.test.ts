@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProviderRegistry, type ProviderRegistry } from '../src/providers/registry.js';
 import { createFleetPubSub } from '../src/pubsub.js';
 import { backupOperationHandler } from '../src/services/backups/backup-operations.js';
+import { restoreOperationHandler } from '../src/services/backups/restore-operations.js';
 import { instanceOperationHandlers } from '../src/services/instances/instance-operations.js';
 import { OdooShSimulator } from '../src/providers/odoo-sh/simulator.js';
 import { createWorker, type Worker } from '../src/services/operations/worker.js';
@@ -25,6 +26,8 @@ import {
   FleetEventsDocument,
   InstanceStateDocument,
   InstancesDocument,
+  RestoreBackupDocument,
+  RestoreStateDocument,
   ResumeInstanceDocument,
   SetInstanceCredentialsDocument,
   SuspendInstanceDocument,
@@ -52,6 +55,7 @@ function worker(overrides: Partial<Parameters<typeof createWorker>[0]> = {}): Wo
     handlers: {
       ...instanceOperationHandlers({ prisma: db.prisma, pubsub, providers, pollMs: 0 }),
       BACKUP: backupOperationHandler({ prisma: db.prisma, pubsub, providers, store: createLocalBackupStore(folder), pollMs: 0 }),
+      RESTORE: restoreOperationHandler({ prisma: db.prisma, pubsub, providers, store: createLocalBackupStore(folder), pollMs: 0 }),
     },
     retryBaseMs: 0,
     ...overrides,
@@ -337,5 +341,145 @@ describe('backups', () => {
     expect(backup.status).toBe('COMPLETED');
     expect([...sim.simulator.backups.values()].filter((candidate) => candidate.instanceId === backup.instance.instanceId)).toHaveLength(1);
     expect(await db.prisma.operation.findMany({ where: { subjectId: rowId }, select: { status: true } })).toEqual([{ status: 'SUCCEEDED' }]);
+  });
+});
+
+/** A completed backup of the instance, taken through GraphQL. */
+async function completedBackup(instanceId: string): Promise<string> {
+  const created = await gql(CreateBackupDocument, { input: { instanceId } });
+  if (created.data?.createBackup.__typename !== 'CreateBackupSuccess') throw new Error(JSON.stringify(created));
+  const { id } = created.data.createBackup.backup;
+  const work = worker();
+  for (let round = 0; round < 8 && (await gql(BackupStateDocument, { id })).data?.backup?.status !== 'COMPLETED'; round += 1) {
+    await work.drain();
+    sim.advance(1000);
+  }
+  expect((await gql(BackupStateDocument, { id })).data?.backup?.status).toBe('COMPLETED');
+  return id;
+}
+
+async function restoreState(id: string) {
+  const node = (await gql(RestoreStateDocument, { id })).data?.node;
+  if (!node || !('status' in node)) throw new Error(`no restore ${id}`);
+  return node;
+}
+
+/** Drives the worker (and the simulator's clock) until the restore ends. */
+async function finishRestore(id: string, work = worker()) {
+  for (let round = 0; round < 20 && !['COMPLETED', 'FAILED'].includes((await restoreState(id)).status); round += 1) {
+    await work.drain();
+    sim.advance(1000);
+  }
+  return restoreState(id);
+}
+
+describe('restores', () => {
+  it('refuse a restore without confirmation or of another company\'s backup, and record nothing', async () => {
+    const instanceId = await runningInstance({ name: 'guarded', version: '17.0' });
+    const backupId = await completedBackup(instanceId);
+    const restoresBefore = await db.prisma.restore.count();
+    const operationsBefore = await db.prisma.operation.count();
+
+    const unconfirmed = await gql(RestoreBackupDocument, { input: { backupId, confirm: false } });
+    expect(unconfirmed.data?.restoreBackup).toMatchObject({ __typename: 'InvalidInputError', fieldErrors: [{ path: ['confirm'] }] });
+
+    const stranger = await seedCompany(db.prisma, 'stranger');
+    const foreign = await execute(server.httpUrl, RestoreBackupDocument, { token: stranger.token, variables: { input: { backupId, confirm: true } } });
+    expect(foreign.data?.restoreBackup).toMatchObject({ __typename: 'NotFoundError' });
+    // Nor may a company restore its own backup into another company's instance.
+    const strangerInstance = await db.prisma.odooInstance.create({ data: { companyId: stranger.id, name: 'their-prod', database: 'their_prod', version: '17.0', status: 'RUNNING', instanceId: 'inst_theirs' } });
+    const intoForeign = await gql(RestoreBackupDocument, { input: { backupId, confirm: true, targetInstanceId: encodeGlobalID('OdooInstance', strangerInstance.id) } });
+    expect(intoForeign.data?.restoreBackup).toMatchObject({ __typename: 'NotFoundError' });
+
+    expect(await db.prisma.restore.count()).toBe(restoresBefore);
+    expect(await db.prisma.operation.count()).toBe(operationsBefore);
+    expect((await state(instanceId)).status).toBe('RUNNING');
+  });
+
+  it('of an Odoo.sh backup into a staging instance take a safety backup first and neutralize the copy', async () => {
+    const production = await runningInstance({ name: 'shop-prod', version: '17.0' });
+    const staging = await runningInstance({ name: 'shop-staging', version: '17.0' });
+    const backupId = await completedBackup(production);
+    const events: Array<{ kind: string; status: string }> = [];
+    const client = wsClient(server.wsUrl, company.token, true);
+    client.subscribe({ query: print(FleetEventsDocument) }, { next: (value) => events.push((value.data as { fleetEvents: { kind: string; status: string } }).fleetEvents), error: () => {}, complete: () => {} });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+
+    const requested = await gql(RestoreBackupDocument, { input: { backupId, targetInstanceId: staging, confirm: true, neutralize: true } });
+    if (requested.data?.restoreBackup.__typename !== 'RestoreBackupSuccess') throw new Error(JSON.stringify(requested));
+    expect(requested.data.restoreBackup.restore).toMatchObject({ status: 'PENDING', neutralize: true, targetInstance: { id: staging } });
+    // The target is busy now: a second restore or a backup of it waits its turn.
+    expect((await gql(RestoreBackupDocument, { input: { backupId, targetInstanceId: staging, confirm: true } })).data?.restoreBackup.__typename).toBe('ConflictError');
+    expect((await gql(CreateBackupDocument, { input: { instanceId: staging } })).data?.createBackup.__typename).toBe('ConflictError');
+
+    const restore = await finishRestore(requested.data.restoreBackup.restore.id);
+    expect(restore).toMatchObject({ status: 'COMPLETED', error: null, safetyBackup: { type: 'PRE_RESTORE', status: 'COMPLETED' }, targetInstance: { status: 'RUNNING' } });
+    const [stagingAtProvider, sourceBackup] = [await state(staging), (await gql(BackupStateDocument, { id: backupId })).data!.backup!];
+    expect(sim.simulator.restores.filter((done) => done.targetId === stagingAtProvider.instanceId)).toEqual([
+      expect.objectContaining({ backupId: sourceBackup.backupId, neutralize: true }),
+    ]);
+    // The safety backup is of the target, not of the source.
+    const safety = await db.prisma.backup.findUniqueOrThrow({ where: { id: decodeGlobalID(restore.safetyBackup!.id).id }, include: { instance: true } });
+    expect(safety.instance.name).toBe('shop-staging');
+
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const restoreEvents = events.filter((event) => event.kind === 'RESTORE').map((event) => event.status);
+    expect(restoreEvents).toEqual(['PENDING', 'SAFETY_BACKUP', 'IN_PROGRESS', 'COMPLETED']);
+    expect(events.filter((event) => event.kind === 'INSTANCE').map((event) => event.status)).toEqual(['MAINTENANCE', 'RUNNING']);
+    await client.dispose();
+  });
+
+  it('of a self-hosted backup stream the stored file back into Odoo, neutralized on request', async () => {
+    const withCredentials = (id: string) =>
+      gql(SetInstanceCredentialsDocument, { input: { instanceId: id, odooLogin: 'admin', odooPassword: 'pw', masterPassword: 'master-pw' } }).then(() => {});
+    const source = await runningInstance({ name: 'erp-live', version: '17.0', deploymentMethod: 'SELF_HOSTED', serverUrl: odooUrl }, withCredentials);
+    const copy = await runningInstance({ name: 'erp-copy', version: '17.0', deploymentMethod: 'SELF_HOSTED', serverUrl: odooUrl }, withCredentials);
+    odoo.databases.get('erp_live')!.backupBytes = 300_000;
+    const backupId = await completedBackup(source);
+
+    const requested = await gql(RestoreBackupDocument, { input: { backupId, targetInstanceId: copy, confirm: true, neutralize: true, safetyBackup: false } });
+    if (requested.data?.restoreBackup.__typename !== 'RestoreBackupSuccess') throw new Error(JSON.stringify(requested));
+    const restore = await finishRestore(requested.data.restoreBackup.restore.id);
+    expect(restore).toMatchObject({ status: 'COMPLETED', safetyBackup: null });
+    const restored = odoo.databases.get('erp_copy')!;
+    expect(restored.neutralized).toBe(true);
+    expect(restored.restored).toEqual({ bytes: 300_000, sha256: expectedBackupSha256('erp_live', 300_000) });
+    expect([...odoo.databases.keys()].filter((name) => name.startsWith('erp_copy'))).toEqual(['erp_copy']);
+  });
+
+  it('survive a worker dying after asking Odoo.sh to restore: the restore happens once', async () => {
+    const instanceId = await runningInstance({ name: 'restore-crash', version: '17.0' });
+    const backupId = await completedBackup(instanceId);
+    const requested = await gql(RestoreBackupDocument, { input: { backupId, confirm: true, safetyBackup: false } });
+    if (requested.data?.restoreBackup.__typename !== 'RestoreBackupSuccess') throw new Error(JSON.stringify(requested));
+    const restoreId = decodeGlobalID(requested.data.restoreBackup.restore.id).id;
+    const real = restoreOperationHandler({ prisma: db.prisma, pubsub, providers, store: createLocalBackupStore(folder), pollMs: 0 });
+    let asked = false;
+    const doomed = createWorker({
+      prisma: db.prisma,
+      leaseMs: 300,
+      handlers: {
+        RESTORE: {
+          async step(operation) {
+            if (operation.step !== 'restore') return real.step(operation);
+            const restore = await db.prisma.restore.findUniqueOrThrow({ where: { id: operation.subjectId! }, include: { backup: { include: { instance: true } } } });
+            await providers.providerFor(restore.backup.instance).restoreBackup(restore.backup.instance.instanceId!, restore.backup.backupId!, {}, { idempotencyKey: `${operation.id}:restore` });
+            asked = true;
+            return new Promise(() => {}); // gone before recording anything
+          },
+        },
+      },
+    });
+    void doomed.drain(); // start → restore
+    await expect.poll(async () => (await db.prisma.operation.findFirstOrThrow({ where: { subjectId: restoreId } })).step).toBe('restore');
+    void doomed.drain();
+    await expect.poll(() => asked).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+
+    const restore = await finishRestore(requested.data.restoreBackup.restore.id, createWorker({ prisma: db.prisma, handlers: { RESTORE: real }, retryBaseMs: 0 }));
+    expect(restore.status).toBe('COMPLETED');
+    const providerId = (await state(instanceId)).instanceId;
+    expect(sim.simulator.restores.filter((done) => done.targetId === providerId)).toHaveLength(1);
+    expect(await db.prisma.operation.findMany({ where: { subjectId: restoreId }, select: { status: true } })).toEqual([{ status: 'SUCCEEDED' }]);
   });
 });

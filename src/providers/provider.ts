@@ -111,7 +111,7 @@ export interface InstanceProvider {
   restoreBackup(
     instanceId: string,
     backupId: string,
-    target: { targetInstanceId?: string },
+    target: { targetInstanceId?: string; neutralize?: boolean },
     options?: StartOptions,
   ): Promise<{ restoreId: string; status: string }>;
   getBackupDownloadUrl(instanceId: string, backupId: string): Promise<{ url: string; expiresAt: Date }>;
@@ -121,7 +121,7 @@ export interface InstanceProvider {
    * Restores a file from the fleet's storage into an instance, for providers that keep no
    * backups of their own (self-hosted); others restore their own backups by id.
    */
-  restoreBackupFile?(targetInstanceId: string, file: AsyncIterable<Uint8Array>): Promise<void>;
+  restoreBackupFile?(targetInstanceId: string, file: AsyncIterable<Uint8Array>, options?: { neutralize?: boolean }): Promise<void>;
 
   triggerDeployment(
     instanceId: string,

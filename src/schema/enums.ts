@@ -8,6 +8,7 @@ import {
   HealthStatus,
   InstanceStatus,
   LogLevel,
+  RestoreStatus,
   Role,
   SubscriptionTier,
 } from '../generated/prisma/enums.js';
@@ -52,4 +53,8 @@ export const HealthStatusEnum = builder.enumType(HealthStatus, {
 export const LogLevelEnum = builder.enumType(LogLevel, {
   name: 'LogLevel',
   description: 'Severity of a log line, as Odoo names them.',
+});
+export const RestoreStatusEnum = builder.enumType(RestoreStatus, {
+  name: 'RestoreStatus',
+  description: 'PENDING → SAFETY_BACKUP (backing up the target first) → IN_PROGRESS → COMPLETED, or FAILED.',
 });

@@ -8,6 +8,7 @@ import './instances/instance.queries.js';
 import './instances/instance.mutations.js';
 import './backups/backup.schema.js';
 import './backups/backup.mutations.js';
+import './backups/restore.schema.js';
 import './deployments/deployment.schema.js';
 import './templates/template.schema.js';
 import './observability/observability.schema.js';

@@ -166,9 +166,12 @@ export class OdooShProvider implements InstanceProvider {
   async getBackup(instanceId: string, backupId: string) {
     return toBackup(await this.http.request<Json>('GET', `/instances/${segment(instanceId)}/backups/${segment(backupId)}`));
   }
-  async restoreBackup(instanceId: string, backupId: string, target: { targetInstanceId?: string }, options?: StartOptions) {
+  async restoreBackup(instanceId: string, backupId: string, target: { targetInstanceId?: string; neutralize?: boolean }, options?: StartOptions) {
     const wire = await this.http.request<Json>('POST', `/instances/${segment(instanceId)}/backups/${segment(backupId)}/restore`, {
-      body: target.targetInstanceId ? { target_instance_id: target.targetInstanceId } : {},
+      body: {
+        ...(target.targetInstanceId ? { target_instance_id: target.targetInstanceId } : {}),
+        ...(target.neutralize ? { neutralize: true } : {}),
+      },
       idempotencyKey: options?.idempotencyKey,
     });
     return { restoreId: String(wire.restore_id), status: String(wire.status) };

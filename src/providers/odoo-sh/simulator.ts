@@ -131,6 +131,8 @@ export class OdooShSimulator {
   readonly instances = new Map<string, SimInstance>();
   readonly backups = new Map<string, SimBackup>();
   readonly deployments = new Map<string, SimDeployment>();
+  /** restores performed, in order (replayed requests are not repeated) */
+  readonly restores: Array<{ backupId: string; targetId: string; neutralize: boolean; at: number }> = [];
   private readonly idempotent = new Map<string, { status: number; body: unknown }>();
   private readonly durations: SimulatorDurations;
   private readonly now: () => number;
@@ -415,6 +417,7 @@ export class OdooShSimulator {
     if (this.status(target) !== 'running') throw new HttpError(409, 'invalid_state', `Target is ${this.status(target)}`);
     const now = this.now();
     target.timeline = [{ at: now, status: 'maintenance' }, { at: now + this.durations.restoreMs, status: 'running' }];
+    this.restores.push({ backupId: backup.id, targetId: target.id, neutralize: input.neutralize === true, at: now });
     return { restore_id: `rst_${randomUUID().slice(0, 12)}`, status: 'in_progress' };
   }
 

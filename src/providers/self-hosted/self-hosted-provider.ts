@@ -213,13 +213,23 @@ export class SelfHostedProvider implements InstanceProvider {
    * Restores into a new database beside the target, then swaps it in: the target is
    * dropped only once the restored copy exists, so a failed restore loses nothing.
    */
-  restoreBackupFile(targetInstanceId: string, file: AsyncIterable<Uint8Array>) {
+  restoreBackupFile(targetInstanceId: string, file: AsyncIterable<Uint8Array>, options: { neutralize?: boolean } = {}) {
     return this.guard(`restore into ${targetInstanceId}`, async () => {
       const staging = `${targetInstanceId}--restoring`;
+      const neutral = `${targetInstanceId}--neutral`;
       await this.client.dropDatabase(this.server.masterPassword, staging);
       await restoreFromStream(this.server.url, { masterPassword: this.server.masterPassword, database: staging, backup: file, copy: true });
+      let ready = staging;
+      if (options.neutralize) {
+        // Odoo neutralizes a database while duplicating it (mail servers, crons, payment providers off).
+        if ((await this.client.detectVersion()).major < 17) throw new ProviderError('invalid_input', 'Odoo neutralizes databases from version 17 on');
+        await this.client.dropDatabase(this.server.masterPassword, neutral);
+        await this.client.duplicateDatabase(this.server.masterPassword, staging, neutral, true);
+        await this.client.dropDatabase(this.server.masterPassword, staging);
+        ready = neutral;
+      }
       await this.client.dropDatabase(this.server.masterPassword, targetInstanceId);
-      await this.client.renameDatabase(this.server.masterPassword, staging, targetInstanceId);
+      await this.client.renameDatabase(this.server.masterPassword, ready, targetInstanceId);
     });
   }
 

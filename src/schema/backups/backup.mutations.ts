@@ -1,4 +1,5 @@
 import { Repeater } from 'graphql-yoga';
+import type { BackupStatus } from '../../generated/prisma/enums.js';
 import { createDownloadUrl, requestBackup, terminalBackupStatuses } from '../../services/backups/backups.js';
 import { builder } from '../builder.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors/error-classes.js';
@@ -7,6 +8,13 @@ import { OdooInstanceType } from '../instances/instance.types.js';
 import { audited, resultTypes } from '../mutation-result.js';
 import { companyOf, ownedBy } from '../tenancy.js';
 import { BackupType } from './backup.schema.js';
+
+interface StatusEvent {
+  id: string;
+  status: BackupStatus;
+}
+
+const isTerminal = (status: string) => (terminalBackupStatuses as readonly string[]).includes(status);
 
 const CreateBackupInput = builder.inputType('CreateBackupInput', {
   description: 'The instance to back up. The backup is returned PENDING; follow it with `backupStatus`.',
@@ -60,7 +68,9 @@ builder.subscriptionField('backupStatus', (t) =>
     args: { backupId: t.arg.globalID({ for: BackupType, required: true, description: 'Global id of the backup.' }) },
     subscribe: (_root, { backupId }, context) => {
       const where = ownedBy(context, backupId.id);
-      return new Repeater<string>(async (push, stop) => {
+      // Each event carries the status it announced: a backup that moves on before the
+      // event is resolved still shows every status, in order.
+      return new Repeater<StatusEvent>(async (push, stop) => {
         const changes = untilRevoked(context, context.pubsub.subscribe('fleetEvents', companyOf(context)))[Symbol.asyncIterator]();
         stop.then(() => changes.return?.());
         const current = await context.prisma.backup.findFirst({ where, select: { id: true, status: true } });
@@ -68,17 +78,17 @@ builder.subscriptionField('backupStatus', (t) =>
           stop(new NotFoundError('Backup', backupId.id));
           return;
         }
-        await push(current.id);
-        if ((terminalBackupStatuses as readonly string[]).includes(current.status)) return stop();
+        await push(current);
+        if (isTerminal(current.status)) return stop();
         for (;;) {
           const next = await changes.next();
           if (next.done) return stop();
           if (next.value.kind !== 'BACKUP' || next.value.subjectId !== current.id) continue;
-          await push(current.id);
-          if ((terminalBackupStatuses as readonly string[]).includes(next.value.status)) return stop();
+          await push({ id: current.id, status: next.value.status as BackupStatus });
+          if (isTerminal(next.value.status)) return stop();
         }
       });
     },
-    resolve: (query, id, _args, context) => context.prisma.backup.findUniqueOrThrow({ ...query, where: { id } }),
+    resolve: async (query, event, _args, context) => ({ ...(await context.prisma.backup.findUniqueOrThrow({ ...query, where: { id: event.id } })), status: event.status }),
   }),
 );

@@ -10,6 +10,7 @@ const FleetEventKindEnum = builder.enumType('FleetEventKind', {
   values: {
     INSTANCE: { description: 'An instance (see `subjectId`).' },
     BACKUP: { description: 'A backup.' },
+    RESTORE: { description: 'A restore of a backup.' },
     DEPLOYMENT: { description: 'A deployment.' },
   } as const,
 });
@@ -17,11 +18,12 @@ const FleetEventKindEnum = builder.enumType('FleetEventKind', {
 const subjectTypename: Record<FleetEventPayload['kind'], string> = {
   INSTANCE: 'OdooInstance',
   BACKUP: 'Backup',
+  RESTORE: 'Restore',
   DEPLOYMENT: 'Deployment',
 };
 
 const FleetEventType = builder.objectRef<FleetEventPayload>('FleetEvent').implement({
-  description: 'A status change of one of the company\'s instances, backups or deployments.',
+  description: 'A status change of one of the company\'s instances, backups, restores or deployments.',
   fields: (t) => ({
     kind: t.field({ type: FleetEventKindEnum, description: 'What changed.', resolve: (event) => event.kind }),
     subjectId: t.id({

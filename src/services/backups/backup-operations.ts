@@ -2,14 +2,14 @@
 // into the fleet's storage. The copy is written under a temporary name and renamed when
 // whole, so a worker dying mid-copy leaves nothing that looks complete; the next attempt
 // copies again.
-import type { Operation, PrismaClient } from '../../generated/prisma/client.js';
+import type { Operation, Prisma, PrismaClient } from '../../generated/prisma/client.js';
 import type { BackupStatus } from '../../generated/prisma/enums.js';
 import type { ProviderBackupStatus } from '../../providers/provider.js';
 import type { ProviderRegistry } from '../../providers/registry.js';
 import type { PubSub } from '../../pubsub.js';
 import type { OperationHandler, StepOutcome } from '../operations/worker.js';
 import type { BackupStore } from '../storage/backup-store.js';
-import { publishBackup } from './backups.js';
+import { setBackupStatus } from './backups.js';
 
 export interface BackupOperationDeps {
   prisma: PrismaClient;
@@ -29,12 +29,7 @@ const fromProvider: Record<ProviderBackupStatus, BackupStatus> = {
 export function backupOperationHandler(deps: BackupOperationDeps): OperationHandler {
   const pollMs = deps.pollMs ?? 2000;
 
-  async function setStatus(backupId: string, status: BackupStatus, data: Record<string, unknown> = {}) {
-    const before = await deps.prisma.backup.findUniqueOrThrow({ where: { id: backupId }, select: { status: true } });
-    const updated = await deps.prisma.backup.update({ where: { id: backupId }, data: { status, ...data } });
-    if (before.status !== status) publishBackup(deps.pubsub, updated);
-    return updated;
-  }
+  const setStatus = (backupId: string, status: BackupStatus, data: Prisma.BackupUpdateInput = {}) => setBackupStatus(deps, backupId, status, data);
 
   return {
     async step(operation: Operation): Promise<StepOutcome> {

@@ -1,10 +1,10 @@
 // Backups as the fleet records them: requested here, finished by the worker, which
 // copies every file into the fleet's storage (DOWNLOADING) before calling it COMPLETED.
-import type { Backup, PrismaClient } from '../../generated/prisma/client.js';
-import type { BackupType } from '../../generated/prisma/enums.js';
+import type { Backup, Prisma, PrismaClient } from '../../generated/prisma/client.js';
+import type { BackupStatus, BackupType } from '../../generated/prisma/enums.js';
 import type { PubSub } from '../../pubsub.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors.js';
-import { once } from '../idempotency.js';
+import { once, type Transaction } from '../idempotency.js';
 import type { UrlSigner } from './download-urls.js';
 
 export const terminalBackupStatuses = ['COMPLETED', 'FAILED', 'EXPIRED'] as const;
@@ -19,9 +19,26 @@ export function publishBackup(pubsub: PubSub, backup: Pick<Backup, 'id' | 'compa
   });
 }
 
-/** A backup or restore already queued or running on the instance. */
-export async function busyWith(prisma: PrismaClient, instanceId: string): Promise<string | null> {
-  const running = await prisma.operation.findFirst({
+/** Persists a backup's status change, then publishes it if the status really changed. */
+export async function setBackupStatus(
+  deps: { prisma: PrismaClient; pubsub: PubSub },
+  backupId: string,
+  status: BackupStatus,
+  data: Prisma.BackupUpdateInput = {},
+): Promise<Backup> {
+  const before = await deps.prisma.backup.findUniqueOrThrow({ where: { id: backupId }, select: { status: true } });
+  const updated = await deps.prisma.backup.update({ where: { id: backupId }, data: { status, ...data } });
+  if (before.status !== status) publishBackup(deps.pubsub, updated);
+  return updated;
+}
+
+/**
+ * A backup or restore already queued or running on the instance. Locks the instance row
+ * for the rest of the transaction, so two requests at once cannot both find it idle.
+ */
+export async function busyWith(tx: Transaction, instanceId: string): Promise<string | null> {
+  await tx.$queryRaw`SELECT 1 FROM "OdooInstance" WHERE id = ${instanceId}::uuid FOR UPDATE`;
+  const running = await tx.operation.findFirst({
     where: { instanceId, kind: { in: ['BACKUP', 'RESTORE'] }, status: { in: ['PENDING', 'RUNNING'] } },
     select: { kind: true },
   });
@@ -41,7 +58,7 @@ export async function requestBackup(
       if (!['RUNNING', 'SUSPENDED'].includes(instance.status) || !instance.instanceId) {
         throw new ConflictError(`Cannot back up an instance that is ${instance.status}.`);
       }
-      const busy = await busyWith(deps.prisma, instance.id);
+      const busy = await busyWith(tx, instance.id);
       if (busy) throw new ConflictError(`A ${busy} of this instance is already in progress.`);
       const backup = await tx.backup.create({ data: { companyId: instance.companyId, instanceId: instance.id, type: request.type ?? 'MANUAL' } });
       await tx.operation.create({ data: { companyId: instance.companyId, instanceId: instance.id, kind: 'BACKUP', subjectId: backup.id } });

@@ -1,14 +1,14 @@
 // The worker's steps for creating and deleting instances. Each step is safe to run
 // twice: the provider call carries a key derived from the operation, and a result is
 // recorded before the step moves on.
-import type { Operation, PrismaClient } from '../../generated/prisma/client.js';
+import type { Operation, Prisma, PrismaClient } from '../../generated/prisma/client.js';
 import type { InstanceStatus } from '../../generated/prisma/enums.js';
 import { ProviderError } from '../../providers/errors.js';
 import type { ProviderInstanceStatus } from '../../providers/provider.js';
 import type { ProviderRegistry } from '../../providers/registry.js';
 import type { PubSub } from '../../pubsub.js';
 import type { OperationHandler, StepOutcome } from '../operations/worker.js';
-import { publishStatus } from './instances.js';
+import { setInstanceStatus } from './instances.js';
 
 export interface InstanceOperationDeps {
   prisma: PrismaClient;
@@ -30,12 +30,7 @@ const statusFromProvider: Record<ProviderInstanceStatus, InstanceStatus> = {
 export function instanceOperationHandlers(deps: InstanceOperationDeps): { CREATE_INSTANCE: OperationHandler; DELETE_INSTANCE: OperationHandler } {
   const pollMs = deps.pollMs ?? 2000;
 
-  async function setStatus(instanceId: string, status: InstanceStatus, data: Record<string, unknown> = {}) {
-    const current = await deps.prisma.odooInstance.findUniqueOrThrow({ where: { id: instanceId }, select: { status: true } });
-    const updated = await deps.prisma.odooInstance.update({ where: { id: instanceId }, data: { status, ...data } });
-    if (current.status !== status) publishStatus(deps.pubsub, updated);
-    return updated;
-  }
+  const setStatus = (instanceId: string, status: InstanceStatus, data: Prisma.OdooInstanceUpdateInput = {}) => setInstanceStatus(deps, instanceId, status, data);
 
   const create: OperationHandler = {
     async step(operation: Operation): Promise<StepOutcome> {

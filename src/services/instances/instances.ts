@@ -2,7 +2,7 @@
 // operations finished by the worker; suspend, resume and updates are single provider
 // calls. Every status change is persisted first, then published.
 import { z } from 'zod';
-import type { OdooInstance, PrismaClient } from '../../generated/prisma/client.js';
+import type { OdooInstance, Prisma, PrismaClient } from '../../generated/prisma/client.js';
 import type { InstanceStatus } from '../../generated/prisma/enums.js';
 import { ProviderError } from '../../providers/errors.js';
 import type { ProviderRegistry } from '../../providers/registry.js';
@@ -50,6 +50,19 @@ export function publishStatus(pubsub: PubSub, instance: Pick<OdooInstance, 'id' 
     status: instance.status,
     occurredAt: new Date().toISOString(),
   });
+}
+
+/** Persists a status change, then publishes it if the status really changed. */
+export async function setInstanceStatus(
+  deps: { prisma: PrismaClient; pubsub: PubSub },
+  instanceId: string,
+  status: InstanceStatus,
+  data: Prisma.OdooInstanceUpdateInput = {},
+): Promise<OdooInstance> {
+  const before = await deps.prisma.odooInstance.findUniqueOrThrow({ where: { id: instanceId }, select: { status: true } });
+  const updated = await deps.prisma.odooInstance.update({ where: { id: instanceId }, data: { status, ...data } });
+  if (before.status !== status) publishStatus(deps.pubsub, updated);
+  return updated;
 }
 
 async function owned(prisma: PrismaClient, companyId: string, instanceId: string): Promise<OdooInstance> {

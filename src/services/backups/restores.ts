@@ -1,0 +1,86 @@
+// Restores overwrite an instance's data, so the request is checked hard before anything
+// is recorded: an explicit confirmation, a completed backup of the caller's company, a
+// target that can take it and is not busy. The worker then takes a safety backup of the
+// target (unless the caller opts out) and restores (see restore-operations.ts).
+import type { OdooInstance, PrismaClient, Restore } from '../../generated/prisma/client.js';
+import type { PubSub } from '../../pubsub.js';
+import { ConflictError, InvalidInputError, NotFoundError } from '../errors.js';
+import { once } from '../idempotency.js';
+import { busyWith } from './backups.js';
+
+export const terminalRestoreStatuses = ['COMPLETED', 'FAILED'] as const;
+
+export interface RestoreRequest {
+  companyId: string;
+  backupId: string;
+  /** defaults to the instance the backup was taken of */
+  targetInstanceId?: string | null;
+  /** must be true: a restore overwrites the target's data */
+  confirm: boolean;
+  /** turn off mail servers, crons and payment providers in the restored copy */
+  neutralize?: boolean | null;
+  /** take a PRE_RESTORE backup of the target first (default true) */
+  safetyBackup?: boolean | null;
+  idempotencyKey?: string | null;
+}
+
+export function publishRestore(pubsub: PubSub, restore: Pick<Restore, 'id' | 'companyId' | 'status'>): void {
+  pubsub.publish('fleetEvents', restore.companyId, {
+    companyId: restore.companyId,
+    kind: 'RESTORE',
+    subjectId: restore.id,
+    status: restore.status,
+    occurredAt: new Date().toISOString(),
+  });
+}
+
+/**
+ * Whether a backup of `source` can be restored into `target`: providers that restore
+ * files (self-hosted) take any stored copy; Odoo.sh restores its own backups, between
+ * instances of the same account.
+ */
+function restorable(source: OdooInstance, target: OdooInstance, hasStoredCopy: boolean): string | null {
+  if (target.deploymentMethod === 'SELF_HOSTED') return hasStoredCopy ? null : 'the backup has no stored copy to restore from';
+  if (source.deploymentMethod !== 'ODOO_SH') return 'an Odoo.sh instance can only be restored from an Odoo.sh backup';
+  return null;
+}
+
+export async function requestRestore(deps: { prisma: PrismaClient; pubsub: PubSub }, request: RestoreRequest): Promise<Restore> {
+  const backup = await deps.prisma.backup.findFirst({ where: { id: request.backupId, companyId: request.companyId }, include: { instance: true } });
+  if (!backup) throw new NotFoundError('Backup', request.backupId);
+  const targetId = request.targetInstanceId ?? backup.instanceId;
+  const target = await deps.prisma.odooInstance.findFirst({ where: { id: targetId, companyId: request.companyId, status: { not: 'DELETED' } } });
+  if (!target) throw new NotFoundError('OdooInstance', targetId);
+  if (request.confirm !== true) {
+    throw new InvalidInputError([{ path: ['confirm'], message: 'must be true: a restore overwrites the target instance\'s data' }]);
+  }
+
+  const { id, replayed } = await once(
+    deps.prisma,
+    { companyId: request.companyId, key: request.idempotencyKey, operation: 'restoreBackup', input: { ...request, idempotencyKey: undefined } },
+    async (tx) => {
+      if (backup.status !== 'COMPLETED') throw new ConflictError(`The backup is ${backup.status}: only completed backups can be restored.`);
+      if (target.status !== 'RUNNING' || !target.instanceId) throw new ConflictError(`Cannot restore into an instance that is ${target.status}.`);
+      const refusal = restorable(backup.instance, target, backup.storageKey !== null);
+      if (refusal) throw new ConflictError(`This backup cannot be restored into that instance: ${refusal}.`);
+      const busy = await busyWith(tx, target.id);
+      if (busy) throw new ConflictError(`A ${busy} of the target instance is already in progress.`);
+      const restore = await tx.restore.create({
+        data: { companyId: request.companyId, backupId: backup.id, targetInstanceId: target.id, neutralize: request.neutralize ?? false },
+      });
+      await tx.operation.create({
+        data: {
+          companyId: request.companyId,
+          instanceId: target.id,
+          kind: 'RESTORE',
+          subjectId: restore.id,
+          input: { safetyBackup: request.safetyBackup ?? true },
+        },
+      });
+      return restore.id;
+    },
+  );
+  const restore = await deps.prisma.restore.findUniqueOrThrow({ where: { id } });
+  if (!replayed) publishRestore(deps.pubsub, restore);
+  return restore;
+}
