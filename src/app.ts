@@ -128,6 +128,7 @@ export function buildApp(options: AppOptions): App {
         keyRing: options.keyRing,
         providers: options.providers,
         downloads: { signer: options.signer, publicUrl: options.publicUrl ?? listeningUrl },
+        backupStore: options.backupStore,
         caller,
         loaders: createLoaders(options.prisma),
       };

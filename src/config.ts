@@ -1,5 +1,6 @@
 // Every environment variable the server reads, validated once at start.
 // .env.example documents the same list; a test keeps the two in step.
+import { validate } from 'node-cron';
 import { z } from 'zod';
 
 const booleanFlag = z
@@ -45,6 +46,10 @@ const configSchema = z
     PUBLIC_URL: z.string().url('must be the http(s) URL clients reach this server at').optional(),
     WORKER_ENABLED: booleanFlag.default(true),
     WORKER_POLL_MS: z.coerce.number().int().min(50).default(1000),
+    BACKUP_POLICY_CRON: z
+      .string()
+      .refine((value) => validate(value), 'must be a cron expression')
+      .default('* * * * *'),
   })
   .superRefine((env, context) => {
     if (env.NODE_ENV === 'production' && !env.ENCRYPTION_KEYS) {

@@ -6,6 +6,7 @@ import type { Loaders } from './schema/loaders.js';
 import type { KeyRing } from './services/crypto/key-ring.js';
 import type { ProviderRegistry } from './providers/registry.js';
 import type { UrlSigner } from './services/backups/download-urls.js';
+import type { BackupStore } from './services/storage/backup-store.js';
 
 /** The authenticated caller: a company's API key, or the platform operator. */
 export type Caller =
@@ -19,6 +20,8 @@ export interface GraphQLContext {
   providers: ProviderRegistry;
   /** signs temporary download URLs of stored backups, served under `publicUrl` */
   downloads: { signer: UrlSigner; publicUrl: string };
+  /** the fleet's copies of backup files */
+  backupStore: BackupStore;
   caller: Caller | null;
   loaders: Loaders;
 }

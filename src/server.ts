@@ -2,6 +2,7 @@
 // app, and shuts everything down in order on SIGTERM/SIGINT.
 import { existsSync } from 'node:fs';
 import { buildApp } from './app.js';
+import { backupPolicyJob } from './jobs/backup-policy-job.js';
 import { ConfigError, loadConfig } from './config.js';
 import { openDatabase } from './db/database.js';
 import { createLogger } from './logger.js';
@@ -48,6 +49,7 @@ async function main(): Promise<void> {
     onError: (error, operation) =>
       logger.warn('operation step failed', { operation: operation.id, kind: operation.kind, step: operation.step, error: error instanceof Error ? error.message : String(error) }),
   });
+  const policies = backupPolicyJob({ prisma: database.prisma, pubsub, store: backupStore, logger }, config.BACKUP_POLICY_CRON);
   const app = buildApp({
     prisma: database.prisma,
     pubsub,
@@ -68,7 +70,10 @@ async function main(): Promise<void> {
     production: config.NODE_ENV === 'production',
   });
   const address = await app.listen(config.PORT, config.HOST);
-  if (config.WORKER_ENABLED) worker.start();
+  if (config.WORKER_ENABLED) {
+    worker.start();
+    policies.start();
+  }
   const shownHost = config.HOST === '0.0.0.0' ? 'localhost' : config.HOST;
   logger.info(`Odoo Fleet API ready at http://${shownHost}:${address.port}/graphql`, {
     database: database.embedded ? 'embedded' : 'postgresql',
@@ -83,6 +88,7 @@ async function main(): Promise<void> {
     try {
       await app.stop(config.SHUTDOWN_TIMEOUT_MS);
       // Steps in flight finish; anything else resumes on the next start.
+      await policies.stop();
       await worker.stop();
       await database.close();
       logger.info('stopped');

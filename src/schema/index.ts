@@ -9,6 +9,7 @@ import './instances/instance.mutations.js';
 import './backups/backup.schema.js';
 import './backups/backup.mutations.js';
 import './backups/restore.schema.js';
+import './backups/backup-policy.schema.js';
 import './deployments/deployment.schema.js';
 import './templates/template.schema.js';
 import './observability/observability.schema.js';

@@ -21,6 +21,11 @@ const CreateBackupInput = builder.inputType('CreateBackupInput', {
   fields: (t) => ({
     instanceId: t.globalID({ for: OdooInstanceType, required: true, description: 'Global id of the instance.' }),
     idempotencyKey: t.string({ required: false, description: 'Repeating a request with the same key returns the first backup.' }),
+    expiresAt: t.field({
+      type: 'DateTime',
+      required: false,
+      description: 'When the backup may be deleted by retention; by default a manual backup is kept until deleted.',
+    }),
   }),
 });
 
@@ -38,10 +43,10 @@ builder.mutationFields((t) => ({
     description: 'Backs up an instance: the provider takes the backup, then the server copies the file to its own storage.',
     authScopes: { role: 'OPERATOR' },
     args: { input: t.arg({ type: CreateBackupInput, required: true, description: 'The instance.' }) },
-    errors: { types: [NotFoundError, ConflictError], ...resultTypes('createBackup', 'backup', 'The backup was requested.') },
+    errors: { types: [NotFoundError, ConflictError, InvalidInputError], ...resultTypes('createBackup', 'backup', 'The backup was requested.') },
     resolve: (_query, _root, { input }, context) =>
       audited(context, 'createBackup', input.instanceId.id, () =>
-        requestBackup(context, { companyId: companyOf(context), instanceId: ownedBy(context, input.instanceId.id).id, idempotencyKey: input.idempotencyKey }),
+        requestBackup(context, { companyId: companyOf(context), instanceId: ownedBy(context, input.instanceId.id).id, idempotencyKey: input.idempotencyKey, expiresAt: input.expiresAt }),
       ),
   }),
   createBackupDownloadUrl: t.prismaField({

@@ -47,20 +47,23 @@ export async function busyWith(tx: Transaction, instanceId: string): Promise<str
 
 export async function requestBackup(
   deps: { prisma: PrismaClient; pubsub: PubSub },
-  request: { companyId: string; instanceId: string; idempotencyKey?: string | null; type?: BackupType },
+  request: { companyId: string; instanceId: string; idempotencyKey?: string | null; type?: BackupType; expiresAt?: Date | null },
 ): Promise<Backup> {
+  if (request.expiresAt && request.expiresAt.getTime() <= Date.now()) {
+    throw new InvalidInputError([{ path: ['expiresAt'], message: 'must be in the future' }]);
+  }
   const instance = await deps.prisma.odooInstance.findFirst({ where: { id: request.instanceId, companyId: request.companyId, status: { not: 'DELETED' } } });
   if (!instance) throw new NotFoundError('OdooInstance', request.instanceId);
   const { id, replayed } = await once(
     deps.prisma,
-    { companyId: request.companyId, key: request.idempotencyKey, operation: 'createBackup', input: { instanceId: instance.id } },
+    { companyId: request.companyId, key: request.idempotencyKey, operation: 'createBackup', input: { instanceId: instance.id, expiresAt: request.expiresAt ?? null } },
     async (tx) => {
       if (!['RUNNING', 'SUSPENDED'].includes(instance.status) || !instance.instanceId) {
         throw new ConflictError(`Cannot back up an instance that is ${instance.status}.`);
       }
       const busy = await busyWith(tx, instance.id);
       if (busy) throw new ConflictError(`A ${busy} of this instance is already in progress.`);
-      const backup = await tx.backup.create({ data: { companyId: instance.companyId, instanceId: instance.id, type: request.type ?? 'MANUAL' } });
+      const backup = await tx.backup.create({ data: { companyId: instance.companyId, instanceId: instance.id, type: request.type ?? 'MANUAL', expiresAt: request.expiresAt ?? null } });
       await tx.operation.create({ data: { companyId: instance.companyId, instanceId: instance.id, kind: 'BACKUP', subjectId: backup.id } });
       return backup.id;
     },

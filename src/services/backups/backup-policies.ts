@@ -1,0 +1,179 @@
+// Backup policies: a company default and per-instance overrides, each a schedule and a
+// grandfather-father-son retention rule. The scheduler starts SCHEDULED backups that
+// are due; retention expires scheduled backups no tier keeps, and any backup whose own
+// expiry passed. Locked backups are never expired. Both passes are safe to run on
+// several replicas at once: a backup is scheduled under the instance's row lock after
+// re-checking, and expiring is a conditional update.
+import type { BackupPolicy, OdooInstance, PrismaClient } from '../../generated/prisma/client.js';
+import type { PubSub } from '../../pubsub.js';
+import { ConflictError, InvalidInputError, NotFoundError, type FieldError } from '../errors.js';
+import type { BackupStore } from '../storage/backup-store.js';
+import { busyWith, publishBackup } from './backups.js';
+import { cronSchedule, scheduleProblem, type CronSchedule } from './cron-schedule.js';
+import { backupsToKeep } from './retention.js';
+
+export interface BackupPolicyInput {
+  enabled?: boolean | null;
+  schedule?: string | null;
+  keepDaily?: number | null;
+  keepWeekly?: number | null;
+  keepMonthly?: number | null;
+  backupBeforeDeploy?: boolean | null;
+}
+
+const MAX_KEEP = 400;
+
+function problemsOf(input: BackupPolicyInput): FieldError[] {
+  const problems: FieldError[] = [];
+  if (input.schedule != null) {
+    const problem = scheduleProblem(input.schedule);
+    if (problem) problems.push({ path: ['schedule'], message: problem });
+  }
+  for (const field of ['keepDaily', 'keepWeekly', 'keepMonthly'] as const) {
+    const value = input[field];
+    if (value != null && (!Number.isInteger(value) || value < 0 || value > MAX_KEEP)) problems.push({ path: [field], message: `must be between 0 and ${MAX_KEEP}` });
+  }
+  return problems;
+}
+
+/** Sets the company default (no instance) or an instance's own policy; unset fields keep their value. */
+export async function setBackupPolicy(
+  prisma: PrismaClient,
+  request: { companyId: string; instanceId?: string | null; input: BackupPolicyInput },
+): Promise<BackupPolicy> {
+  if (request.instanceId) {
+    const instance = await prisma.odooInstance.findFirst({ where: { id: request.instanceId, companyId: request.companyId, status: { not: 'DELETED' } } });
+    if (!instance) throw new NotFoundError('OdooInstance', request.instanceId);
+  }
+  const problems = problemsOf(request.input);
+  if (problems.length > 0) throw new InvalidInputError(problems);
+  const data = Object.fromEntries(Object.entries(request.input).filter(([, value]) => value !== null && value !== undefined));
+  return prisma.$transaction(async (tx) => {
+    // A company default has no instance, so it cannot use a unique key: lock the company row instead.
+    await tx.$queryRaw`SELECT 1 FROM "Company" WHERE id = ${request.companyId}::uuid FOR UPDATE`;
+    const existing = await tx.backupPolicy.findFirst({ where: { companyId: request.companyId, instanceId: request.instanceId ?? null } });
+    return existing
+      ? tx.backupPolicy.update({ where: { id: existing.id }, data })
+      : tx.backupPolicy.create({ data: { ...data, companyId: request.companyId, instanceId: request.instanceId ?? null } });
+  });
+}
+
+/** The instance's own policy, else its company's default, else none. */
+export async function effectivePolicy(prisma: PrismaClient, instance: Pick<OdooInstance, 'id' | 'companyId'>): Promise<BackupPolicy | null> {
+  const policies = await prisma.backupPolicy.findMany({ where: { companyId: instance.companyId, OR: [{ instanceId: instance.id }, { instanceId: null }] } });
+  return policies.find((policy) => policy.instanceId === instance.id) ?? policies.find((policy) => policy.instanceId === null) ?? null;
+}
+
+/** Live instances with the policy that governs each. */
+async function governedInstances(prisma: PrismaClient) {
+  const policies = await prisma.backupPolicy.findMany();
+  if (policies.length === 0) return [];
+  const byInstance = new Map(policies.filter((policy) => policy.instanceId).map((policy) => [policy.instanceId!, policy]));
+  const byCompany = new Map(policies.filter((policy) => !policy.instanceId).map((policy) => [policy.companyId, policy]));
+  const instances = await prisma.odooInstance.findMany({
+    where: { companyId: { in: [...new Set(policies.map((policy) => policy.companyId))] }, status: { in: ['RUNNING', 'SUSPENDED'] }, instanceId: { not: null } },
+    select: { id: true, companyId: true, createdAt: true },
+  });
+  return instances
+    .map((instance) => ({ instance, policy: byInstance.get(instance.id) ?? byCompany.get(instance.companyId) }))
+    .filter((entry): entry is { instance: typeof entry.instance; policy: BackupPolicy } => entry.policy?.enabled === true);
+}
+
+/** Starts the SCHEDULED backups that are due at `now`; returns the ids of the backups started. */
+export async function startScheduledBackups(deps: { prisma: PrismaClient; pubsub: PubSub }, now: Date): Promise<string[]> {
+  const governed = await governedInstances(deps.prisma);
+  if (governed.length === 0) return [];
+  const lastScheduled = new Map(
+    (
+      await deps.prisma.backup.groupBy({
+        by: ['instanceId'],
+        where: { type: 'SCHEDULED', instanceId: { in: governed.map((entry) => entry.instance.id) } },
+        _max: { createdAt: true },
+      })
+    ).map((row) => [row.instanceId, row._max.createdAt]),
+  );
+  const schedules = new Map<string, CronSchedule>();
+  const firedAt = (expression: string) => {
+    if (!schedules.has(expression)) schedules.set(expression, cronSchedule(expression));
+    return schedules.get(expression)!.previousAtOrBefore(now);
+  };
+
+  const started: string[] = [];
+  for (const { instance, policy } of governed) {
+    const fired = firedAt(policy.schedule);
+    // Occurrences before the policy was set or the instance existed do not count.
+    const floor = Math.max(lastScheduled.get(instance.id)?.getTime() ?? 0, policy.updatedAt.getTime(), instance.createdAt.getTime());
+    if (!fired || fired.getTime() <= floor) continue;
+    const backup = await deps.prisma.$transaction(async (tx) => {
+      if (await busyWith(tx, instance.id)) return null; // due again next tick
+      const raced = await tx.backup.findFirst({ where: { instanceId: instance.id, type: 'SCHEDULED', createdAt: { gte: fired } }, select: { id: true } });
+      if (raced) return null;
+      const created = await tx.backup.create({ data: { companyId: instance.companyId, instanceId: instance.id, type: 'SCHEDULED' } });
+      await tx.operation.create({ data: { companyId: instance.companyId, instanceId: instance.id, kind: 'BACKUP', subjectId: created.id } });
+      return created;
+    });
+    if (backup) {
+      publishBackup(deps.pubsub, backup);
+      started.push(backup.id);
+    }
+  }
+  return started;
+}
+
+/** Expires backups that retention no longer keeps; returns the ids expired. */
+export async function applyRetention(deps: { prisma: PrismaClient; pubsub: PubSub; store: BackupStore }, now: Date): Promise<string[]> {
+  const expire: string[] = [];
+  const governed = await governedInstances(deps.prisma);
+  if (governed.length > 0) {
+    const scheduled = await deps.prisma.backup.findMany({
+      where: { type: 'SCHEDULED', status: 'COMPLETED', locked: false, instanceId: { in: governed.map((entry) => entry.instance.id) } },
+      select: { id: true, instanceId: true, createdAt: true },
+    });
+    for (const { instance, policy } of governed) {
+      const own = scheduled.filter((backup) => backup.instanceId === instance.id);
+      const keep = backupsToKeep(own, policy);
+      expire.push(...own.filter((backup) => !keep.has(backup.id)).map((backup) => backup.id));
+    }
+  }
+  const pastExpiry = await deps.prisma.backup.findMany({
+    where: { expiresAt: { lte: now }, locked: false, status: { in: ['COMPLETED', 'FAILED'] } },
+    select: { id: true },
+  });
+  expire.push(...pastExpiry.map((backup) => backup.id));
+  const expired: string[] = [];
+  for (const id of new Set(expire)) if (await expireBackup(deps, id, now)) expired.push(id);
+  return expired;
+}
+
+/**
+ * Marks a backup EXPIRED and removes our copy of its file. The record changes first: a
+ * crash in between leaves an orphan file, never a record pointing at a missing file.
+ */
+async function expireBackup(deps: { prisma: PrismaClient; pubsub: PubSub; store: BackupStore }, id: string, now: Date): Promise<boolean> {
+  const backup = await deps.prisma.backup.findUnique({ where: { id }, select: { storageKey: true } });
+  const changed = await deps.prisma.backup.updateMany({
+    where: { id, locked: false, status: { in: ['COMPLETED', 'FAILED'] } },
+    data: { status: 'EXPIRED', storageKey: null, downloadUrl: null, downloadExpiresAt: null, expiresAt: now },
+  });
+  if (changed.count === 0) return false;
+  if (backup?.storageKey) await deps.store.remove(backup.storageKey);
+  const updated = await deps.prisma.backup.findUniqueOrThrow({ where: { id } });
+  publishBackup(deps.pubsub, updated);
+  return true;
+}
+
+/** Deletes a backup on request: it expires now. Locked backups must be unlocked first. */
+export async function deleteBackup(deps: { prisma: PrismaClient; pubsub: PubSub; store: BackupStore }, request: { companyId: string; backupId: string }) {
+  const backup = await deps.prisma.backup.findFirst({ where: { id: request.backupId, companyId: request.companyId } });
+  if (!backup) throw new NotFoundError('Backup', request.backupId);
+  if (backup.locked) throw new ConflictError('The backup is locked: unlock it before deleting it.');
+  if (!['COMPLETED', 'FAILED'].includes(backup.status)) throw new ConflictError(`The backup is ${backup.status}: only completed or failed backups can be deleted.`);
+  await expireBackup(deps, backup.id, new Date());
+  return deps.prisma.backup.findUniqueOrThrow({ where: { id: backup.id } });
+}
+
+export async function setBackupLocked(prisma: PrismaClient, request: { companyId: string; backupId: string; locked: boolean }) {
+  const changed = await prisma.backup.updateMany({ where: { id: request.backupId, companyId: request.companyId }, data: { locked: request.locked } });
+  if (changed.count === 0) throw new NotFoundError('Backup', request.backupId);
+  return prisma.backup.findUniqueOrThrow({ where: { id: request.backupId } });
+}
