@@ -24,6 +24,7 @@ import type { KeyRing } from './services/crypto/key-ring.js';
 import type { ProviderRegistry } from './providers/registry.js';
 import type { UrlSigner } from './services/backups/download-urls.js';
 import type { BackupStore } from './services/storage/backup-store.js';
+import { createGitPublisher, type GitPublisher } from './services/deployments/git-publisher.js';
 
 export const GRAPHQL_PATH = '/graphql';
 
@@ -38,6 +39,8 @@ export interface AppOptions {
   keyRing: KeyRing;
   providers: ProviderRegistry;
   backupStore: BackupStore;
+  /** reads and pushes instances' git repositories (default: the git command line) */
+  git?: GitPublisher;
   signer: UrlSigner;
   /** the address clients reach this server at, for download URLs; default: where it listens */
   publicUrl?: string;
@@ -129,6 +132,7 @@ export function buildApp(options: AppOptions): App {
         providers: options.providers,
         downloads: { signer: options.signer, publicUrl: options.publicUrl ?? listeningUrl },
         backupStore: options.backupStore,
+        git: options.git ?? createGitPublisher(),
         caller,
         loaders: createLoaders(options.prisma),
       };

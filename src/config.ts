@@ -46,6 +46,12 @@ const configSchema = z
     PUBLIC_URL: z.string().url('must be the http(s) URL clients reach this server at').optional(),
     WORKER_ENABLED: booleanFlag.default(true),
     WORKER_POLL_MS: z.coerce.number().int().min(50).default(1000),
+    DEPLOY_GIT_AUTHOR: z
+      .string()
+      .regex(/^[^<>]+ <[^<>\s]+@[^<>\s]+>$/, 'must be "Name <email>"')
+      .default('Odoo Fleet API <deploy@odoo-fleet.invalid>'),
+    DEPLOY_WORK_DIR: z.string().min(1).default('./.data/git'),
+    GIT_TIMEOUT_MS: z.coerce.number().int().min(1000).default(120_000),
     BACKUP_POLICY_CRON: z
       .string()
       .refine((value) => validate(value), 'must be a cron expression')

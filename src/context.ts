@@ -7,6 +7,7 @@ import type { KeyRing } from './services/crypto/key-ring.js';
 import type { ProviderRegistry } from './providers/registry.js';
 import type { UrlSigner } from './services/backups/download-urls.js';
 import type { BackupStore } from './services/storage/backup-store.js';
+import type { GitPublisher } from './services/deployments/git-publisher.js';
 
 /** The authenticated caller: a company's API key, or the platform operator. */
 export type Caller =
@@ -22,6 +23,8 @@ export interface GraphQLContext {
   downloads: { signer: UrlSigner; publicUrl: string };
   /** the fleet's copies of backup files */
   backupStore: BackupStore;
+  /** reads and pushes instances' git repositories */
+  git: GitPublisher;
   caller: Caller | null;
   loaders: Loaders;
 }

@@ -14,6 +14,8 @@ export interface FleetEventPayload {
 export type PubSubTopics = {
   /** every status change of one company's objects, keyed by company id */
   fleetEvents: [companyId: string, payload: FleetEventPayload];
+  /** a deployment's status or log changed, keyed by deployment id */
+  deploymentChanged: [deploymentId: string, payload: { deploymentId: string; status: string }];
   /** an API key was revoked: open streams authenticated with it must end */
   apiKeyRevoked: [payload: { apiKeyId: string }];
 };

@@ -12,6 +12,8 @@ import { loadKeyRing } from './services/crypto/load-key-ring.js';
 import { backupOperationHandler } from './services/backups/backup-operations.js';
 import { restoreOperationHandler } from './services/backups/restore-operations.js';
 import { createUrlSigner } from './services/backups/download-urls.js';
+import { deploymentOperationHandler } from './services/deployments/deployment-operations.js';
+import { createGitPublisher } from './services/deployments/git-publisher.js';
 import { instanceOperationHandlers } from './services/instances/instance-operations.js';
 import { createWorker } from './services/operations/worker.js';
 import { createLocalBackupStore } from './services/storage/backup-store.js';
@@ -38,12 +40,15 @@ async function main(): Promise<void> {
     timeoutMs: config.PROVIDER_TIMEOUT_MS,
   });
   const backupStore = createLocalBackupStore(config.BACKUP_STORAGE_DIR);
+  const git = createGitPublisher({ timeoutMs: config.GIT_TIMEOUT_MS, workRoot: config.DEPLOY_WORK_DIR });
+  const [, authorName, authorEmail] = /^(.+) <(.+)>$/.exec(config.DEPLOY_GIT_AUTHOR)!;
   const worker = createWorker({
     prisma: database.prisma,
     handlers: {
       ...instanceOperationHandlers({ prisma: database.prisma, pubsub, providers }),
       BACKUP: backupOperationHandler({ prisma: database.prisma, pubsub, providers, store: backupStore }),
       RESTORE: restoreOperationHandler({ prisma: database.prisma, pubsub, providers, store: backupStore }),
+      DEPLOY: deploymentOperationHandler({ prisma: database.prisma, pubsub, providers, keyRing, git, author: { name: authorName!, email: authorEmail! } }),
     },
     pollMs: config.WORKER_POLL_MS,
     onError: (error, operation) =>
@@ -55,6 +60,7 @@ async function main(): Promise<void> {
     pubsub,
     providers,
     backupStore,
+    git,
     signer: createUrlSigner(keyRing.deriveKey('backup-download-urls')),
     publicUrl: config.PUBLIC_URL,
     pingDatabase: () => database.ping(),

@@ -91,6 +91,9 @@ export interface CreateInstanceRequest {
   database: string;
   version: string;
   subscriptionTier: ProviderTier;
+  /** the repository and branch the provider builds from (Odoo.sh); ignored by others */
+  gitRepositoryUrl?: string | null;
+  gitBranch?: string;
 }
 
 export interface InstanceProvider {
@@ -122,6 +125,11 @@ export interface InstanceProvider {
    * backups of their own (self-hosted); others restore their own backups by id.
    */
   restoreBackupFile?(targetInstanceId: string, file: AsyncIterable<Uint8Array>, options?: { neutralize?: boolean }): Promise<void>;
+  /**
+   * Installs or upgrades modules in place (the XML-RPC deployment path of self-hosted
+   * servers); answers each module's state afterwards.
+   */
+  installModules?(instanceId: string, names: string[]): Promise<Array<{ name: string; state: string }>>;
 
   triggerDeployment(
     instanceId: string,

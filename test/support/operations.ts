@@ -56,6 +56,7 @@ const idTypeByOperation: Record<string, string> = {
   deleteInstance: 'OdooInstance',
   suspendInstance: 'OdooInstance',
   resumeInstance: 'OdooInstance',
+  updateTemplate: 'Template',
 };
 
 function targetType(operation: string, name: string): string {

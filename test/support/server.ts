@@ -11,6 +11,7 @@ import { createProviderRegistry, type ProviderRegistry } from '../../src/provide
 import { parseKeyRing, type KeyRing } from '../../src/services/crypto/key-ring.js';
 import { createUrlSigner } from '../../src/services/backups/download-urls.js';
 import { createLocalBackupStore, type BackupStore } from '../../src/services/storage/backup-store.js';
+import type { GitPublisher } from '../../src/services/deployments/git-publisher.js';
 
 export interface TestServer {
   app: App;
@@ -39,6 +40,7 @@ export async function startTestServer(
     providers?: ProviderRegistry;
     pubsub?: PubSub;
     backupStore?: BackupStore;
+    git?: GitPublisher;
   } = {},
 ): Promise<TestServer> {
   const app = buildApp({
@@ -49,6 +51,7 @@ export async function startTestServer(
     pubsub: overrides.pubsub,
     backupStore: overrides.backupStore ?? createLocalBackupStore('/nonexistent/fleet-test-backups'),
     signer: createUrlSigner(testKeyRing.deriveKey('backup-download-urls')),
+    git: overrides.git,
     providers:
       overrides.providers ??
       createProviderRegistry({

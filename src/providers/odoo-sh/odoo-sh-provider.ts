@@ -129,7 +129,9 @@ export class OdooShProvider implements InstanceProvider {
   constructor(private readonly http: OdooShHttp) {}
 
   async createInstance(request: CreateInstanceRequest, options?: StartOptions) {
-    const body = { name: request.name, database: request.database, version: request.version, subscription_tier: request.subscriptionTier };
+    const body: Json = { name: request.name, database: request.database, version: request.version, subscription_tier: request.subscriptionTier };
+    if (request.gitRepositoryUrl) body.git_repository_url = request.gitRepositoryUrl;
+    if (request.gitBranch) body.git_branch = request.gitBranch;
     return toInstance(await this.http.request<Json>('POST', '/instances', { body, idempotencyKey: options?.idempotencyKey }));
   }
   async getInstance(instanceId: string) {

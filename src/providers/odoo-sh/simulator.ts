@@ -329,7 +329,7 @@ export class OdooShSimulator {
       subscriptionId: `sub_${randomUUID().slice(0, 8)}`,
       tier: String(input.subscription_tier),
       gitRepositoryUrl: typeof input.git_repository_url === 'string' ? input.git_repository_url : null,
-      gitBranch: 'master',
+      gitBranch: typeof input.git_branch === 'string' && /^[A-Za-z0-9._/-]{1,100}$/.test(input.git_branch) ? input.git_branch : 'master',
       createdAt: now,
       updatedAt: now,
       timeline: [{ at: now, status: 'creating' }, { at: now + this.durations.creatingMs, status: 'running' }],

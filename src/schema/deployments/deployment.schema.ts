@@ -31,6 +31,10 @@ export const DeploymentType = builder.prismaNode('Deployment', {
     finishedAt: t.expose('finishedAt', { type: 'DateTime', nullable: true, description: 'When it ended.' }),
     instance: t.relation('instance', { description: 'The instance deployed to.' }),
     template: t.relation('template', { nullable: true, description: 'The template deployed, if any.' }),
+    backup: t.relation('backup', {
+      nullable: true,
+      description: 'The backup taken just before this deployment (when the instance\'s policy asks for one), to restore if it goes wrong.',
+    }),
     redeployOf: t.relation('redeployOf', {
       nullable: true,
       description: 'The deployment whose commit this one re-deploys.',

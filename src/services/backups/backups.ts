@@ -33,16 +33,16 @@ export async function setBackupStatus(
 }
 
 /**
- * A backup or restore already queued or running on the instance. Locks the instance row
+ * A backup, restore or deployment already queued or running on the instance. Locks the instance row
  * for the rest of the transaction, so two requests at once cannot both find it idle.
  */
 export async function busyWith(tx: Transaction, instanceId: string): Promise<string | null> {
   await tx.$queryRaw`SELECT 1 FROM "OdooInstance" WHERE id = ${instanceId}::uuid FOR UPDATE`;
   const running = await tx.operation.findFirst({
-    where: { instanceId, kind: { in: ['BACKUP', 'RESTORE'] }, status: { in: ['PENDING', 'RUNNING'] } },
+    where: { instanceId, kind: { in: ['BACKUP', 'RESTORE', 'DEPLOY'] }, status: { in: ['PENDING', 'RUNNING'] } },
     select: { kind: true },
   });
-  return running ? running.kind.toLowerCase() : null;
+  return running ? { BACKUP: 'backup', RESTORE: 'restore', DEPLOY: 'deployment' }[running.kind as 'BACKUP' | 'RESTORE' | 'DEPLOY'] : null;
 }
 
 export async function requestBackup(

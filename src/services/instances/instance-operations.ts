@@ -47,7 +47,14 @@ export function instanceOperationHandlers(deps: InstanceOperationDeps): { CREATE
         throw error;
       }
       if (operation.step === 'start') {
-        const request = { name: instance.name, database: instance.database, version: instance.version, subscriptionTier: instance.subscriptionTier.toLowerCase() as 'starter' };
+        const request = {
+          name: instance.name,
+          database: instance.database,
+          version: instance.version,
+          subscriptionTier: instance.subscriptionTier.toLowerCase() as 'starter',
+          gitRepositoryUrl: instance.gitRepositoryUrl,
+          gitBranch: instance.gitBranch,
+        };
         const created = await provider.createInstance(request, { idempotencyKey: `${operation.id}:create` }).catch(async (error: unknown) => {
           // A provider without idempotency keys (Odoo's db service) answers a repeated
           // creation with "already exists": if this step ran before, that is our database.

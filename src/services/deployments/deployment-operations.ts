@@ -1,0 +1,187 @@
+// The worker's steps for a deployment:
+//   start       → waits until every earlier backup, restore or deployment of the
+//                 instance has ended (deployments run in the order requested); takes a
+//                 PRE_DEPLOYMENT backup first when the instance's policy says so
+//   wait_backup → waits for that backup; if it failed, nothing is deployed
+//   push        → commits the template's addons and pushes (GIT); the publisher finds a
+//                 commit it pushed before a crash instead of pushing again
+//   trigger     → asks the provider to deploy the branch at that commit (idempotency key
+//                 derived from the operation)
+//   track       → follows the provider's deployment to its end, recording every status
+//   install     → XMLRPC: installs or upgrades the template's modules on the server
+// A deployment cancelled meanwhile stops at its next step.
+import type { Deployment, Operation, PrismaClient } from '../../generated/prisma/client.js';
+import type { DeploymentStatus } from '../../generated/prisma/enums.js';
+import type { ProviderDeploymentStatus } from '../../providers/provider.js';
+import type { ProviderRegistry } from '../../providers/registry.js';
+import type { PubSub } from '../../pubsub.js';
+import { effectivePolicy } from '../backups/backup-policies.js';
+import { publishBackup } from '../backups/backups.js';
+import type { KeyRing } from '../crypto/key-ring.js';
+import type { OperationHandler, StepOutcome } from '../operations/worker.js';
+import { addonFolders } from '../templates/templates.js';
+import { gitTargetOf, recordDeployment } from './deployments.js';
+import { RepositoryError, type GitPublisher } from './git-publisher.js';
+
+export interface DeploymentOperationDeps {
+  prisma: PrismaClient;
+  pubsub: PubSub;
+  providers: ProviderRegistry;
+  keyRing: KeyRing;
+  git: GitPublisher;
+  author: { name: string; email: string };
+  pollMs?: number;
+}
+
+const fromProvider: Record<ProviderDeploymentStatus, DeploymentStatus> = {
+  queued: 'QUEUED',
+  building: 'BUILDING',
+  deploying: 'DEPLOYING',
+  success: 'SUCCESS',
+  failed: 'FAILED',
+  cancelled: 'CANCELLED',
+};
+
+export function deploymentOperationHandler(deps: DeploymentOperationDeps): OperationHandler {
+  const pollMs = deps.pollMs ?? 2000;
+  const record = (id: string, change: Parameters<typeof recordDeployment>[2]) => recordDeployment(deps, id, change);
+
+  /** The step after the backup: push a template, trigger a known commit, or install. */
+  const firstWorkStep = (deployment: Deployment) => (deployment.strategy === 'XMLRPC' ? 'install' : deployment.commitHash ? 'trigger' : 'push');
+
+  async function earlierWorkRunning(operation: Operation): Promise<boolean> {
+    const earlier = await deps.prisma.operation.count({
+      where: {
+        instanceId: operation.instanceId,
+        id: { not: operation.id },
+        kind: { in: ['BACKUP', 'RESTORE', 'DEPLOY'] },
+        status: { in: ['PENDING', 'RUNNING'] },
+        createdAt: { lt: operation.createdAt },
+      },
+    });
+    return earlier > 0;
+  }
+
+  async function succeed(deployment: Deployment, lines: string[]): Promise<StepOutcome> {
+    await record(deployment.id, { status: 'SUCCESS', lines });
+    if (deployment.commitHash) await deps.prisma.odooInstance.update({ where: { id: deployment.instanceId }, data: { gitCommitHash: deployment.commitHash } });
+    return { done: true };
+  }
+
+  const steps: Record<string, (operation: Operation, deployment: Deployment) => Promise<StepOutcome>> = {
+    async start(operation, deployment) {
+      if (await earlierWorkRunning(operation)) return { next: 'start', delayMs: pollMs };
+      const policy = await effectivePolicy(deps.prisma, { id: deployment.instanceId, companyId: deployment.companyId });
+      if (!policy?.backupBeforeDeploy || deployment.backupId) return { next: deployment.backupId ? 'wait_backup' : firstWorkStep(deployment) };
+      const backup = await deps.prisma.$transaction(async (tx) => {
+        const created = await tx.backup.create({ data: { companyId: deployment.companyId, instanceId: deployment.instanceId, type: 'PRE_DEPLOYMENT' } });
+        await tx.operation.create({ data: { companyId: deployment.companyId, instanceId: deployment.instanceId, kind: 'BACKUP', subjectId: created.id } });
+        await tx.deployment.update({ where: { id: deployment.id }, data: { backupId: created.id } });
+        return created;
+      });
+      publishBackup(deps.pubsub, backup);
+      await record(deployment.id, { lines: ['Backing up the instance before deploying'] });
+      return { next: 'wait_backup', delayMs: pollMs };
+    },
+
+    async wait_backup(_operation, deployment) {
+      const backup = await deps.prisma.backup.findUniqueOrThrow({ where: { id: deployment.backupId! }, select: { status: true, statusMessage: true } });
+      if (backup.status === 'COMPLETED') {
+        await record(deployment.id, { lines: ['Backup before deploying completed'] });
+        return { next: firstWorkStep(deployment) };
+      }
+      if (backup.status === 'FAILED' || backup.status === 'EXPIRED') {
+        return { failed: `The backup before deploying failed (${backup.statusMessage ?? 'no reason given'}); nothing was deployed` };
+      }
+      return { next: 'wait_backup', delayMs: pollMs };
+    },
+
+    async push(operation, deployment) {
+      const [instance, template] = await Promise.all([
+        deps.prisma.odooInstance.findUniqueOrThrow({ where: { id: deployment.instanceId } }),
+        deps.prisma.template.findUniqueOrThrow({ where: { id: deployment.templateId! }, include: { files: { orderBy: { path: 'asc' } } } }),
+      ]);
+      try {
+        const published = await deps.git.publish({
+          ...gitTargetOf(deps.keyRing, instance),
+          branch: deployment.branch,
+          deploymentId: deployment.id,
+          addons: addonFolders(template.files),
+          files: template.files,
+          message: `Deploy template ${template.name} ${template.version}\n\nModules: ${template.modules.join(', ')}`,
+          author: deps.author,
+        });
+        await record(deployment.id, {
+          data: { commitHash: published.commit },
+          lines: [published.pushedNow ? `Pushed ${published.commit} to ${deployment.branch}` : `Found ${published.commit} already pushed to ${deployment.branch}`],
+        });
+        return { next: 'trigger' };
+      } catch (error) {
+        // An unreachable repository may come back; a refused push or a conflict will not.
+        if (error instanceof RepositoryError && error.kind !== 'unreachable') return { failed: error.message };
+        if (error instanceof RepositoryError && operation.attempts >= 5) return { failed: error.message };
+        throw error;
+      }
+    },
+
+    async trigger(operation, deployment) {
+      const instance = await deps.prisma.odooInstance.findUniqueOrThrow({ where: { id: deployment.instanceId } });
+      const started = await deps.providers
+        .providerFor(instance)
+        .triggerDeployment(instance.instanceId!, { branch: deployment.branch, commit: deployment.commitHash! }, { idempotencyKey: `${operation.id}:trigger` });
+      await record(deployment.id, {
+        status: fromProvider[started.status],
+        data: { providerDeploymentId: started.id },
+        lines: [`The provider accepted deployment ${started.id} of ${deployment.commitHash}`],
+      });
+      return { next: 'track', delayMs: pollMs };
+    },
+
+    async track(_operation, deployment) {
+      const instance = await deps.prisma.odooInstance.findUniqueOrThrow({ where: { id: deployment.instanceId } });
+      const current = await deps.providers.providerFor(instance).getDeployment(instance.instanceId!, deployment.providerDeploymentId!);
+      const status = fromProvider[current.status];
+      if (status === 'SUCCESS') return succeed(deployment, [`The provider reports success${current.logUrl ? ` (log: ${current.logUrl})` : ''}`]);
+      if (status === 'FAILED') {
+        await record(deployment.id, { status, data: { error: current.error ?? 'The provider reports the deployment failed' }, lines: [current.error ?? 'failed'] });
+        return { done: true };
+      }
+      if (status !== deployment.status) await record(deployment.id, { status, lines: [`The provider reports ${current.status}`] });
+      if (status === 'CANCELLED') return { done: true };
+      return { next: 'track', delayMs: pollMs };
+    },
+
+    async install(_operation, deployment) {
+      const [instance, template] = await Promise.all([
+        deps.prisma.odooInstance.findUniqueOrThrow({ where: { id: deployment.instanceId } }),
+        deps.prisma.template.findUniqueOrThrow({ where: { id: deployment.templateId! } }),
+      ]);
+      const provider = deps.providers.providerFor(instance);
+      if (!provider.installModules) return { failed: 'This provider cannot install modules over XML-RPC' };
+      await record(deployment.id, { status: 'DEPLOYING', lines: [`Installing ${template.modules.join(', ')}`] });
+      // Installing is idempotent in Odoo (installed modules are upgraded), so a repeat is safe.
+      const states = await provider.installModules(instance.instanceId!, template.modules);
+      const lines = states.map((module) => `${module.name}: ${module.state}`);
+      const failed = states.filter((module) => module.state !== 'installed');
+      if (failed.length > 0) {
+        const error = `Not installed: ${failed.map((module) => `${module.name} (${module.state})`).join(', ')}`;
+        await record(deployment.id, { status: 'FAILED', data: { error }, lines });
+        return { done: true };
+      }
+      return succeed(deployment, lines);
+    },
+  };
+
+  return {
+    async step(operation) {
+      const deployment = await deps.prisma.deployment.findUniqueOrThrow({ where: { id: operation.subjectId! } });
+      if (deployment.status === 'CANCELLED') return { done: true };
+      const step = steps[operation.step];
+      if (!step) return { failed: `Unknown deployment step "${operation.step}"` };
+      return step(operation, deployment);
+    },
+    async onFailure(operation, reason) {
+      await record(operation.subjectId!, { status: 'FAILED', data: { error: reason }, lines: [reason] });
+    },
+  };
+}
