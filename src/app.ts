@@ -25,6 +25,7 @@ import type { ProviderRegistry } from './providers/registry.js';
 import type { UrlSigner } from './services/backups/download-urls.js';
 import type { BackupStore } from './services/storage/backup-store.js';
 import { createGitPublisher, type GitPublisher } from './services/deployments/git-publisher.js';
+import { createPoller, type Poller } from './jobs/poller.js';
 
 export const GRAPHQL_PATH = '/graphql';
 
@@ -41,6 +42,8 @@ export interface AppOptions {
   backupStore: BackupStore;
   /** reads and pushes instances' git repositories (default: the git command line) */
   git?: GitPublisher;
+  /** polls instances on request (checkInstanceHealth); default: a poller with default settings */
+  poller?: Poller;
   signer: UrlSigner;
   /** the address clients reach this server at, for download URLs; default: where it listens */
   publicUrl?: string;
@@ -78,6 +81,9 @@ const disableIntrospection: Plugin = {
 
 export function buildApp(options: AppOptions): App {
   const pubsub = options.pubsub ?? createFleetPubSub();
+  const poller =
+    options.poller ??
+    createPoller({ prisma: options.prisma, pubsub, providers: options.providers, logger: options.logger, intervalMs: 60_000, concurrency: 8, timeoutMs: 10_000, retentionDays: 30 });
   const limiter = createFailureLimiter(options.authFailuresPerMinute ?? 20);
   const maxRequestBytes = options.maxRequestBytes ?? 1_000_000;
 
@@ -133,6 +139,7 @@ export function buildApp(options: AppOptions): App {
         downloads: { signer: options.signer, publicUrl: options.publicUrl ?? listeningUrl },
         backupStore: options.backupStore,
         git: options.git ?? createGitPublisher(),
+        poller,
         caller,
         loaders: createLoaders(options.prisma),
       };

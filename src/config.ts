@@ -52,6 +52,18 @@ const configSchema = z
       .default('Odoo Fleet API <deploy@odoo-fleet.invalid>'),
     DEPLOY_WORK_DIR: z.string().min(1).default('./.data/git'),
     GIT_TIMEOUT_MS: z.coerce.number().int().min(1000).default(120_000),
+    REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
+    REPLICA_NAME: z.string().min(1).max(100).optional(),
+    POLLER_ENABLED: booleanFlag.default(true),
+    POLL_CRON: z
+      .string()
+      .refine((value) => validate(value), 'must be a cron expression (six fields allowed: seconds first)')
+      .default('*/15 * * * * *'),
+    POLL_INTERVAL_SECONDS: z.coerce.number().int().min(1).default(60),
+    POLL_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(16),
+    POLL_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+    POLL_LEASE_MS: z.coerce.number().int().min(1000).default(60_000),
+    SAMPLE_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
     BACKUP_POLICY_CRON: z
       .string()
       .refine((value) => validate(value), 'must be a cron expression')

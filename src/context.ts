@@ -8,6 +8,7 @@ import type { ProviderRegistry } from './providers/registry.js';
 import type { UrlSigner } from './services/backups/download-urls.js';
 import type { BackupStore } from './services/storage/backup-store.js';
 import type { GitPublisher } from './services/deployments/git-publisher.js';
+import type { Poller } from './jobs/poller.js';
 
 /** The authenticated caller: a company's API key, or the platform operator. */
 export type Caller =
@@ -25,6 +26,8 @@ export interface GraphQLContext {
   backupStore: BackupStore;
   /** reads and pushes instances' git repositories */
   git: GitPublisher;
+  /** polls instances (checkInstanceHealth) */
+  poller: Poller;
   caller: Caller | null;
   loaders: Loaders;
 }

@@ -1,11 +1,13 @@
 // Typed topics of the server's event bus. Payloads stay JSON-serialisable so a Redis
 // event target can carry them between replicas.
+import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import { createPubSub } from 'graphql-yoga';
+import { Redis } from 'ioredis';
 
 export interface FleetEventPayload {
   companyId: string;
-  kind: 'INSTANCE' | 'BACKUP' | 'RESTORE' | 'DEPLOYMENT';
-  /** database id of the instance, backup, restore or deployment that changed */
+  kind: 'INSTANCE' | 'BACKUP' | 'RESTORE' | 'DEPLOYMENT' | 'HEALTH';
+  /** database id of the instance (also for HEALTH), backup, restore or deployment that changed */
   subjectId: string;
   status: string;
   occurredAt: string;
@@ -14,6 +16,10 @@ export interface FleetEventPayload {
 export type PubSubTopics = {
   /** every status change of one company's objects, keyed by company id */
   fleetEvents: [companyId: string, payload: FleetEventPayload];
+  /** a new health sample that differs from the previous one, keyed by instance id */
+  instanceHealth: [instanceId: string, payload: { instanceId: string; status: string }];
+  /** new metric samples, keyed by instance id */
+  instanceMetrics: [instanceId: string, payload: { instanceId: string; sampledAt: string }];
   /** a deployment's status or log changed, keyed by deployment id */
   deploymentChanged: [deploymentId: string, payload: { deploymentId: string; status: string }];
   /** an API key was revoked: open streams authenticated with it must end */
@@ -25,3 +31,21 @@ export function createFleetPubSub() {
 }
 
 export type PubSub = ReturnType<typeof createFleetPubSub>;
+
+/**
+ * The same bus through Redis, so an event published on one replica reaches subscribers
+ * on every replica (a subscriber connection cannot publish, hence two clients).
+ */
+export async function createRedisFleetPubSub(url: string): Promise<{ pubsub: PubSub; close(): Promise<void> }> {
+  const options = { lazyConnect: true, maxRetriesPerRequest: 3, enableAutoPipelining: true };
+  const publishClient = new Redis(url, options);
+  const subscribeClient = new Redis(url, options);
+  await Promise.all([publishClient.connect(), subscribeClient.connect()]);
+  const eventTarget = createRedisEventTarget<CustomEvent>({ publishClient, subscribeClient });
+  return {
+    pubsub: createPubSub<PubSubTopics>({ eventTarget }),
+    async close() {
+      await Promise.allSettled([publishClient.quit(), subscribeClient.quit()]);
+    },
+  };
+}

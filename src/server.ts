@@ -3,10 +3,12 @@
 import { existsSync } from 'node:fs';
 import { buildApp } from './app.js';
 import { backupPolicyJob } from './jobs/backup-policy-job.js';
+import { cronJob } from './jobs/cron-job.js';
+import { createPoller, replicaName } from './jobs/poller.js';
 import { ConfigError, loadConfig } from './config.js';
 import { openDatabase } from './db/database.js';
 import { createLogger } from './logger.js';
-import { createFleetPubSub } from './pubsub.js';
+import { createFleetPubSub, createRedisFleetPubSub } from './pubsub.js';
 import { createProviderRegistry } from './providers/registry.js';
 import { loadKeyRing } from './services/crypto/load-key-ring.js';
 import { backupOperationHandler } from './services/backups/backup-operations.js';
@@ -32,7 +34,9 @@ async function main(): Promise<void> {
     migrateOnStart: config.MIGRATE_ON_START,
     log: (message) => logger.info(message),
   });
-  const pubsub = createFleetPubSub();
+  const bus = config.REDIS_URL ? await createRedisFleetPubSub(config.REDIS_URL) : null;
+  const pubsub = bus?.pubsub ?? createFleetPubSub();
+  const owner = config.REPLICA_NAME ?? replicaName();
   const providers = createProviderRegistry({
     keyRing,
     odooShBaseUrl: config.ODOO_SH_API_BASE_URL,
@@ -44,6 +48,7 @@ async function main(): Promise<void> {
   const [, authorName, authorEmail] = /^(.+) <(.+)>$/.exec(config.DEPLOY_GIT_AUTHOR)!;
   const worker = createWorker({
     prisma: database.prisma,
+    owner,
     handlers: {
       ...instanceOperationHandlers({ prisma: database.prisma, pubsub, providers }),
       BACKUP: backupOperationHandler({ prisma: database.prisma, pubsub, providers, store: backupStore }),
@@ -54,6 +59,19 @@ async function main(): Promise<void> {
     onError: (error, operation) =>
       logger.warn('operation step failed', { operation: operation.id, kind: operation.kind, step: operation.step, error: error instanceof Error ? error.message : String(error) }),
   });
+  const poller = createPoller({
+    prisma: database.prisma,
+    pubsub,
+    providers,
+    logger,
+    owner,
+    intervalMs: config.POLL_INTERVAL_SECONDS * 1000,
+    concurrency: config.POLL_CONCURRENCY,
+    timeoutMs: config.POLL_TIMEOUT_MS,
+    leaseMs: config.POLL_LEASE_MS,
+    retentionDays: config.SAMPLE_RETENTION_DAYS,
+  });
+  const polling = cronJob('poller', config.POLL_CRON, async () => void (await poller.tick()), logger);
   const policies = backupPolicyJob({ prisma: database.prisma, pubsub, store: backupStore, logger }, config.BACKUP_POLICY_CRON);
   const app = buildApp({
     prisma: database.prisma,
@@ -61,6 +79,7 @@ async function main(): Promise<void> {
     providers,
     backupStore,
     git,
+    poller,
     signer: createUrlSigner(keyRing.deriveKey('backup-download-urls')),
     publicUrl: config.PUBLIC_URL,
     pingDatabase: () => database.ping(),
@@ -80,9 +99,12 @@ async function main(): Promise<void> {
     worker.start();
     policies.start();
   }
+  if (config.POLLER_ENABLED) polling.start();
   const shownHost = config.HOST === '0.0.0.0' ? 'localhost' : config.HOST;
   logger.info(`Odoo Fleet API ready at http://${shownHost}:${address.port}/graphql`, {
     database: database.embedded ? 'embedded' : 'postgresql',
+    replica: owner,
+    pubsub: bus ? 'redis' : 'in-process',
     startupMs: Date.now() - startedAt,
   });
 
@@ -94,9 +116,11 @@ async function main(): Promise<void> {
     try {
       await app.stop(config.SHUTDOWN_TIMEOUT_MS);
       // Steps in flight finish; anything else resumes on the next start.
+      await polling.stop();
       await policies.stop();
       await worker.stop();
       await database.close();
+      await bus?.close();
       logger.info('stopped');
       process.exit(0);
     } catch (error) {

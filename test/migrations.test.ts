@@ -9,7 +9,7 @@ import { createEmptyDatabase } from './support/database.js';
 const expectedTables = [
   'ApiKey', 'AuditEvent', 'Backup', 'BackupPolicy', 'Company', 'Deployment', 'DeploymentStatusChange',
   'HealthSample', 'IdempotencyKey', 'InstancePollState', 'LogEntry', 'MetricSample', 'OdooInstance',
-  'Operation', 'Restore', 'Template', 'TemplateFile', 'WebhookDelivery', 'WebhookEndpoint', '_prisma_migrations',
+  'Operation', 'PollerTick', 'Restore', 'Template', 'TemplateFile', 'WebhookDelivery', 'WebhookEndpoint', '_prisma_migrations',
 ];
 
 async function tablesOf(url: string): Promise<string[]> {

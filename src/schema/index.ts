@@ -15,6 +15,7 @@ import './deployments/deployment.mutations.js';
 import './templates/template.schema.js';
 import './templates/template.mutations.js';
 import './observability/observability.schema.js';
+import './observability/observability.operations.js';
 import './viewer/viewer.schema.js';
 import './companies/company.schema.js';
 import './api-keys/api-key.schema.js';

@@ -9,13 +9,16 @@ export interface SimulatorHarness {
   baseUrl: string;
   /** moves the simulator's clock forward */
   advance(ms: number): void;
+  /** the simulator's clock */
+  now(): number;
   /** a provider client; `sleeps` records every backoff wait (which returns at once) */
   client(options?: Partial<HttpOptions>): { provider: OdooShProvider; sleeps: number[] };
   close(): Promise<void>;
 }
 
-export async function startSimulator(options: SimulatorOptions = {}): Promise<SimulatorHarness> {
-  let clock = Date.parse('2026-06-01T12:00:00Z');
+/** `startAt`: the simulator's clock at the start (default a fixed instant, for stable tests). */
+export async function startSimulator(options: SimulatorOptions = {}, startAt = Date.parse('2026-06-01T12:00:00Z')): Promise<SimulatorHarness> {
+  let clock = startAt;
   const simulator = new OdooShSimulator({
     now: () => clock,
     backupSizeBytes: 256 * 1024 + 11,
@@ -29,6 +32,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     advance: (ms) => {
       clock += ms;
     },
+    now: () => clock,
     client(overrides = {}) {
       const sleeps: number[] = [];
       const http = new OdooShHttp({

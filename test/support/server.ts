@@ -12,6 +12,7 @@ import { parseKeyRing, type KeyRing } from '../../src/services/crypto/key-ring.j
 import { createUrlSigner } from '../../src/services/backups/download-urls.js';
 import { createLocalBackupStore, type BackupStore } from '../../src/services/storage/backup-store.js';
 import type { GitPublisher } from '../../src/services/deployments/git-publisher.js';
+import type { Poller } from '../../src/jobs/poller.js';
 
 export interface TestServer {
   app: App;
@@ -41,6 +42,7 @@ export async function startTestServer(
     pubsub?: PubSub;
     backupStore?: BackupStore;
     git?: GitPublisher;
+    poller?: Poller;
   } = {},
 ): Promise<TestServer> {
   const app = buildApp({
@@ -52,6 +54,7 @@ export async function startTestServer(
     backupStore: overrides.backupStore ?? createLocalBackupStore('/nonexistent/fleet-test-backups'),
     signer: createUrlSigner(testKeyRing.deriveKey('backup-download-urls')),
     git: overrides.git,
+    poller: overrides.poller,
     providers:
       overrides.providers ??
       createProviderRegistry({

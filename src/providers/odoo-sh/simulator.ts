@@ -131,6 +131,8 @@ export class OdooShSimulator {
   readonly instances = new Map<string, SimInstance>();
   readonly backups = new Map<string, SimBackup>();
   readonly deployments = new Map<string, SimDeployment>();
+  /** health checks served, in order, with the wall-clock time (for tests of the poller) */
+  readonly healthCalls: Array<{ instanceId: string; at: number }> = [];
   /** restores performed, in order (replayed requests are not repeated) */
   readonly restores: Array<{ backupId: string; targetId: string; neutralize: boolean; at: number }> = [];
   private readonly idempotent = new Map<string, { status: number; body: unknown }>();
@@ -481,6 +483,8 @@ export class OdooShSimulator {
   }
 
   private health(instance: SimInstance) {
+    this.healthCalls.push({ instanceId: instance.id, at: Date.now() });
+    if (this.healthCalls.length > 100_000) this.healthCalls.splice(0, 50_000);
     const status = this.status(instance);
     const base = status === 'running' ? { status: 'healthy', checks: { http: 'ok', database: 'ok', workers: 'ok', cron: 'ok' } } : { status: 'down', checks: { http: 'fail', database: 'fail', workers: 'fail', cron: 'fail' } };
     const current = instance.health && status === 'running' ? { ...instance.health, checks: { ...base.checks, ...instance.health.checks } } : base;

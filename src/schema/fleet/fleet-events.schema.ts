@@ -11,6 +11,7 @@ const FleetEventKindEnum = builder.enumType('FleetEventKind', {
     INSTANCE: { description: 'An instance (see `subjectId`).' },
     BACKUP: { description: 'A backup.' },
     RESTORE: { description: 'A restore of a backup.' },
+    HEALTH: { description: 'The health of an instance changed (HEALTHY, DEGRADED, DOWN); `subjectId` is the instance.' },
     DEPLOYMENT: { description: 'A deployment.' },
   } as const,
 });
@@ -19,6 +20,7 @@ const subjectTypename: Record<FleetEventPayload['kind'], string> = {
   INSTANCE: 'OdooInstance',
   BACKUP: 'Backup',
   RESTORE: 'Restore',
+  HEALTH: 'OdooInstance',
   DEPLOYMENT: 'Deployment',
 };
 

@@ -1,0 +1,93 @@
+// Which replica polls which instance: every live instance has a row of
+// InstancePollState; a replica claims due rows with a lease (FOR UPDATE SKIP LOCKED, so
+// two replicas never claim the same row), polls them, and writes the outcome back while
+// it still holds the lease. A replica that dies keeps its leases only until they expire.
+import type { PrismaClient } from '../generated/prisma/client.js';
+import type { HealthStatus } from '../generated/prisma/enums.js';
+
+/** Instances worth polling: they exist at their provider and are not going away. */
+const POLLED_STATUSES = ['RUNNING', 'SUSPENDED', 'MAINTENANCE', 'ERROR'];
+
+export interface ClaimedPollState {
+  instanceId: string;
+  consecutiveFailures: number;
+  lastHealthStatus: HealthStatus;
+  lastHealthChecks: unknown;
+  lastMetricAt: Date | null;
+  lastLogAt: Date | null;
+  lastPolledAt: Date | null;
+}
+
+/** Gives every pollable instance a poll state (due at once). */
+export async function ensurePollStates(prisma: PrismaClient): Promise<void> {
+  await prisma.$executeRaw`
+    INSERT INTO "InstancePollState" ("instanceId")
+    SELECT i.id FROM "OdooInstance" i
+    WHERE i.status::text = ANY(${POLLED_STATUSES}::text[]) AND i."instanceId" IS NOT NULL
+      AND NOT EXISTS (SELECT 1 FROM "InstancePollState" s WHERE s."instanceId" = i.id)
+    ON CONFLICT DO NOTHING`;
+}
+
+export async function claimDueInstances(prisma: PrismaClient, owner: string, limit: number, leaseMs: number): Promise<ClaimedPollState[]> {
+  return prisma.$queryRaw<ClaimedPollState[]>`
+    UPDATE "InstancePollState" s
+    SET "leaseOwner" = ${owner}, "leaseExpiresAt" = now() + (${leaseMs}::int * interval '1 millisecond')
+    WHERE s."instanceId" IN (
+      SELECT ps."instanceId" FROM "InstancePollState" ps
+      JOIN "OdooInstance" i ON i.id = ps."instanceId"
+      WHERE ps."nextPollAt" <= now()
+        AND (ps."leaseExpiresAt" IS NULL OR ps."leaseExpiresAt" < now())
+        AND i.status::text = ANY(${POLLED_STATUSES}::text[]) AND i."instanceId" IS NOT NULL
+      ORDER BY ps."nextPollAt"
+      LIMIT ${limit}
+      FOR UPDATE OF ps SKIP LOCKED
+    )
+    RETURNING s."instanceId", s."consecutiveFailures", s."lastHealthStatus", s."lastHealthChecks",
+      s."lastMetricAt", s."lastLogAt", s."lastPolledAt"`;
+}
+
+/** Claims one instance now (an explicit check), unless another poll holds it. */
+export async function claimInstance(prisma: PrismaClient, owner: string, instanceId: string, leaseMs: number): Promise<ClaimedPollState | null> {
+  await ensurePollStates(prisma);
+  const rows = await prisma.$queryRaw<ClaimedPollState[]>`
+    UPDATE "InstancePollState" s
+    SET "leaseOwner" = ${owner}, "leaseExpiresAt" = now() + (${leaseMs}::int * interval '1 millisecond')
+    WHERE s."instanceId" = ${instanceId}::uuid AND (s."leaseExpiresAt" IS NULL OR s."leaseExpiresAt" < now())
+    RETURNING s."instanceId", s."consecutiveFailures", s."lastHealthStatus", s."lastHealthChecks",
+      s."lastMetricAt", s."lastLogAt", s."lastPolledAt"`;
+  return rows[0] ?? null;
+}
+
+export interface PollOutcome {
+  instanceId: string;
+  nextPollAt: Date;
+  consecutiveFailures: number;
+  lastHealthStatus: HealthStatus;
+  lastHealthChecks: unknown;
+  lastMetricAt: Date | null;
+  lastLogAt: Date | null;
+  lastError: string | null;
+}
+
+/** Writes back a batch of outcomes in one statement, for rows this replica still holds. */
+export async function releaseWithOutcomes(prisma: PrismaClient, owner: string, outcomes: PollOutcome[], polledAt: Date): Promise<number> {
+  if (outcomes.length === 0) return 0;
+  return prisma.$executeRaw`
+    UPDATE "InstancePollState" s SET
+      "nextPollAt" = v.next_poll_at, "consecutiveFailures" = v.failures,
+      "lastHealthStatus" = v.health::"HealthStatus", "lastHealthChecks" = v.checks,
+      "lastMetricAt" = v.metric_at, "lastLogAt" = v.log_at, "lastError" = v.error,
+      "lastPolledAt" = ${polledAt}, "lastPolledBy" = ${owner},
+      "leaseOwner" = NULL, "leaseExpiresAt" = NULL
+    FROM unnest(
+      ${outcomes.map((o) => o.instanceId)}::uuid[],
+      ${outcomes.map((o) => o.nextPollAt)}::timestamptz[],
+      ${outcomes.map((o) => o.consecutiveFailures)}::int[],
+      ${outcomes.map((o) => o.lastHealthStatus)}::text[],
+      ${outcomes.map((o) => JSON.stringify(o.lastHealthChecks ?? {}))}::jsonb[],
+      ${outcomes.map((o) => o.lastMetricAt)}::timestamptz[],
+      ${outcomes.map((o) => o.lastLogAt)}::timestamptz[],
+      ${outcomes.map((o) => o.lastError)}::text[]
+    ) AS v(instance_id, next_poll_at, failures, health, checks, metric_at, log_at, error)
+    WHERE s."instanceId" = v.instance_id AND s."leaseOwner" = ${owner}`;
+}
