@@ -61,6 +61,7 @@ const configSchema = z
       .default('*/15 * * * * *'),
     POLL_INTERVAL_SECONDS: z.coerce.number().int().min(1).default(60),
     POLL_CONCURRENCY: z.coerce.number().int().min(1).max(500).default(16),
+    POLL_BATCH_SIZE: z.coerce.number().int().min(1).max(5000).default(200),
     POLL_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
     POLL_LEASE_MS: z.coerce.number().int().min(1000).default(60_000),
     SAMPLE_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),

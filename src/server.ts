@@ -67,6 +67,7 @@ async function main(): Promise<void> {
     owner,
     intervalMs: config.POLL_INTERVAL_SECONDS * 1000,
     concurrency: config.POLL_CONCURRENCY,
+    batchSize: config.POLL_BATCH_SIZE,
     timeoutMs: config.POLL_TIMEOUT_MS,
     leaseMs: config.POLL_LEASE_MS,
     retentionDays: config.SAMPLE_RETENTION_DAYS,

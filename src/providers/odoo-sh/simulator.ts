@@ -132,7 +132,7 @@ export class OdooShSimulator {
   readonly backups = new Map<string, SimBackup>();
   readonly deployments = new Map<string, SimDeployment>();
   /** health checks served, in order, with the wall-clock time (for tests of the poller) */
-  readonly healthCalls: Array<{ instanceId: string; at: number }> = [];
+  readonly healthCalls: Array<{ instanceId: string; at: number; token: string }> = [];
   /** restores performed, in order (replayed requests are not repeated) */
   readonly restores: Array<{ backupId: string; targetId: string; neutralize: boolean; at: number }> = [];
   private readonly idempotent = new Map<string, { status: number; body: unknown }>();
@@ -285,7 +285,7 @@ export class OdooShSimulator {
       if (!deployment || deployment.instanceId !== instance.id) throw new HttpError(404, 'not_found', `Unknown deployment ${subId}`);
       if (!action && method === 'GET') return { status: 200, body: this.deploymentJson(deployment) };
     }
-    if (method === 'GET' && sub === 'health' && !subId) return { status: 200, body: this.health(instance) };
+    if (method === 'GET' && sub === 'health' && !subId) return { status: 200, body: this.health(instance, token) };
     if (method === 'GET' && sub === 'metrics' && !subId) return { status: 200, body: this.metrics(instance, query) };
     if (method === 'GET' && sub === 'logs' && !subId) return { status: 200, body: this.logs(instance, query) };
     throw new HttpError(404, 'not_found', 'Unknown route');
@@ -482,8 +482,8 @@ export class OdooShSimulator {
     return this.deploymentJson(deployment);
   }
 
-  private health(instance: SimInstance) {
-    this.healthCalls.push({ instanceId: instance.id, at: Date.now() });
+  private health(instance: SimInstance, token: string) {
+    this.healthCalls.push({ instanceId: instance.id, at: Date.now(), token });
     if (this.healthCalls.length > 100_000) this.healthCalls.splice(0, 50_000);
     const status = this.status(instance);
     const base = status === 'running' ? { status: 'healthy', checks: { http: 'ok', database: 'ok', workers: 'ok', cron: 'ok' } } : { status: 'down', checks: { http: 'fail', database: 'fail', workers: 'fail', cron: 'fail' } };
