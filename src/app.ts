@@ -26,6 +26,7 @@ import type { UrlSigner } from './services/backups/download-urls.js';
 import type { BackupStore } from './services/storage/backup-store.js';
 import { createGitPublisher, type GitPublisher } from './services/deployments/git-publisher.js';
 import { createPoller, type Poller } from './jobs/poller.js';
+import type { AddressPolicy } from './services/webhooks/address-policy.js';
 
 export const GRAPHQL_PATH = '/graphql';
 
@@ -44,6 +45,8 @@ export interface AppOptions {
   git?: GitPublisher;
   /** polls instances on request (checkInstanceHealth); default: a poller with default settings */
   poller?: Poller;
+  /** webhook URLs: private networks are refused unless allowed (development, tests) */
+  webhookPolicy?: AddressPolicy;
   signer: UrlSigner;
   /** the address clients reach this server at, for download URLs; default: where it listens */
   publicUrl?: string;
@@ -140,6 +143,7 @@ export function buildApp(options: AppOptions): App {
         backupStore: options.backupStore,
         git: options.git ?? createGitPublisher(),
         poller,
+        webhookPolicy: options.webhookPolicy ?? { allowPrivateNetworks: false },
         caller,
         loaders: createLoaders(options.prisma),
       };

@@ -65,6 +65,11 @@ const configSchema = z
     POLL_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
     POLL_LEASE_MS: z.coerce.number().int().min(1000).default(60_000),
     SAMPLE_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
+    WEBHOOK_CRON: z
+      .string()
+      .refine((value) => validate(value), 'must be a cron expression')
+      .default('*/5 * * * * *'),
+    WEBHOOK_ALLOW_PRIVATE_NETWORKS: booleanFlag.default(false),
     BACKUP_POLICY_CRON: z
       .string()
       .refine((value) => validate(value), 'must be a cron expression')

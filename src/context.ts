@@ -9,6 +9,7 @@ import type { UrlSigner } from './services/backups/download-urls.js';
 import type { BackupStore } from './services/storage/backup-store.js';
 import type { GitPublisher } from './services/deployments/git-publisher.js';
 import type { Poller } from './jobs/poller.js';
+import type { AddressPolicy } from './services/webhooks/address-policy.js';
 
 /** The authenticated caller: a company's API key, or the platform operator. */
 export type Caller =
@@ -28,6 +29,8 @@ export interface GraphQLContext {
   git: GitPublisher;
   /** polls instances (checkInstanceHealth) */
   poller: Poller;
+  /** which webhook URLs may be registered */
+  webhookPolicy: AddressPolicy;
   caller: Caller | null;
   loaders: Loaders;
 }

@@ -5,6 +5,9 @@ import { buildApp } from './app.js';
 import { backupPolicyJob } from './jobs/backup-policy-job.js';
 import { cronJob } from './jobs/cron-job.js';
 import { createPoller, replicaName } from './jobs/poller.js';
+import { webhookJob } from './jobs/webhook-job.js';
+import { publishingToWebhooks } from './services/webhooks/webhook-outbox.js';
+import { enqueueDeliveries } from './services/webhooks/webhooks.js';
 import { ConfigError, loadConfig } from './config.js';
 import { openDatabase } from './db/database.js';
 import { createLogger } from './logger.js';
@@ -35,7 +38,12 @@ async function main(): Promise<void> {
     log: (message) => logger.info(message),
   });
   const bus = config.REDIS_URL ? await createRedisFleetPubSub(config.REDIS_URL) : null;
-  const pubsub = bus?.pubsub ?? createFleetPubSub();
+  const webhookPolicy = { allowPrivateNetworks: config.WEBHOOK_ALLOW_PRIVATE_NETWORKS };
+  const pubsub = publishingToWebhooks(
+    bus?.pubsub ?? createFleetPubSub(),
+    (event) => enqueueDeliveries(database.prisma, event),
+    (error) => logger.warn('webhook deliveries not recorded', { error: error instanceof Error ? error.message : String(error) }),
+  );
   const owner = config.REPLICA_NAME ?? replicaName();
   const providers = createProviderRegistry({
     keyRing,
@@ -73,6 +81,7 @@ async function main(): Promise<void> {
     retentionDays: config.SAMPLE_RETENTION_DAYS,
   });
   const polling = cronJob('poller', config.POLL_CRON, async () => void (await poller.tick()), logger);
+  const webhooks = webhookJob({ prisma: database.prisma, keyRing, policy: webhookPolicy, logger }, config.WEBHOOK_CRON);
   const policies = backupPolicyJob({ prisma: database.prisma, pubsub, store: backupStore, logger }, config.BACKUP_POLICY_CRON);
   const app = buildApp({
     prisma: database.prisma,
@@ -81,6 +90,7 @@ async function main(): Promise<void> {
     backupStore,
     git,
     poller,
+    webhookPolicy,
     signer: createUrlSigner(keyRing.deriveKey('backup-download-urls')),
     publicUrl: config.PUBLIC_URL,
     pingDatabase: () => database.ping(),
@@ -99,6 +109,7 @@ async function main(): Promise<void> {
   if (config.WORKER_ENABLED) {
     worker.start();
     policies.start();
+    webhooks.start();
   }
   if (config.POLLER_ENABLED) polling.start();
   const shownHost = config.HOST === '0.0.0.0' ? 'localhost' : config.HOST;
@@ -119,6 +130,7 @@ async function main(): Promise<void> {
       // Steps in flight finish; anything else resumes on the next start.
       await polling.stop();
       await policies.stop();
+      await webhooks.stop();
       await worker.stop();
       await database.close();
       await bus?.close();

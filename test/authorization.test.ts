@@ -24,6 +24,10 @@ async function seedTenant(prisma: PrismaClient, slug: string) {
   const template = await prisma.template.create({ data: { companyId: company.id, name: `${slug} template`, version: '1.0' } });
   await seedApiKey(prisma, company.id, 'VIEWER');
   const spareKey = await prisma.apiKey.findFirstOrThrow({ where: { companyId: company.id, role: 'VIEWER' } });
+  // Two endpoints: deleting the first must not take the delivery of the second with it.
+  const endpoint = await prisma.webhookEndpoint.create({ data: { companyId: company.id, url: `https://${slug}.example.com/a`, eventTypes: ['BACKUP'], secretEnc: 'x' } });
+  const other = await prisma.webhookEndpoint.create({ data: { companyId: company.id, url: `https://${slug}.example.com/b`, eventTypes: ['BACKUP'], secretEnc: 'x' } });
+  const delivery = await prisma.webhookDelivery.create({ data: { endpointId: other.id, eventType: 'BACKUP', payload: {} } });
   return {
     token: company.token,
     ids: {
@@ -33,21 +37,25 @@ async function seedTenant(prisma: PrismaClient, slug: string) {
       Deployment: deployment.id,
       Template: template.id,
       ApiKey: spareKey.id,
+      WebhookEndpoint: endpoint.id,
+      WebhookDelivery: delivery.id,
     },
   };
 }
 
 /** Everything company B owns, to show that nothing of it changed. */
 async function snapshotOf(companyId: string) {
-  const [company, instances, keys, backups, deployments, templates] = await Promise.all([
+  const [company, instances, keys, backups, deployments, templates, webhookEndpoints, webhookDeliveries] = await Promise.all([
     db.prisma.company.findUnique({ where: { id: companyId } }),
     db.prisma.odooInstance.findMany({ where: { companyId }, orderBy: { id: 'asc' } }),
     db.prisma.apiKey.findMany({ where: { companyId }, orderBy: { id: 'asc' }, omit: { lastUsedAt: true } }),
     db.prisma.backup.findMany({ where: { companyId }, orderBy: { id: 'asc' } }),
     db.prisma.deployment.findMany({ where: { companyId }, orderBy: { id: 'asc' } }),
     db.prisma.template.findMany({ where: { companyId }, orderBy: { id: 'asc' } }),
+    db.prisma.webhookEndpoint.findMany({ where: { companyId }, orderBy: { id: 'asc' } }),
+    db.prisma.webhookDelivery.findMany({ where: { endpoint: { companyId } }, orderBy: { id: 'asc' } }),
   ]);
-  return { company, instances, keys, backups, deployments, templates };
+  return { company, instances, keys, backups, deployments, templates, webhookEndpoints, webhookDeliveries };
 }
 
 function resolverFor(tenant: 'A' | 'B' | 'missing'): IdResolver {

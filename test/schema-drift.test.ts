@@ -26,12 +26,12 @@ describe('schema.graphql', () => {
     }
   });
 
-  it('never exposes a secret, except the new key\'s token shown once', () => {
+  it('never exposes a secret, except a new key\'s token and a new webhook\'s secret, shown once', () => {
     const outputFields = Object.values(schema.getTypeMap()).flatMap((type) =>
       isObjectType(type) || isInterfaceType(type) ? Object.keys(type.getFields()).map((name) => `${type.name}.${name}`) : [],
     );
     const secretLooking = outputFields.filter((name) => /(enc|tokenhash|password|secret|token|credential)$/i.test(name));
-    expect(secretLooking).toEqual(['CreatedApiKey.token']);
+    expect(secretLooking.sort()).toEqual(['CreatedApiKey.token', 'CreatedWebhookEndpoint.secret']);
   });
 
   it('describes every type and field defined by the project', () => {

@@ -41,6 +41,8 @@ const idTypeByName: Record<string, string> = {
   templateId: 'Template',
   companyId: 'Company',
   apiKeyId: 'ApiKey',
+  endpointId: 'WebhookEndpoint',
+  deliveryId: 'WebhookDelivery',
 };
 
 /** For plain `id`/`ids`: the type the operation is about. A new operation taking `id` must be added. */

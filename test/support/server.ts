@@ -13,6 +13,7 @@ import { createUrlSigner } from '../../src/services/backups/download-urls.js';
 import { createLocalBackupStore, type BackupStore } from '../../src/services/storage/backup-store.js';
 import type { GitPublisher } from '../../src/services/deployments/git-publisher.js';
 import type { Poller } from '../../src/jobs/poller.js';
+import type { AddressPolicy } from '../../src/services/webhooks/address-policy.js';
 
 export interface TestServer {
   app: App;
@@ -43,6 +44,7 @@ export async function startTestServer(
     backupStore?: BackupStore;
     git?: GitPublisher;
     poller?: Poller;
+    webhookPolicy?: AddressPolicy;
   } = {},
 ): Promise<TestServer> {
   const app = buildApp({
@@ -55,6 +57,7 @@ export async function startTestServer(
     signer: createUrlSigner(testKeyRing.deriveKey('backup-download-urls')),
     git: overrides.git,
     poller: overrides.poller,
+    webhookPolicy: overrides.webhookPolicy,
     providers:
       overrides.providers ??
       createProviderRegistry({

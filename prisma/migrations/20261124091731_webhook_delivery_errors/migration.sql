@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "WebhookDelivery" ADD COLUMN     "lastError" TEXT,
+ADD COLUMN     "replayOfId" UUID;
