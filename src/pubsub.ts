@@ -26,6 +26,17 @@ export type PubSubTopics = {
   apiKeyRevoked: [payload: { apiKeyId: string }];
 };
 
+/** Announces a status change of one of a company's objects on `fleetEvents`. */
+export function publishFleetEvent(pubsub: PubSub, kind: FleetEventPayload['kind'], subject: { id: string; companyId: string; status: string }): void {
+  pubsub.publish('fleetEvents', subject.companyId, {
+    companyId: subject.companyId,
+    kind,
+    subjectId: subject.id,
+    status: subject.status,
+    occurredAt: new Date().toISOString(),
+  });
+}
+
 export function createFleetPubSub() {
   return createPubSub<PubSubTopics>();
 }

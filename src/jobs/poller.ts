@@ -9,7 +9,7 @@ import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
 import type { HealthStatus } from '../generated/prisma/enums.js';
 import type { Logger } from '../logger.js';
 import type { ProviderRegistry } from '../providers/registry.js';
-import type { PubSub } from '../pubsub.js';
+import { publishFleetEvent, type PubSub } from '../pubsub.js';
 import { healthStatusOf, logLevelOf, pollInstance, sameChecks, type PollResult } from '../services/observability/poll-instance.js';
 import { claimDueInstances, claimInstance, ensurePollStates, releaseWithOutcomes, type ClaimedPollState, type PollOutcome } from './poll-leases.js';
 
@@ -148,11 +148,10 @@ export function createPoller(options: PollerOptions): Poller {
     ]);
     await releaseWithOutcomes(prisma, owner, outcomes, polledAt);
 
-    const occurredAt = new Date().toISOString();
     for (const change of healthChanges) {
       pubsub.publish('instanceHealth', change.instanceId, { instanceId: change.instanceId, status: change.status });
       if (change.statusChanged) {
-        pubsub.publish('fleetEvents', change.companyId, { companyId: change.companyId, kind: 'HEALTH', subjectId: change.instanceId, status: change.status, occurredAt });
+        publishFleetEvent(pubsub, 'HEALTH', { id: change.instanceId, companyId: change.companyId, status: change.status });
       }
     }
     for (const change of metricChanges) pubsub.publish('instanceMetrics', change.instanceId, { instanceId: change.instanceId, sampledAt: change.sampledAt.toISOString() });

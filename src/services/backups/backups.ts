@@ -2,7 +2,7 @@
 // copies every file into the fleet's storage (DOWNLOADING) before calling it COMPLETED.
 import type { Backup, Prisma, PrismaClient } from '../../generated/prisma/client.js';
 import type { BackupStatus, BackupType } from '../../generated/prisma/enums.js';
-import type { PubSub } from '../../pubsub.js';
+import { publishFleetEvent, type PubSub } from '../../pubsub.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors.js';
 import { once, type Transaction } from '../idempotency.js';
 import type { UrlSigner } from './download-urls.js';
@@ -10,13 +10,7 @@ import type { UrlSigner } from './download-urls.js';
 export const terminalBackupStatuses = ['COMPLETED', 'FAILED', 'EXPIRED'] as const;
 
 export function publishBackup(pubsub: PubSub, backup: Pick<Backup, 'id' | 'companyId' | 'status'>): void {
-  pubsub.publish('fleetEvents', backup.companyId, {
-    companyId: backup.companyId,
-    kind: 'BACKUP',
-    subjectId: backup.id,
-    status: backup.status,
-    occurredAt: new Date().toISOString(),
-  });
+  publishFleetEvent(pubsub, 'BACKUP', backup);
 }
 
 /** Persists a backup's status change, then publishes it if the status really changed. */

@@ -3,7 +3,7 @@
 // target that can take it and is not busy. The worker then takes a safety backup of the
 // target (unless the caller opts out) and restores (see restore-operations.ts).
 import type { OdooInstance, PrismaClient, Restore } from '../../generated/prisma/client.js';
-import type { PubSub } from '../../pubsub.js';
+import { publishFleetEvent, type PubSub } from '../../pubsub.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors.js';
 import { once } from '../idempotency.js';
 import { busyWith } from './backups.js';
@@ -25,13 +25,7 @@ export interface RestoreRequest {
 }
 
 export function publishRestore(pubsub: PubSub, restore: Pick<Restore, 'id' | 'companyId' | 'status'>): void {
-  pubsub.publish('fleetEvents', restore.companyId, {
-    companyId: restore.companyId,
-    kind: 'RESTORE',
-    subjectId: restore.id,
-    status: restore.status,
-    occurredAt: new Date().toISOString(),
-  });
+  publishFleetEvent(pubsub, 'RESTORE', restore);
 }
 
 /**

@@ -3,7 +3,7 @@
 // a row of DeploymentStatusChange and an event; log lines are appended to the record.
 import type { Deployment, OdooInstance, PrismaClient } from '../../generated/prisma/client.js';
 import type { DeploymentStatus, DeploymentStrategy } from '../../generated/prisma/enums.js';
-import type { PubSub } from '../../pubsub.js';
+import { publishFleetEvent, type PubSub } from '../../pubsub.js';
 import { busyWith } from '../backups/backups.js';
 import { openInstanceSecret } from '../credentials/credentials.js';
 import type { KeyRing } from '../crypto/key-ring.js';
@@ -22,13 +22,7 @@ export interface DeploymentDeps {
 export function publishDeployment(pubsub: PubSub, deployment: Pick<Deployment, 'id' | 'companyId' | 'status'>, statusChanged: boolean): void {
   pubsub.publish('deploymentChanged', deployment.id, { deploymentId: deployment.id, status: deployment.status });
   if (!statusChanged) return;
-  pubsub.publish('fleetEvents', deployment.companyId, {
-    companyId: deployment.companyId,
-    kind: 'DEPLOYMENT',
-    subjectId: deployment.id,
-    status: deployment.status,
-    occurredAt: new Date().toISOString(),
-  });
+  publishFleetEvent(pubsub, 'DEPLOYMENT', deployment);
 }
 
 const logLine = (at: Date, text: string) => `${at.toISOString()} ${text}\n`;

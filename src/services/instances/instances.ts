@@ -6,7 +6,7 @@ import type { OdooInstance, Prisma, PrismaClient } from '../../generated/prisma/
 import type { InstanceStatus } from '../../generated/prisma/enums.js';
 import { ProviderError } from '../../providers/errors.js';
 import type { ProviderRegistry } from '../../providers/registry.js';
-import type { PubSub } from '../../pubsub.js';
+import { publishFleetEvent, type PubSub } from '../../pubsub.js';
 import { ConflictError, DomainError, invalidInputFrom, NotFoundError } from '../errors.js';
 import { once } from '../idempotency.js';
 
@@ -43,13 +43,7 @@ const createInput = z
 export type CreateInstanceInput = z.input<typeof createInput>;
 
 export function publishStatus(pubsub: PubSub, instance: Pick<OdooInstance, 'id' | 'companyId' | 'status'>): void {
-  pubsub.publish('fleetEvents', instance.companyId, {
-    companyId: instance.companyId,
-    kind: 'INSTANCE',
-    subjectId: instance.id,
-    status: instance.status,
-    occurredAt: new Date().toISOString(),
-  });
+  publishFleetEvent(pubsub, 'INSTANCE', instance);
 }
 
 /** Persists a status change, then publishes it if the status really changed. */
