@@ -59,7 +59,15 @@ export function redact(text: string, secrets: ReadonlyArray<string | null | unde
 
 const PUSH_ATTEMPTS = 5;
 
-export function createGitPublisher(options: { timeoutMs?: number; workRoot?: string } = {}): GitPublisher {
+export interface GitPublisherOptions {
+  timeoutMs?: number;
+  /** where temporary clones are made (default: the system's temporary folder) */
+  workRoot?: string;
+  /** called before each push attempt (tests use it to move the branch meanwhile) */
+  beforePush?: (attempt: number) => Promise<void>;
+}
+
+export function createGitPublisher(options: GitPublisherOptions = {}): GitPublisher {
   const timeoutMs = options.timeoutMs ?? 60_000;
 
   function gitIn(directory: string, target: GitTarget): SimpleGit {
@@ -160,6 +168,7 @@ export function createGitPublisher(options: { timeoutMs?: number; workRoot?: str
         // Someone else may push to the branch meanwhile: fetch, rebase our commit, retry.
         for (let attempt = 1; ; attempt += 1) {
           try {
+            await options.beforePush?.(attempt);
             await git.raw(['push', '-q', 'origin', `HEAD:refs/heads/${request.branch}`]);
             break;
           } catch (error) {
