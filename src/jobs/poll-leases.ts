@@ -13,6 +13,7 @@ export interface ClaimedPollState {
   consecutiveFailures: number;
   lastHealthStatus: HealthStatus;
   lastHealthChecks: unknown;
+  lastHealthSampleAt: Date | null;
   lastMetricAt: Date | null;
   lastLogAt: Date | null;
   lastPolledAt: Date | null;
@@ -42,7 +43,7 @@ export async function claimDueInstances(prisma: PrismaClient, owner: string, lim
       LIMIT ${limit}
       FOR UPDATE OF ps SKIP LOCKED
     )
-    RETURNING s."instanceId", s."consecutiveFailures", s."lastHealthStatus", s."lastHealthChecks",
+    RETURNING s."instanceId", s."consecutiveFailures", s."lastHealthStatus", s."lastHealthChecks", s."lastHealthSampleAt",
       s."lastMetricAt", s."lastLogAt", s."lastPolledAt"`;
 }
 
@@ -53,7 +54,7 @@ export async function claimInstance(prisma: PrismaClient, owner: string, instanc
     UPDATE "InstancePollState" s
     SET "leaseOwner" = ${owner}, "leaseExpiresAt" = now() + (${leaseMs}::int * interval '1 millisecond')
     WHERE s."instanceId" = ${instanceId}::uuid AND (s."leaseExpiresAt" IS NULL OR s."leaseExpiresAt" < now())
-    RETURNING s."instanceId", s."consecutiveFailures", s."lastHealthStatus", s."lastHealthChecks",
+    RETURNING s."instanceId", s."consecutiveFailures", s."lastHealthStatus", s."lastHealthChecks", s."lastHealthSampleAt",
       s."lastMetricAt", s."lastLogAt", s."lastPolledAt"`;
   return rows[0] ?? null;
 }
@@ -64,6 +65,7 @@ export interface PollOutcome {
   consecutiveFailures: number;
   lastHealthStatus: HealthStatus;
   lastHealthChecks: unknown;
+  lastHealthSampleAt: Date | null;
   lastMetricAt: Date | null;
   lastLogAt: Date | null;
   lastError: string | null;
@@ -75,7 +77,7 @@ export async function releaseWithOutcomes(prisma: PrismaClient, owner: string, o
   return prisma.$executeRaw`
     UPDATE "InstancePollState" s SET
       "nextPollAt" = v.next_poll_at, "consecutiveFailures" = v.failures,
-      "lastHealthStatus" = v.health::"HealthStatus", "lastHealthChecks" = v.checks,
+      "lastHealthStatus" = v.health::"HealthStatus", "lastHealthChecks" = v.checks, "lastHealthSampleAt" = v.sample_at,
       "lastMetricAt" = v.metric_at, "lastLogAt" = v.log_at, "lastError" = v.error,
       "lastPolledAt" = ${polledAt}, "lastPolledBy" = ${owner},
       "leaseOwner" = NULL, "leaseExpiresAt" = NULL
@@ -85,9 +87,10 @@ export async function releaseWithOutcomes(prisma: PrismaClient, owner: string, o
       ${outcomes.map((o) => o.consecutiveFailures)}::int[],
       ${outcomes.map((o) => o.lastHealthStatus)}::text[],
       ${outcomes.map((o) => JSON.stringify(o.lastHealthChecks ?? {}))}::jsonb[],
+      ${outcomes.map((o) => o.lastHealthSampleAt)}::timestamptz[],
       ${outcomes.map((o) => o.lastMetricAt)}::timestamptz[],
       ${outcomes.map((o) => o.lastLogAt)}::timestamptz[],
       ${outcomes.map((o) => o.lastError)}::text[]
-    ) AS v(instance_id, next_poll_at, failures, health, checks, metric_at, log_at, error)
+    ) AS v(instance_id, next_poll_at, failures, health, checks, sample_at, metric_at, log_at, error)
     WHERE s."instanceId" = v.instance_id AND s."leaseOwner" = ${owner}`;
 }

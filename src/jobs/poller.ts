@@ -30,6 +30,8 @@ export interface PollerOptions {
   /** instances claimed at a time */
   batchSize?: number;
   retentionDays: number;
+  /** unchanged health is stored once in this long (changes always are); default 10 minutes */
+  healthSampleEveryMs?: number;
   /** a tick stops claiming after this long, so it ends before the next one */
   tickBudgetMs?: number;
   now?: () => Date;
@@ -73,6 +75,7 @@ export function createPoller(options: PollerOptions): Poller {
   const leaseMs = options.leaseMs ?? Math.max(30_000, options.timeoutMs * 4);
   const batchSize = options.batchSize ?? 200;
   const tickBudgetMs = options.tickBudgetMs ?? Math.max(options.intervalMs, 10_000);
+  const healthSampleEveryMs = options.healthSampleEveryMs ?? 600_000;
 
   function nextPoll(at: Date, failures: number): Date {
     const factor = failures === 0 ? 1 : Math.min(2 ** failures, MAX_BACKOFF_FACTOR);
@@ -115,12 +118,15 @@ export function createPoller(options: PollerOptions): Poller {
         continue;
       }
       const status = healthStatusOf[result.health.status];
-      // Stamped with our clock: samples of one instance stay in the order we took them,
-      // whatever the provider's clock says.
-      healthRows.push({ instanceId: instance.id, status, responseTimeMs: result.health.responseTimeMs, checks: result.health.checks, checkedAt: polledAt });
       const statusChanged = status !== state.lastHealthStatus;
-      if (statusChanged || !sameChecks(result.health.checks, state.lastHealthChecks)) {
-        healthChanges.push({ instanceId: instance.id, companyId: instance.companyId, status, statusChanged });
+      const changed = statusChanged || !sameChecks(result.health.checks, state.lastHealthChecks);
+      if (changed) healthChanges.push({ instanceId: instance.id, companyId: instance.companyId, status, statusChanged });
+      // History keeps every change and, while nothing changes, a sample now and then:
+      // a row a poll would be ~1,440 rows an instance a day for nothing new.
+      const heartbeatDue = !state.lastHealthSampleAt || polledAt.getTime() - state.lastHealthSampleAt.getTime() >= healthSampleEveryMs;
+      if (changed || heartbeatDue) {
+        // Stamped with our clock: samples of one instance stay in the order we took them.
+        healthRows.push({ instanceId: instance.id, status, responseTimeMs: result.health.responseTimeMs, checks: result.health.checks, checkedAt: polledAt });
       }
       for (const sample of result.metrics) metricRows.push({ instanceId: instance.id, ...sample, memoryBytes: big(sample.memoryBytes), storageBytes: big(sample.storageBytes), dbSizeBytes: big(sample.dbSizeBytes) });
       const lastMetricAt = result.metrics.reduce<Date | null>((latest, sample) => (!latest || sample.sampledAt > latest ? sample.sampledAt : latest), state.lastMetricAt);
@@ -133,6 +139,7 @@ export function createPoller(options: PollerOptions): Poller {
         consecutiveFailures: 0,
         lastHealthStatus: status,
         lastHealthChecks: result.health.checks,
+        lastHealthSampleAt: changed || heartbeatDue ? polledAt : state.lastHealthSampleAt,
         lastMetricAt,
         lastLogAt,
         lastError: null,

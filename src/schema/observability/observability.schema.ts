@@ -67,7 +67,7 @@ builder.prismaObjectFields(OdooInstanceType, (t) => ({
   }),
   healthHistory: t.relatedConnection('healthSamples', {
     cursor: 'id',
-    description: 'Health samples, newest first.',
+    description: 'Health samples, newest first: every change, and while nothing changes one sample every 10 minutes.',
     args: {
       since: t.arg({ type: 'DateTime', required: false, description: 'Only samples from this instant.' }),
     },

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "InstancePollState" ADD COLUMN     "lastHealthSampleAt" TIMESTAMPTZ(3);
