@@ -14,12 +14,9 @@ import { createLogger } from './logger.js';
 import { createFleetPubSub, createRedisFleetPubSub } from './pubsub.js';
 import { createProviderRegistry } from './providers/registry.js';
 import { loadKeyRing } from './services/crypto/load-key-ring.js';
-import { backupOperationHandler } from './services/backups/backup-operations.js';
-import { restoreOperationHandler } from './services/backups/restore-operations.js';
 import { createUrlSigner } from './services/backups/download-urls.js';
-import { deploymentOperationHandler } from './services/deployments/deployment-operations.js';
 import { createGitPublisher } from './services/deployments/git-publisher.js';
-import { instanceOperationHandlers } from './services/instances/instance-operations.js';
+import { operationHandlers } from './services/operations/handlers.js';
 import { createWorker } from './services/operations/worker.js';
 import { createLocalBackupStore } from './services/storage/backup-store.js';
 
@@ -57,12 +54,7 @@ async function main(): Promise<void> {
   const worker = createWorker({
     prisma: database.prisma,
     owner,
-    handlers: {
-      ...instanceOperationHandlers({ prisma: database.prisma, pubsub, providers }),
-      BACKUP: backupOperationHandler({ prisma: database.prisma, pubsub, providers, store: backupStore }),
-      RESTORE: restoreOperationHandler({ prisma: database.prisma, pubsub, providers, store: backupStore }),
-      DEPLOY: deploymentOperationHandler({ prisma: database.prisma, pubsub, providers, keyRing, git, author: { name: authorName!, email: authorEmail! } }),
-    },
+    handlers: operationHandlers({ prisma: database.prisma, pubsub, providers, store: backupStore, keyRing, git, author: { name: authorName!, email: authorEmail! } }),
     pollMs: config.WORKER_POLL_MS,
     onError: (error, operation) =>
       logger.warn('operation step failed', { operation: operation.id, kind: operation.kind, step: operation.step, error: error instanceof Error ? error.message : String(error) }),

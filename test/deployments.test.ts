@@ -10,10 +10,8 @@ import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProviderRegistry, type ProviderRegistry } from '../src/providers/registry.js';
 import { createFleetPubSub } from '../src/pubsub.js';
-import { backupOperationHandler } from '../src/services/backups/backup-operations.js';
-import { deploymentOperationHandler } from '../src/services/deployments/deployment-operations.js';
-import { createGitPublisher, type GitPublisher } from '../src/services/deployments/git-publisher.js';
-import { instanceOperationHandlers } from '../src/services/instances/instance-operations.js';
+import type { GitPublisher } from '../src/services/deployments/git-publisher.js';
+import { operationHandlers } from '../src/services/operations/handlers.js';
 import { createWorker, type Worker } from '../src/services/operations/worker.js';
 import { createLocalBackupStore } from '../src/services/storage/backup-store.js';
 import {
@@ -33,7 +31,7 @@ import { createTestDatabase, type TestDatabase } from './support/database.js';
 import { OdooServerDouble } from './support/odoo-double.js';
 import { startSimulator, type SimulatorHarness } from './support/odoo-sh.js';
 import { seedCompany, type SeededCompany } from './support/seed.js';
-import { execute, startTestServer, testKeyRing, wsClient, type TestServer } from './support/server.js';
+import { execute, startTestServer, testKeyRing, testOperationDeps, wsClient, type TestServer } from './support/server.js';
 
 let db: TestDatabase;
 let sim: SimulatorHarness;
@@ -44,17 +42,12 @@ let server: TestServer;
 let company: SeededCompany;
 let providers: ProviderRegistry;
 const pubsub = createFleetPubSub();
-const git = createGitPublisher({ timeoutMs: 20_000 });
-const author = { name: 'Fleet Test', email: 'fleet@test.invalid' };
+const { git } = testOperationDeps();
 
 function worker(options: { git?: GitPublisher; leaseMs?: number } = {}): Worker {
   return createWorker({
     prisma: db.prisma,
-    handlers: {
-      ...instanceOperationHandlers({ prisma: db.prisma, pubsub, providers, pollMs: 0 }),
-      BACKUP: backupOperationHandler({ prisma: db.prisma, pubsub, providers, store: createLocalBackupStore(join(folder, 'backups')), pollMs: 0 }),
-      DEPLOY: deploymentOperationHandler({ prisma: db.prisma, pubsub, providers, keyRing: testKeyRing, git: options.git ?? git, author, pollMs: 0 }),
-    },
+    handlers: operationHandlers({ ...testOperationDeps(), prisma: db.prisma, pubsub, providers, store: createLocalBackupStore(join(folder, 'backups')), git: options.git ?? git }),
     retryBaseMs: 0,
     leaseMs: options.leaseMs,
   });

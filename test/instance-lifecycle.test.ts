@@ -12,7 +12,7 @@ import { createProviderRegistry, type ProviderRegistry } from '../src/providers/
 import { createFleetPubSub } from '../src/pubsub.js';
 import { backupOperationHandler } from '../src/services/backups/backup-operations.js';
 import { restoreOperationHandler } from '../src/services/backups/restore-operations.js';
-import { instanceOperationHandlers } from '../src/services/instances/instance-operations.js';
+import { operationHandlers } from '../src/services/operations/handlers.js';
 import { OdooShSimulator } from '../src/providers/odoo-sh/simulator.js';
 import { createWorker, type Worker } from '../src/services/operations/worker.js';
 import { createLocalBackupStore } from '../src/services/storage/backup-store.js';
@@ -37,7 +37,7 @@ import { createTestDatabase, type TestDatabase } from './support/database.js';
 import { expectedBackupSha256, OdooServerDouble } from './support/odoo-double.js';
 import { startSimulator, type SimulatorHarness } from './support/odoo-sh.js';
 import { seedCompany, type SeededCompany } from './support/seed.js';
-import { execute, startTestServer, testKeyRing, wsClient, type TestServer } from './support/server.js';
+import { execute, startTestServer, testKeyRing, testOperationDeps, wsClient, type TestServer } from './support/server.js';
 
 let db: TestDatabase;
 let sim: SimulatorHarness;
@@ -52,11 +52,7 @@ const pubsub = createFleetPubSub();
 function worker(overrides: Partial<Parameters<typeof createWorker>[0]> = {}): Worker {
   return createWorker({
     prisma: db.prisma,
-    handlers: {
-      ...instanceOperationHandlers({ prisma: db.prisma, pubsub, providers, pollMs: 0 }),
-      BACKUP: backupOperationHandler({ prisma: db.prisma, pubsub, providers, store: createLocalBackupStore(folder), pollMs: 0 }),
-      RESTORE: restoreOperationHandler({ prisma: db.prisma, pubsub, providers, store: createLocalBackupStore(folder), pollMs: 0 }),
-    },
+    handlers: operationHandlers({ ...testOperationDeps(), prisma: db.prisma, pubsub, providers, store: createLocalBackupStore(folder) }),
     retryBaseMs: 0,
     ...overrides,
   });

@@ -11,7 +11,7 @@ import { createProviderRegistry, type ProviderRegistry } from '../../src/provide
 import { parseKeyRing, type KeyRing } from '../../src/services/crypto/key-ring.js';
 import { createUrlSigner } from '../../src/services/backups/download-urls.js';
 import { createLocalBackupStore, type BackupStore } from '../../src/services/storage/backup-store.js';
-import type { GitPublisher } from '../../src/services/deployments/git-publisher.js';
+import { createGitPublisher, type GitPublisher } from '../../src/services/deployments/git-publisher.js';
 import type { Poller } from '../../src/jobs/poller.js';
 import type { AddressPolicy } from '../../src/services/webhooks/address-policy.js';
 
@@ -27,6 +27,11 @@ export const PLATFORM_TOKEN = 'platform-admin-token-for-tests-0123456789abcdef';
 /** A fixed test key (32 zero-to-31 bytes), so envelopes written by one helper open in another. */
 export const TEST_KEY_SPEC = `test1:${Buffer.from(Array.from({ length: 32 }, (_, index) => index)).toString('base64')}`;
 export const testKeyRing = parseKeyRing(TEST_KEY_SPEC);
+
+/** Worker dependencies the tests rarely vary; a worker never waits between looks. */
+export function testOperationDeps() {
+  return { keyRing: testKeyRing, git: createGitPublisher({ timeoutMs: 20_000 }), author: { name: 'Fleet Test', email: 'fleet@test.invalid' }, pollMs: 0 };
+}
 
 export async function startTestServer(
   prisma: PrismaClient,
