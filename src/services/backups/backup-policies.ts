@@ -8,7 +8,7 @@ import type { BackupPolicy, OdooInstance, PrismaClient } from '../../generated/p
 import type { PubSub } from '../../pubsub.js';
 import { ConflictError, InvalidInputError, NotFoundError, type FieldError } from '../errors.js';
 import type { BackupStore } from '../storage/backup-store.js';
-import { busyWith, publishBackup } from './backups.js';
+import { busyWith, publishBackup, recordBackup } from './backups.js';
 import { cronSchedule, scheduleProblem, type CronSchedule } from './cron-schedule.js';
 import { backupsToKeep } from './retention.js';
 
@@ -108,9 +108,7 @@ export async function startScheduledBackups(deps: { prisma: PrismaClient; pubsub
       if (await busyWith(tx, instance.id)) return null; // due again next tick
       const raced = await tx.backup.findFirst({ where: { instanceId: instance.id, type: 'SCHEDULED', createdAt: { gte: fired } }, select: { id: true } });
       if (raced) return null;
-      const created = await tx.backup.create({ data: { companyId: instance.companyId, instanceId: instance.id, type: 'SCHEDULED' } });
-      await tx.operation.create({ data: { companyId: instance.companyId, instanceId: instance.id, kind: 'BACKUP', subjectId: created.id } });
-      return created;
+      return recordBackup(tx, { companyId: instance.companyId, instanceId: instance.id }, 'SCHEDULED');
     });
     if (backup) {
       publishBackup(deps.pubsub, backup);

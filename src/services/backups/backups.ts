@@ -26,6 +26,9 @@ export async function setBackupStatus(
   return updated;
 }
 
+/** Work of which an instance runs one at a time. */
+export const EXCLUSIVE_OPERATION_KINDS = ['BACKUP', 'RESTORE', 'DEPLOY'] as const;
+
 /**
  * A backup, restore or deployment already queued or running on the instance. Locks the instance row
  * for the rest of the transaction, so two requests at once cannot both find it idle.
@@ -33,10 +36,32 @@ export async function setBackupStatus(
 export async function busyWith(tx: Transaction, instanceId: string): Promise<string | null> {
   await tx.$queryRaw`SELECT 1 FROM "OdooInstance" WHERE id = ${instanceId}::uuid FOR UPDATE`;
   const running = await tx.operation.findFirst({
-    where: { instanceId, kind: { in: ['BACKUP', 'RESTORE', 'DEPLOY'] }, status: { in: ['PENDING', 'RUNNING'] } },
+    where: { instanceId, kind: { in: [...EXCLUSIVE_OPERATION_KINDS] }, status: { in: ['PENDING', 'RUNNING'] } },
     select: { kind: true },
   });
-  return running ? { BACKUP: 'backup', RESTORE: 'restore', DEPLOY: 'deployment' }[running.kind as 'BACKUP' | 'RESTORE' | 'DEPLOY'] : null;
+  return running ? { BACKUP: 'backup', RESTORE: 'restore', DEPLOY: 'deployment' }[running.kind as (typeof EXCLUSIVE_OPERATION_KINDS)[number]] : null;
+}
+
+/** A backup record and the operation that takes it, written in the caller's transaction. */
+export async function recordBackup(
+  tx: Transaction,
+  of: { companyId: string; instanceId: string },
+  type: BackupType,
+  expiresAt: Date | null = null,
+): Promise<Backup> {
+  const backup = await tx.backup.create({ data: { companyId: of.companyId, instanceId: of.instanceId, type, expiresAt } });
+  await tx.operation.create({ data: { companyId: of.companyId, instanceId: of.instanceId, kind: 'BACKUP', subjectId: backup.id } });
+  return backup;
+}
+
+export type BackupOutcome = { state: 'completed' } | { state: 'failed'; reason: string } | { state: 'running' };
+
+/** Where a backup that another operation waits for (safety, pre-deployment) stands. */
+export async function backupOutcome(prisma: PrismaClient, backupId: string): Promise<BackupOutcome> {
+  const backup = await prisma.backup.findUniqueOrThrow({ where: { id: backupId }, select: { status: true, statusMessage: true } });
+  if (backup.status === 'COMPLETED') return { state: 'completed' };
+  if (backup.status === 'FAILED' || backup.status === 'EXPIRED') return { state: 'failed', reason: backup.statusMessage ?? 'no reason given' };
+  return { state: 'running' };
 }
 
 export async function requestBackup(
@@ -57,9 +82,7 @@ export async function requestBackup(
       }
       const busy = await busyWith(tx, instance.id);
       if (busy) throw new ConflictError(`A ${busy} of this instance is already in progress.`);
-      const backup = await tx.backup.create({ data: { companyId: instance.companyId, instanceId: instance.id, type: request.type ?? 'MANUAL', expiresAt: request.expiresAt ?? null } });
-      await tx.operation.create({ data: { companyId: instance.companyId, instanceId: instance.id, kind: 'BACKUP', subjectId: backup.id } });
-      return backup.id;
+      return (await recordBackup(tx, { companyId: instance.companyId, instanceId: instance.id }, request.type ?? 'MANUAL', request.expiresAt)).id;
     },
   );
   const backup = await deps.prisma.backup.findUniqueOrThrow({ where: { id } });

@@ -14,7 +14,7 @@ import type { PubSub } from '../../pubsub.js';
 import { setInstanceStatus } from '../instances/instances.js';
 import type { OperationHandler, StepOutcome } from '../operations/worker.js';
 import type { BackupStore } from '../storage/backup-store.js';
-import { publishBackup } from './backups.js';
+import { backupOutcome, publishBackup, recordBackup } from './backups.js';
 import { publishRestore } from './restores.js';
 
 export interface RestoreOperationDeps {
@@ -54,8 +54,7 @@ export function restoreOperationHandler(deps: RestoreOperationDeps): OperationHa
         if (!wantsSafety || restore.safetyBackupId) return { next: restore.safetyBackupId ? 'wait_safety' : 'restore' };
         // One transaction: the safety backup, its operation and the link exist together or not at all.
         const safety = await deps.prisma.$transaction(async (tx) => {
-          const created = await tx.backup.create({ data: { companyId: restore.companyId, instanceId: target.id, type: 'PRE_RESTORE' } });
-          await tx.operation.create({ data: { companyId: restore.companyId, instanceId: target.id, kind: 'BACKUP', subjectId: created.id } });
+          const created = await recordBackup(tx, { companyId: restore.companyId, instanceId: target.id }, 'PRE_RESTORE');
           await tx.restore.update({ where: { id: restore.id }, data: { safetyBackupId: created.id } });
           return created;
         });
@@ -65,11 +64,9 @@ export function restoreOperationHandler(deps: RestoreOperationDeps): OperationHa
       }
 
       if (operation.step === 'wait_safety') {
-        const safety = await deps.prisma.backup.findUniqueOrThrow({ where: { id: restore.safetyBackupId! }, select: { status: true, statusMessage: true } });
-        if (safety.status === 'COMPLETED') return { next: 'restore' };
-        if (safety.status === 'FAILED' || safety.status === 'EXPIRED') {
-          return { failed: `The safety backup of the target failed (${safety.statusMessage ?? 'no reason given'}); the target was not touched` };
-        }
+        const safety = await backupOutcome(deps.prisma, restore.safetyBackupId!);
+        if (safety.state === 'completed') return { next: 'restore' };
+        if (safety.state === 'failed') return { failed: `The safety backup of the target failed (${safety.reason}); the target was not touched` };
         return { next: 'wait_safety', delayMs: pollMs };
       }
 

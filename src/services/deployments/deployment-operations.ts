@@ -16,7 +16,7 @@ import type { ProviderDeploymentStatus } from '../../providers/provider.js';
 import type { ProviderRegistry } from '../../providers/registry.js';
 import type { PubSub } from '../../pubsub.js';
 import { effectivePolicy } from '../backups/backup-policies.js';
-import { publishBackup } from '../backups/backups.js';
+import { backupOutcome, EXCLUSIVE_OPERATION_KINDS, publishBackup, recordBackup } from '../backups/backups.js';
 import type { KeyRing } from '../crypto/key-ring.js';
 import type { OperationHandler, StepOutcome } from '../operations/worker.js';
 import { addonFolders } from '../templates/templates.js';
@@ -54,7 +54,7 @@ export function deploymentOperationHandler(deps: DeploymentOperationDeps): Opera
       where: {
         instanceId: operation.instanceId,
         id: { not: operation.id },
-        kind: { in: ['BACKUP', 'RESTORE', 'DEPLOY'] },
+        kind: { in: [...EXCLUSIVE_OPERATION_KINDS] },
         status: { in: ['PENDING', 'RUNNING'] },
         createdAt: { lt: operation.createdAt },
       },
@@ -74,8 +74,7 @@ export function deploymentOperationHandler(deps: DeploymentOperationDeps): Opera
       const policy = await effectivePolicy(deps.prisma, { id: deployment.instanceId, companyId: deployment.companyId });
       if (!policy?.backupBeforeDeploy || deployment.backupId) return { next: deployment.backupId ? 'wait_backup' : firstWorkStep(deployment) };
       const backup = await deps.prisma.$transaction(async (tx) => {
-        const created = await tx.backup.create({ data: { companyId: deployment.companyId, instanceId: deployment.instanceId, type: 'PRE_DEPLOYMENT' } });
-        await tx.operation.create({ data: { companyId: deployment.companyId, instanceId: deployment.instanceId, kind: 'BACKUP', subjectId: created.id } });
+        const created = await recordBackup(tx, deployment, 'PRE_DEPLOYMENT');
         await tx.deployment.update({ where: { id: deployment.id }, data: { backupId: created.id } });
         return created;
       });
@@ -85,14 +84,12 @@ export function deploymentOperationHandler(deps: DeploymentOperationDeps): Opera
     },
 
     async wait_backup(_operation, deployment) {
-      const backup = await deps.prisma.backup.findUniqueOrThrow({ where: { id: deployment.backupId! }, select: { status: true, statusMessage: true } });
-      if (backup.status === 'COMPLETED') {
+      const backup = await backupOutcome(deps.prisma, deployment.backupId!);
+      if (backup.state === 'completed') {
         await record(deployment.id, { lines: ['Backup before deploying completed'] });
         return { next: firstWorkStep(deployment) };
       }
-      if (backup.status === 'FAILED' || backup.status === 'EXPIRED') {
-        return { failed: `The backup before deploying failed (${backup.statusMessage ?? 'no reason given'}); nothing was deployed` };
-      }
+      if (backup.state === 'failed') return { failed: `The backup before deploying failed (${backup.reason}); nothing was deployed` };
       return { next: 'wait_backup', delayMs: pollMs };
     },
 
