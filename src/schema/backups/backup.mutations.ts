@@ -1,18 +1,13 @@
-import { Repeater } from 'graphql-yoga';
+import { filter, pipe } from 'graphql-yoga';
 import type { BackupStatus } from '../../generated/prisma/enums.js';
 import { createDownloadUrl, requestBackup, terminalBackupStatuses } from '../../services/backups/backups.js';
 import { builder } from '../builder.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors/error-classes.js';
-import { untilRevoked } from '../fleet/fleet-events.schema.js';
 import { OdooInstanceType } from '../instances/instance.types.js';
 import { audited, resultTypes } from '../mutation-result.js';
+import { statusStream } from '../status-stream.js';
 import { companyOf, ownedBy } from '../tenancy.js';
 import { BackupType } from './backup.schema.js';
-
-interface StatusEvent {
-  id: string;
-  status: BackupStatus;
-}
 
 const isTerminal = (status: string) => (terminalBackupStatuses as readonly string[]).includes(status);
 
@@ -73,25 +68,14 @@ builder.subscriptionField('backupStatus', (t) =>
     args: { backupId: t.arg.globalID({ for: BackupType, required: true, description: 'Global id of the backup.' }) },
     subscribe: (_root, { backupId }, context) => {
       const where = ownedBy(context, backupId.id);
-      // Each event carries the status it announced: a backup that moves on before the
-      // event is resolved still shows every status, in order.
-      return new Repeater<StatusEvent>(async (push, stop) => {
-        const changes = untilRevoked(context, context.pubsub.subscribe('fleetEvents', companyOf(context)))[Symbol.asyncIterator]();
-        stop.then(() => changes.return?.());
-        const current = await context.prisma.backup.findFirst({ where, select: { id: true, status: true } });
-        if (!current) {
-          stop(new NotFoundError('Backup', backupId.id));
-          return;
-        }
-        await push(current);
-        if (isTerminal(current.status)) return stop();
-        for (;;) {
-          const next = await changes.next();
-          if (next.done) return stop();
-          if (next.value.kind !== 'BACKUP' || next.value.subjectId !== current.id) continue;
-          await push({ id: current.id, status: next.value.status as BackupStatus });
-          if (isTerminal(next.value.status)) return stop();
-        }
+      return statusStream<BackupStatus>(context, {
+        changes: pipe(
+          context.pubsub.subscribe('fleetEvents', companyOf(context)),
+          filter((event) => event.kind === 'BACKUP' && event.subjectId === where.id),
+        ),
+        current: () => context.prisma.backup.findFirst({ where, select: { id: true, status: true } }),
+        notFound: () => new NotFoundError('Backup', backupId.id),
+        isTerminal,
       });
     },
     resolve: async (query, event, _args, context) => ({ ...(await context.prisma.backup.findUniqueOrThrow({ ...query, where: { id: event.id } })), status: event.status }),

@@ -1,4 +1,3 @@
-import { Repeater } from 'graphql-yoga';
 import type { DeploymentStatus } from '../../generated/prisma/enums.js';
 import { cancelDeployment, isTerminalDeployment, requestDeployment, requestRedeploy } from '../../services/deployments/deployments.js';
 import { RepositoryError } from '../../services/deployments/git-publisher.js';
@@ -6,10 +5,10 @@ import { builder } from '../builder.js';
 import { DeploymentStrategyEnum } from '../enums.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors/error-classes.js';
 import { ErrorInterface } from '../errors/error.types.js';
-import { untilRevoked } from '../fleet/fleet-events.schema.js';
 import { OdooInstanceType } from '../instances/instance.types.js';
 import { audited, resultTypes } from '../mutation-result.js';
 import { TemplateType } from '../templates/template.schema.js';
+import { statusStream } from '../status-stream.js';
 import { companyOf, ownedBy } from '../tenancy.js';
 import { DeploymentType } from './deployment.schema.js';
 
@@ -111,11 +110,6 @@ builder.mutationFields((t) => ({
   }),
 }));
 
-interface DeploymentEvent {
-  id: string;
-  status: DeploymentStatus;
-}
-
 builder.subscriptionField('deploymentStatus', (t) =>
   t.prismaField({
     type: DeploymentType,
@@ -124,23 +118,11 @@ builder.subscriptionField('deploymentStatus', (t) =>
     args: { deploymentId: t.arg.globalID({ for: DeploymentType, required: true, description: 'Global id of the deployment.' }) },
     subscribe: (_root, { deploymentId }, context) => {
       const where = ownedBy(context, deploymentId.id);
-      return new Repeater<DeploymentEvent>(async (push, stop) => {
-        // Subscribe before reading, so no change between the read and the subscription is lost.
-        const changes = untilRevoked(context, context.pubsub.subscribe('deploymentChanged', where.id))[Symbol.asyncIterator]();
-        stop.then(() => changes.return?.());
-        const current = await context.prisma.deployment.findFirst({ where, select: { id: true, status: true } });
-        if (!current) {
-          stop(new NotFoundError('Deployment', deploymentId.id));
-          return;
-        }
-        await push(current);
-        if (isTerminalDeployment(current.status)) return stop();
-        for (;;) {
-          const next = await changes.next();
-          if (next.done) return stop();
-          await push({ id: current.id, status: next.value.status as DeploymentStatus });
-          if (isTerminalDeployment(next.value.status)) return stop();
-        }
+      return statusStream<DeploymentStatus>(context, {
+        changes: context.pubsub.subscribe('deploymentChanged', where.id),
+        current: () => context.prisma.deployment.findFirst({ where, select: { id: true, status: true } }),
+        notFound: () => new NotFoundError('Deployment', deploymentId.id),
+        isTerminal: isTerminalDeployment,
       });
     },
     resolve: async (query, event, _args, context) => ({
