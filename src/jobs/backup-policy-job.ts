@@ -3,7 +3,7 @@
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { Logger } from '../logger.js';
 import type { PubSub } from '../pubsub.js';
-import { applyRetention, startScheduledBackups } from '../services/backups/backup-policies.js';
+import { applyRetention, governedInstances, startScheduledBackups } from '../services/backups/backup-policies.js';
 import type { BackupStore } from '../services/storage/backup-store.js';
 import { cronJob, type CronJob } from './cron-job.js';
 
@@ -14,8 +14,9 @@ export function backupPolicyJob(deps: { prisma: PrismaClient; pubsub: PubSub; st
     expression,
     async () => {
       const at = now();
-      const started = await startScheduledBackups(deps, at);
-      const expired = await applyRetention(deps, at);
+      const governed = await governedInstances(deps.prisma);
+      const started = await startScheduledBackups(deps, at, governed);
+      const expired = await applyRetention(deps, at, governed);
       if (started.length + expired.length > 0) deps.logger.info('backup policies applied', { started: started.length, expired: expired.length });
     },
     deps.logger,

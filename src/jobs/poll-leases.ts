@@ -49,7 +49,8 @@ export async function claimDueInstances(prisma: PrismaClient, owner: string, lim
 
 /** Claims one instance now (an explicit check), unless another poll holds it. */
 export async function claimInstance(prisma: PrismaClient, owner: string, instanceId: string, leaseMs: number): Promise<ClaimedPollState | null> {
-  await ensurePollStates(prisma);
+  // Only this instance's row, not a pass over the whole fleet.
+  await prisma.$executeRaw`INSERT INTO "InstancePollState" ("instanceId") VALUES (${instanceId}::uuid) ON CONFLICT DO NOTHING`;
   const rows = await prisma.$queryRaw<ClaimedPollState[]>`
     UPDATE "InstancePollState" s
     SET "leaseOwner" = ${owner}, "leaseExpiresAt" = now() + (${leaseMs}::int * interval '1 millisecond')

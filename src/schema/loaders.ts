@@ -1,7 +1,8 @@
-// Per-request batch loaders: every `latestX` field of a page resolves with one query.
+// Per-request batch loaders: every `latestX` field (and `backupPolicy`) of a page resolves with one query.
 import DataLoader from 'dataloader';
 import { latestPerInstance } from '../db/latest-per-instance.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
+import { effectivePolicies } from '../services/backups/backup-policies.js';
 
 export function createLoaders(prisma: PrismaClient) {
   const latest = <Table extends 'Backup' | 'Deployment' | 'HealthSample'>(table: Table) =>
@@ -10,6 +11,10 @@ export function createLoaders(prisma: PrismaClient) {
       return instanceIds.map((id) => byInstance.get(id) ?? null);
     });
   return {
+    backupPolicy: new DataLoader(
+      (instances: ReadonlyArray<{ id: string; companyId: string }>) => effectivePolicies(prisma, instances),
+      { cacheKeyFn: (instance) => instance.id },
+    ),
     latestBackup: latest('Backup'),
     latestDeployment: latest('Deployment'),
     latestHealthSample: latest('HealthSample'),

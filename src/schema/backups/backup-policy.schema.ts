@@ -1,4 +1,4 @@
-import { deleteBackup, effectivePolicy, setBackupLocked, setBackupPolicy } from '../../services/backups/backup-policies.js';
+import { deleteBackup, setBackupLocked, setBackupPolicy } from '../../services/backups/backup-policies.js';
 import { builder } from '../builder.js';
 import { CompanyType } from '../companies/company.schema.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors/error-classes.js';
@@ -29,7 +29,7 @@ builder.prismaObjectFields(OdooInstanceType, (t) => ({
     type: BackupPolicyType,
     nullable: true,
     description: 'The policy that governs this instance: its own, else the company default; null when neither is set.',
-    resolve: (instance, _args, context) => effectivePolicy(context.prisma, instance),
+    resolve: (instance, _args, context) => context.loaders.backupPolicy.load(instance),
   }),
 }));
 

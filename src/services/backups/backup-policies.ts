@@ -58,30 +58,51 @@ export async function setBackupPolicy(
   });
 }
 
-/** The instance's own policy, else its company's default, else none. */
-export async function effectivePolicy(prisma: PrismaClient, instance: Pick<OdooInstance, 'id' | 'companyId'>): Promise<BackupPolicy | null> {
-  const policies = await prisma.backupPolicy.findMany({ where: { companyId: instance.companyId, OR: [{ instanceId: instance.id }, { instanceId: null }] } });
-  return policies.find((policy) => policy.instanceId === instance.id) ?? policies.find((policy) => policy.instanceId === null) ?? null;
-}
+type InstanceRef = Pick<OdooInstance, 'id' | 'companyId'>;
 
-/** Live instances with the policy that governs each. */
-async function governedInstances(prisma: PrismaClient) {
-  const policies = await prisma.backupPolicy.findMany();
-  if (policies.length === 0) return [];
+/** From a set of policies: an instance's own policy, else its company's default, else none. */
+function policyResolver(policies: BackupPolicy[]): (instance: InstanceRef) => BackupPolicy | null {
   const byInstance = new Map(policies.filter((policy) => policy.instanceId).map((policy) => [policy.instanceId!, policy]));
   const byCompany = new Map(policies.filter((policy) => !policy.instanceId).map((policy) => [policy.companyId, policy]));
+  return (instance) => byInstance.get(instance.id) ?? byCompany.get(instance.companyId) ?? null;
+}
+
+/** The policy that governs each instance, in one query whatever their number. */
+export async function effectivePolicies(prisma: PrismaClient, instances: readonly InstanceRef[]): Promise<Array<BackupPolicy | null>> {
+  if (instances.length === 0) return [];
+  const policies = await prisma.backupPolicy.findMany({
+    where: { OR: [{ instanceId: { in: instances.map((instance) => instance.id) } }, { instanceId: null, companyId: { in: [...new Set(instances.map((instance) => instance.companyId))] } }] },
+  });
+  return instances.map(policyResolver(policies));
+}
+
+export async function effectivePolicy(prisma: PrismaClient, instance: InstanceRef): Promise<BackupPolicy | null> {
+  return (await effectivePolicies(prisma, [instance]))[0]!;
+}
+
+export type GovernedInstances = Awaited<ReturnType<typeof governedInstances>>;
+
+/** Live instances with the (enabled) policy that governs each; read once per run of the job. */
+export async function governedInstances(prisma: PrismaClient) {
+  const policies = await prisma.backupPolicy.findMany();
+  if (policies.length === 0) return [];
+  const policyOf = policyResolver(policies);
   const instances = await prisma.odooInstance.findMany({
     where: { companyId: { in: [...new Set(policies.map((policy) => policy.companyId))] }, status: { in: ['RUNNING', 'SUSPENDED'] }, instanceId: { not: null } },
     select: { id: true, companyId: true, createdAt: true },
   });
   return instances
-    .map((instance) => ({ instance, policy: byInstance.get(instance.id) ?? byCompany.get(instance.companyId) }))
+    .map((instance) => ({ instance, policy: policyOf(instance) }))
     .filter((entry): entry is { instance: typeof entry.instance; policy: BackupPolicy } => entry.policy?.enabled === true);
 }
 
 /** Starts the SCHEDULED backups that are due at `now`; returns the ids of the backups started. */
-export async function startScheduledBackups(deps: { prisma: PrismaClient; pubsub: PubSub }, now: Date): Promise<string[]> {
-  const governed = await governedInstances(deps.prisma);
+export async function startScheduledBackups(
+  deps: { prisma: PrismaClient; pubsub: PubSub },
+  now: Date,
+  governed?: GovernedInstances,
+): Promise<string[]> {
+  governed ??= await governedInstances(deps.prisma);
   if (governed.length === 0) return [];
   const lastScheduled = new Map(
     (
@@ -119,9 +140,13 @@ export async function startScheduledBackups(deps: { prisma: PrismaClient; pubsub
 }
 
 /** Expires backups that retention no longer keeps; returns the ids expired. */
-export async function applyRetention(deps: { prisma: PrismaClient; pubsub: PubSub; store: BackupStore }, now: Date): Promise<string[]> {
+export async function applyRetention(
+  deps: { prisma: PrismaClient; pubsub: PubSub; store: BackupStore },
+  now: Date,
+  governed?: GovernedInstances,
+): Promise<string[]> {
   const expire: string[] = [];
-  const governed = await governedInstances(deps.prisma);
+  governed ??= await governedInstances(deps.prisma);
   if (governed.length > 0) {
     const scheduled = await deps.prisma.backup.findMany({
       where: { type: 'SCHEDULED', status: 'COMPLETED', locked: false, instanceId: { in: governed.map((entry) => entry.instance.id) } },
