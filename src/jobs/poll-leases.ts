@@ -2,7 +2,7 @@
 // InstancePollState; a replica claims due rows with a lease (FOR UPDATE SKIP LOCKED, so
 // two replicas never claim the same row), polls them, and writes the outcome back while
 // it still holds the lease. A replica that dies keeps its leases only until they expire.
-import type { PrismaClient } from '../generated/prisma/client.js';
+import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
 import type { HealthStatus } from '../generated/prisma/enums.js';
 
 /** Instances worth polling: they exist at their provider and are not going away. */
@@ -18,6 +18,9 @@ export interface ClaimedPollState {
   lastLogAt: Date | null;
   lastPolledAt: Date | null;
 }
+
+const CLAIMED_COLUMNS = Prisma.sql`RETURNING s."instanceId", s."consecutiveFailures", s."lastHealthStatus", s."lastHealthChecks",
+  s."lastHealthSampleAt", s."lastMetricAt", s."lastLogAt", s."lastPolledAt"`;
 
 /** Gives every pollable instance a poll state (due at once). */
 export async function ensurePollStates(prisma: PrismaClient): Promise<void> {
@@ -43,8 +46,7 @@ export async function claimDueInstances(prisma: PrismaClient, owner: string, lim
       LIMIT ${limit}
       FOR UPDATE OF ps SKIP LOCKED
     )
-    RETURNING s."instanceId", s."consecutiveFailures", s."lastHealthStatus", s."lastHealthChecks", s."lastHealthSampleAt",
-      s."lastMetricAt", s."lastLogAt", s."lastPolledAt"`;
+    ${CLAIMED_COLUMNS}`;
 }
 
 /** Claims one instance now (an explicit check), unless another poll holds it. */
@@ -55,22 +57,12 @@ export async function claimInstance(prisma: PrismaClient, owner: string, instanc
     UPDATE "InstancePollState" s
     SET "leaseOwner" = ${owner}, "leaseExpiresAt" = now() + (${leaseMs}::int * interval '1 millisecond')
     WHERE s."instanceId" = ${instanceId}::uuid AND (s."leaseExpiresAt" IS NULL OR s."leaseExpiresAt" < now())
-    RETURNING s."instanceId", s."consecutiveFailures", s."lastHealthStatus", s."lastHealthChecks", s."lastHealthSampleAt",
-      s."lastMetricAt", s."lastLogAt", s."lastPolledAt"`;
+    ${CLAIMED_COLUMNS}`;
   return rows[0] ?? null;
 }
 
-export interface PollOutcome {
-  instanceId: string;
-  nextPollAt: Date;
-  consecutiveFailures: number;
-  lastHealthStatus: HealthStatus;
-  lastHealthChecks: unknown;
-  lastHealthSampleAt: Date | null;
-  lastMetricAt: Date | null;
-  lastLogAt: Date | null;
-  lastError: string | null;
-}
+/** What a poll leaves for the next one; written back when the lease is released. */
+export type PollOutcome = Omit<ClaimedPollState, 'lastPolledAt'> & { nextPollAt: Date; lastError: string | null };
 
 /** Writes back a batch of outcomes in one statement, for rows this replica still holds. */
 export async function releaseWithOutcomes(prisma: PrismaClient, owner: string, outcomes: PollOutcome[], polledAt: Date): Promise<number> {
