@@ -4,7 +4,6 @@
 import { parse, validate } from 'node-cron';
 
 export interface CronSchedule {
-  readonly expression: string;
   matches(date: Date): boolean;
   /** the latest whole minute at or before `at` that the schedule fires on, within a year and a day */
   previousAtOrBefore(at: Date): Date | null;
@@ -42,7 +41,6 @@ export function cronSchedule(expression: string): CronSchedule {
   };
 
   return {
-    expression,
     matches: (date) => dayMatches(date) && hours.has(date.getUTCHours()) && minutes.has(date.getUTCMinutes()),
     previousAtOrBefore(at) {
       let cursor = Math.floor(at.getTime() / MINUTE) * MINUTE;

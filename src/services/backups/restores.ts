@@ -8,8 +8,6 @@ import { ConflictError, InvalidInputError, NotFoundError } from '../errors.js';
 import { once } from '../idempotency.js';
 import { busyWith } from './backups.js';
 
-export const terminalRestoreStatuses = ['COMPLETED', 'FAILED'] as const;
-
 export interface RestoreRequest {
   companyId: string;
   backupId: string;

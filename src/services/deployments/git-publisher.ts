@@ -70,10 +70,11 @@ export interface GitPublisherOptions {
 export function createGitPublisher(options: GitPublisherOptions = {}): GitPublisher {
   const timeoutMs = options.timeoutMs ?? 60_000;
 
-  function gitIn(directory: string, target: GitTarget): SimpleGit {
+  /** git run in `directory`, with `home` (a throwaway folder) as its HOME. */
+  function gitIn(directory: string, target: GitTarget, home = directory): SimpleGit {
     const env: Record<string, string> = {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
-      HOME: directory,
+      HOME: home,
       LANG: 'C',
       GIT_TERMINAL_PROMPT: '0',
       GIT_CONFIG_NOSYSTEM: '1',
@@ -107,7 +108,7 @@ export function createGitPublisher(options: GitPublisherOptions = {}): GitPublis
         throw failure(target, error);
       }
       const repository = join(directory, 'repo');
-      return await work(gitIn(repository, target).env('HOME', directory), repository);
+      return await work(gitIn(repository, target, directory), repository);
     } finally {
       await rm(directory, { recursive: true, force: true });
     }

@@ -10,7 +10,7 @@ export interface PollResult {
   logs: ProviderLogEntry[];
 }
 
-export class PollTimeoutError extends Error {}
+class PollTimeoutError extends Error {}
 
 function within<T>(ms: number, what: string, work: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;

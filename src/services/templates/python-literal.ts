@@ -126,15 +126,9 @@ export function parsePythonLiteral(source: string): PythonValue {
         else if (source[position] !== '}') fail('expected "," or "}"');
       }
     }
-    if (char === '[') {
+    if (char === '[' || char === '(') {
       position += 1;
-      return sequence(']');
-    }
-    if (char === '(') {
-      position += 1;
-      skipSpace();
-      const items = sequence(')');
-      return items;
+      return sequence(char === '[' ? ']' : ')');
     }
     const word = /^(True|False|None)\b/.exec(source.slice(position));
     if (word) {
