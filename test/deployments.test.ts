@@ -2,56 +2,34 @@
 // remote, the Odoo.sh simulator deploys what was pushed (and fails commits carrying its
 // FAIL_DEPLOY marker), and a graphql-ws client follows each deployment to its end.
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeGlobalID } from '@pothos/plugin-relay';
 import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createProviderRegistry, type ProviderRegistry } from '../src/providers/registry.js';
-import { createFleetPubSub } from '../src/pubsub.js';
 import type { GitPublisher } from '../src/services/deployments/git-publisher.js';
-import { operationHandlers } from '../src/services/operations/handlers.js';
-import { createWorker, type Worker } from '../src/services/operations/worker.js';
-import { createLocalBackupStore } from '../src/services/storage/backup-store.js';
 import {
   CancelDeploymentDocument,
-  CreateInstanceDocument,
   CreateTemplateDocument,
   DeploymentStateDocument,
   DeploymentStatusDocument,
   DeployTemplateDocument,
-  InstanceStateDocument,
   RedeployDocument,
   SetBackupPolicyDocument,
   SetInstanceCredentialsDocument,
   UpdateTemplateDocument,
 } from './generated/graphql.js';
-import { createTestDatabase, type TestDatabase } from './support/database.js';
-import { OdooServerDouble } from './support/odoo-double.js';
-import { startSimulator, type SimulatorHarness } from './support/odoo-sh.js';
-import { seedCompany, type SeededCompany } from './support/seed.js';
-import { execute, startTestServer, testKeyRing, testOperationDeps, wsClient, type TestServer } from './support/server.js';
+import { startFleet, type Fleet } from './support/fleet.js';
+import { testOperationDeps, wsClient } from './support/server.js';
 
-let db: TestDatabase;
-let sim: SimulatorHarness;
-let odoo: OdooServerDouble;
+let fleet: Fleet;
+let db: Fleet['db'];
+let sim: Fleet['sim'];
+let odoo: Fleet['odoo'];
 let odooUrl: string;
 let folder: string;
-let server: TestServer;
-let company: SeededCompany;
-let providers: ProviderRegistry;
-const pubsub = createFleetPubSub();
+let server: Fleet['server'];
+let company: Fleet['company'];
 const { git } = testOperationDeps();
-
-function worker(options: { git?: GitPublisher; leaseMs?: number } = {}): Worker {
-  return createWorker({
-    prisma: db.prisma,
-    handlers: operationHandlers({ ...testOperationDeps(), prisma: db.prisma, pubsub, providers, store: createLocalBackupStore(join(folder, 'backups')), git: options.git ?? git }),
-    retryBaseMs: 0,
-    leaseMs: options.leaseMs,
-  });
-}
 
 const sh = (args: string[], cwd?: string) => execFileSync('git', args, { cwd, env: { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null' } }).toString().trim();
 
@@ -69,38 +47,16 @@ async function remoteRepository(name: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  sim = await startSimulator();
-  odoo = new OdooServerDouble({ masterPassword: 'master-pw' });
-  odooUrl = await odoo.listen();
-  folder = await mkdtemp(join(tmpdir(), 'fleet-deployments-'));
-  providers = createProviderRegistry({ keyRing: testKeyRing, odooShBaseUrl: sim.baseUrl, odooShDefaultToken: 'account-token', timeoutMs: 2000 });
-  company = await seedCompany(db.prisma, 'deployers');
-  server = await startTestServer(db.prisma, { providers, pubsub, git });
+  fleet = await startFleet('deployers', { git });
+  ({ db, sim, odoo, odooUrl, folder, server, company } = fleet);
 });
 afterAll(async () => {
-  await server?.stop();
-  await sim?.close();
-  await odoo?.close();
-  await db?.drop();
-  await rm(folder, { recursive: true, force: true });
+  await fleet?.stop();
 });
 
-const gql = <R, V>(document: Parameters<typeof execute<R, V>>[1], variables: V) => execute(server.httpUrl, document, { token: company.token, variables });
-
-async function runningInstance(input: Record<string, unknown> & { name: string }, setup?: (id: string) => Promise<void>): Promise<string> {
-  const created = await gql(CreateInstanceDocument, { input: { version: '17.0', ...input } as never });
-  if (created.data?.createInstance.__typename !== 'CreateInstanceSuccess') throw new Error(JSON.stringify(created));
-  const { id } = created.data.createInstance.instance;
-  await setup?.(id);
-  const work = worker();
-  for (let round = 0; round < 4; round += 1) {
-    await work.drain();
-    sim.advance(1000);
-  }
-  expect((await gql(InstanceStateDocument, { id })).data?.instance?.status).toBe('RUNNING');
-  return id;
-}
+const gql: Fleet['gql'] = (document, variables) => fleet.gql(document, variables);
+const worker: Fleet['worker'] = (overrides) => fleet.worker(overrides);
+const runningInstance: Fleet['runningInstance'] = (input, setup) => fleet.runningInstance(input, setup);
 
 const manifest = (name: string) => `# -*- coding: utf-8 -*-\n{\n    'name': "${name}",\n    'version': '17.0.1.0.0',\n    'depends': ['base', 'sale'],\n    'data': ['views/views.xml'],\n    'installable': True,\n}\n`;
 

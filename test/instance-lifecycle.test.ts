@@ -2,20 +2,13 @@
 // worker, observed by subscription, suspended, resumed, changed and deleted; and a
 // worker that dies in the middle of a creation.
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { decodeGlobalID, encodeGlobalID } from '@pothos/plugin-relay';
 import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createProviderRegistry, type ProviderRegistry } from '../src/providers/registry.js';
-import { createFleetPubSub } from '../src/pubsub.js';
 import { backupOperationHandler } from '../src/services/backups/backup-operations.js';
 import { restoreOperationHandler } from '../src/services/backups/restore-operations.js';
-import { operationHandlers } from '../src/services/operations/handlers.js';
 import { OdooShSimulator } from '../src/providers/odoo-sh/simulator.js';
-import { createWorker, type Worker } from '../src/services/operations/worker.js';
-import { createLocalBackupStore } from '../src/services/storage/backup-store.js';
+import { createWorker } from '../src/services/operations/worker.js';
 import {
   BackupStateDocument,
   BackupStatusDocument,
@@ -33,55 +26,33 @@ import {
   SuspendInstanceDocument,
   UpdateInstanceDocument,
 } from './generated/graphql.js';
-import { createTestDatabase, type TestDatabase } from './support/database.js';
-import { expectedBackupSha256, OdooServerDouble } from './support/odoo-double.js';
-import { startSimulator, type SimulatorHarness } from './support/odoo-sh.js';
-import { seedCompany, type SeededCompany } from './support/seed.js';
-import { execute, startTestServer, testKeyRing, testOperationDeps, wsClient, type TestServer } from './support/server.js';
+import { expectedBackupSha256 } from './support/odoo-double.js';
+import { startFleet, type Fleet } from './support/fleet.js';
+import { seedCompany } from './support/seed.js';
+import { execute, wsClient } from './support/server.js';
 
-let db: TestDatabase;
-let sim: SimulatorHarness;
-let odoo: OdooServerDouble;
+let fleet: Fleet;
+let db: Fleet['db'];
+let sim: Fleet['sim'];
+let odoo: Fleet['odoo'];
 let odooUrl: string;
-let folder: string;
-let server: TestServer;
-let company: SeededCompany;
-let providers: ProviderRegistry;
-const pubsub = createFleetPubSub();
-
-function worker(overrides: Partial<Parameters<typeof createWorker>[0]> = {}): Worker {
-  return createWorker({
-    prisma: db.prisma,
-    handlers: operationHandlers({ ...testOperationDeps(), prisma: db.prisma, pubsub, providers, store: createLocalBackupStore(folder) }),
-    retryBaseMs: 0,
-    ...overrides,
-  });
-}
+let server: Fleet['server'];
+let company: Fleet['company'];
+let providers: Fleet['providers'];
+let pubsub: Fleet['pubsub'];
+let store: Fleet['store'];
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  sim = await startSimulator();
-  odoo = new OdooServerDouble({ masterPassword: 'master-pw' });
-  odooUrl = await odoo.listen();
-  folder = await mkdtemp(join(tmpdir(), 'fleet-lifecycle-'));
-  providers = createProviderRegistry({
-    keyRing: testKeyRing,
-    odooShBaseUrl: sim.baseUrl,
-    odooShDefaultToken: 'account-token',
-    timeoutMs: 2000,
-  });
-  company = await seedCompany(db.prisma, 'lifecycle');
-  server = await startTestServer(db.prisma, { providers, pubsub, backupStore: createLocalBackupStore(folder) });
+  fleet = await startFleet('lifecycle');
+  ({ db, sim, odoo, odooUrl, server, company, providers, pubsub, store } = fleet);
 });
 afterAll(async () => {
-  await server?.stop();
-  await sim?.close();
-  await odoo?.close();
-  await db?.drop();
-  await rm(folder, { recursive: true, force: true });
+  await fleet?.stop();
 });
 
-const gql = <R, V>(document: Parameters<typeof execute<R, V>>[1], variables: V) => execute(server.httpUrl, document, { token: company.token, variables });
+const gql: Fleet['gql'] = (document, variables) => fleet.gql(document, variables);
+const worker: Fleet['worker'] = (overrides) => fleet.worker(overrides);
+const runningInstance: Fleet['runningInstance'] = (input, setup) => fleet.runningInstance(input, setup);
 
 async function state(id: string) {
   return (await gql(InstanceStateDocument, { id })).data!.instance!;
@@ -222,21 +193,6 @@ describe('a worker that dies mid-creation', () => {
   });
 });
 
-/** An instance requested through GraphQL and driven to RUNNING by a worker. */
-async function runningInstance(input: { name: string; version: string } & Record<string, unknown>, setup?: (id: string) => Promise<void>) {
-  const created = await gql(CreateInstanceDocument, { input: input as never });
-  if (created.data?.createInstance.__typename !== 'CreateInstanceSuccess') throw new Error(JSON.stringify(created));
-  const { id } = created.data.createInstance.instance;
-  await setup?.(id);
-  const work = worker();
-  for (let round = 0; round < 4 && (await state(id)).status !== 'RUNNING'; round += 1) {
-    await work.drain();
-    sim.advance(1000);
-  }
-  expect((await state(id)).status).toBe('RUNNING');
-  return id;
-}
-
 describe('backups', () => {
   it('of an Odoo.sh instance are taken, copied to storage with a checksum, followed live and downloaded', async () => {
     const instanceId = await runningInstance({ name: 'backed-up', version: '17.0' });
@@ -312,7 +268,7 @@ describe('backups', () => {
     const created = await gql(CreateBackupDocument, { input: { instanceId } });
     if (created.data?.createBackup.__typename !== 'CreateBackupSuccess') throw new Error('no backup');
     const rowId = decodeGlobalID(created.data.createBackup.backup.id).id;
-    const real = backupOperationHandler({ prisma: db.prisma, pubsub, providers, store: createLocalBackupStore(folder), pollMs: 0 });
+    const real = backupOperationHandler({ prisma: db.prisma, pubsub, providers, store: store, pollMs: 0 });
     let asked = false;
     const doomed = createWorker({
       prisma: db.prisma,
@@ -452,7 +408,7 @@ describe('restores', () => {
     const requested = await gql(RestoreBackupDocument, { input: { backupId, confirm: true, safetyBackup: false } });
     if (requested.data?.restoreBackup.__typename !== 'RestoreBackupSuccess') throw new Error(JSON.stringify(requested));
     const restoreId = decodeGlobalID(requested.data.restoreBackup.restore.id).id;
-    const real = restoreOperationHandler({ prisma: db.prisma, pubsub, providers, store: createLocalBackupStore(folder), pollMs: 0 });
+    const real = restoreOperationHandler({ prisma: db.prisma, pubsub, providers, store: store, pollMs: 0 });
     let asked = false;
     const doomed = createWorker({
       prisma: db.prisma,
