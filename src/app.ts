@@ -27,6 +27,7 @@ import type { BackupStore } from './services/storage/backup-store.js';
 import { createGitPublisher, type GitPublisher } from './services/deployments/git-publisher.js';
 import { createPoller, type Poller } from './jobs/poller.js';
 import type { AddressPolicy } from './services/webhooks/address-policy.js';
+import type { RepositoryPolicy } from './services/instances/destination-urls.js';
 
 export const GRAPHQL_PATH = '/graphql';
 
@@ -47,6 +48,8 @@ export interface AppOptions {
   poller?: Poller;
   /** webhook URLs: private networks are refused unless allowed (development, tests) */
   webhookPolicy?: AddressPolicy;
+  /** repository URLs: http:// and local paths are refused unless allowed (development, tests) */
+  repositoryPolicy?: RepositoryPolicy;
   signer: UrlSigner;
   /** the address clients reach this server at, for download URLs; default: where it listens */
   publicUrl?: string;
@@ -144,6 +147,7 @@ export function buildApp(options: AppOptions): App {
         git: options.git ?? createGitPublisher(),
         poller,
         webhookPolicy: options.webhookPolicy ?? { allowPrivateNetworks: false },
+        repositoryPolicy: options.repositoryPolicy ?? { allowInsecureRepositories: false },
         caller,
         loaders: createLoaders(options.prisma),
       };

@@ -91,7 +91,7 @@ async function main(): Promise<number> {
       case 'rotate-keys': {
         const keyRing = loadKeyRing(config);
         const result = await rotateSecrets(
-          { prisma, keyRing },
+          { prisma, keyRing, providerBaseUrl: config.ODOO_SH_API_BASE_URL },
           {
             batchSize: Number(values['batch-size'] ?? 200),
             onProgress: (progress) => console.log(`${progress.table}.${progress.column}: ${progress.reEncrypted} re-encrypted so far`),

@@ -7,6 +7,9 @@ const booleanFlag = z
   .enum(['true', 'false', '1', '0'])
   .transform((value) => value === 'true' || value === '1');
 
+/** Settings that open a door for development and tests; production refuses to start with them. */
+const developmentOnlySettings = ['WEBHOOK_ALLOW_PRIVATE_NETWORKS', 'GIT_ALLOW_INSECURE_REPOSITORIES'] as const;
+
 const configSchema = z
   .object({
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -70,6 +73,7 @@ const configSchema = z
       .refine((value) => validate(value), 'must be a cron expression')
       .default('*/5 * * * * *'),
     WEBHOOK_ALLOW_PRIVATE_NETWORKS: booleanFlag.default(false),
+    GIT_ALLOW_INSECURE_REPOSITORIES: booleanFlag.default(false),
     BACKUP_POLICY_CRON: z
       .string()
       .refine((value) => validate(value), 'must be a cron expression')
@@ -78,6 +82,11 @@ const configSchema = z
   .superRefine((env, context) => {
     if (env.NODE_ENV === 'production' && !env.ENCRYPTION_KEYS) {
       context.addIssue({ code: 'custom', path: ['ENCRYPTION_KEYS'], message: 'is required in production' });
+    }
+    for (const variable of developmentOnlySettings) {
+      if (env.NODE_ENV === 'production' && env[variable]) {
+        context.addIssue({ code: 'custom', path: [variable], message: 'must not be true in production (development and tests only)' });
+      }
     }
   })
   .transform((env) => ({

@@ -10,6 +10,7 @@ import type { BackupStore } from './services/storage/backup-store.js';
 import type { GitPublisher } from './services/deployments/git-publisher.js';
 import type { Poller } from './jobs/poller.js';
 import type { AddressPolicy } from './services/webhooks/address-policy.js';
+import type { RepositoryPolicy } from './services/instances/destination-urls.js';
 
 /** The authenticated caller: a company's API key, or the platform operator. */
 export type Caller =
@@ -31,6 +32,8 @@ export interface GraphQLContext {
   poller: Poller;
   /** which webhook URLs may be registered */
   webhookPolicy: AddressPolicy;
+  /** which git repository URLs may be set */
+  repositoryPolicy: RepositoryPolicy;
   caller: Caller | null;
   loaders: Loaders;
 }

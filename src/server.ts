@@ -14,6 +14,7 @@ import { createLogger } from './logger.js';
 import { createFleetPubSub, createRedisFleetPubSub } from './pubsub.js';
 import { createProviderRegistry } from './providers/registry.js';
 import { loadKeyRing } from './services/crypto/load-key-ring.js';
+import { rebindLegacySecrets } from './services/crypto/rotate.js';
 import { createUrlSigner } from './services/backups/download-urls.js';
 import { createGitPublisher } from './services/deployments/git-publisher.js';
 import { operationHandlers } from './services/operations/handlers.js';
@@ -48,6 +49,9 @@ async function main(): Promise<void> {
     odooShDefaultToken: config.ODOO_SH_API_TOKEN,
     timeoutMs: config.PROVIDER_TIMEOUT_MS,
   });
+  // Secrets stored before destinations were bound are bound to their row's destination once.
+  const rebound = await rebindLegacySecrets({ prisma: database.prisma, keyRing, providerBaseUrl: config.ODOO_SH_API_BASE_URL });
+  if (rebound.reEncrypted > 0) logger.info('secrets bound to their destinations', { count: rebound.reEncrypted });
   const backupStore = createLocalBackupStore(config.BACKUP_STORAGE_DIR);
   const git = createGitPublisher({ timeoutMs: config.GIT_TIMEOUT_MS, workRoot: config.DEPLOY_WORK_DIR });
   const [, authorName, authorEmail] = /^(.+) <(.+)>$/.exec(config.DEPLOY_GIT_AUTHOR)!;
@@ -83,6 +87,7 @@ async function main(): Promise<void> {
     git,
     poller,
     webhookPolicy,
+    repositoryPolicy: { allowInsecureRepositories: config.GIT_ALLOW_INSECURE_REPOSITORIES },
     signer: createUrlSigner(keyRing.deriveKey('backup-download-urls')),
     publicUrl: config.PUBLIC_URL,
     pingDatabase: () => database.ping(),

@@ -132,7 +132,7 @@ describe('secrets', () => {
 
     const row = await db.prisma.odooInstance.findUniqueOrThrow({ where: { id: instanceId } });
     for (const column of ['providerTokenEnc', 'odooPasswordEnc', 'masterPasswordEnc', 'gitCredentialEnc'] as const) {
-      expect(row[column]).toMatch(/^v1\.test1\./);
+      expect(row[column]).toMatch(/^v2\.test1\./);
     }
     const auditRows = JSON.stringify(await db.prisma.auditEvent.findMany());
     const storedInstance = JSON.stringify(row);

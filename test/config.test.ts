@@ -25,6 +25,18 @@ describe('configuration', () => {
     expect(() => loadConfig({ ENCRYPTION_KEYS: 'no-colon' })).toThrow(/ENCRYPTION_KEYS: must be id:base64key/);
   });
 
+  it('refuses to start in production with development-only settings, naming each variable', () => {
+    const production = { NODE_ENV: 'production', ENCRYPTION_KEYS: TEST_KEY_SPEC };
+    expect(() => loadConfig({ ...production, WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true' })).toThrow(
+      /WEBHOOK_ALLOW_PRIVATE_NETWORKS: must not be true in production/,
+    );
+    expect(() => loadConfig({ ...production, GIT_ALLOW_INSECURE_REPOSITORIES: '1' })).toThrow(
+      /GIT_ALLOW_INSECURE_REPOSITORIES: must not be true in production/,
+    );
+    expect(loadConfig({ ...production, WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'false' }).WEBHOOK_ALLOW_PRIVATE_NETWORKS).toBe(false);
+    expect(loadConfig({ GIT_ALLOW_INSECURE_REPOSITORIES: 'true' }).GIT_ALLOW_INSECURE_REPOSITORIES).toBe(true);
+  });
+
   it('names every invalid variable in one error', () => {
     let error: unknown;
     try {

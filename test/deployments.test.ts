@@ -239,7 +239,7 @@ describe('git deployments to Odoo.sh', () => {
   });
 
   it('to a repository that cannot be reached give a typed error without credentials, and record nothing', async () => {
-    const instanceId = await runningInstance({ name: 'unreachable', gitRepositoryUrl: 'https://deployer:hunter2-password@127.0.0.1:9/acme/odoo.git', gitBranch: 'main' });
+    const instanceId = await runningInstance({ name: 'unreachable', gitRepositoryUrl: 'https://127.0.0.1:9/acme/odoo.git', gitBranch: 'main' });
     await gql(SetInstanceCredentialsDocument, { input: { instanceId, gitCredential: 'ghp_TopSecretToken123' } });
     const before = await db.prisma.deployment.count();
     const result = await deploy(instanceId, await template('Nowhere'));

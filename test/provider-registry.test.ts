@@ -9,14 +9,16 @@ import { createProviderRegistry, type ProviderTarget } from '../src/providers/re
 import { OdooServerDouble } from './support/odoo-double.js';
 import { startSimulator, type SimulatorHarness } from './support/odoo-sh.js';
 import { testKeyRing } from './support/server.js';
+import { instanceSecretSlot } from '../src/services/credentials/credentials.js';
 
 let sim: SimulatorHarness;
 let odoo: OdooServerDouble;
 let odooUrl: string;
 let folder: string;
 
-const sealed = (id: string, column: 'providerTokenEnc' | 'odooPasswordEnc' | 'masterPasswordEnc', value: string) =>
-  testKeyRing.encrypt(value, { table: 'OdooInstance', column, rowId: id });
+/** Sealed as setInstanceCredentials would, for the simulator's API and the Odoo double. */
+const sealed = (id: string, column: 'providerTokenEnc' | 'odooPasswordEnc' | 'masterPasswordEnc', value: string, serverUrl = odooUrl) =>
+  testKeyRing.encrypt(value, instanceSecretSlot({ id, serverUrl }, column, sim.baseUrl));
 
 beforeAll(async () => {
   sim = await startSimulator({ tokens: { 'instance-token': '*', 'account-token': '*' } });
@@ -75,5 +77,15 @@ describe('provider registry', () => {
     expect(() =>
       registry().providerFor({ ...blank(id), deploymentMethod: 'SELF_HOSTED', serverUrl: odooUrl, odooLogin: 'admin', odooPasswordEnc: copied, masterPasswordEnc: sealed(id, 'masterPasswordEnc', 'm') }),
     ).toThrow(/another row or column/);
+  });
+
+  it('refuses passwords set for another server, and a token set for another provider API', () => {
+    const id = '7c1d2e3f-1111-4222-8333-444455556666';
+    const forOtherServer = (column: 'odooPasswordEnc' | 'masterPasswordEnc') => sealed(id, column, 'pw', 'https://odoo.example.com');
+    expect(() =>
+      registry().providerFor({ ...blank(id), deploymentMethod: 'SELF_HOSTED', serverUrl: odooUrl, odooLogin: 'admin', odooPasswordEnc: forOtherServer('odooPasswordEnc'), masterPasswordEnc: forOtherServer('masterPasswordEnc') }),
+    ).toThrow(/destination changed/);
+    const forOtherApi = testKeyRing.encrypt('instance-token', instanceSecretSlot({ id }, 'providerTokenEnc', 'https://elsewhere.example.com/api/v1'));
+    expect(() => registry().providerFor({ ...blank(id), providerTokenEnc: forOtherApi })).toThrow(/destination changed/);
   });
 });

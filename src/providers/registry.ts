@@ -35,6 +35,8 @@ export function createProviderRegistry(options: ProviderRegistryOptions) {
   const odooSh = (token: string) =>
     new OdooShProvider(new OdooShHttp({ baseUrl: options.odooShBaseUrl, token, breaker: breakers.for(options.odooShBaseUrl), timeoutMs: options.timeoutMs }));
   return {
+    /** the Odoo.sh-style API instance tokens are bound to (their envelopes' destination) */
+    odooShBaseUrl: options.odooShBaseUrl,
     /** For creating instances at Odoo.sh before they have a token of their own. */
     odooShAccount(): InstanceProvider {
       if (!options.odooShDefaultToken) throw new ProviderError('unauthorized', 'ODOO_SH_API_TOKEN is not set');
@@ -42,7 +44,7 @@ export function createProviderRegistry(options: ProviderRegistryOptions) {
     },
     providerFor(instance: ProviderTarget): InstanceProvider {
       if (instance.deploymentMethod === 'ODOO_SH') {
-        const token = openInstanceSecret(options.keyRing, instance, 'providerTokenEnc') ?? options.odooShDefaultToken;
+        const token = openInstanceSecret(options.keyRing, instance, 'providerTokenEnc', options.odooShBaseUrl) ?? options.odooShDefaultToken;
         if (!token) throw new ProviderError('unauthorized', 'No Odoo.sh token: set the instance\'s providerToken or ODOO_SH_API_TOKEN');
         return odooSh(token);
       }

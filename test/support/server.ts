@@ -14,6 +14,7 @@ import { createLocalBackupStore, type BackupStore } from '../../src/services/sto
 import { createGitPublisher, type GitPublisher } from '../../src/services/deployments/git-publisher.js';
 import type { Poller } from '../../src/jobs/poller.js';
 import type { AddressPolicy } from '../../src/services/webhooks/address-policy.js';
+import type { RepositoryPolicy } from '../../src/services/instances/destination-urls.js';
 
 export interface TestServer {
   app: App;
@@ -27,6 +28,9 @@ export const PLATFORM_TOKEN = 'platform-admin-token-for-tests-0123456789abcdef';
 /** A fixed test key (32 zero-to-31 bytes), so envelopes written by one helper open in another. */
 export const TEST_KEY_SPEC = `test1:${Buffer.from(Array.from({ length: 32 }, (_, index) => index)).toString('base64')}`;
 export const testKeyRing = parseKeyRing(TEST_KEY_SPEC);
+
+/** The provider API of the default test registry (nothing listens there). */
+export const TEST_PROVIDER_BASE_URL = 'http://127.0.0.1:9/api/v1';
 
 /** Worker dependencies the tests rarely vary; a worker never waits between looks. */
 export function testOperationDeps() {
@@ -50,6 +54,8 @@ export async function startTestServer(
     git?: GitPublisher;
     poller?: Poller;
     webhookPolicy?: AddressPolicy;
+    /** default: local bare repositories allowed, as the deployment tests push to them */
+    repositoryPolicy?: RepositoryPolicy;
   } = {},
 ): Promise<TestServer> {
   const app = buildApp({
@@ -63,12 +69,13 @@ export async function startTestServer(
     git: overrides.git,
     poller: overrides.poller,
     webhookPolicy: overrides.webhookPolicy,
+    repositoryPolicy: overrides.repositoryPolicy ?? { allowInsecureRepositories: true },
     providers:
       overrides.providers ??
       createProviderRegistry({
         keyRing: testKeyRing,
         // Nothing listens here: tests that reach a provider pass their own registry.
-        odooShBaseUrl: 'http://127.0.0.1:9/api/v1',
+        odooShBaseUrl: TEST_PROVIDER_BASE_URL,
         timeoutMs: 500,
       }),
     authFailuresPerMinute: overrides.authFailuresPerMinute ?? 1000,

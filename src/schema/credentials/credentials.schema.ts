@@ -15,13 +15,22 @@ const SetInstanceCredentialsInput = builder.inputType('SetInstanceCredentialsInp
     odooPassword: t.string({ required: false, description: 'Password or API key of that login.' }),
     masterPassword: t.string({ required: false, description: 'Database manager master password (self-hosted).' }),
     gitCredential: t.string({ required: false, description: 'Token for pushing to the instance\'s git repository.' }),
+    gitRepositoryUrl: t.string({
+      required: false,
+      description: 'Moves the instance to this repository in the same write, binding `gitCredential` to it (null clears the repository).',
+    }),
+    serverUrl: t.string({
+      required: false,
+      description: 'Self-hosted: moves the instance to this Odoo server in the same write, binding the passwords given here to it.',
+    }),
   }),
 });
 
 builder.mutationField('setInstanceCredentials', (t) =>
   t.prismaField({
     type: OdooInstanceType,
-    description: 'Stores the secrets an instance needs (admins only). Read back `credentialsConfigured`, never the values.',
+    description:
+      'Stores the secrets an instance needs (admins only), each bound to the destination it is sent to: the repository, the Odoo server or the provider API. Read back `credentialsConfigured`, never the values.',
     authScopes: { role: 'ADMIN' },
     args: { input: t.arg({ type: SetInstanceCredentialsInput, required: true, description: 'The secrets.' }) },
     errors: {
@@ -31,7 +40,7 @@ builder.mutationField('setInstanceCredentials', (t) =>
     resolve: (_query, _root, { input }, context) => {
       const { instanceId, ...credentials } = input;
       return audited(context, 'setInstanceCredentials', instanceId.id, () =>
-        setInstanceCredentials(context, {
+        setInstanceCredentials({ ...context, providerBaseUrl: context.providers.odooShBaseUrl }, {
           companyId: companyOf(context),
           instanceId: ownedBy(context, instanceId.id).id,
           credentials,

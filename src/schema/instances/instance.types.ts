@@ -1,6 +1,7 @@
 import { builder } from '../builder.js';
 import { DeploymentMethodEnum, InstanceStatusEnum, SubscriptionTierEnum } from '../enums.js';
 import { ownedBy } from '../tenancy.js';
+import { credentialState, credentialStateSelect } from './credential-state.js';
 
 export const OdooInstanceType = builder.prismaNode('OdooInstance', {
   description: 'An Odoo instance of the caller\'s company, hosted by Odoo.sh or a self-hosted server.',
@@ -46,12 +47,15 @@ export const OdooInstanceType = builder.prismaNode('OdooInstance', {
     }),
     credentialsConfigured: t.boolean({
       description:
-        'Whether the secrets this instance needs are stored: the provider token for Odoo.sh, the Odoo login and password for self-hosted. The secrets themselves are never returned.',
-      select: { deploymentMethod: true, providerTokenEnc: true, odooLogin: true, odooPasswordEnc: true },
-      resolve: (instance) =>
-        instance.deploymentMethod === 'ODOO_SH'
-          ? instance.providerTokenEnc !== null
-          : instance.odooLogin !== null && instance.odooPasswordEnc !== null,
+        'Whether the secrets this instance needs are stored and bound to its current destinations: the provider token for Odoo.sh, the Odoo login and password for self-hosted, and no secret awaited after a repository or server change. The secrets themselves are never returned.',
+      select: credentialStateSelect,
+      resolve: (instance) => credentialState(instance).configured,
+    }),
+    credentialsMessage: t.string({
+      nullable: true,
+      description: 'Why `credentialsConfigured` is false, and what to set with `setInstanceCredentials`; null when it is true.',
+      select: credentialStateSelect,
+      resolve: (instance) => credentialState(instance).message,
     }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the instance was requested.' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'Last change of this record.' }),

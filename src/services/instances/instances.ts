@@ -7,13 +7,16 @@ import type { InstanceStatus } from '../../generated/prisma/enums.js';
 import { ProviderError } from '../../providers/errors.js';
 import type { ProviderRegistry } from '../../providers/registry.js';
 import { publishFleetEvent, type PubSub } from '../../pubsub.js';
+import { awaitingAfter, secretsUnboundBy } from '../credentials/credentials.js';
 import { ConflictError, DomainError, invalidInputFrom, NotFoundError } from '../errors.js';
 import { once } from '../idempotency.js';
+import { repositoryUrlSchema, serverUrlSchema, type RepositoryPolicy } from './destination-urls.js';
 
 export interface InstanceDeps {
   prisma: PrismaClient;
   pubsub: PubSub;
   providers: ProviderRegistry;
+  repositoryPolicy: RepositoryPolicy;
 }
 
 /** The provider could not be reached or refused for a reason of its own. */
@@ -21,18 +24,16 @@ export class ProviderUnavailableError extends DomainError {}
 
 const name = z.string().regex(/^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$/, 'must be 3-63 lowercase letters, digits or inner hyphens (it becomes the subdomain)');
 const branch = z.string().regex(/^[A-Za-z0-9._/-]{1,100}$/, 'must be a git branch name');
-const repository = z.string().regex(/^(https?:\/\/|git@|ssh:\/\/|file:\/\/|\/)\S+$/, 'must be an http(s), ssh or file URL, or an absolute path');
-
-const createInput = z
+const createInput = (policy: RepositoryPolicy) => z
   .object({
     name,
     version: z.string().regex(/^\d{2}\.\d$/, 'must be an Odoo version such as "17.0"'),
     subscriptionTier: z.enum(['STARTER', 'GROWTH', 'ENTERPRISE']).default('STARTER'),
     deploymentMethod: z.enum(['ODOO_SH', 'SELF_HOSTED']).default('ODOO_SH'),
     database: z.string().regex(/^[A-Za-z0-9_-]{1,63}$/, 'must be 1-63 letters, digits, _ or -').optional(),
-    gitRepositoryUrl: repository.optional(),
+    gitRepositoryUrl: repositoryUrlSchema(policy).optional(),
     gitBranch: branch.default('master'),
-    serverUrl: z.string().url('must be the http(s) URL of the Odoo server').optional(),
+    serverUrl: serverUrlSchema.optional(),
   })
   .superRefine((input, context) => {
     if (input.deploymentMethod === 'SELF_HOSTED' && !input.serverUrl) {
@@ -40,7 +41,7 @@ const createInput = z
     }
   });
 
-export type CreateInstanceInput = z.input<typeof createInput>;
+export type CreateInstanceInput = z.input<ReturnType<typeof createInput>>;
 
 export function publishStatus(pubsub: PubSub, instance: Pick<OdooInstance, 'id' | 'companyId' | 'status'>): void {
   publishFleetEvent(pubsub, 'INSTANCE', instance);
@@ -67,7 +68,7 @@ async function owned(prisma: PrismaClient, companyId: string, instanceId: string
 
 /** Records the instance and its creation operation; the worker does the rest. */
 export async function requestInstance(deps: InstanceDeps, request: { companyId: string; input: CreateInstanceInput; idempotencyKey?: string | null }) {
-  const parsed = createInput.safeParse(request.input);
+  const parsed = createInput(deps.repositoryPolicy).safeParse(request.input);
   if (!parsed.success) throw invalidInputFrom(parsed.error.issues);
   const input = parsed.data;
   const { id, replayed } = await once(
@@ -151,16 +152,21 @@ async function toggle(deps: InstanceDeps, request: { companyId: string; instance
 export const suspendInstance = (deps: InstanceDeps, request: { companyId: string; instanceId: string }) => toggle(deps, request, 'SUSPENDED');
 export const resumeInstance = (deps: InstanceDeps, request: { companyId: string; instanceId: string }) => toggle(deps, request, 'RUNNING');
 
-const updateInput = z.object({
+const updateInput = (policy: RepositoryPolicy) => z.object({
   subscriptionTier: z.enum(['STARTER', 'GROWTH', 'ENTERPRISE']).optional(),
-  gitRepositoryUrl: repository.nullish(),
+  gitRepositoryUrl: repositoryUrlSchema(policy).nullish(),
   gitBranch: branch.optional(),
-  serverUrl: z.string().url('must be the http(s) URL of the Odoo server').optional(),
+  serverUrl: serverUrlSchema.optional(),
 });
 
-/** Tier and branch are the provider's too (Odoo.sh); repository and server URL are the fleet's. */
-export async function updateInstance(deps: InstanceDeps, request: { companyId: string; instanceId: string; input: z.input<typeof updateInput> }) {
-  const parsed = updateInput.safeParse(request.input);
+/**
+ * Tier and branch are the provider's too (Odoo.sh); repository and server URL are the fleet's.
+ * Secrets bound to a repository or server that changes are cleared (they would no longer
+ * open anyway) and the instance waits for them: `credentialsConfigured` is false until an
+ * admin sets them again. setInstanceCredentials moves a destination and its secret at once.
+ */
+export async function updateInstance(deps: InstanceDeps, request: { companyId: string; instanceId: string; input: z.input<ReturnType<typeof updateInput>> }) {
+  const parsed = updateInput(deps.repositoryPolicy).safeParse(request.input);
   if (!parsed.success) throw invalidInputFrom(parsed.error.issues);
   const input = parsed.data;
   const instance = await owned(deps.prisma, request.companyId, request.instanceId);
@@ -176,9 +182,16 @@ export async function updateInstance(deps: InstanceDeps, request: { companyId: s
       providerFailure(error);
     }
   }
+  const destinations = {
+    gitRepositoryUrl: input.gitRepositoryUrl !== undefined ? input.gitRepositoryUrl : instance.gitRepositoryUrl,
+    serverUrl: input.serverUrl ?? instance.serverUrl,
+  };
+  const unbound = secretsUnboundBy(instance, destinations, deps.providers.odooShBaseUrl);
   return deps.prisma.odooInstance.update({
     where: { id: instance.id },
     data: {
+      ...Object.fromEntries(unbound.map((column) => [column, null])),
+      ...(unbound.length > 0 ? { credentialsAwaiting: awaitingAfter(instance.credentialsAwaiting, unbound, []) } : {}),
       ...(input.subscriptionTier ? { subscriptionTier: input.subscriptionTier } : {}),
       ...(input.gitRepositoryUrl !== undefined ? { gitRepositoryUrl: input.gitRepositoryUrl } : {}),
       ...(input.gitBranch ? { gitBranch: input.gitBranch } : {}),

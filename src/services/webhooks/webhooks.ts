@@ -57,7 +57,7 @@ export async function createWebhookEndpoint(
     // The row id is part of the envelope's authenticated data, so it is sealed once the id exists.
     return tx.webhookEndpoint.update({
       where: { id: created.id },
-      data: { secretEnc: deps.keyRing.encrypt(secret, { table: 'WebhookEndpoint', column: 'secretEnc', rowId: created.id }) },
+      data: { secretEnc: deps.keyRing.encrypt(secret, { table: 'WebhookEndpoint', column: 'secretEnc', rowId: created.id, destination: '' }) },
     });
   });
   return { endpoint, secret };
@@ -144,7 +144,7 @@ export async function deliverDue(deps: WebhookDeps, options: { now: Date; limit?
       try {
         if (!delivery.endpointEnabled) throw new Error('the endpoint is disabled');
         const url = await assertDeliverableUrl(delivery.url, deps.policy);
-        const secret = deps.keyRing.decrypt(delivery.secretEnc, { table: 'WebhookEndpoint', column: 'secretEnc', rowId: delivery.endpointId });
+        const secret = deps.keyRing.decrypt(delivery.secretEnc, { table: 'WebhookEndpoint', column: 'secretEnc', rowId: delivery.endpointId, destination: '' });
         status = await post(url, body, { 'fleet-signature': signatureHeader(secret, timestamp, body), 'fleet-event': delivery.eventType, 'fleet-delivery': delivery.id }, deps.policy);
         if (status < 200 || status >= 300) error = `HTTP ${status}`;
       } catch (thrown) {

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "OdooInstance" ADD COLUMN     "credentialsAwaiting" TEXT[] DEFAULT ARRAY[]::TEXT[];
