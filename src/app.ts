@@ -9,7 +9,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Caller, GraphQLContext } from './context.js';
-import { maskError } from './errors.js';
+import { isExpectedFailure, maskError, shortened } from './errors.js';
 import type { PrismaClient } from './generated/prisma/client.js';
 import { hardeningPlugins } from './hardening.js';
 import { auditDenials } from './schema/audit/audit-denials.js';
@@ -124,10 +124,12 @@ export function buildApp(options: AppOptions): App {
       : false,
     maskedErrors: { isDev: !options.production, maskError },
     logging: {
-      debug: (...args) => options.logger.debug(String(args[0])),
-      info: (...args) => options.logger.info(String(args[0])),
-      warn: (...args) => options.logger.warn(String(args[0])),
-      error: (...args) => options.logger.error(String(args[0])),
+      // Yoga's messages may quote what a caller sent: only a prefix reaches the log.
+      debug: (...args) => options.logger.debug(shortened(String(args[0]), 500)),
+      info: (...args) => options.logger.info(shortened(String(args[0]), 500)),
+      warn: (...args) => options.logger.warn(shortened(String(args[0]), 500)),
+      // Yoga reports every error it rewrote; a caller's bad input is not this server's failure.
+      error: (...args) => (isExpectedFailure(args[0]) ? options.logger.debug : options.logger.error)(shortened(String(args[0]), 500)),
     },
     plugins: [
       ...hardeningPlugins({ production: options.production }),

@@ -24,7 +24,8 @@ export function hardeningPlugins(options: { production: boolean }): Plugin[] {
     // Browsers send simple (non-preflighted) requests cross-site; GraphQL must not run them.
     useCSRFPrevention({ requestHeaders: ['x-graphql-yoga-csrf', 'authorization', 'apollo-require-preflight'] }),
     maxDepthPlugin({ n: operationLimits.maxDepth, ignoreIntrospection: true, flattenFragments: true, ...expose }),
-    maxAliasesPlugin({ n: operationLimits.maxAliases, ...expose }),
+    // Every alias counts, __typename's too (the plugin's default list lets those through).
+    maxAliasesPlugin({ n: operationLimits.maxAliases, allowList: [], ...expose }),
     maxTokensPlugin({ n: operationLimits.maxTokens, ...expose }),
     maxDirectivesPlugin({ n: operationLimits.maxDirectives, ...expose }),
     costLimitPlugin({ maxCost: operationLimits.maxCost, ignoreIntrospection: true, ...expose }),

@@ -9,7 +9,8 @@ import { callerCompanyId } from '../context.js';
 import { getDatamodel } from '../generated/pothos-prisma-types.js';
 import type PrismaTypes from '../generated/pothos-prisma-types.js';
 import type { Role } from '../generated/prisma/enums.js';
-import { NotAuthenticatedError, NotAuthorizedError } from './errors/error-classes.js';
+import { InvalidInputError, NotAuthenticatedError, NotAuthorizedError } from './errors/error-classes.js';
+import './input-guard.js';
 
 const roleRank: Record<Role, number> = { VIEWER: 1, OPERATOR: 2, ADMIN: 3 };
 
@@ -31,7 +32,9 @@ export const builder = new SchemaBuilder<{
   };
   DefaultFieldNullability: false;
 }>({
-  plugins: [ScopeAuthPlugin, ErrorsPlugin, PrismaPlugin, RelayPlugin],
+  // inputGuard inside errors, so its InvalidInputError lands in result unions, and before
+  // relay, so over-long or NUL-bearing ids are refused before they are decoded.
+  plugins: [ScopeAuthPlugin, ErrorsPlugin, 'inputGuard', PrismaPlugin, RelayPlugin],
   defaultFieldNullability: false,
   scopeAuth: {
     authorizeOnSubscribe: true,
@@ -45,7 +48,12 @@ export const builder = new SchemaBuilder<{
       context.caller ? new NotAuthorizedError() : new NotAuthenticatedError(),
   },
   errors: {
-    defaultTypes: [],
+    // Every field with typed errors can answer bad input with InvalidInputError (input-guard.ts).
+    defaultTypes: [InvalidInputError],
+    // The input guard runs outside the argument mappers (before ids are decoded); this lets
+    // its InvalidInputError land in the result union too. Bad input is refused before the
+    // auth scopes run, which reveals nothing: no data is read.
+    unsafelyHandleInputErrors: true,
   },
   prisma: {
     client: (context) => context.prisma,

@@ -51,3 +51,12 @@ export async function audited<Result>(
     throw error;
   }
 }
+
+/**
+ * The Prisma arguments of a field re-read after its work. When the caller selected only
+ * `__typename`, Pothos hands over an empty `select`, which Prisma refuses ("must not be
+ * empty") after the change was already committed; the id is always a valid selection.
+ */
+export function selectionOf<Query extends { select?: object }>(query: Query): Query {
+  return query.select && Object.keys(query.select).length === 0 ? { ...query, select: { id: true } } : query;
+}

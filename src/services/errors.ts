@@ -9,7 +9,8 @@ export class DomainError extends Error {
 
 export class NotFoundError extends DomainError {
   constructor(readonly resource: string, readonly id: string) {
-    super(`No ${resource} with id "${id}".`);
+    // Ids come from callers: only a prefix is repeated back.
+    super(`No ${resource} with id "${id.length > 80 ? `${id.slice(0, 79)}…` : id}".`);
   }
 }
 

@@ -2,14 +2,16 @@ import { createApiKey, revokeApiKey } from '../../services/api-keys/api-keys.js'
 import { builder } from '../builder.js';
 import { RoleEnum } from '../enums.js';
 import { InvalidInputError, NotAuthorizedError, NotFoundError } from '../errors/error-classes.js';
-import { audited, resultTypes } from '../mutation-result.js';
+import { audited, resultTypes, selectionOf } from '../mutation-result.js';
 import { ownedBy } from '../tenancy.js';
 import { CompanyType } from '../companies/company.schema.js';
 
 export const ApiKeyType = builder.prismaNode('ApiKey', {
   description: 'A credential of a company. The token itself is shown only once, when the key is created.',
   id: { field: 'id' },
-  authScopes: { role: 'ADMIN' },
+  // The platform operator reads the keys it creates (createApiKey's payload); node
+  // lookups still find only the caller's company's keys.
+  authScopes: { role: 'ADMIN', platformAdmin: true },
   nullable: true,
   findUnique: (id, context) => ownedBy(context, id),
   fields: (t) => ({
@@ -29,7 +31,7 @@ const CreatedApiKey = builder.objectRef<{ apiKey: { id: string }; token: string 
       type: ApiKeyType,
       description: 'The stored key.',
       resolve: (query, created, _args, context) =>
-        context.prisma.apiKey.findUniqueOrThrow({ ...query, where: { id: created.apiKey.id } }),
+        context.prisma.apiKey.findUniqueOrThrow({ ...selectionOf(query), where: { id: created.apiKey.id } }),
     }),
     token: t.exposeString('token', {
       description: 'The bearer token. Store it now: it is not kept and cannot be shown again.',

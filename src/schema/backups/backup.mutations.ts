@@ -4,7 +4,7 @@ import { createDownloadUrl, requestBackup, terminalBackupStatuses } from '../../
 import { builder } from '../builder.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors/error-classes.js';
 import { OdooInstanceType } from '../instances/instance.types.js';
-import { audited, resultTypes } from '../mutation-result.js';
+import { audited, resultTypes, selectionOf } from '../mutation-result.js';
 import { statusStream } from '../status-stream.js';
 import { companyOf, ownedBy } from '../tenancy.js';
 import { BackupType } from './backup.schema.js';
@@ -78,6 +78,6 @@ builder.subscriptionField('backupStatus', (t) =>
         isTerminal,
       });
     },
-    resolve: async (query, event, _args, context) => ({ ...(await context.prisma.backup.findUniqueOrThrow({ ...query, where: { id: event.id } })), status: event.status }),
+    resolve: async (query, event, _args, context) => ({ ...(await context.prisma.backup.findUniqueOrThrow({ ...selectionOf(query), where: { id: event.id } })), status: event.status }),
   }),
 );

@@ -3,7 +3,7 @@ import { builder } from '../builder.js';
 import { RestoreStatusEnum } from '../enums.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors/error-classes.js';
 import { OdooInstanceType } from '../instances/instance.types.js';
-import { audited, resultTypes } from '../mutation-result.js';
+import { audited, resultTypes, selectionOf } from '../mutation-result.js';
 import { companyOf, ownedBy } from '../tenancy.js';
 import { BackupType } from './backup.schema.js';
 
@@ -83,7 +83,7 @@ builder.mutationField('restoreBackup', (t) =>
           idempotencyKey: input.idempotencyKey,
         }),
       );
-      return context.prisma.restore.findUniqueOrThrow({ ...query, where: { id: restore.id } });
+      return context.prisma.restore.findUniqueOrThrow({ ...selectionOf(query), where: { id: restore.id } });
     },
   }),
 );

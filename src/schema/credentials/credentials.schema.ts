@@ -1,5 +1,9 @@
 import { setInstanceCredentials } from '../../services/credentials/credentials.js';
 import { builder } from '../builder.js';
+import { maxLength } from '../input-guard.js';
+
+/** As long as the service accepts (tokens of some hosts are long). */
+const secretLength = maxLength(4096);
 import { InvalidInputError, NotFoundError } from '../errors/error-classes.js';
 import { OdooInstanceType } from '../instances/instance.types.js';
 import { audited, resultTypes } from '../mutation-result.js';
@@ -10,11 +14,11 @@ const SetInstanceCredentialsInput = builder.inputType('SetInstanceCredentialsInp
     'Secrets of an instance, stored encrypted and never returned. A field left out keeps its value; null clears it.',
   fields: (t) => ({
     instanceId: t.globalID({ for: OdooInstanceType, required: true, description: 'Global id of the instance.' }),
-    providerToken: t.string({ required: false, description: 'Odoo.sh API token of this instance.' }),
+    providerToken: t.string({ required: false, description: 'Odoo.sh API token of this instance.', extensions: secretLength }),
     odooLogin: t.string({ required: false, description: 'Odoo administrator login (self-hosted).' }),
-    odooPassword: t.string({ required: false, description: 'Password or API key of that login.' }),
-    masterPassword: t.string({ required: false, description: 'Database manager master password (self-hosted).' }),
-    gitCredential: t.string({ required: false, description: 'Token for pushing to the instance\'s git repository.' }),
+    odooPassword: t.string({ required: false, description: 'Password or API key of that login.', extensions: secretLength }),
+    masterPassword: t.string({ required: false, description: 'Database manager master password (self-hosted).', extensions: secretLength }),
+    gitCredential: t.string({ required: false, description: 'Token for pushing to the instance\'s git repository.', extensions: secretLength }),
     gitRepositoryUrl: t.string({
       required: false,
       description: 'Moves the instance to this repository in the same write, binding `gitCredential` to it (null clears the repository).',

@@ -6,7 +6,7 @@ import { DeploymentStrategyEnum } from '../enums.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors/error-classes.js';
 import { ErrorInterface } from '../errors/error.types.js';
 import { OdooInstanceType } from '../instances/instance.types.js';
-import { audited, resultTypes } from '../mutation-result.js';
+import { audited, resultTypes, selectionOf } from '../mutation-result.js';
 import { TemplateType } from '../templates/template.schema.js';
 import { statusStream } from '../status-stream.js';
 import { companyOf, ownedBy } from '../tenancy.js';
@@ -74,7 +74,7 @@ builder.mutationFields((t) => ({
           idempotencyKey: input.idempotencyKey,
         }),
       );
-      return context.prisma.deployment.findUniqueOrThrow({ ...query, where: { id: deployment.id } });
+      return context.prisma.deployment.findUniqueOrThrow({ ...selectionOf(query), where: { id: deployment.id } });
     },
   }),
   redeploy: t.prismaField({
@@ -92,7 +92,7 @@ builder.mutationFields((t) => ({
           idempotencyKey: input.idempotencyKey,
         }),
       );
-      return context.prisma.deployment.findUniqueOrThrow({ ...query, where: { id: deployment.id } });
+      return context.prisma.deployment.findUniqueOrThrow({ ...selectionOf(query), where: { id: deployment.id } });
     },
   }),
   cancelDeployment: t.prismaField({
@@ -105,7 +105,7 @@ builder.mutationFields((t) => ({
       const deployment = await audited(context, 'cancelDeployment', input.deploymentId.id, () =>
         cancelDeployment(context, { companyId: companyOf(context), deploymentId: ownedBy(context, input.deploymentId.id).id }),
       );
-      return context.prisma.deployment.findUniqueOrThrow({ ...query, where: { id: deployment.id } });
+      return context.prisma.deployment.findUniqueOrThrow({ ...selectionOf(query), where: { id: deployment.id } });
     },
   }),
 }));
@@ -126,7 +126,7 @@ builder.subscriptionField('deploymentStatus', (t) =>
       });
     },
     resolve: async (query, event, _args, context) => ({
-      ...(await context.prisma.deployment.findUniqueOrThrow({ ...query, where: { id: event.id } })),
+      ...(await context.prisma.deployment.findUniqueOrThrow({ ...selectionOf(query), where: { id: event.id } })),
       status: event.status,
     }),
   }),

@@ -1,4 +1,5 @@
 import type { Prisma } from '../../generated/prisma/client.js';
+import { containsText } from '../../services/text-search.js';
 import { builder } from '../builder.js';
 import { DeploymentMethodEnum, InstanceStatusEnum, SubscriptionTierEnum } from '../enums.js';
 import { companyOf, ownedBy } from '../tenancy.js';
@@ -44,7 +45,7 @@ function instanceWhere(companyId: string, filter: InstanceFilterShape | null | u
     status: filter?.status?.length ? { in: filter.status } : { not: 'DELETED' },
     ...(filter?.deploymentMethod ? { deploymentMethod: filter.deploymentMethod } : {}),
     ...(filter?.subscriptionTier ? { subscriptionTier: filter.subscriptionTier } : {}),
-    ...(filter?.nameContains ? { name: { contains: filter.nameContains, mode: 'insensitive' } } : {}),
+    ...(filter?.nameContains ? { name: containsText(filter.nameContains) } : {}),
   };
 }
 

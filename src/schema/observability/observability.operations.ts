@@ -4,7 +4,7 @@ import { ConflictError, NotFoundError } from '../errors/error-classes.js';
 import { builder } from '../builder.js';
 import { untilRevoked } from '../fleet/fleet-events.schema.js';
 import { OdooInstanceType } from '../instances/instance.types.js';
-import { audited, resultTypes } from '../mutation-result.js';
+import { audited, resultTypes, selectionOf } from '../mutation-result.js';
 import { companyOf, ownedBy } from '../tenancy.js';
 import { HealthSampleType, MetricSampleType } from './observability.schema.js';
 
@@ -83,7 +83,7 @@ builder.mutationField('checkInstanceHealth', (t) =>
         if (!instance) throw new NotFoundError('OdooInstance', input.instanceId.id);
         if (!instance.instanceId) throw new ConflictError(`The instance is ${instance.status}: there is nothing to check yet.`);
         if (!(await context.poller.pollNow(instance.id))) throw new ConflictError('A check of this instance is already in progress.');
-        return context.prisma.odooInstance.findUniqueOrThrow({ ...query, where: { id: instance.id } });
+        return context.prisma.odooInstance.findUniqueOrThrow({ ...selectionOf(query), where: { id: instance.id } });
       }),
   }),
 );

@@ -1,7 +1,8 @@
-import { createTemplate, updateTemplate } from '../../services/templates/templates.js';
+import { createTemplate, TEMPLATE_LIMITS, updateTemplate } from '../../services/templates/templates.js';
 import { builder } from '../builder.js';
+import { maxLength } from '../input-guard.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors/error-classes.js';
-import { audited, resultTypes } from '../mutation-result.js';
+import { audited, resultTypes, selectionOf } from '../mutation-result.js';
 import { companyOf, ownedBy } from '../tenancy.js';
 import { TemplateType } from './template.schema.js';
 
@@ -9,7 +10,7 @@ const TemplateFileInput = builder.inputType('TemplateFileInput', {
   description: 'One file of an addon: its path from the repository root ("my_addon/models/thing.py") and its text.',
   fields: (t) => ({
     path: t.string({ required: true, description: 'Path from the repository root; the first folder is the addon (a module name).' }),
-    content: t.string({ required: true, description: 'The file\'s text (at most 1 MB).' }),
+    content: t.string({ required: true, description: 'The file\'s text (at most 1 MB).', extensions: maxLength(TEMPLATE_LIMITS.fileBytes) }),
   }),
 });
 
@@ -48,7 +49,7 @@ builder.mutationFields((t) => ({
         createTemplate(context.prisma, { companyId: companyOf(context), input: { ...input, files: input.files ?? [] } }),
         { targetOf: (created) => created.id },
       );
-      return context.prisma.template.findUniqueOrThrow({ ...query, where: { id: template.id } });
+      return context.prisma.template.findUniqueOrThrow({ ...selectionOf(query), where: { id: template.id } });
     },
   }),
   updateTemplate: t.prismaField({
@@ -72,7 +73,7 @@ builder.mutationFields((t) => ({
           },
         }),
       );
-      return context.prisma.template.findUniqueOrThrow({ ...query, where: { id: template.id } });
+      return context.prisma.template.findUniqueOrThrow({ ...selectionOf(query), where: { id: template.id } });
     },
   }),
 }));

@@ -1,3 +1,4 @@
+import { containsText } from '../../services/text-search.js';
 import { builder } from '../builder.js';
 import { companyOf, ownedBy } from '../tenancy.js';
 
@@ -63,6 +64,6 @@ builder.queryFields((t) => ({
 function templateWhere(companyId: string, nameContains: string | null | undefined) {
   return {
     companyId,
-    ...(nameContains ? { name: { contains: nameContains, mode: 'insensitive' as const } } : {}),
+    ...(nameContains ? { name: containsText(nameContains) } : {}),
   };
 }

@@ -3,7 +3,7 @@ import { createWebhookEndpoint, deleteWebhookEndpoint, replayDelivery, WEBHOOK_E
 import { builder } from '../builder.js';
 import { CompanyType } from '../companies/company.schema.js';
 import { InvalidInputError, NotFoundError } from '../errors/error-classes.js';
-import { audited, resultTypes } from '../mutation-result.js';
+import { audited, resultTypes, selectionOf } from '../mutation-result.js';
 import { companyOf, ownedBy } from '../tenancy.js';
 
 const WebhookEventTypeEnum = builder.enumType('WebhookEventType', {
@@ -74,7 +74,7 @@ const CreatedWebhookEndpoint = builder.objectRef<{ endpoint: { id: string }; sec
     endpoint: t.prismaField({
       type: WebhookEndpointType,
       description: 'The stored endpoint.',
-      resolve: (query, created, _args, context) => context.prisma.webhookEndpoint.findUniqueOrThrow({ ...query, where: { id: created.endpoint.id } }),
+      resolve: (query, created, _args, context) => context.prisma.webhookEndpoint.findUniqueOrThrow({ ...selectionOf(query), where: { id: created.endpoint.id } }),
     }),
     secret: t.exposeString('secret', {
       description: 'Verifies `Fleet-Signature` (t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>">). Store it now: it cannot be shown again.',

@@ -18,22 +18,48 @@ function ipv4Private(address: string): boolean {
   );
 }
 
+/** The eight 16-bit groups of an IPv6 address (an embedded dotted IPv4 tail included). */
+function ipv6Groups(address: string): number[] | null {
+  let text = address.toLowerCase().replace(/%.*$/, '');
+  const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (dotted) {
+    const [a, b, c, d] = dotted.slice(1).map(Number) as [number, number, number, number];
+    text = `${text.slice(0, dotted.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head = '', tail, extra] = text.split('::');
+  if (extra !== undefined) return null;
+  const parse = (part: string) => (part ? part.split(':').map((group) => parseInt(group, 16)) : []);
+  const front = parse(head);
+  const back = tail === undefined ? [] : parse(tail);
+  const missing = 8 - front.length - back.length;
+  if (missing < 0 || (tail === undefined && missing !== 0)) return null;
+  const groups = [...front, ...Array<number>(missing).fill(0), ...back];
+  return groups.every((group) => Number.isInteger(group) && group >= 0 && group <= 0xffff) ? groups : null;
+}
+
+const ipv4Of = (high: number, low: number) => `${high >> 8}.${high & 255}.${low >> 8}.${low & 255}`;
+
 /** Loopback, private, link-local, carrier-grade NAT, multicast, reserved: not the public internet. */
 export function isPrivateAddress(address: string): boolean {
   const family = isIP(address);
   if (family === 4) return ipv4Private(address);
   if (family !== 6) return true;
-  const lower = address.toLowerCase();
-  // IPv4-mapped addresses, dotted (::ffff:10.0.0.1) or as URLs normalise them (::ffff:a00:1).
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(lower);
-  if (mapped) return ipv4Private(mapped[1]!);
-  const mappedHex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(lower);
-  if (mappedHex) {
-    const high = parseInt(mappedHex[1]!, 16);
-    const low = parseInt(mappedHex[2]!, 16);
-    return ipv4Private(`${high >> 8}.${high & 255}.${low >> 8}.${low & 255}`);
-  }
-  return lower === '::' || lower === '::1' || /^f[cd]/.test(lower) || /^fe[89ab]/.test(lower) || lower.startsWith('ff') || lower.startsWith('64:ff9b') || lower.startsWith('2001:db8');
+  const groups = ipv6Groups(address);
+  if (!groups) return true;
+  const [g0, g1, g2, , , g5, g6, g7] = groups as [number, number, number, number, number, number, number, number];
+  // IPv4-compatible (::a.b.c.d, ::7f00:1), IPv4-mapped (::ffff:a.b.c.d) and the
+  // unspecified and loopback addresses (:: and ::1) all carry an IPv4 address in their
+  // last 32 bits: judge that address.
+  if (groups.slice(0, 5).every((group) => group === 0) && (g5 === 0 || g5 === 0xffff)) return ipv4Private(ipv4Of(g6, g7));
+  // 6to4 (2002::/16) embeds an IPv4 address in bits 16-47.
+  if (g0 === 0x2002) return ipv4Private(ipv4Of(g1, g2));
+  return (
+    (g0 & 0xfe00) === 0xfc00 || // unique local fc00::/7
+    (g0 & 0xffc0) === 0xfe80 || // link-local fe80::/10
+    (g0 & 0xff00) === 0xff00 || // multicast
+    (g0 === 0x64 && g1 === 0xff9b) || // NAT64
+    (g0 === 0x2001 && g1 === 0xdb8) // documentation
+  );
 }
 
 export class UnsafeUrlError extends Error {}
