@@ -19,7 +19,7 @@ import { NotAuthenticatedError, RateLimitedError } from './schema/errors/error-c
 import { schema } from './schema/index.js';
 import { createLoaders } from './schema/loaders.js';
 import { authenticate, bearerToken } from './services/auth/authenticate.js';
-import { createFailureLimiter } from './services/auth/failure-limiter.js';
+import { createFailureLimiter, failureCounters } from './services/auth/failure-limiter.js';
 import type { KeyRing } from './services/crypto/key-ring.js';
 import type { ProviderRegistry } from './providers/registry.js';
 import type { UrlSigner } from './services/backups/download-urls.js';
@@ -98,20 +98,22 @@ export function buildApp(options: AppOptions): App {
     return forwarded || req?.socket.remoteAddress || 'unknown';
   };
 
-  /** The caller of a token; throws for a bad token, and for an address that guessed too often. */
+  /**
+   * The caller of a token; throws for a bad token, with 429 once its address or its key
+   * prefix failed too often. A valid key is checked first and always passes.
+   */
   async function callerOf(authorization: string | null, address: string): Promise<Caller | null> {
     if (!authorization) return null;
-    const retryAfter = limiter.retryAfter(address);
-    if (retryAfter > 0) throw new RateLimitedError(retryAfter);
     const token = bearerToken(authorization);
     const caller = token
       ? await authenticate({ prisma: options.prisma, platformAdminToken: options.platformAdminToken }, token)
       : null;
-    if (!caller) {
-      limiter.recordFailure(address);
-      throw new NotAuthenticatedError('The API key is unknown or revoked.');
-    }
-    return caller;
+    if (caller) return caller;
+    const counters = failureCounters(address, token);
+    const retryAfter = limiter.retryAfter(counters);
+    limiter.recordFailure(counters);
+    if (retryAfter > 0) throw new RateLimitedError(retryAfter);
+    throw new NotAuthenticatedError('The API key is unknown or revoked.');
   }
 
   const yoga = createYoga<ServerContext, GraphQLContext>({

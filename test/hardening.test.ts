@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { operationLimits } from '../src/hardening.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
 import { seedCompany, type SeededCompany } from './support/seed.js';
-import { startTestServer, type TestServer } from './support/server.js';
+import { ViewerDocument } from './generated/graphql.js';
+import { executeOverWs, startTestServer, wsClient, type TestServer } from './support/server.js';
 
 let db: TestDatabase;
 let company: SeededCompany;
@@ -111,6 +112,42 @@ describe('failed authentication', () => {
       expect(body.errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
       // Requests without a token are not throttled: the limit is on guessing.
       expect((await post(server, { query: '{ __typename }' }, { authorization: '' })).json?.data).toEqual({ __typename: 'Query' });
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('never refuses a valid key because others failed from the same address (defect 13)', async () => {
+    const server = await startTestServer(db.prisma, { authFailuresPerMinute: 3 });
+    try {
+      for (let attempt = 0; attempt < 25; attempt += 1) await post(server, { query: '{ __typename }' }, { authorization: 'Bearer ofk_bogus-token' });
+      expect((await post(server, { query: '{ __typename }' }, { authorization: 'Bearer ofk_bogus-token' })).status).toBe(429);
+      const valid = await post(server, { query: '{ viewer { company { slug } } }' }, { authorization: `Bearer ${company.token}` });
+      expect(valid.status).toBe(200);
+      expect(valid.json?.data).toEqual({ viewer: { company: { slug: expect.any(String) } } });
+      // Over WebSocket too: the connection of a valid key opens and answers.
+      const client = wsClient(server.wsUrl, company.token);
+      try {
+        expect(await executeOverWs(client, ViewerDocument)).toMatchObject({ data: { viewer: { company: { slug: expect.any(String) } } } });
+      } finally {
+        await client.dispose();
+      }
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('counts failures per presented key prefix across addresses, and only against failures', async () => {
+    const server = await startTestServer(db.prisma, { authFailuresPerMinute: 3, trustProxy: true });
+    try {
+      const from = (address: string, token: string) => post(server, { query: '{ __typename }' }, { authorization: `Bearer ${token}`, 'x-forwarded-for': address });
+      // One guess each from three addresses, all aimed at the same key.
+      const aimed = `${company.token.slice(0, 12)}guess`;
+      for (const address of ['198.51.100.1', '198.51.100.2', '198.51.100.3']) expect((await from(address, `${aimed}-${address}`)).status).toBe(401);
+      expect((await from('198.51.100.4', `${aimed}-again`)).status).toBe(429);
+      // Another prefix from a fresh address is merely unknown; the real key itself still works.
+      expect((await from('198.51.100.4', 'ofk_someone-else-entirely')).status).toBe(401);
+      expect((await from('198.51.100.5', company.token)).json?.data).toEqual({ __typename: 'Query' });
     } finally {
       await server.stop();
     }

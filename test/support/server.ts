@@ -47,6 +47,7 @@ export async function startTestServer(
     keyRing?: KeyRing;
     logger?: Logger;
     authFailuresPerMinute?: number;
+    trustProxy?: boolean;
     maxRequestBytes?: number;
     providers?: ProviderRegistry;
     pubsub?: PubSub;
@@ -79,6 +80,7 @@ export async function startTestServer(
         timeoutMs: 500,
       }),
     authFailuresPerMinute: overrides.authFailuresPerMinute ?? 1000,
+    trustProxy: overrides.trustProxy,
     maxRequestBytes: overrides.maxRequestBytes,
     platformAdminToken: PLATFORM_TOKEN,
     graphiql: overrides.graphiql ?? true,
