@@ -20,6 +20,8 @@ import { schema } from './schema/index.js';
 import { createLoaders } from './schema/loaders.js';
 import { authenticate, bearerToken } from './services/auth/authenticate.js';
 import { createFailureLimiter, failureCounters } from './services/auth/failure-limiter.js';
+import { scopedToInstances } from './services/auth/instance-scope.js';
+import { atExpiry } from './services/auth/expiry.js';
 import type { KeyRing } from './services/crypto/key-ring.js';
 import type { ProviderRegistry } from './providers/registry.js';
 import type { UrlSigner } from './services/backups/download-urls.js';
@@ -141,8 +143,10 @@ export function buildApp(options: AppOptions): App {
     context: async ({ request, req, connectionParams }) => {
       const authorization = request?.headers.get('authorization') ?? stringParam(connectionParams, 'authorization');
       const caller = await callerOf(authorization, clientAddress(req));
+      // A key limited to some instances reaches only their rows, whatever the resolver does.
+      const prisma = caller?.kind === 'apiKey' && caller.instanceIds ? scopedToInstances(options.prisma, caller.instanceIds) : options.prisma;
       return {
-        prisma: options.prisma,
+        prisma,
         pubsub,
         keyRing: options.keyRing,
         providers: options.providers,
@@ -153,7 +157,7 @@ export function buildApp(options: AppOptions): App {
         webhookPolicy: options.webhookPolicy ?? { allowPrivateNetworks: false },
         repositoryPolicy: options.repositoryPolicy ?? { allowInsecureRepositories: false },
         caller,
-        loaders: createLoaders(options.prisma),
+        loaders: createLoaders(prisma),
       };
     },
   });
@@ -225,6 +229,11 @@ export function buildApp(options: AppOptions): App {
             sockets.add(ctx.extra.socket);
             socketsByKey.set(caller.apiKeyId, sockets);
             ctx.extra.socket.once('close', () => sockets.delete(ctx.extra.socket));
+            if (caller.expiresAt) {
+              // An expiring key loses its connection when it expires, as a revoked one does.
+              const cancel = atExpiry(caller.expiresAt, () => ctx.extra.socket.close(WS_CLOSE_UNAUTHORIZED, 'API key expired'));
+              ctx.extra.socket.once('close', cancel);
+            }
           }
           return true;
         } catch (error) {

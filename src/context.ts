@@ -14,7 +14,16 @@ import type { RepositoryPolicy } from './services/instances/destination-urls.js'
 
 /** The authenticated caller: a company's API key, or the platform operator. */
 export type Caller =
-  | { kind: 'apiKey'; apiKeyId: string; companyId: string; role: Role }
+  | {
+      kind: 'apiKey';
+      apiKeyId: string;
+      companyId: string;
+      role: Role;
+      /** the only instances the key may see and act on; null for every instance of the company */
+      instanceIds: readonly string[] | null;
+      /** when the key stops working (open streams end then too); null for never */
+      expiresAt: Date | null;
+    }
   | { kind: 'platformAdmin' };
 
 export interface GraphQLContext {

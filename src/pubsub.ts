@@ -9,6 +9,8 @@ export interface FleetEventPayload {
   kind: 'INSTANCE' | 'BACKUP' | 'RESTORE' | 'DEPLOYMENT' | 'HEALTH';
   /** database id of the instance (also for HEALTH), backup, restore or deployment that changed */
   subjectId: string;
+  /** the instance the subject belongs to (the subject itself for INSTANCE and HEALTH) */
+  instanceId?: string;
   status: string;
   occurredAt: string;
 }
@@ -27,11 +29,16 @@ export type PubSubTopics = {
 };
 
 /** Announces a status change of one of a company's objects on `fleetEvents`. */
-export function publishFleetEvent(pubsub: PubSub, kind: FleetEventPayload['kind'], subject: { id: string; companyId: string; status: string }): void {
+export function publishFleetEvent(
+  pubsub: PubSub,
+  kind: FleetEventPayload['kind'],
+  subject: { id: string; companyId: string; status: string; instanceId?: string | null; targetInstanceId?: string },
+): void {
   pubsub.publish('fleetEvents', subject.companyId, {
     companyId: subject.companyId,
     kind,
     subjectId: subject.id,
+    instanceId: kind === 'INSTANCE' || kind === 'HEALTH' ? subject.id : (subject.instanceId ?? subject.targetInstanceId ?? undefined),
     status: subject.status,
     occurredAt: new Date().toISOString(),
   });

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PrismaClient } from '../src/generated/prisma/client.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
 import { operationCases, type IdResolver, type OperationCase } from './support/operations.js';
+import { hashApiToken } from '../src/services/auth/authenticate.js';
 import { seedApiKey, seedCompany, seedInstances } from './support/seed.js';
 import { startTestServer, wsClient, type TestServer } from './support/server.js';
 
@@ -13,7 +14,7 @@ const MISSING = '6f1c1f8e-0000-4000-8000-00000000dead';
 
 let db: TestDatabase;
 let server: TestServer;
-const ids: Record<'A' | 'B', Record<string, string>> = { A: {}, B: {} };
+const ids: Record<'A' | 'B' | 'Y', Record<string, string>> = { A: {}, B: {}, Y: {} };
 const tokens: Record<string, string> = {};
 
 async function seedTenant(prisma: PrismaClient, slug: string) {
@@ -108,6 +109,15 @@ beforeAll(async () => {
   tokens.A_ADMIN = a.token;
   tokens.A_OPERATOR = await seedApiKey(db.prisma, a.ids.Company, 'OPERATOR');
   tokens.A_VIEWER = await seedApiKey(db.prisma, a.ids.Company, 'VIEWER');
+  // Second axis: instance Y of company A, and an OPERATOR key of A limited to A's first instance.
+  const [y] = await seedInstances(db.prisma, a.ids.Company, 1, 'tenant-a-y');
+  ids.Y = {
+    OdooInstance: y!.id,
+    Backup: (await db.prisma.backup.create({ data: { companyId: a.ids.Company, instanceId: y!.id } })).id,
+    Deployment: (await db.prisma.deployment.create({ data: { companyId: a.ids.Company, instanceId: y!.id, branch: 'master' } })).id,
+  };
+  tokens.A_LIMITED = await seedApiKey(db.prisma, a.ids.Company, 'OPERATOR');
+  await db.prisma.apiKey.update({ where: { tokenHash: hashApiToken(tokens.A_LIMITED) }, data: { instanceIds: [a.ids.OdooInstance] } });
   server = await startTestServer(db.prisma);
 });
 
@@ -142,6 +152,56 @@ describe('tenancy over every operation that takes an id', () => {
   );
 });
 
+/** The objects that belong to an instance; everything else is the company's. */
+const INSTANCE_BOUND = ['OdooInstance', 'Backup', 'Deployment'];
+
+function limitedResolverFor(target: 'X' | 'Y' | 'missing'): IdResolver {
+  return (typename) => {
+    if (!INSTANCE_BOUND.includes(typename)) return encodeGlobalID(typename, ids.A[typename]!);
+    return encodeGlobalID(typename, target === 'missing' ? MISSING : target === 'X' ? ids.A[typename]! : ids.Y[typename]!);
+  };
+}
+
+/** Instance Y and everything of it, to show that nothing of it changed. */
+async function snapshotOfY() {
+  const where = { instanceId: ids.Y.OdooInstance! };
+  const [instance, backups, deployments] = await Promise.all([
+    db.prisma.odooInstance.findUnique({ where: { id: ids.Y.OdooInstance! } }),
+    db.prisma.backup.findMany({ where, orderBy: { id: 'asc' } }),
+    db.prisma.deployment.findMany({ where, orderBy: { id: 'asc' } }),
+  ]);
+  return { instance, backups, deployments };
+}
+
+describe('a key limited to instance X, over every operation that takes an instance\'s id', () => {
+  const instanceCases = idCases.filter((operation) =>
+    JSON.stringify(operation.variables((typename) => (INSTANCE_BOUND.includes(typename) ? 'instance-bound' : 'company'))).includes('instance-bound'),
+  );
+
+  it('finds operations to check', () => {
+    expect(instanceCases.map((operation) => operation.field)).toEqual(
+      expect.arrayContaining(['node', 'instance', 'backup', 'deployment', 'updateInstance', 'createBackup', 'deployTemplate', 'instanceHealth', 'backupStatus']),
+    );
+  });
+
+  it.each(instanceCases.map((operation) => [`${operation.kind} ${operation.field}`, operation] as const))(
+    '%s: instance Y of its own company answers exactly as a missing id, and changes nothing',
+    async (_name, operation) => {
+      const before = await snapshotOfY();
+      const other = await run(operation, tokens.A_LIMITED!, limitedResolverFor('Y'));
+      const missing = await run(operation, tokens.A_LIMITED!, limitedResolverFor('missing'));
+      const rawIds = [...Object.values(ids.Y), MISSING];
+      expect(normalized(other, rawIds)).toBe(normalized(missing, rawIds));
+      expect(await snapshotOfY()).toEqual(before);
+      // Aimed right: instance X itself answers otherwise (unless the role forbids the operation anyway).
+      const own = await run(operation, tokens.A_LIMITED!, limitedResolverFor('X'));
+      if (own.errors?.[0]?.extensions?.code !== 'FORBIDDEN') {
+        expect(normalized(own, [ids.A.OdooInstance!, ids.A.Backup!, ids.A.Deployment!, MISSING])).not.toBe(normalized(missing, rawIds));
+      }
+    },
+  );
+});
+
 describe('roles', () => {
   const mutations = operationCases('mutation');
 
@@ -171,7 +231,7 @@ describe('roles', () => {
       body: JSON.stringify({ query: '{ instances { totalCount } viewer { company { apiKeys { totalCount } } } }' }),
     });
     const result = (await response.json()) as ExecutionResult<{ instances: { totalCount: number } }>;
-    expect(result.data?.instances.totalCount).toBe(1);
+    expect(result.data?.instances.totalCount).toBe(2); // instance X and instance Y
     expect(result.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   });
 });

@@ -24,6 +24,8 @@ export const builder = new SchemaBuilder<{
     role: Role;
     /** the operator of the platform (PLATFORM_ADMIN_TOKEN) */
     platformAdmin: boolean;
+    /** a company key not limited to some instances */
+    allInstances: boolean;
   };
   Scalars: {
     DateTime: { Input: Date; Output: Date };
@@ -43,6 +45,7 @@ export const builder = new SchemaBuilder<{
       role: (required) =>
         context.caller?.kind === 'apiKey' && roleRank[context.caller.role] >= roleRank[required],
       platformAdmin: context.caller?.kind === 'platformAdmin',
+      allInstances: context.caller?.kind === 'apiKey' && context.caller.instanceIds === null,
     }),
     unauthorizedError: (_parent, context) =>
       context.caller ? new NotAuthorizedError() : new NotAuthenticatedError(),

@@ -36,6 +36,7 @@ export interface OperationCase {
 const idTypeByName: Record<string, string> = {
   instanceId: 'OdooInstance',
   targetInstanceId: 'OdooInstance',
+  instanceIds: 'OdooInstance',
   backupId: 'Backup',
   deploymentId: 'Deployment',
   templateId: 'Template',

@@ -5,6 +5,8 @@ import { InvalidInputError, NotAuthorizedError, NotFoundError } from '../errors/
 import { audited, resultTypes, selectionOf } from '../mutation-result.js';
 import { ownedBy } from '../tenancy.js';
 import { CompanyType } from '../companies/company.schema.js';
+import { OdooInstanceType } from '../instances/instance.types.js';
+import { encodeGlobalID } from '@pothos/plugin-relay';
 
 export const ApiKeyType = builder.prismaNode('ApiKey', {
   description: 'A credential of a company. The token itself is shown only once, when the key is created.',
@@ -20,6 +22,13 @@ export const ApiKeyType = builder.prismaNode('ApiKey', {
     tokenPrefix: t.exposeString('tokenPrefix', { description: 'First characters of the token, to tell keys apart.' }),
     lastUsedAt: t.expose('lastUsedAt', { type: 'DateTime', nullable: true, description: 'Last use, to the minute.' }),
     revokedAt: t.expose('revokedAt', { type: 'DateTime', nullable: true, description: 'When it was revoked.' }),
+    expiresAt: t.expose('expiresAt', { type: 'DateTime', nullable: true, description: 'When it stops working, as if revoked; null: never.' }),
+    instanceIds: t.field({
+      type: ['ID'],
+      nullable: true,
+      description: 'Global ids of the only instances the key sees and acts on; null: every instance of the company.',
+      resolve: (key) => (key.instanceIds.length > 0 ? key.instanceIds.map((id) => encodeGlobalID('OdooInstance', id)) : null),
+    }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was created.' }),
   }),
 });
@@ -44,6 +53,12 @@ const CreateApiKeyInput = builder.inputType('CreateApiKeyInput', {
   fields: (t) => ({
     name: t.string({ required: true, description: 'What the key is for (1-100 characters).' }),
     role: t.field({ type: RoleEnum, required: true, description: 'What the key may do.' }),
+    expiresAt: t.field({ type: 'DateTime', required: false, description: 'When the key stops working (in the future); default: never.' }),
+    instanceIds: t.globalIDList({
+      for: OdooInstanceType,
+      required: false,
+      description: 'Limits the key to these instances of the company: it sees and acts on no other (OPERATOR or VIEWER keys only). Default: every instance.',
+    }),
     companyId: t.globalID({
       for: CompanyType,
       required: false,
@@ -79,7 +94,14 @@ builder.mutationFields((t) => ({
         context,
         'createApiKey',
         null,
-        () => createApiKey(context, { companyId, name: input.name, role: input.role }),
+        () =>
+          createApiKey(context, {
+            companyId,
+            name: input.name,
+            role: input.role,
+            expiresAt: input.expiresAt,
+            instanceIds: input.instanceIds?.map((id) => id.id),
+          }),
         { companyId, targetOf: (created) => created.apiKey.id },
       );
     },

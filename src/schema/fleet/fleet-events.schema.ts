@@ -2,6 +2,7 @@ import { encodeGlobalID } from '@pothos/plugin-relay';
 import { Repeater } from 'graphql-yoga';
 import type { GraphQLContext } from '../../context.js';
 import type { FleetEventPayload } from '../../pubsub.js';
+import { atExpiry } from '../../services/auth/expiry.js';
 import { builder } from '../builder.js';
 import { companyOf } from '../tenancy.js';
 
@@ -38,13 +39,16 @@ const FleetEventType = builder.objectRef<FleetEventPayload>('FleetEvent').implem
 });
 
 /**
- * Ends a stream when the caller's API key is revoked, so SSE and WebSocket subscribers
- * lose access at once, not at their next request.
+ * Ends a stream when the caller's API key is revoked or expires, so SSE and WebSocket
+ * subscribers lose access at once, not at their next request.
  */
 export function untilRevoked<T>(context: GraphQLContext, source: AsyncIterable<T>): AsyncIterable<T> {
   const apiKeyId = context.caller?.kind === 'apiKey' ? context.caller.apiKeyId : null;
   if (!apiKeyId) return source;
+  const expiresAt = context.caller?.kind === 'apiKey' ? context.caller.expiresAt : null;
   return new Repeater<T>(async (push, stop) => {
+    const cancelExpiry = expiresAt ? atExpiry(expiresAt, () => stop()) : null;
+    stop.then(() => cancelExpiry?.());
     const revocations = context.pubsub.subscribe('apiKeyRevoked')[Symbol.asyncIterator]();
     const events = source[Symbol.asyncIterator]();
     void (async () => {
@@ -67,12 +71,21 @@ export function untilRevoked<T>(context: GraphQLContext, source: AsyncIterable<T
   });
 }
 
+/** A key limited to some instances gets only their events (events that name no instance are dropped). */
+function onlyVisible(context: GraphQLContext, events: AsyncIterable<FleetEventPayload>): AsyncIterable<FleetEventPayload> {
+  const allowed = context.caller?.kind === 'apiKey' ? context.caller.instanceIds : null;
+  if (!allowed) return events;
+  return (async function* visible() {
+    for await (const event of events) if (event.instanceId && allowed.includes(event.instanceId)) yield event;
+  })();
+}
+
 builder.subscriptionField('fleetEvents', (t) =>
   t.field({
     type: FleetEventType,
     description: 'Every status change of the caller\'s company\'s instances, backups and deployments, for dashboards.',
     authScopes: { member: true },
-    subscribe: (_root, _args, context) => untilRevoked(context, context.pubsub.subscribe('fleetEvents', companyOf(context))),
+    subscribe: (_root, _args, context) => untilRevoked(context, onlyVisible(context, context.pubsub.subscribe('fleetEvents', companyOf(context)))),
     resolve: (event) => event,
   }),
 );

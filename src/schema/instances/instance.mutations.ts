@@ -60,7 +60,8 @@ builder.mutationFields((t) => ({
   createInstance: t.prismaField({
     type: OdooInstanceType,
     description: 'Requests a new instance from its provider; the server finishes the creation even across restarts.',
-    authScopes: operatorScopes,
+    // A key limited to some instances could not see what it created.
+    authScopes: { $all: { ...operatorScopes, allInstances: true } },
     args: { input: t.arg({ type: CreateInstanceInput, required: true, description: 'The instance.' }) },
     errors: { types: [InvalidInputError, ConflictError], ...resultTypes('createInstance', 'instance', 'The instance is being created.') },
     resolve: (_query, _root, { input }, context) => {

@@ -6,23 +6,45 @@ import type { PubSub } from '../../pubsub.js';
 import { generateApiToken, hashApiToken } from '../auth/authenticate.js';
 import { invalidInputFrom, NotFoundError } from '../errors.js';
 
-const keyInput = z.object({
-  companyId: z.string().uuid(),
-  name: z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters'),
-  role: z.enum(['ADMIN', 'OPERATOR', 'VIEWER']),
-});
+const keyInput = z
+  .object({
+    companyId: z.string().uuid(),
+    name: z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters'),
+    role: z.enum(['ADMIN', 'OPERATOR', 'VIEWER']),
+    expiresAt: z.date().refine((date) => date.getTime() > Date.now(), 'must be in the future').nullish(),
+    instanceIds: z.array(z.string()).max(1000, 'may name at most 1000 instances').nullish(),
+  })
+  .superRefine((input, context) => {
+    // Company administration (keys, webhooks, audit) is not limited to instances: a
+    // limited key that could create keys could create an unlimited one.
+    if (input.role === 'ADMIN' && input.instanceIds?.length) {
+      context.addIssue({ code: 'custom', path: ['role'], message: 'a key limited to instances can be OPERATOR or VIEWER, not ADMIN' });
+    }
+  });
 
 export async function createApiKey(
   deps: { prisma: PrismaClient },
-  input: { companyId: string; name: string; role: Role },
+  input: { companyId: string; name: string; role: Role; expiresAt?: Date | null; instanceIds?: readonly string[] | null },
 ) {
   const parsed = keyInput.safeParse(input);
   if (!parsed.success) throw invalidInputFrom(parsed.error.issues);
-  const company = await deps.prisma.company.findUnique({ where: { id: parsed.data.companyId }, select: { id: true } });
+  const { instanceIds, expiresAt, ...key } = parsed.data;
+  const company = await deps.prisma.company.findUnique({ where: { id: key.companyId }, select: { id: true } });
   if (!company) throw new NotFoundError('Company', input.companyId);
+  const limitedTo = [...new Set(instanceIds ?? [])];
+  if (limitedTo.length > 0) {
+    const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+    const found = await deps.prisma.odooInstance.findMany({
+      where: { id: { in: limitedTo.filter((id) => uuid.test(id)) }, companyId: key.companyId, status: { not: 'DELETED' } },
+      select: { id: true },
+    });
+    // Another company's instance answers exactly as a missing one.
+    const missing = limitedTo.find((id) => !found.some((instance) => instance.id === id));
+    if (missing) throw new NotFoundError('OdooInstance', missing);
+  }
   const token = generateApiToken();
   const apiKey = await deps.prisma.apiKey.create({
-    data: { ...parsed.data, tokenHash: hashApiToken(token), tokenPrefix: token.slice(0, 10) },
+    data: { ...key, expiresAt: expiresAt ?? null, instanceIds: limitedTo, tokenHash: hashApiToken(token), tokenPrefix: token.slice(0, 10) },
   });
   return { apiKey, token };
 }

@@ -33,21 +33,28 @@ export interface AuthenticateDeps {
   platformAdminToken?: string;
 }
 
-/** null for an unknown or revoked token. */
+/** null for an unknown, revoked or expired token. */
 export async function authenticate(deps: AuthenticateDeps, token: string): Promise<Caller | null> {
   if (deps.platformAdminToken && sameSecret(token, deps.platformAdminToken)) {
     return { kind: 'platformAdmin' };
   }
   const key = await deps.prisma.apiKey.findUnique({
     where: { tokenHash: hashApiToken(token) },
-    select: { id: true, companyId: true, role: true, revokedAt: true, lastUsedAt: true },
+    select: { id: true, companyId: true, role: true, revokedAt: true, lastUsedAt: true, expiresAt: true, instanceIds: true },
   });
-  if (!key || key.revokedAt) return null;
+  if (!key || key.revokedAt || (key.expiresAt && key.expiresAt.getTime() <= Date.now())) return null;
   // Last use is kept to the minute, so a busy key costs one write a minute, not one a request.
   if (!key.lastUsedAt || Date.now() - key.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
     void deps.prisma.apiKey
       .update({ where: { id: key.id }, data: { lastUsedAt: new Date() } })
       .catch(() => {});
   }
-  return { kind: 'apiKey', apiKeyId: key.id, companyId: key.companyId, role: key.role };
+  return {
+    kind: 'apiKey',
+    apiKeyId: key.id,
+    companyId: key.companyId,
+    role: key.role,
+    instanceIds: key.instanceIds.length > 0 ? key.instanceIds : null,
+    expiresAt: key.expiresAt,
+  };
 }

@@ -9,7 +9,7 @@ import type { UrlSigner } from './download-urls.js';
 
 export const terminalBackupStatuses = ['COMPLETED', 'FAILED', 'EXPIRED'] as const;
 
-export function publishBackup(pubsub: PubSub, backup: Pick<Backup, 'id' | 'companyId' | 'status'>): void {
+export function publishBackup(pubsub: PubSub, backup: Pick<Backup, 'id' | 'companyId' | 'status' | 'instanceId'>): void {
   publishFleetEvent(pubsub, 'BACKUP', backup);
 }
 

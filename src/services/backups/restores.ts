@@ -22,7 +22,7 @@ export interface RestoreRequest {
   idempotencyKey?: string | null;
 }
 
-export function publishRestore(pubsub: PubSub, restore: Pick<Restore, 'id' | 'companyId' | 'status'>): void {
+export function publishRestore(pubsub: PubSub, restore: Pick<Restore, 'id' | 'companyId' | 'status' | 'targetInstanceId'>): void {
   publishFleetEvent(pubsub, 'RESTORE', restore);
 }
 

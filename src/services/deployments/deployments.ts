@@ -19,7 +19,7 @@ export interface DeploymentDeps {
   pubsub: PubSub;
 }
 
-function publishDeployment(pubsub: PubSub, deployment: Pick<Deployment, 'id' | 'companyId' | 'status'>, statusChanged: boolean): void {
+function publishDeployment(pubsub: PubSub, deployment: Pick<Deployment, 'id' | 'companyId' | 'status' | 'instanceId'>, statusChanged: boolean): void {
   pubsub.publish('deploymentChanged', deployment.id, { deploymentId: deployment.id, status: deployment.status });
   if (!statusChanged) return;
   publishFleetEvent(pubsub, 'DEPLOYMENT', deployment);
