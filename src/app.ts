@@ -20,7 +20,7 @@ import { schema } from './schema/index.js';
 import { createLoaders } from './schema/loaders.js';
 import { authenticate, bearerToken } from './services/auth/authenticate.js';
 import { createFailureLimiter, failureCounters } from './services/auth/failure-limiter.js';
-import { scopedToInstances } from './services/auth/instance-scope.js';
+import { createInstanceScopes } from './services/auth/instance-scope.js';
 import { atExpiry } from './services/auth/expiry.js';
 import type { KeyRing } from './services/crypto/key-ring.js';
 import type { ProviderRegistry } from './providers/registry.js';
@@ -93,6 +93,7 @@ export function buildApp(options: AppOptions): App {
     options.poller ??
     createPoller({ prisma: options.prisma, pubsub, providers: options.providers, logger: options.logger, intervalMs: 60_000, concurrency: 8, timeoutMs: 10_000, retentionDays: 30 });
   const limiter = createFailureLimiter(options.authFailuresPerMinute ?? 20);
+  const instanceScoped = createInstanceScopes(options.prisma);
   const maxRequestBytes = options.maxRequestBytes ?? 1_000_000;
 
   const clientAddress = (req: IncomingMessage | undefined): string => {
@@ -144,7 +145,7 @@ export function buildApp(options: AppOptions): App {
       const authorization = request?.headers.get('authorization') ?? stringParam(connectionParams, 'authorization');
       const caller = await callerOf(authorization, clientAddress(req));
       // A key limited to some instances reaches only their rows, whatever the resolver does.
-      const prisma = caller?.kind === 'apiKey' && caller.instanceIds ? scopedToInstances(options.prisma, caller.instanceIds) : options.prisma;
+      const prisma = caller?.kind === 'apiKey' && caller.instanceIds ? instanceScoped(caller.instanceIds) : options.prisma;
       return {
         prisma,
         pubsub,

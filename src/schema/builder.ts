@@ -34,8 +34,9 @@ export const builder = new SchemaBuilder<{
   };
   DefaultFieldNullability: false;
 }>({
-  // inputGuard inside errors, so its InvalidInputError lands in result unions, and before
-  // relay, so over-long or NUL-bearing ids are refused before they are decoded.
+  // inputGuard after errors, so its InvalidInputError lands in result unions; it wraps
+  // outside every argument mapper, so over-long or NUL-bearing ids are refused before
+  // relay decodes them.
   plugins: [ScopeAuthPlugin, ErrorsPlugin, 'inputGuard', PrismaPlugin, RelayPlugin],
   defaultFieldNullability: false,
   scopeAuth: {

@@ -1,5 +1,5 @@
 import { encodeGlobalID } from '@pothos/plugin-relay';
-import { Repeater } from 'graphql-yoga';
+import { filter, Repeater } from 'graphql-yoga';
 import type { GraphQLContext } from '../../context.js';
 import type { FleetEventPayload } from '../../pubsub.js';
 import { atExpiry } from '../../services/auth/expiry.js';
@@ -75,9 +75,8 @@ export function untilRevoked<T>(context: GraphQLContext, source: AsyncIterable<T
 function onlyVisible(context: GraphQLContext, events: AsyncIterable<FleetEventPayload>): AsyncIterable<FleetEventPayload> {
   const allowed = context.caller?.kind === 'apiKey' ? context.caller.instanceIds : null;
   if (!allowed) return events;
-  return (async function* visible() {
-    for await (const event of events) if (event.instanceId && allowed.includes(event.instanceId)) yield event;
-  })();
+  // filter() ends its source when the subscriber leaves, even while waiting for an event.
+  return filter((event: FleetEventPayload) => Boolean(event.instanceId && allowed.includes(event.instanceId)))(events);
 }
 
 builder.subscriptionField('fleetEvents', (t) =>

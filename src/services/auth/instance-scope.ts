@@ -35,18 +35,29 @@ const FILTERED_OPERATIONS = new Set([
   'update', 'updateMany', 'updateManyAndReturn', 'delete', 'deleteMany', 'upsert',
 ]);
 
-const scopedClients = new WeakMap<PrismaClient, Map<string, PrismaClient>>();
 const MAX_CACHED_SCOPES = 1000;
 
-/** The client for a key limited to `instanceIds` (cached per set of instances). */
+/**
+ * Scoped clients over `prisma`, one per set of instances (kept for reuse: extending a
+ * client per request would cost more than the request's queries).
+ */
+export function createInstanceScopes(prisma: PrismaClient): (instanceIds: readonly string[]) => PrismaClient {
+  const cache = new Map<string, PrismaClient>();
+  return (instanceIds) => {
+    const ids = [...instanceIds].sort();
+    const cacheKey = ids.join(',');
+    const cached = cache.get(cacheKey);
+    if (cached) return cached;
+    const client = scopedToInstances(prisma, ids);
+    if (cache.size >= MAX_CACHED_SCOPES) cache.delete(cache.keys().next().value!);
+    cache.set(cacheKey, client);
+    return client;
+  };
+}
+
+/** A client that reaches only the rows of these instances. */
 export function scopedToInstances(prisma: PrismaClient, instanceIds: readonly string[]): PrismaClient {
-  const ids = [...instanceIds].sort();
-  const cacheKey = ids.join(',');
-  const cache = scopedClients.get(prisma) ?? new Map<string, PrismaClient>();
-  scopedClients.set(prisma, cache);
-  const cached = cache.get(cacheKey);
-  if (cached) return cached;
-  const byModel = limits(ids);
+  const byModel = limits([...instanceIds]);
   const extended = prisma.$extends({
     query: {
       $allModels: {
@@ -59,9 +70,6 @@ export function scopedToInstances(prisma: PrismaClient, instanceIds: readonly st
       },
     },
   });
-  if (cache.size >= MAX_CACHED_SCOPES) cache.delete(cache.keys().next().value!);
   // The extension changes which rows queries reach, not the client's API: same shape.
-  const client = extended as unknown as PrismaClient;
-  cache.set(cacheKey, client);
-  return client;
+  return extended as unknown as PrismaClient;
 }
