@@ -82,10 +82,18 @@ describe('a git credential', () => {
       __typename: 'UpdateInstanceSuccess',
       instance: { credentialsConfigured: false, credentialsMessage: expect.stringMatching(/gitCredential.*setInstanceCredentials/) },
     });
+    recorder.requests.length = 0;
     const deployed = await asOperator(DeployToDocument, { input: { instanceId, templateId } });
-    expect(deployed.data?.deployTemplate.__typename).toBe('RepositoryError');
-    expect(recorder.requests.length).toBeGreaterThan(0); // git did go to the new host...
-    expect(recorder.requests.every((request) => request.headers.authorization === undefined)).toBe(true); // ...without a credential
+    expect(deployed.data?.deployTemplate).toMatchObject({ __typename: 'ConflictError', message: expect.stringMatching(/gitCredential/) });
+    expect(recorder.requests).toEqual([]);
+    expect(sawSecret(GIT_CREDENTIAL)).toBe(false);
+
+    // An admin says the new repository needs no credential: git goes there, without one.
+    await asAdmin(BindCredentialsDocument, { input: { instanceId, gitCredential: null } });
+    const retried = await asOperator(DeployToDocument, { input: { instanceId, templateId } });
+    expect(retried.data?.deployTemplate.__typename).toBe('RepositoryError');
+    expect(recorder.requests.length).toBeGreaterThan(0);
+    expect(recorder.requests.every((request) => request.headers.authorization === undefined)).toBe(true);
     expect(sawSecret(GIT_CREDENTIAL)).toBe(false);
   });
 

@@ -108,8 +108,14 @@ async function enqueue(
   return deployment;
 }
 
-/** The instance's git target with its credential, for the publisher. */
+/**
+ * The instance's git target with its credential, for the publisher. After a repository
+ * change the instance waits for its credential (set again, or cleared on purpose).
+ */
 export function gitTargetOf(keyRing: KeyRing, instance: OdooInstance) {
+  if (instance.credentialsAwaiting.includes('gitCredential')) {
+    throw new ConflictError('The repository changed since the git credential was set: an admin sets gitCredential again (or to null) with setInstanceCredentials.');
+  }
   return { repositoryUrl: instance.gitRepositoryUrl!, branch: instance.gitBranch, credential: openInstanceSecret(keyRing, instance, 'gitCredentialEnc') };
 }
 
