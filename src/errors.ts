@@ -20,10 +20,18 @@ function originalOf(error: unknown): unknown {
   return error instanceof GraphQLError && error.originalError ? originalOf(error.originalError) : error;
 }
 
-/** Bad input and missing objects: answered to the caller, not failures of this server. */
+/**
+ * Bad input and missing objects: answered to the caller, not failures of this server
+ * (GraphQL errors without a cause are graphql-js refusing a request, or ours on purpose).
+ */
 export function isExpectedFailure(error: unknown): boolean {
   const original = originalOf(error);
-  return original instanceof PothosValidationError || original instanceof InvalidInputError || original instanceof NotFoundError;
+  return (
+    original instanceof PothosValidationError ||
+    original instanceof InvalidInputError ||
+    original instanceof NotFoundError ||
+    (original instanceof GraphQLError && !original.originalError)
+  );
 }
 
 export function maskError(error: unknown, message: string, isDev?: boolean): Error {
