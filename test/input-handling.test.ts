@@ -240,25 +240,21 @@ function requiredFieldsOf(type: GraphQLInputType): Record<string, unknown> {
   );
 }
 
-/** The variables with `value` at `path` (an argument, then input fields and list indexes). */
-function withValueAt(variables: Record<string, unknown>, argType: GraphQLInputType, path: string[], value: string): Record<string, unknown> {
-  const copy = structuredClone(variables);
-  let cursor: Record<string, unknown> = copy;
-  let type: GraphQLInputType = argType;
-  for (const [index, key] of path.slice(0, -1).entries()) {
-    const inner = isNonNullType(type) ? type.ofType : type;
-    if (index > 0) type = isListType(inner) ? inner.ofType : isInputObjectType(inner) ? inner.getFields()[key]!.type : inner;
-    const nextIsIndex = /^\d+$/.test(path[index + 1]!);
-    if (cursor[key] === undefined || cursor[key] === null) cursor[key] = nextIsIndex ? [] : requiredFieldsOf(type);
-    if (nextIsIndex) {
-      const list = cursor[key] as unknown[];
-      const itemType = (isNonNullType(type) ? type.ofType : type) as { ofType: GraphQLInputType };
-      if (list[0] === undefined || typeof list[0] !== 'object') list[0] = isInputObjectType(getNamedType(itemType.ofType)) ? requiredFieldsOf(itemType.ofType) : list[0];
-    }
-    cursor = cursor[key] as Record<string, unknown>;
+/** `current` with `leaf` placed at `path` (input fields and list indexes below `type`). */
+function withValueAt(current: unknown, type: GraphQLInputType, path: string[], leaf: string): unknown {
+  const [key, ...rest] = path;
+  if (key === undefined) return leaf;
+  const inner = isNonNullType(type) ? type.ofType : type;
+  if (isListType(inner)) {
+    const list = Array.isArray(current) ? [...(current as unknown[])] : [];
+    const item = list[Number(key)] ?? (isInputObjectType(getNamedType(inner.ofType)) ? requiredFieldsOf(inner.ofType) : undefined);
+    list[Number(key)] = withValueAt(item, inner.ofType, rest, leaf);
+    return list;
   }
-  cursor[path[path.length - 1]!] = value;
-  return copy;
+  if (!isInputObjectType(inner)) throw new Error(`no field ${key} in ${String(inner)}`);
+  const object = { ...((current as Record<string, unknown> | undefined) ?? requiredFieldsOf(inner)) };
+  object[key] = withValueAt(object[key], inner.getFields()[key]!.type, rest, leaf);
+  return object;
 }
 
 describe('every String and ID field of every mutation input (generated from the schema)', () => {
@@ -280,7 +276,8 @@ describe('every String and ID field of every mutation input (generated from the 
 
   it.each(cases.map((found) => [found.name, found] as const))('%s: a typed input error, nothing changed', async (_name, { operation, path, value }) => {
     const ids = (typename: string) => encodeGlobalID(typename, '6f1c1f8e-0000-4000-8000-00000000beef');
-    const variables = withValueAt(operation.variables(ids), argTypes.get(`${operation.field}.${path[0]}`)!, path, value);
+    const sample = operation.variables(ids);
+    const variables = { ...sample, [path[0]!]: withValueAt(sample[path[0]!], argTypes.get(`${operation.field}.${path[0]}`)!, path.slice(1), value) };
     const auditBefore = await db.prisma.auditEvent.count();
     const answer = await gql(operation.document.replace(/\.\.\. on Error \{ message \}/, '... on InvalidInputError { fieldErrors { path message } }'), {
       token: operation.field === 'createCompany' || operation.field === 'rotateEncryptionKey' ? PLATFORM_TOKEN : company.token,

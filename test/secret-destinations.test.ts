@@ -4,6 +4,7 @@
 // Real git talks to a real HTTP server that records what reaches it.
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { encodeGlobalID } from '@pothos/plugin-relay';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gitTargetOf } from '../src/services/deployments/deployments.js';
 import {
@@ -174,7 +175,6 @@ describe('repository URLs', () => {
       expect((await create('https://git.example.com/acme/shop.git', 'https-ok')).data?.createInstance.__typename).toBe('CreateInstanceSuccess');
 
       const instance = await fleet.db.prisma.odooInstance.findFirstOrThrow({ where: { name: 'https-ok' } });
-      const { encodeGlobalID } = await import('@pothos/plugin-relay');
       const moved = await execute(strict.httpUrl, MoveInstanceDocument, {
         token: operatorToken,
         variables: { input: { id: encodeGlobalID('OdooInstance', instance.id), gitRepositoryUrl: 'https://user:pw@git.example.com/x.git' } },
