@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { expect } from 'vitest';
+import { createPoller } from '../../src/jobs/poller.js';
+import { createLogger } from '../../src/logger.js';
 import { createProviderRegistry, type ProviderRegistry } from '../../src/providers/registry.js';
 import { createFleetPubSub, type PubSub } from '../../src/pubsub.js';
 import type { GitPublisher } from '../../src/services/deployments/git-publisher.js';
@@ -51,7 +53,9 @@ export async function startFleet(slug: string, options: { git?: GitPublisher } =
   const pubsub = createFleetPubSub();
   const company = await seedCompany(db.prisma, slug);
   const defaults = { ...testOperationDeps(), ...(options.git ? { git: options.git } : {}) };
-  const server = await startTestServer(db.prisma, { providers, pubsub, backupStore: store, git: defaults.git });
+  // No cron: `checkInstanceHealth` polls an instance when a test asks.
+  const poller = createPoller({ prisma: db.prisma, pubsub, providers, logger: createLogger('silent'), intervalMs: 60_000, concurrency: 4, timeoutMs: 2000, retentionDays: 7 });
+  const server = await startTestServer(db.prisma, { providers, pubsub, backupStore: store, git: defaults.git, poller });
 
   const gql: Fleet['gql'] = (document, variables) => execute(server.httpUrl, document, { token: company.token, variables });
   const worker: Fleet['worker'] = ({ git, ...overrides } = {}) =>
