@@ -1,8 +1,20 @@
 // Self-hosted Odoo servers driven through the GraphQL API against the Odoo double:
-// health that tells the truth (a refused login is DEGRADED, a stopped server DOWN).
+// health that tells the truth (a refused login is DEGRADED, a stopped server DOWN);
+// backups that are verified before they are restored, and restores that bring the data.
+import { Readable } from 'node:stream';
+import { decodeGlobalID } from '@pothos/plugin-relay';
 import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CheckInstanceHealthDocument, FleetEventsDocument, SelfHostedObservabilityDocument, SetInstanceCredentialsDocument } from './generated/graphql.js';
+import {
+  BackupStateDocument,
+  CheckInstanceHealthDocument,
+  CreateBackupDocument,
+  FleetEventsDocument,
+  RestoreBackupDocument,
+  SelfHostedObservabilityDocument,
+  SelfHostedRestoreDocument,
+  SetInstanceCredentialsDocument,
+} from './generated/graphql.js';
 import { startFleet, type Fleet } from './support/fleet.js';
 import { OdooServerDouble } from './support/odoo-double.js';
 import { wsClient } from './support/server.js';
@@ -72,5 +84,79 @@ describe('health of a self-hosted instance', () => {
     } finally {
       await odoo.close();
     }
+  });
+});
+
+async function completedBackup(instanceId: string): Promise<{ id: string; key: string }> {
+  const created = await fleet.gql(CreateBackupDocument, { input: { instanceId } });
+  if (created.data?.createBackup.__typename !== 'CreateBackupSuccess') throw new Error(JSON.stringify(created));
+  const { id } = created.data.createBackup.backup;
+  const work = fleet.worker();
+  const status = async () => (await fleet.gql(BackupStateDocument, { id })).data?.backup?.status;
+  for (let round = 0; round < 5 && (await status()) !== 'COMPLETED'; round += 1) await work.drain();
+  expect(await status()).toBe('COMPLETED');
+  return { id, key: decodeGlobalID(id).id };
+}
+
+/** Runs a restore until it ends; answers its state and how many times its restore step ran. */
+async function restored(backupId: string, targetInstanceId: string) {
+  const requested = await fleet.gql(RestoreBackupDocument, { input: { backupId, targetInstanceId, confirm: true, safetyBackup: false } });
+  if (requested.data?.restoreBackup.__typename !== 'RestoreBackupSuccess') throw new Error(JSON.stringify(requested));
+  const { id } = requested.data.restoreBackup.restore;
+  const work = fleet.worker();
+  const state = async () => {
+    const node = (await fleet.gql(SelfHostedRestoreDocument, { id })).data?.node;
+    if (node?.__typename !== 'Restore') throw new Error(`no restore ${id}`);
+    return node;
+  };
+  for (let round = 0; round < 10 && !['COMPLETED', 'FAILED'].includes((await state()).status); round += 1) await work.drain();
+  const operation = await fleet.db.prisma.operation.findFirstOrThrow({ where: { subjectId: decodeGlobalID(id).id } });
+  return { ...(await state()), attempts: operation.attempts };
+}
+
+describe('restores into a self-hosted instance', () => {
+  let source: string;
+  let target: string;
+  beforeAll(async () => {
+    source = await selfHosted('books-live', fleet.odooUrl);
+    target = await selfHosted('books-copy', fleet.odooUrl);
+  });
+
+  it('bring back the dumped data: a real zip dump round-trips', async () => {
+    fleet.odoo.databases.get('books_live')!.partners.set(42, { id: 42, name: 'Customer from production', email: false, parent_id: false, active: true });
+    const backup = await completedBackup(source);
+    const restore = await restored(backup.id, target);
+    expect(restore).toMatchObject({ status: 'COMPLETED', error: null, targetInstance: { status: 'RUNNING' } });
+    expect(fleet.odoo.databases.get('books_copy')!.partners.get(42)).toMatchObject({ name: 'Customer from production' });
+    expect([...fleet.odoo.databases.keys()].filter((name) => name.startsWith('books_copy'))).toEqual(['books_copy']);
+  });
+
+  it('never send a stored copy that fails its checksum', async () => {
+    const backup = await completedBackup(source);
+    const bytes = Buffer.concat(await Readable.from(fleet.store.read(backup.key)).toArray());
+    bytes[bytes.length >> 1] = bytes[bytes.length >> 1]! ^ 0xff;
+    await fleet.store.write(backup.key, Readable.from([bytes]));
+    const uploadsBefore = fleet.odoo.calls.filter((call) => call === 'http./web/database/restore').length;
+
+    const restore = await restored(backup.id, target);
+    expect(restore).toMatchObject({ status: 'FAILED', attempts: 1, targetInstance: { status: 'RUNNING' } });
+    expect(restore.error).toMatch(/^Not restored: the stored copy of the backup is damaged \(sha256 [0-9a-f]{64}, recorded [0-9a-f]{64}\)$/);
+    expect(fleet.odoo.calls.filter((call) => call === 'http./web/database/restore').length).toBe(uploadsBefore);
+  });
+
+  it('fail at once with Odoo\'s own words when Odoo refuses the dump, dropping what it left behind', async () => {
+    const backup = await completedBackup(source);
+    // A dump damaged before its checksum was taken: only Odoo can tell.
+    const bytes = Buffer.concat(await Readable.from(fleet.store.read(backup.key)).toArray());
+    bytes[200] = bytes[200]! ^ 0xff;
+    const stored = await fleet.store.write(backup.key, Readable.from([bytes]));
+    await fleet.db.prisma.backup.update({ where: { id: backup.key }, data: { checksumSha256: stored.sha256 } });
+    const before = fleet.odoo.databases.get('books_copy');
+
+    const restore = await restored(backup.id, target);
+    expect(restore).toMatchObject({ status: 'FAILED', attempts: 1, targetInstance: { status: 'RUNNING', statusMessage: expect.stringMatching(/^Restore failed: /) } });
+    expect(restore.error).toMatch(/Database restore error: Couldn't restore database$/);
+    expect(fleet.odoo.databases.get('books_copy')).toBe(before);
+    expect([...fleet.odoo.databases.keys()].filter((name) => name.startsWith('books_copy'))).toEqual(['books_copy']);
   });
 });

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProviderError } from '../src/providers/errors.js';
 import { SelfHostedProvider } from '../src/providers/self-hosted/self-hosted-provider.js';
 import { createLocalBackupStore } from '../src/services/storage/backup-store.js';
-import { expectedBackupSha256, OdooServerDouble } from './support/odoo-double.js';
+import { OdooServerDouble } from './support/odoo-double.js';
 import { rejectionOf } from './support/rejection.js';
 
 let odoo: OdooServerDouble;
@@ -91,7 +91,7 @@ describe('self-hosted backups', () => {
     expect((await failure(provider.getBackup('shop', 'other@2026'))).kind).toBe('not_found');
 
     const stored = await createLocalBackupStore(folder).write('copy.zip', await provider.downloadBackup('shop', backup.id));
-    expect(stored).toMatchObject({ sizeBytes: 3 * 1024 * 1024 + 7, sha256: expectedBackupSha256('shop', 3 * 1024 * 1024 + 7) });
+    expect(stored).toMatchObject({ sizeBytes: 3 * 1024 * 1024 + 7, sha256: odoo.backupSha256('shop') });
 
     await provider.createInstance({ name: 'staging', database: 'staging', version: '17.0', subscriptionTier: 'starter' });
     await provider.restoreBackupFile('staging', createLocalBackupStore(folder).read('copy.zip'));

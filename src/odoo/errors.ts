@@ -6,6 +6,7 @@ export type OdooFaultKind =
   | 'user_error' // 2: UserError, ValidationError, MissingError
   | 'access_rights' // 4: AccessError, private method
   | 'server_error' // 1: anything else (traceback)
+  | 'refused' // the HTTP database manager refused the request; its page says why, and retrying changes nothing
   | 'unavailable' // transport: timeout, refused connection, HTTP error
   | 'unsupported'; // the server's version lacks the service
 

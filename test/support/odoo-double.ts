@@ -1,13 +1,16 @@
 // A test double of an Odoo 17 server: /xmlrpc/2/{common,object,db} with real Odoo's
 // answers, fault codes and fault strings (shared/notes/odoo-protocol.md), and the HTTP
 // database manager (/web/database/backup streams, /web/database/restore takes a
-// multipart upload). Backups are generated and consumed as streams, so the double can
-// serve and swallow files far larger than memory.
+// multipart upload). Backups are real zip dumps (odoo-dump.ts) generated and consumed as
+// streams, so the double can serve and swallow files far larger than memory; a restore
+// brings back the dumped database's data, and bytes that are not a dump are refused as
+// Odoo refuses them, leaving an empty database behind.
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Deserializer from 'xmlrpc/lib/deserializer.js';
 import Serializer from 'xmlrpc/lib/serializer.js';
+import { customDump, DumpReader, NOT_A_DUMP, zipDumpChunks, type DumpContent } from './odoo-dump.js';
 
 interface Fault {
   faultCode: number;
@@ -16,6 +19,8 @@ interface Fault {
 const fault = (faultCode: number, faultString: string): Fault => ({ faultCode, faultString });
 const traceback = (last: string) => fault(1, `Traceback (most recent call last):\n  File "/opt/odoo/odoo/service/model.py", line 156, in retrying\n    result = func()\n${last}\n`);
 const ACCESS_DENIED = fault(3, 'Access Denied');
+/** What a database without Odoo's tables (left by a failed restore) answers. */
+const EMPTY_DATABASE = traceback('psycopg2.errors.UndefinedTable: relation "ir_module_module" does not exist');
 
 interface DoubleUser {
   id: number;
@@ -32,8 +37,10 @@ export interface DoubleDatabase {
   partners: Map<number, { id: number; name: string; email: string | false; parent_id: number | false; active: boolean }>;
   modules: Map<string, { id: number; name: string; state: string; latest_version: string | false }>;
   nextId: number;
-  /** size of the generated backup file */
+  /** size of the generated backup file (its filestore makes up the difference) */
   backupBytes: number;
+  /** what a failed restore leaves: a PostgreSQL database without Odoo's tables */
+  empty?: boolean;
   /** what a restore received */
   restored?: { bytes: number; sha256: string };
   neutralized: boolean;
@@ -48,32 +55,12 @@ export interface OdooDoubleOptions {
   listDb?: boolean;
 }
 
-const CHUNK = 64 * 1024;
-
-/** The deterministic backup content of a database, generated chunk by chunk. */
-export function* backupChunks(name: string, bytes: number): Generator<Buffer> {
-  const seed = createHash('sha256').update(name).digest();
-  const block = Buffer.alloc(CHUNK);
-  for (let offset = 0; offset < CHUNK; offset += seed.length) seed.copy(block, offset);
-  block.write('PK\u0003\u0004', 0, 'latin1');
-  for (let sent = 0; sent < bytes; sent += CHUNK) {
-    block.writeUInt32BE(sent / CHUNK, 4);
-    yield Buffer.from(block.subarray(0, Math.min(CHUNK, bytes - sent)));
-  }
-}
-
-export function expectedBackupSha256(name: string, bytes: number): string {
-  const hash = createHash('sha256');
-  for (const chunk of backupChunks(name, bytes)) hash.update(chunk);
-  return hash.digest('hex');
-}
-
 export class OdooServerDouble {
   readonly databases = new Map<string, DoubleDatabase>();
   readonly masterPassword: string;
   readonly serverSerie: string;
   listDb: boolean;
-  /** calls received, as "service.method" */
+  /** calls received, as "service.method" (XML-RPC) or "http./web/database/<action>" */
   readonly calls: string[] = [];
   private server: Server | undefined;
 
@@ -108,6 +95,69 @@ export class OdooServerDouble {
     return database;
   }
 
+  /** The dump of a database as Odoo's backup would hold it. */
+  private dumpContent(database: DoubleDatabase): DumpContent {
+    const state = {
+      users: database.users,
+      partners: [...database.partners.values()],
+      modules: [...database.modules.values()],
+      nextId: database.nextId,
+      neutralized: database.neutralized,
+      parameters: [...database.parameters.entries()],
+      logs: database.logs,
+      backupBytes: database.backupBytes,
+    };
+    const modules = Object.fromEntries([...database.modules.values()].filter((module) => module.state === 'installed').map((module) => [module.name, module.latest_version || '']));
+    return { database: database.name, serverSerie: this.serverSerie, state, modules, totalBytes: database.backupBytes };
+  }
+
+  /** The zip backup of a database, chunk by chunk. */
+  backupChunks(name: string): Generator<Buffer> {
+    const database = this.databases.get(name);
+    if (!database) throw new Error(`no database ${name}`);
+    return zipDumpChunks(this.dumpContent(database));
+  }
+
+  /** The sha256 of the zip backup the double would send for a database now. */
+  backupSha256(name: string): string {
+    const hash = createHash('sha256');
+    for (const chunk of this.backupChunks(name)) hash.update(chunk);
+    return hash.digest('hex');
+  }
+
+  /** A database rebuilt from a dump's tables; a failed read leaves an empty database, as Odoo does. */
+  private restoreInto(name: string, reader: DumpReader): void {
+    let dumped: ReturnType<DumpReader['end']>;
+    try {
+      dumped = reader.end();
+    } catch (error) {
+      this.addDatabase(name).empty = true;
+      throw error;
+    }
+    const state = dumped.state as {
+      users: DoubleUser[];
+      partners: Array<DoubleDatabase['partners'] extends Map<number, infer P> ? P : never>;
+      modules: Array<DoubleDatabase['modules'] extends Map<string, infer M> ? M : never>;
+      nextId: number;
+      neutralized: boolean;
+      parameters: Array<[string, string]>;
+      logs: DoubleDatabase['logs'];
+      backupBytes: number;
+    };
+    this.databases.set(name, {
+      name,
+      users: state.users,
+      partners: new Map(state.partners.map((partner) => [partner.id, partner])),
+      modules: new Map(state.modules.map((module) => [module.name, module])),
+      nextId: state.nextId,
+      backupBytes: state.backupBytes,
+      neutralized: state.neutralized,
+      parameters: new Map(state.parameters),
+      logs: state.logs,
+      restored: { bytes: dumped.bytes, sha256: dumped.sha256 },
+    });
+  }
+
   async listen(): Promise<string> {
     this.server = createServer((req, res) => void this.handle(req, res));
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
@@ -123,6 +173,7 @@ export class OdooServerDouble {
     const path = (req.url ?? '/').split('?')[0]!;
     const service = /^\/xmlrpc\/2\/(common|object|db)$/.exec(path)?.[1];
     if (req.method === 'POST' && service) return this.xmlrpc(service, req, res);
+    if (req.method === 'POST' && path.startsWith('/web/database/')) this.calls.push(`http.${path}`);
     if (req.method === 'POST' && path === '/web/database/backup') return this.httpBackup(req, res);
     if (req.method === 'POST' && path === '/web/database/restore') return this.httpRestore(req, res);
     res.writeHead(404, { 'content-type': 'text/html' }).end('<h1>Not Found</h1>');
@@ -163,6 +214,7 @@ export class OdooServerDouble {
         const [name, login, password] = params as [string, string, string];
         const database = this.databases.get(name);
         if (!database) throw traceback(`psycopg2.OperationalError: connection to server on socket "/var/run/postgresql/.s.PGSQL.5432" failed: FATAL:  database "${name}" does not exist`);
+        if (database.empty) throw EMPTY_DATABASE;
         const user = database.users.find((candidate) => candidate.login === login && candidate.password === password && candidate.active);
         return user ? user.id : false;
       }
@@ -236,16 +288,20 @@ export class OdooServerDouble {
         const [, name, format] = params as [string, string, string];
         const database = this.databases.get(name);
         if (!database) throw traceback(`Exception: Postgres subprocess ('/usr/bin/pg_dump', '--no-owner', '${name}') error 1`);
-        const body = Buffer.concat([...backupChunks(name, database.backupBytes)]);
-        if (format !== 'zip') body.write('PGDMP', 0, 'latin1');
+        const body = format === 'zip' ? Buffer.concat([...zipDumpChunks(this.dumpContent(database))]) : customDump(this.dumpContent(database));
         return body.toString('base64');
       }
       case 'restore': {
         this.checkMaster(params[0]);
         const [, name, data] = params as [string, string, string];
         if (this.databases.has(name)) throw traceback('Exception: Database already exists');
-        const bytes = Buffer.from(data, 'base64');
-        this.addDatabase(name).restored = { bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
+        const reader = new DumpReader();
+        reader.push(Buffer.from(data, 'base64'));
+        try {
+          this.restoreInto(name, reader);
+        } catch {
+          throw traceback(`Exception: ${NOT_A_DUMP}`);
+        }
         return true;
       }
       default:
@@ -257,6 +313,7 @@ export class OdooServerDouble {
     const [name, uid, password, model, method, args = [], kwargs = {}] = params as [string, number, string, string, string, unknown[], Record<string, unknown>];
     const database = this.databases.get(name);
     if (!database) throw traceback(`psycopg2.OperationalError: FATAL:  database "${name}" does not exist`);
+    if (database.empty) throw EMPTY_DATABASE;
     const user = database.users.find((candidate) => candidate.id === uid && candidate.password === password && candidate.active);
     if (!user) throw ACCESS_DENIED;
     if (method.startsWith('_')) throw fault(4, `Private methods (such as ${method}) cannot be called remotely.`);
@@ -412,8 +469,10 @@ export class OdooServerDouble {
 
   /** The manager page with an alert: how Odoo reports a failed backup or restore (HTTP 200). */
   private managerError(res: ServerResponse, message: string): void {
+    // QWeb escapes the message, quotes included: `Couldn&#39;t restore database`.
+    const escaped = message.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&#34;').replace(/'/g, '&#39;');
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
-      .end(`<!DOCTYPE html><html><body><div class="alert alert-danger">${message}</div><form action="/web/database/backup"></form></body></html>`);
+      .end(`<!DOCTYPE html><html><body><div class="alert alert-danger" role="alert">${escaped}</div><form action="/web/database/backup"></form></body></html>`);
   }
 
   private async httpBackup(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -427,7 +486,7 @@ export class OdooServerDouble {
       'content-type': 'application/octet-stream; charset=binary',
       'content-disposition': `attachment; filename*=UTF-8''${database.name}_2026-06-01_12-00-00.${extension}`,
     });
-    for (const chunk of backupChunks(database.name, database.backupBytes)) {
+    for (const chunk of zipDumpChunks(this.dumpContent(database))) {
       if (!res.write(chunk)) await new Promise((resolve) => res.once('drain', resolve));
     }
     res.end();
@@ -437,20 +496,20 @@ export class OdooServerDouble {
     const boundary = /boundary=(?:"([^"]+)"|([^;]+))/.exec(req.headers['content-type'] ?? '');
     if (!boundary) return this.managerError(res, 'Database restore error: no file');
     const fields: Record<string, string> = {};
-    const hash = createHash('sha256');
-    let fileBytes = 0;
+    const reader = new DumpReader();
     await parseMultipart(req, boundary[1] ?? boundary[2]!, {
       field: (name, value) => (fields[name] = value),
-      file: (chunk) => {
-        hash.update(chunk);
-        fileBytes += chunk.length;
-      },
+      file: (chunk) => reader.push(chunk),
     });
     if (!this.listDb) return this.managerError(res, 'The database manager has been disabled by the administrator');
     if (fields.master_pwd !== this.masterPassword) return this.managerError(res, 'Database restore error: Access Denied');
     if (!fields.name) return this.managerError(res, 'Database restore error: missing name');
     if (this.databases.has(fields.name)) return this.managerError(res, 'Database restore error: Database already exists');
-    this.addDatabase(fields.name).restored = { bytes: fileBytes, sha256: hash.digest('hex') };
+    try {
+      this.restoreInto(fields.name, reader);
+    } catch {
+      return this.managerError(res, `Database restore error: ${NOT_A_DUMP}`);
+    }
     res.writeHead(303, { location: '/web/database/manager' }).end();
   }
 }

@@ -44,7 +44,7 @@ export function providerErrorFrom(error: unknown, what: string): never {
           ? 'conflict'
           : /does not exist/i.test(error.message)
             ? 'not_found'
-            : error.kind === 'user_error' || error.kind === 'missing_model' || error.kind === 'unsupported'
+            : error.kind === 'user_error' || error.kind === 'missing_model' || error.kind === 'unsupported' || error.kind === 'refused'
               ? 'invalid_input'
               : 'unavailable';
   throw new ProviderError(kind, `${what}: ${error.message}`, { code: error.kind });
@@ -218,7 +218,13 @@ export class SelfHostedProvider implements InstanceProvider {
       const staging = `${targetInstanceId}--restoring`;
       const neutral = `${targetInstanceId}--neutral`;
       await this.client.dropDatabase(this.server.masterPassword, staging);
-      await restoreFromStream(this.server.url, { masterPassword: this.server.masterPassword, database: staging, backup: file, copy: true });
+      try {
+        await restoreFromStream(this.server.url, { masterPassword: this.server.masterPassword, database: staging, backup: file, copy: true });
+      } catch (error) {
+        // Odoo leaves an empty database behind a failed restore: nothing may stay of it.
+        await this.client.dropDatabase(this.server.masterPassword, staging).catch(() => false);
+        throw error;
+      }
       let ready = staging;
       if (options.neutralize) {
         // Odoo neutralizes a database while duplicating it (mail servers, crons, payment providers off).
