@@ -9,11 +9,15 @@ import {
   BackupStateDocument,
   CheckInstanceHealthDocument,
   CreateBackupDocument,
+  CreateInstanceDocument,
   FleetEventsDocument,
+  InstanceStateDocument,
   RestoreBackupDocument,
+  SelfHostedBackupDocument,
   SelfHostedObservabilityDocument,
   SelfHostedRestoreDocument,
   SetInstanceCredentialsDocument,
+  SuspendInstanceDocument,
 } from './generated/graphql.js';
 import { startFleet, type Fleet } from './support/fleet.js';
 import { OdooServerDouble } from './support/odoo-double.js';
@@ -158,5 +162,48 @@ describe('restores into a self-hosted instance', () => {
     expect(restore.error).toMatch(/Database restore error: Couldn't restore database$/);
     expect(fleet.odoo.databases.get('books_copy')).toBe(before);
     expect([...fleet.odoo.databases.keys()].filter((name) => name.startsWith('books_copy'))).toEqual(['books_copy']);
+  });
+});
+
+describe('messages of a self-hosted instance', () => {
+  it('say why a creation or a backup waits while the server is unreachable, and a refused login is a ProviderAuthError', async () => {
+    const odoo = new OdooServerDouble({ masterPassword: 'master-pw' });
+    const url = await odoo.listen();
+    const port = Number(new URL(url).port);
+    await odoo.close();
+    try {
+      const created = await fleet.gql(CreateInstanceDocument, { input: { name: 'far-away', version: '17.0', deploymentMethod: 'SELF_HOSTED', serverUrl: url } });
+      if (created.data?.createInstance.__typename !== 'CreateInstanceSuccess') throw new Error(JSON.stringify(created));
+      const { id } = created.data.createInstance.instance;
+      await fleet.gql(SetInstanceCredentialsDocument, { input: { instanceId: id, odooLogin: 'admin', odooPassword: 'odoo-admin-pw', masterPassword: 'master-pw' } });
+      const work = fleet.worker();
+      await work.drain();
+      const instance = async () => (await fleet.gql(InstanceStateDocument, { id })).data!.instance!;
+      expect(await instance()).toMatchObject({ status: 'CREATING', statusMessage: expect.stringMatching(/^Waiting for the provider, will retry: .*ECONNREFUSED/) });
+
+      await odoo.listen(port);
+      await work.drain();
+      expect(await instance()).toMatchObject({ status: 'RUNNING', statusMessage: null });
+
+      await odoo.close();
+      const requested = await fleet.gql(CreateBackupDocument, { input: { instanceId: id } });
+      if (requested.data?.createBackup.__typename !== 'CreateBackupSuccess') throw new Error(JSON.stringify(requested));
+      const backupId = requested.data.createBackup.backup.id;
+      await work.drain();
+      expect((await fleet.gql(SelfHostedBackupDocument, { id: backupId })).data?.backup).toMatchObject({
+        status: 'PENDING',
+        statusMessage: expect.stringMatching(/^Waiting for the provider, will retry: .*ECONNREFUSED/),
+      });
+
+      await odoo.listen(port);
+      for (let round = 0; round < 4; round += 1) await work.drain();
+      expect((await fleet.gql(SelfHostedBackupDocument, { id: backupId })).data?.backup).toMatchObject({ status: 'COMPLETED', statusMessage: null });
+
+      odoo.databases.get('far_away')!.users[0]!.password = 'changed-on-the-server';
+      const suspended = await fleet.gql(SuspendInstanceDocument, { input: { id } });
+      expect(suspended.data?.suspendInstance).toMatchObject({ __typename: 'ProviderAuthError', message: expect.stringMatching(/refused the login "admin"/) });
+    } finally {
+      await odoo.close();
+    }
   });
 });

@@ -158,9 +158,10 @@ export class OdooServerDouble {
     });
   }
 
-  async listen(): Promise<string> {
+  /** Starts answering; `port` lets a stopped double come back at the same address. */
+  async listen(port = 0): Promise<string> {
     this.server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 

@@ -71,5 +71,11 @@ export function backupOperationHandler(deps: BackupOperationDeps): OperationHand
     async onFailure(operation, reason) {
       await setStatus(operation.subjectId!, 'FAILED', { statusMessage: reason });
     },
+    async onRetry(operation, reason) {
+      await deps.prisma.backup.updateMany({
+        where: { id: operation.subjectId!, status: { in: ['PENDING', 'IN_PROGRESS', 'DOWNLOADING'] } },
+        data: { statusMessage: `Waiting for the provider, will retry: ${reason}` },
+      });
+    },
   };
 }

@@ -73,11 +73,14 @@ export function instanceOperationHandlers(deps: InstanceOperationDeps): { CREATE
       }
       const current = await provider.getInstance(instance.instanceId!);
       if (current.status === 'creating') return { next: 'wait_running', delayMs: pollMs };
-      await setStatus(instance.id, statusFromProvider[current.status], { url: current.url });
+      await setStatus(instance.id, statusFromProvider[current.status], { url: current.url, statusMessage: null });
       return current.status === 'error' ? { failed: 'The provider reports the instance in error' } : { done: true };
     },
     async onFailure(operation, reason) {
       await setStatus(operation.subjectId!, 'ERROR', { statusMessage: `Creation failed: ${reason}` });
+    },
+    async onRetry(operation, reason) {
+      await deps.prisma.odooInstance.updateMany({ where: { id: operation.subjectId!, status: 'CREATING' }, data: { statusMessage: `Waiting for the provider, will retry: ${reason}` } });
     },
   };
 

@@ -19,6 +19,9 @@ export interface InstanceDeps {
 /** The provider could not be reached or refused for a reason of its own. */
 export class ProviderUnavailableError extends DomainError {}
 
+/** The provider refused the fleet's credentials (a wrong password or token): fix them, then try again. */
+export class ProviderAuthError extends DomainError {}
+
 const name = z.string().regex(/^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$/, 'must be 3-63 lowercase letters, digits or inner hyphens (it becomes the subdomain)');
 const branch = z.string().regex(/^[A-Za-z0-9._/-]{1,100}$/, 'must be a git branch name');
 const repository = z.string().regex(/^(https?:\/\/|git@|ssh:\/\/|file:\/\/|\/)\S+$/, 'must be an http(s), ssh or file URL, or an absolute path');
@@ -125,6 +128,7 @@ function providerFailure(error: unknown): never {
   if (error instanceof ProviderError) {
     if (error.kind === 'conflict') throw new ConflictError(error.message);
     if (error.kind === 'not_found') throw new ConflictError(`The provider no longer knows this instance: ${error.message}`);
+    if (error.kind === 'unauthorized') throw new ProviderAuthError(error.message);
     throw new ProviderUnavailableError(error.message);
   }
   throw error;
