@@ -1,6 +1,8 @@
 // Self-hosted Odoo servers driven through the GraphQL API against the Odoo double:
 // health that tells the truth (a refused login is DEGRADED, a stopped server DOWN);
 // backups that are verified before they are restored, and restores that bring the data.
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { decodeGlobalID } from '@pothos/plugin-relay';
 import { print } from 'graphql';
@@ -10,14 +12,19 @@ import {
   CheckInstanceHealthDocument,
   CreateBackupDocument,
   CreateInstanceDocument,
+  CreateTemplateDocument,
+  DeploymentStateDocument,
+  DeployTemplateDocument,
   FleetEventsDocument,
   InstanceStateDocument,
   RestoreBackupDocument,
+  RetryInstanceDocument,
   SelfHostedBackupDocument,
   SelfHostedObservabilityDocument,
   SelfHostedRestoreDocument,
   SetInstanceCredentialsDocument,
   SuspendInstanceDocument,
+  UpdateInstanceDocument,
 } from './generated/graphql.js';
 import { startFleet, type Fleet } from './support/fleet.js';
 import { OdooServerDouble } from './support/odoo-double.js';
@@ -205,5 +212,132 @@ describe('messages of a self-hosted instance', () => {
     } finally {
       await odoo.close();
     }
+  });
+});
+
+describe('identity and ownership of self-hosted databases', () => {
+  const credentials = (id: string, masterPassword = 'master-pw') =>
+    fleet.gql(SetInstanceCredentialsDocument, { input: { instanceId: id, odooLogin: 'admin', odooPassword: 'odoo-admin-pw', masterPassword } });
+
+  async function requested(name: string, serverUrl: string, database?: string) {
+    const created = await fleet.gql(CreateInstanceDocument, { input: { name, version: '17.0', deploymentMethod: 'SELF_HOSTED', serverUrl, ...(database ? { database } : {}) } });
+    if (created.data?.createInstance.__typename !== 'CreateInstanceSuccess') throw new Error(JSON.stringify(created));
+    return created.data.createInstance.instance.id;
+  }
+  const instance = async (id: string) => (await fleet.gql(InstanceStateDocument, { id })).data!.instance!;
+
+  it('is (server, database): two servers each host a database of the same name', async () => {
+    const other = new OdooServerDouble({ masterPassword: 'master-pw' });
+    const otherUrl = await other.listen();
+    try {
+      const first = await requested('ledger-here', fleet.odooUrl, 'ledger');
+      const second = await requested('ledger-there', otherUrl, 'ledger');
+      await credentials(first);
+      await credentials(second);
+      const work = fleet.worker();
+      await work.drain();
+      expect(await instance(first)).toMatchObject({ status: 'RUNNING', instanceId: 'ledger' });
+      expect(await instance(second)).toMatchObject({ status: 'RUNNING', instanceId: 'ledger' });
+      expect(fleet.odoo.databases.has('ledger') && other.databases.has('ledger')).toBe(true);
+      // The same database of the same server twice is refused before anything is created.
+      const again = await fleet.gql(CreateInstanceDocument, { input: { name: 'ledger-again', version: '17.0', deploymentMethod: 'SELF_HOSTED', serverUrl: `${otherUrl}/`, database: 'ledger' } });
+      expect(again.data?.createInstance).toMatchObject({ __typename: 'ConflictError', message: expect.stringMatching(/"ledger" .* is already an instance of the fleet/) });
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('never adopts a database the fleet did not create', async () => {
+    const legacy = fleet.odoo.addDatabase('legacy_erp', { adminPassword: 'odoo-admin-pw' });
+    legacy.partners.set(77, { id: 77, name: 'Somebody else\'s customer', email: false, parent_id: false, active: true });
+    const id = await requested('legacy-erp', fleet.odooUrl);
+    await credentials(id);
+    await fleet.worker().drain();
+    expect(await instance(id)).toMatchObject({ status: 'ERROR', instanceId: null, statusMessage: expect.stringMatching(/already exists .* never taken over/) });
+    // Retrying changes nothing while the cause is still there.
+    expect((await fleet.gql(RetryInstanceDocument, { input: { id } })).data?.retryInstance.__typename).toBe('RetryInstanceSuccess');
+    await fleet.worker().drain();
+    expect(await instance(id)).toMatchObject({ status: 'ERROR', instanceId: null });
+    expect(fleet.odoo.databases.get('legacy_erp')).toBe(legacy);
+    expect(legacy.parameters.size).toBe(0);
+  });
+
+  it('an ERROR instance reaches RUNNING after retryInstance once its credentials are fixed', async () => {
+    const id = await requested('second-chance', fleet.odooUrl);
+    await credentials(id, 'wrong-master');
+    await fleet.worker().drain();
+    expect(await instance(id)).toMatchObject({ status: 'ERROR', statusMessage: expect.stringMatching(/^Creation failed: .*Access Denied/) });
+    expect((await fleet.gql(RetryInstanceDocument, { input: { id } })).data?.retryInstance.__typename).toBe('RetryInstanceSuccess');
+    await fleet.worker().drain();
+    expect((await instance(id)).status).toBe('ERROR');
+
+    await credentials(id);
+    expect((await fleet.gql(RetryInstanceDocument, { input: { id } })).data?.retryInstance).toMatchObject({ instance: { status: 'CREATING' } });
+    await fleet.worker().drain();
+    expect(await instance(id)).toMatchObject({ status: 'RUNNING', statusMessage: null, instanceId: 'second_chance' });
+    expect(fleet.odoo.databases.get('second_chance')?.parameters.get('odoo_fleet.created_by_operation')).toMatch(/:create$/);
+    expect((await fleet.gql(RetryInstanceDocument, { input: { id } })).data?.retryInstance).toMatchObject({ __typename: 'ConflictError', message: expect.stringMatching(/RUNNING/) });
+  });
+});
+
+describe('deployment strategy on a self-hosted server', () => {
+  const manifest = "{'name': 'Fleet custom', 'version': '17.0.1.0.0', 'depends': ['base'], 'data': ['views/views.xml']}\n";
+
+  async function template(name: string, python: boolean) {
+    const created = await fleet.gql(CreateTemplateDocument, {
+      input: {
+        name,
+        version: '1.0',
+        modules: ['fleet_custom'],
+        files: [
+          { path: 'fleet_custom/__manifest__.py', content: manifest },
+          { path: 'fleet_custom/views/views.xml', content: '<odoo/>\n' },
+          ...(python ? [{ path: 'fleet_custom/__init__.py', content: 'from . import models\n' }, { path: 'fleet_custom/models/partner.py', content: 'from odoo import models\n' }] : []),
+        ],
+      },
+    });
+    if (created.data?.createTemplate.__typename !== 'CreateTemplateSuccess') throw new Error(JSON.stringify(created));
+    return created.data.createTemplate.template.id;
+  }
+
+  function bareRepository(name: string): { path: string; commits: () => string } {
+    const path = join(fleet.folder, `${name}.git`);
+    execFileSync('git', ['init', '-q', '--bare', '--initial-branch=master', path]);
+    return { path, commits: () => execFileSync('git', ['for-each-ref', '--format=%(objectname)'], { cwd: path }).toString().trim() };
+  }
+
+  it('is decided before anything is pushed: data-only addons go over RPC and push nothing, Python addons need git', async () => {
+    const id = await selfHosted('strategist', fleet.odooUrl);
+    const repository = bareRepository('strategist');
+    await fleet.gql(UpdateInstanceDocument, { input: { id, gitRepositoryUrl: repository.path } });
+
+    const dataOnly = await fleet.gql(DeployTemplateDocument, { input: { instanceId: id, templateId: await template('data only', false) } });
+    expect(dataOnly.data?.deployTemplate).toMatchObject({ deployment: { strategy: 'XMLRPC' } });
+    const work = fleet.worker();
+    for (let round = 0; round < 6; round += 1) await work.drain();
+    expect(repository.commits()).toBe('');
+
+    const withPython = await template('with python', true);
+    const refused = await fleet.gql(DeployTemplateDocument, { input: { instanceId: id, templateId: withPython, strategy: 'XMLRPC' } });
+    expect(refused.data?.deployTemplate).toMatchObject({
+      __typename: 'InvalidInputError',
+      fieldErrors: [{ path: ['templateId'], message: expect.stringContaining('fleet_custom/__init__.py, fleet_custom/models/partner.py') }],
+    });
+    expect(repository.commits()).toBe('');
+
+    // With a repository, Python addons are pushed first, then installed over RPC (no provider build).
+    const byGit = await fleet.gql(DeployTemplateDocument, { input: { instanceId: id, templateId: withPython } });
+    if (byGit.data?.deployTemplate.__typename !== 'DeployTemplateSuccess') throw new Error(JSON.stringify(byGit));
+    expect(byGit.data.deployTemplate.deployment.strategy).toBe('GIT');
+    for (let round = 0; round < 6; round += 1) await work.drain();
+    const deployment = (await fleet.gql(DeploymentStateDocument, { id: byGit.data.deployTemplate.deployment.id })).data!.deployment!;
+    expect(deployment.log).toMatch(/Pushed [0-9a-f]{40} to master[\s\S]*fleet_custom: installed/);
+    expect(repository.commits()).toMatch(/^[0-9a-f]{40}$/);
+  });
+
+  it('refuses Python addons on a server without a repository, naming the files', async () => {
+    const id = await selfHosted('no-repo', fleet.odooUrl);
+    const refused = await fleet.gql(DeployTemplateDocument, { input: { instanceId: id, templateId: await template('python again', true) } });
+    expect(refused.data?.deployTemplate).toMatchObject({ __typename: 'InvalidInputError', fieldErrors: [{ path: ['templateId'], message: expect.stringMatching(/fleet_custom\/__init__\.py, fleet_custom\/models\/partner\.py/) }] });
   });
 });

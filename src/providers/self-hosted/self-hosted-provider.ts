@@ -4,6 +4,7 @@
 // what Odoo itself exposes. Odoo has no "suspend": suspension deactivates the
 // database's internal users (except the administrator the fleet uses) and resumption
 // reactivates exactly those users.
+import { randomUUID } from 'node:crypto';
 import { modules as odooModules, OdooClient, orm, type ModelCalls } from '../../odoo/client.js';
 import { restoreFromStream, streamBackup } from '../../odoo/database-manager.js';
 import { OdooError } from '../../odoo/errors.js';
@@ -20,6 +21,7 @@ import type {
   ProviderLogEntry,
   ProviderLogLevel,
   ProviderMetric,
+  StartOptions,
 } from '../provider.js';
 
 export interface SelfHostedServer {
@@ -30,6 +32,8 @@ export interface SelfHostedServer {
 }
 
 const SUSPENDED_USERS_PARAMETER = 'odoo_fleet.suspended_user_ids';
+/** holds the key of the fleet operation that created the database */
+const CREATED_BY_PARAMETER = 'odoo_fleet.created_by_operation';
 
 /** Odoo's faults and transport failures, as the provider interface's typed errors. */
 export function providerErrorFrom(error: unknown, what: string): never {
@@ -99,15 +103,40 @@ export class SelfHostedProvider implements InstanceProvider {
 
   // ------------------------------------------------------------------ instances
 
-  createInstance(request: CreateInstanceRequest) {
+  /**
+   * Creates the database and marks it with the creating operation's key: a repeated
+   * step finds its own mark and goes on, while a database that exists without that mark
+   * (someone else's, or one whose marking was lost) is never taken over.
+   */
+  createInstance(request: CreateInstanceRequest, options: StartOptions = {}) {
+    const mark = options.idempotencyKey ?? randomUUID();
     return this.guard(`create ${request.database}`, async () => {
+      if (await this.client.databaseExists(request.database)) {
+        if ((await this.markOf(request.database)) === mark) return this.describe(request.database, 'running');
+        throw new ProviderError(
+          'conflict',
+          `A database "${request.database}" already exists on ${this.server.url} and was not created by this fleet operation; it is never taken over (drop it or choose another database name)`,
+        );
+      }
       await this.client.createDatabase(this.server.masterPassword, {
         name: request.database,
         adminLogin: this.server.adminLogin,
         adminPassword: this.server.adminPassword,
       });
+      await this.admin(request.database).execute('ir.config_parameter', 'set_param', [CREATED_BY_PARAMETER, mark]);
       return this.describe(request.database, 'running');
     });
+  }
+
+  /** The creation mark of a database, or null when it has none or refuses the fleet's login. */
+  private async markOf(database: string): Promise<string | null> {
+    try {
+      const value = await this.admin(database).execute('ir.config_parameter', 'get_param', [CREATED_BY_PARAMETER]);
+      return typeof value === 'string' ? value : null;
+    } catch (error) {
+      if (error instanceof OdooError && error.kind !== 'unavailable') return null;
+      throw error;
+    }
   }
 
   getInstance(instanceId: string) {

@@ -7,6 +7,7 @@ import {
   suspendInstance,
   updateInstance,
 } from '../../services/instances/instances.js';
+import { retryInstanceCreation } from '../../services/instances/retry-instance.js';
 import { builder } from '../builder.js';
 import { DeploymentMethodEnum, SubscriptionTierEnum } from '../enums.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors/error-classes.js';
@@ -111,6 +112,15 @@ builder.mutationFields((t) => ({
     errors: { types: [NotFoundError, ConflictError, ProviderAuthError, ProviderUnavailableError], ...resultTypes('suspendInstance', 'instance', 'The instance is suspended.') },
     resolve: (_query, _root, { input }, context) =>
       audited(context, 'suspendInstance', input.id.id, () => suspendInstance(context, { companyId: companyOf(context), instanceId: ownedBy(context, input.id.id).id })),
+  }),
+  retryInstance: t.prismaField({
+    type: OdooInstanceType,
+    description: 'Starts the creation of an instance in ERROR again, once the cause (credentials, server, database name) is fixed. It is returned CREATING.',
+    authScopes: operatorScopes,
+    args: { input: t.arg({ type: InstanceActionInput, required: true, description: 'The instance.' }) },
+    errors: { types: [NotFoundError, ConflictError], ...resultTypes('retryInstance', 'instance', 'The creation starts again.') },
+    resolve: (_query, _root, { input }, context) =>
+      audited(context, 'retryInstance', input.id.id, () => retryInstanceCreation(context, { companyId: companyOf(context), instanceId: ownedBy(context, input.id.id).id })),
   }),
   resumeInstance: t.prismaField({
     type: OdooInstanceType,

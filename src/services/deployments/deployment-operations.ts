@@ -112,7 +112,8 @@ export function deploymentOperationHandler(deps: DeploymentOperationDeps): Opera
           data: { commitHash: published.commit },
           lines: [published.pushedNow ? `Pushed ${published.commit} to ${deployment.branch}` : `Found ${published.commit} already pushed to ${deployment.branch}`],
         });
-        return { next: 'trigger' };
+        // A self-hosted server has no build of its own: the pushed addons are installed over RPC.
+        return { next: instance.deploymentMethod === 'SELF_HOSTED' ? 'install' : 'trigger' };
       } catch (error) {
         // An unreachable repository may come back; a refused push or a conflict will not.
         if (error instanceof RepositoryError && error.kind !== 'unreachable') return { failed: error.message };

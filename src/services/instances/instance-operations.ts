@@ -55,14 +55,8 @@ export function instanceOperationHandlers(deps: InstanceOperationDeps): { CREATE
           gitRepositoryUrl: instance.gitRepositoryUrl,
           gitBranch: instance.gitBranch,
         };
-        const created = await provider.createInstance(request, { idempotencyKey: `${operation.id}:create` }).catch(async (error: unknown) => {
-          // A provider without idempotency keys (Odoo's db service) answers a repeated
-          // creation with "already exists": if this step ran before, that is our database.
-          if (error instanceof ProviderError && error.kind === 'conflict' && operation.attempts > 1 && instance.deploymentMethod === 'SELF_HOSTED') {
-            return provider.getInstance(instance.database);
-          }
-          throw error;
-        });
+        // The key makes a repeated step find its own work (a self-hosted database carries it as a mark).
+        const created = await provider.createInstance(request, { idempotencyKey: `${operation.id}:create` });
         await setStatus(instance.id, statusFromProvider[created.status], {
           instanceId: created.id,
           url: created.url,

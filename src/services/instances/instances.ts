@@ -9,6 +9,7 @@ import type { ProviderRegistry } from '../../providers/registry.js';
 import { publishFleetEvent, type PubSub } from '../../pubsub.js';
 import { ConflictError, DomainError, invalidInputFrom, NotFoundError } from '../errors.js';
 import { once } from '../idempotency.js';
+import { ODOO_SH_SCOPE, providerScopeOf } from './provider-scope.js';
 
 export interface InstanceDeps {
   prisma: PrismaClient;
@@ -79,6 +80,11 @@ export async function requestInstance(deps: InstanceDeps, request: { companyId: 
     async (tx) => {
       const taken = await tx.odooInstance.findFirst({ where: { companyId: request.companyId, name: input.name }, select: { id: true } });
       if (taken) throw new ConflictError(`An instance named "${input.name}" already exists.`);
+      const providerScope = providerScopeOf(input);
+      const database = input.database ?? input.name.replace(/-/g, '_');
+      if (providerScope !== ODOO_SH_SCOPE && (await tx.odooInstance.findFirst({ where: { providerScope, database, status: { not: 'DELETED' } }, select: { id: true } }))) {
+        throw new ConflictError(`The database "${database}" on ${providerScope} is already an instance of the fleet.`);
+      }
       const instance = await tx.odooInstance.create({
         data: {
           companyId: request.companyId,
@@ -86,7 +92,8 @@ export async function requestInstance(deps: InstanceDeps, request: { companyId: 
           version: input.version,
           subscriptionTier: input.subscriptionTier,
           deploymentMethod: input.deploymentMethod,
-          database: input.database ?? input.name.replace(/-/g, '_'),
+          database,
+          providerScope,
           gitRepositoryUrl: input.gitRepositoryUrl,
           gitBranch: input.gitBranch,
           serverUrl: input.serverUrl,
@@ -186,7 +193,7 @@ export async function updateInstance(deps: InstanceDeps, request: { companyId: s
       ...(input.subscriptionTier ? { subscriptionTier: input.subscriptionTier } : {}),
       ...(input.gitRepositoryUrl !== undefined ? { gitRepositoryUrl: input.gitRepositoryUrl } : {}),
       ...(input.gitBranch ? { gitBranch: input.gitBranch } : {}),
-      ...(input.serverUrl ? { serverUrl: input.serverUrl } : {}),
+      ...(input.serverUrl ? { serverUrl: input.serverUrl, providerScope: providerScopeOf({ deploymentMethod: instance.deploymentMethod, serverUrl: input.serverUrl }) } : {}),
     },
   });
 }
