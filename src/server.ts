@@ -47,6 +47,7 @@ async function main(): Promise<void> {
     odooShBaseUrl: config.ODOO_SH_API_BASE_URL,
     odooShDefaultToken: config.ODOO_SH_API_TOKEN,
     timeoutMs: config.PROVIDER_TIMEOUT_MS,
+    odooLongTimeouts: { modulesMs: config.ODOO_MODULE_TIMEOUT_MS, databasesMs: config.ODOO_DATABASE_TIMEOUT_MS },
   });
   const backupStore = createLocalBackupStore(config.BACKUP_STORAGE_DIR);
   const git = createGitPublisher({ timeoutMs: config.GIT_TIMEOUT_MS, workRoot: config.DEPLOY_WORK_DIR });

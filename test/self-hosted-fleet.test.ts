@@ -33,7 +33,8 @@ import { wsClient } from './support/server.js';
 let fleet: Fleet;
 
 beforeAll(async () => {
-  fleet = await startFleet('onprem-fleet');
+  // Short bounds for the calls Odoo takes long over, so the double can outlast them.
+  fleet = await startFleet('onprem-fleet', { odooLongTimeouts: { modulesMs: 400, databasesMs: 400 } });
 });
 afterAll(async () => {
   await fleet?.stop();
@@ -339,5 +340,43 @@ describe('deployment strategy on a self-hosted server', () => {
     const id = await selfHosted('no-repo', fleet.odooUrl);
     const refused = await fleet.gql(DeployTemplateDocument, { input: { instanceId: id, templateId: await template('python again', true) } });
     expect(refused.data?.deployTemplate).toMatchObject({ __typename: 'InvalidInputError', fieldErrors: [{ path: ['templateId'], message: expect.stringMatching(/fleet_custom\/__init__\.py, fleet_custom\/models\/partner\.py/) }] });
+  });
+});
+
+describe('long calls to a self-hosted server', () => {
+  it('a slow install (longer than its timeout) ends SUCCESS without an upgrade; a slow creation is waited for, not repeated', async () => {
+    fleet.odoo.delays.createDatabaseMs = 700; // beyond the 400 ms call, within the wait that follows it
+    const createsBefore = fleet.odoo.calls.filter((call) => call === 'db.create_database').length;
+    const id = await fleet.runningInstance({ name: 'slow-server', version: '17.0', deploymentMethod: 'SELF_HOSTED', serverUrl: fleet.odooUrl }, async (instanceId) => {
+      await fleet.gql(SetInstanceCredentialsDocument, { input: { instanceId, odooLogin: 'admin', odooPassword: 'odoo-admin-pw', masterPassword: 'master-pw' } });
+    });
+    fleet.odoo.delays.createDatabaseMs = 0;
+    expect(fleet.odoo.calls.filter((call) => call === 'db.create_database').length).toBe(createsBefore + 1);
+    expect(fleet.odoo.databases.get('slow_server')?.parameters.get('odoo_fleet.created_by_operation')).toMatch(/:create$/);
+
+    const created = await fleet.gql(CreateTemplateDocument, {
+      input: { name: 'slow install', version: '1.0', modules: ['stock'], files: [] },
+    });
+    if (created.data?.createTemplate.__typename !== 'CreateTemplateSuccess') throw new Error(JSON.stringify(created));
+    fleet.odoo.delays.moduleMs = 1200;
+    const modelCallsBefore = fleet.odoo.modelCalls.length;
+    try {
+      const requested = await fleet.gql(DeployTemplateDocument, { input: { instanceId: id, templateId: created.data.createTemplate.template.id } });
+      if (requested.data?.deployTemplate.__typename !== 'DeployTemplateSuccess') throw new Error(JSON.stringify(requested));
+      const deploymentId = requested.data.deployTemplate.deployment.id;
+      const work = fleet.worker();
+      const state = async () => (await fleet.gql(DeploymentStateDocument, { id: deploymentId })).data!.deployment!;
+      await expect
+        .poll(async () => {
+          await work.drain();
+          return (await state()).status;
+        }, { timeout: 10_000, interval: 100 })
+        .toBe('SUCCESS');
+      expect((await state()).log).toMatch(/No answer yet .*timed out after 400 ms[\s\S]*stock: installed/);
+      const moduleButtons = fleet.odoo.modelCalls.slice(modelCallsBefore).filter((call) => call.startsWith('ir.module.module.button_'));
+      expect(moduleButtons).toEqual(['ir.module.module.button_immediate_install']);
+    } finally {
+      fleet.odoo.delays.moduleMs = 0;
+    }
   });
 });

@@ -21,6 +21,14 @@ export class OdooError extends Error {
   }
 }
 
+/** No answer in time: the server may still be doing the work it was asked for. */
+export class OdooTimeoutError extends OdooError {
+  constructor(message: string) {
+    super('unavailable', message);
+    this.name = 'OdooTimeoutError';
+  }
+}
+
 /** The meaningful line of a fault string: Odoo sends whole tracebacks for fault 1. */
 function lastLine(faultString: string): string {
   const lines = faultString.trim().split('\n').map((line) => line.trim()).filter(Boolean);

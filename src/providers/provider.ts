@@ -130,6 +130,8 @@ export interface InstanceProvider {
    * servers); answers each module's state afterwards.
    */
   installModules?(instanceId: string, names: string[]): Promise<Array<{ name: string; state: string }>>;
+  /** Reads modules' states without changing anything (after an install that gave no answer in time). */
+  moduleStates?(instanceId: string, names: string[]): Promise<Array<{ name: string; state: string }>>;
 
   triggerDeployment(
     instanceId: string,

@@ -60,8 +60,12 @@ export class OdooServerDouble {
   readonly masterPassword: string;
   readonly serverSerie: string;
   listDb: boolean;
+  /** how long the double takes over work a real server takes long over (ms) */
+  readonly delays = { moduleMs: 0, createDatabaseMs: 0 };
   /** calls received, as "service.method" (XML-RPC) or "http./web/database/<action>" */
   readonly calls: string[] = [];
+  /** object-service calls received, as "model.method" */
+  readonly modelCalls: string[] = [];
   private server: Server | undefined;
 
   constructor(options: OdooDoubleOptions = {}) {
@@ -183,14 +187,14 @@ export class OdooServerDouble {
   // ------------------------------------------------------------------ XML-RPC
 
   private xmlrpc(service: string, req: IncomingMessage, res: ServerResponse): void {
-    new Deserializer().deserializeMethodCall(req, (error: Error | null, method: string, params: unknown[]) => {
+    new Deserializer().deserializeMethodCall(req, async (error: Error | null, method: string, params: unknown[]) => {
       let xml: string;
       if (error) {
         xml = Serializer.serializeFault(traceback(`xml.parsers.expat.ExpatError: ${error.message}`));
       } else {
         this.calls.push(`${service}.${method}`);
         try {
-          const value = service === 'common' ? this.common(method, params) : service === 'db' ? this.db(method, params) : this.object(params);
+          const value = await (service === 'common' ? this.common(method, params) : service === 'db' ? this.db(method, params) : this.object(params));
           // Odoo never sends nil: a Python None cannot be marshalled without allow_none.
           xml = value === undefined || value === null
             ? Serializer.serializeFault(traceback('TypeError: cannot marshal None unless allow_none is enabled'))
@@ -257,8 +261,16 @@ export class OdooServerDouble {
         this.checkMaster(params[0]);
         const [, name, , , userPassword, login] = params as [string, string, boolean, string, string?, string?];
         if (this.databases.has(name)) throw traceback(`odoo.service.db.DatabaseExists: Database already exists`);
-        this.addDatabase(name, { adminLogin: login ?? 'admin', adminPassword: userPassword ?? 'admin' });
-        return true;
+        const database = this.addDatabase(name, { adminLogin: login ?? 'admin', adminPassword: userPassword ?? 'admin' });
+        if (this.delays.createDatabaseMs === 0) return true;
+        // The empty database exists at once; Odoo's tables arrive when initialisation ends.
+        database.empty = true;
+        return new Promise((resolve) =>
+          setTimeout(() => {
+            database.empty = false;
+            resolve(true);
+          }, this.delays.createDatabaseMs),
+        );
       }
       case 'duplicate_database': {
         this.checkMaster(params[0]);
@@ -312,6 +324,7 @@ export class OdooServerDouble {
 
   private object(params: unknown[]): unknown {
     const [name, uid, password, model, method, args = [], kwargs = {}] = params as [string, number, string, string, string, unknown[], Record<string, unknown>];
+    this.modelCalls.push(`${model}.${method}`);
     const database = this.databases.get(name);
     if (!database) throw traceback(`psycopg2.OperationalError: FATAL:  database "${name}" does not exist`);
     if (database.empty) throw EMPTY_DATABASE;
@@ -452,12 +465,20 @@ export class OdooServerDouble {
           .map((module) => Object.fromEntries(['id', ...fields].map((field) => [field, (module as Record<string, unknown>)[field] ?? false])));
       }
       case 'button_immediate_install':
-      case 'button_immediate_upgrade':
-        for (const module of byId(args[0] as number[])) {
-          module.state = 'installed';
-          module.latest_version = `${this.serverSerie}.1.0`;
-        }
-        return action;
+      case 'button_immediate_upgrade': {
+        // Odoo marks the modules and commits, then reloads the registry: meanwhile other
+        // requests read them 'to install' / 'to upgrade'.
+        const targets = byId(args[0] as number[]);
+        for (const module of targets) module.state = method === 'button_immediate_install' ? 'to install' : 'to upgrade';
+        const finish = () => {
+          for (const module of targets) {
+            module.state = 'installed';
+            module.latest_version = `${this.serverSerie}.1.0`;
+          }
+          return action;
+        };
+        return this.delays.moduleMs > 0 ? new Promise((resolve) => setTimeout(() => resolve(finish()), this.delays.moduleMs)) : finish();
+      }
       case 'button_immediate_uninstall':
         for (const module of byId(args[0] as number[])) module.state = 'uninstalled';
         return action;

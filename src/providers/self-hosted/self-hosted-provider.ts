@@ -5,9 +5,9 @@
 // database's internal users (except the administrator the fleet uses) and resumption
 // reactivates exactly those users.
 import { randomUUID } from 'node:crypto';
-import { modules as odooModules, OdooClient, orm, type ModelCalls } from '../../odoo/client.js';
+import { modules as odooModules, OdooClient, orm, type LongCallTimeouts, type ModelCalls } from '../../odoo/client.js';
 import { restoreFromStream, streamBackup } from '../../odoo/database-manager.js';
-import { OdooError } from '../../odoo/errors.js';
+import { OdooError, OdooTimeoutError } from '../../odoo/errors.js';
 import { ProviderError } from '../errors.js';
 import type {
   CreateInstanceRequest,
@@ -51,17 +51,19 @@ export function providerErrorFrom(error: unknown, what: string): never {
             : error.kind === 'user_error' || error.kind === 'missing_model' || error.kind === 'unsupported' || error.kind === 'refused'
               ? 'invalid_input'
               : 'unavailable';
-  throw new ProviderError(kind, `${what}: ${error.message}`, { code: error.kind });
+  throw new ProviderError(kind, `${what}: ${error.message}`, { code: error instanceof OdooTimeoutError ? 'timeout' : error.kind });
 }
 
 export class SelfHostedProvider implements InstanceProvider {
   private readonly client: OdooClient;
+  private readonly databaseWaitMs: number;
 
   constructor(
     private readonly server: SelfHostedServer,
-    options: { timeoutMs?: number } = {},
+    options: { timeoutMs?: number; long?: Partial<LongCallTimeouts> } = {},
   ) {
     this.client = new OdooClient(server.url, options);
+    this.databaseWaitMs = options.long?.databasesMs ?? 900_000;
   }
 
   private admin(database: string): ModelCalls {
@@ -118,14 +120,32 @@ export class SelfHostedProvider implements InstanceProvider {
           `A database "${request.database}" already exists on ${this.server.url} and was not created by this fleet operation; it is never taken over (drop it or choose another database name)`,
         );
       }
-      await this.client.createDatabase(this.server.masterPassword, {
-        name: request.database,
-        adminLogin: this.server.adminLogin,
-        adminPassword: this.server.adminPassword,
-      });
+      try {
+        await this.client.createDatabase(this.server.masterPassword, {
+          name: request.database,
+          adminLogin: this.server.adminLogin,
+          adminPassword: this.server.adminPassword,
+        });
+      } catch (error) {
+        // Odoo may still be building the database we asked for: wait for it rather than ask again.
+        if (!(error instanceof OdooTimeoutError)) throw error;
+        await this.untilReady(request.database);
+      }
       await this.admin(request.database).execute('ir.config_parameter', 'set_param', [CREATED_BY_PARAMETER, mark]);
       return this.describe(request.database, 'running');
     });
+  }
+
+  /** Waits until a database this call asked for exists and takes the fleet's login. */
+  private async untilReady(database: string): Promise<void> {
+    const deadline = Date.now() + this.databaseWaitMs;
+    for (;;) {
+      const ready = (await this.client.databaseExists(database)) && (await this.client.authenticate({ database, login: this.server.adminLogin, password: this.server.adminPassword }).catch(() => null)) !== null;
+      if (ready) return;
+      if (Date.now() > deadline) throw new ProviderError('unavailable', `The database "${database}" was still not ready on ${this.server.url}`, { code: 'timeout' });
+      // About twenty looks within the bound, never more often than needed.
+      await new Promise((resolve) => setTimeout(resolve, Math.min(2000, Math.max(50, this.databaseWaitMs / 20))));
+    }
   }
 
   /** The creation mark of a database, or null when it has none or refuses the fleet's login. */
@@ -299,6 +319,11 @@ export class SelfHostedProvider implements InstanceProvider {
       if (toUpgrade.length) await odooModules.upgrade(calls, toUpgrade);
       return odooModules.states(calls, names);
     });
+  }
+
+  /** The modules' states as Odoo has them now ('to install' while an install still runs). */
+  moduleStates(instanceId: string, names: string[]) {
+    return this.guard(`read modules of ${instanceId}`, () => odooModules.states(this.admin(instanceId), names));
   }
 
   // ------------------------------------------------------------------ observability

@@ -9,9 +9,12 @@
 //                 derived from the operation)
 //   track       → follows the provider's deployment to its end, recording every status
 //   install     → XMLRPC: installs or upgrades the template's modules on the server
+//   wait_install→ after an install that gave no answer in time: follows the modules'
+//                 state until Odoo has finished, never asking for the install again
 // A deployment cancelled meanwhile stops at its next step.
 import type { Deployment, Operation, PrismaClient } from '../../generated/prisma/client.js';
 import type { DeploymentStatus } from '../../generated/prisma/enums.js';
+import { ProviderError } from '../../providers/errors.js';
 import type { ProviderDeploymentStatus } from '../../providers/provider.js';
 import type { ProviderRegistry } from '../../providers/registry.js';
 import type { PubSub } from '../../pubsub.js';
@@ -42,6 +45,10 @@ const fromProvider: Record<ProviderDeploymentStatus, DeploymentStatus> = {
   cancelled: 'CANCELLED',
 };
 
+/** Module states of an install or upgrade still running on the server. */
+const PENDING_MODULE_STATES = new Set(['to install', 'to upgrade', 'to remove']);
+const MAX_INSTALL_LOOKS = 720;
+
 export function deploymentOperationHandler(deps: DeploymentOperationDeps): OperationHandler {
   const pollMs = deps.pollMs ?? 2000;
   const record = (id: string, change: Parameters<typeof recordDeployment>[2]) => recordDeployment(deps, id, change);
@@ -66,6 +73,18 @@ export function deploymentOperationHandler(deps: DeploymentOperationDeps): Opera
     await record(deployment.id, { status: 'SUCCESS', lines });
     if (deployment.commitHash) await deps.prisma.odooInstance.update({ where: { id: deployment.instanceId }, data: { gitCommitHash: deployment.commitHash } });
     return { done: true };
+  }
+
+  /** The end of an install: every module installed, or a FAILED deployment naming the others. */
+  async function installed(deployment: Deployment, states: Array<{ name: string; state: string }>): Promise<StepOutcome> {
+    const lines = states.map((module) => `${module.name}: ${module.state}`);
+    const failed = states.filter((module) => module.state !== 'installed');
+    if (failed.length > 0) {
+      const error = `Not installed: ${failed.map((module) => `${module.name} (${module.state})`).join(', ')}`;
+      await record(deployment.id, { status: 'FAILED', data: { error }, lines });
+      return { done: true };
+    }
+    return succeed(deployment, lines);
   }
 
   const steps: Record<string, (operation: Operation, deployment: Deployment) => Promise<StepOutcome>> = {
@@ -157,16 +176,32 @@ export function deploymentOperationHandler(deps: DeploymentOperationDeps): Opera
       const provider = deps.providers.providerFor(instance);
       if (!provider.installModules) return { failed: 'This provider cannot install modules over XML-RPC' };
       await record(deployment.id, { status: 'DEPLOYING', lines: [`Installing ${template.modules.join(', ')}`] });
-      // Installing is idempotent in Odoo (installed modules are upgraded), so a repeat is safe.
-      const states = await provider.installModules(instance.instanceId!, template.modules);
-      const lines = states.map((module) => `${module.name}: ${module.state}`);
-      const failed = states.filter((module) => module.state !== 'installed');
-      if (failed.length > 0) {
-        const error = `Not installed: ${failed.map((module) => `${module.name} (${module.state})`).join(', ')}`;
-        await record(deployment.id, { status: 'FAILED', data: { error }, lines });
-        return { done: true };
+      let states: Array<{ name: string; state: string }>;
+      try {
+        states = await provider.installModules(instance.instanceId!, template.modules);
+      } catch (error) {
+        // No answer in time: Odoo may still be installing. Read the modules' state instead
+        // of asking again (a repeated request would upgrade what was just installed).
+        if (error instanceof ProviderError && error.details.code === 'timeout' && provider.moduleStates) {
+          await record(deployment.id, { lines: [`No answer yet (${error.message}); following the modules' state`] });
+          return { next: 'wait_install', delayMs: pollMs };
+        }
+        throw error;
       }
-      return succeed(deployment, lines);
+      return installed(deployment, states);
+    },
+
+    async wait_install(operation, deployment) {
+      const [instance, template] = await Promise.all([
+        deps.prisma.odooInstance.findUniqueOrThrow({ where: { id: deployment.instanceId } }),
+        deps.prisma.template.findUniqueOrThrow({ where: { id: deployment.templateId! } }),
+      ]);
+      const states = await deps.providers.providerFor(instance).moduleStates!(instance.instanceId!, template.modules);
+      if (states.some((module) => PENDING_MODULE_STATES.has(module.state))) {
+        if (operation.attempts >= MAX_INSTALL_LOOKS) return { failed: `Odoo was still installing after ${MAX_INSTALL_LOOKS} looks: ${states.map((module) => `${module.name} (${module.state})`).join(', ')}` };
+        return { next: 'wait_install', delayMs: pollMs };
+      }
+      return installed(deployment, states);
     },
   };
 
