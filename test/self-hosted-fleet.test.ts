@@ -126,6 +126,30 @@ async function restored(backupId: string, targetInstanceId: string) {
   return { ...(await state()), attempts: operation.attempts };
 }
 
+describe('metrics of a self-hosted instance', () => {
+  it('are worth a chart: round trip, users, modules, attachment bytes, mail queue, overdue crons', async () => {
+    const id = await selfHosted('charted', fleet.odooUrl);
+    const records = fleet.odoo.databases.get('charted')!.records;
+    records.mails.push({ id: 1, state: 'outgoing' }, { id: 2, state: 'exception' }, { id: 3, state: 'exception' }, { id: 4, state: 'sent' });
+    records.crons.push({ id: 2, active: true, nextcall: '2020-01-01 00:00:00', failure_count: 3 }, { id: 3, active: false, nextcall: '2020-01-01 00:00:00', failure_count: 0 });
+    await checkHealth(id);
+    const [sample] = (await observed(id)).metrics;
+    expect(sample).toMatchObject({
+      activeUsers: 2,
+      installedModules: 2,
+      storageBytes: String(5120 + 20480),
+      mailQueued: 1,
+      mailFailed: 2,
+      cronsOverdue: 1,
+      // ir.cron.failure_count is newer than this 17.0 server: unknown, not zero.
+      cronsFailing: null,
+      cpuPercent: null,
+    });
+    expect(sample!.rpcRoundTripMs).toBeGreaterThanOrEqual(0);
+    expect(Object.values(sample!).filter((value) => value !== null).length).toBeGreaterThanOrEqual(8);
+  });
+});
+
 describe('restores into a self-hosted instance', () => {
   let source: string;
   let target: string;

@@ -62,6 +62,13 @@ export interface ProviderMetric {
   dbSizeBytes: number | null;
   requestsPerMinute: number | null;
   activeUsers: number | null;
+  /** what a self-hosted Odoo server exposes over RPC; other providers leave them out */
+  rpcRoundTripMs?: number | null;
+  installedModules?: number | null;
+  mailQueued?: number | null;
+  mailFailed?: number | null;
+  cronsOverdue?: number | null;
+  cronsFailing?: number | null;
 }
 
 export interface ProviderLogEntry {

@@ -45,6 +45,8 @@ export interface DoubleDatabase {
   restored?: { bytes: number; sha256: string };
   neutralized: boolean;
   parameters: Map<string, string>;
+  /** rows of the models the metrics read: ir.attachment, mail.mail, ir.cron */
+  records: { attachments: Array<{ id: number; file_size: number }>; mails: Array<{ id: number; state: string }>; crons: Array<{ id: number; active: boolean; nextcall: string; failure_count: number }> };
   /** ir.logging rows (Odoo writes them when log_db is set) */
   logs: Array<{ id: number; type: 'server' | 'client'; create_date: string; level: string; name: string; message: string }>;
 }
@@ -93,6 +95,11 @@ export class OdooServerDouble {
       backupBytes: options.backupBytes ?? 256 * 1024,
       neutralized: false,
       parameters: new Map(),
+      records: {
+        attachments: [{ id: 1, file_size: 5120 }, { id: 2, file_size: 20480 }],
+        mails: [],
+        crons: [{ id: 1, active: true, nextcall: '2999-01-01 00:00:00', failure_count: 0 }],
+      },
       logs: [],
     };
     this.databases.set(name, database);
@@ -109,6 +116,7 @@ export class OdooServerDouble {
       neutralized: database.neutralized,
       parameters: [...database.parameters.entries()],
       logs: database.logs,
+      records: database.records,
       backupBytes: database.backupBytes,
     };
     const modules = Object.fromEntries([...database.modules.values()].filter((module) => module.state === 'installed').map((module) => [module.name, module.latest_version || '']));
@@ -146,6 +154,7 @@ export class OdooServerDouble {
       neutralized: boolean;
       parameters: Array<[string, string]>;
       logs: DoubleDatabase['logs'];
+      records: DoubleDatabase['records'];
       backupBytes: number;
     };
     this.databases.set(name, {
@@ -158,6 +167,7 @@ export class OdooServerDouble {
       neutralized: state.neutralized,
       parameters: new Map(state.parameters),
       logs: state.logs,
+      records: state.records,
       restored: { bytes: dumped.bytes, sha256: dumped.sha256 },
     });
   }
@@ -348,6 +358,7 @@ export class OdooServerDouble {
       throw traceback(`AttributeError: The method 'ir.config_parameter.${method}' does not exist`);
     }
     if (model === 'res.users') return this.users(database, user, method, args, kwargs);
+    if (model === 'ir.attachment' || model === 'mail.mail' || model === 'ir.cron') return this.counted(database, model, method, args, kwargs);
     if (model === 'ir.logging') {
       if (method !== 'search_read') throw traceback(`AttributeError: The method 'ir.logging.${method}' does not exist`);
       const fields = (kwargs.fields as string[]) ?? ['create_date', 'level', 'name', 'message'];
@@ -420,6 +431,26 @@ export class OdooServerDouble {
     }
   }
 
+  /** The models the metrics read: counts, and the attachments' size sum as read_group gives it. */
+  private counted(database: DoubleDatabase, model: 'ir.attachment' | 'mail.mail' | 'ir.cron', method: string, args: unknown[], kwargs: Record<string, unknown>): unknown {
+    const rows: object[] = model === 'ir.attachment' ? database.records.attachments : model === 'mail.mail' ? database.records.mails : database.records.crons;
+    const domain = (args[0] as unknown[]) ?? [];
+    // ir.cron.failure_count arrived after 17.0: on older series the field is unknown.
+    const known = (field: string) => (model === 'ir.cron' && field === 'failure_count' ? Number(this.serverSerie.split('.')[0]) >= 18 : true);
+    for (const leaf of domain) {
+      if (Array.isArray(leaf) && !known(String(leaf[0]))) {
+        throw traceback(`ValueError: Invalid field ${model}.${String(leaf[0])} in leaf ('${String(leaf[0])}', '${String(leaf[1])}', ${String(leaf[2])})`);
+      }
+    }
+    const found = rows.filter((row) => matches(row, domain));
+    if (method === 'search_count') return found.length;
+    if (method === 'read_group' && model === 'ir.attachment') {
+      void kwargs;
+      return [{ __count: found.length, file_size: found.reduce((sum, row) => sum + (row as { file_size: number }).file_size, 0), __domain: domain }];
+    }
+    throw traceback(`AttributeError: The method '${model}.${method}' does not exist`);
+  }
+
   private users(database: DoubleDatabase, user: DoubleUser, method: string, args: unknown[], kwargs: Record<string, unknown>): unknown {
     // Inactive users are hidden unless the domain asks for them, as Odoo's active_test does.
     const domain = (args[0] as unknown[]) ?? [];
@@ -458,6 +489,8 @@ export class OdooServerDouble {
         }
         return [0, database.modules.size - before];
       }
+      case 'search_count':
+        return [...database.modules.values()].filter((module) => matches(module, args[0] as unknown[])).length;
       case 'search_read': {
         const fields = (kwargs.fields as string[]) ?? ['name', 'state', 'latest_version'];
         return [...database.modules.values()]
@@ -554,8 +587,9 @@ function matches(row: object, domain: unknown[] = []): boolean {
       case 'not in': return !(value as unknown[]).includes(actual);
       case 'ilike': return String(actual).toLowerCase().includes(String(value).toLowerCase());
       case 'like': return String(actual).includes(String(value));
-      case '>': return Number(actual) > Number(value);
-      case '<': return Number(actual) < Number(value);
+      // Dates travel as 'YYYY-MM-DD HH:MM:SS' strings, which compare in order.
+      case '>': return typeof actual === 'string' ? actual > String(value) : Number(actual) > Number(value);
+      case '<': return typeof actual === 'string' ? actual < String(value) : Number(actual) < Number(value);
       default: throw fault(1, `ValueError: Invalid leaf ${JSON.stringify(leaf)}`);
     }
   });

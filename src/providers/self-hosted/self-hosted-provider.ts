@@ -9,6 +9,7 @@ import { modules as odooModules, OdooClient, orm, type LongCallTimeouts, type Mo
 import { restoreFromStream, streamBackup } from '../../odoo/database-manager.js';
 import { OdooError, OdooTimeoutError } from '../../odoo/errors.js';
 import { ProviderError } from '../errors.js';
+import { sampleOdooMetrics } from './odoo-metrics.js';
 import type {
   CreateInstanceRequest,
   InstanceProvider,
@@ -348,11 +349,7 @@ export class SelfHostedProvider implements InstanceProvider {
 
   /** Odoo keeps no metric history: one sample of what it exposes, taken now. */
   getMetrics(instanceId: string): Promise<ProviderMetric[]> {
-    return this.guard(`metrics of ${instanceId}`, async () => {
-      const calls = this.admin(instanceId);
-      const activeUsers = await orm.searchCount(calls, 'res.users', [['share', '=', false]]);
-      return [{ sampledAt: new Date(), cpuPercent: null, memoryBytes: null, storageBytes: null, dbSizeBytes: null, requestsPerMinute: null, activeUsers }];
-    });
+    return this.guard(`metrics of ${instanceId}`, async () => [await sampleOdooMetrics(this.client, this.admin(instanceId))]);
   }
 
   /** From ir.logging, which Odoo fills when the server runs with log_db. */
