@@ -150,6 +150,23 @@ describe('metrics of a self-hosted instance', () => {
   });
 });
 
+describe('logs of a self-hosted instance', () => {
+  it('follow a (timestamp, id) cursor: lines of one second arriving in two polls are all kept, none twice', async () => {
+    const id = await selfHosted('chatty', fleet.odooUrl);
+    const logs = fleet.odoo.databases.get('chatty')!.logs;
+    const second = new Date(Date.now() - 1000).toISOString().replace('T', ' ').slice(0, 19);
+    const line = (lineId: number) => ({ id: lineId, type: 'server' as const, create_date: second, level: 'INFO', name: 'odoo.modules', message: `line ${lineId}` });
+    logs.push(line(11), line(12), line(13));
+    await checkHealth(id);
+    // Odoo keeps whole seconds: more lines of the same second arrive after the poll.
+    logs.push(line(14), line(15));
+    await checkHealth(id);
+    await checkHealth(id);
+    const messages = (await observed(id)).logs.edges.map((edge) => edge.node.message).sort();
+    expect(messages).toEqual(['line 11', 'line 12', 'line 13', 'line 14', 'line 15']);
+  });
+});
+
 describe('restores into a self-hosted instance', () => {
   let source: string;
   let target: string;

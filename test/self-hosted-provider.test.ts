@@ -63,7 +63,7 @@ describe('self-hosted instances', () => {
       { id: 3, type: 'server', create_date: '2026-06-01 10:00:02', level: 'CRITICAL', name: 'odoo.service', message: 'worker died' },
     );
     const page = await provider.getLogs('shop', { level: 'error', limit: 1 });
-    expect(page.items).toEqual([{ timestamp: new Date('2026-06-01T10:00:01Z'), level: 'error', logger: 'odoo.sql_db', message: 'bad query' }]);
+    expect(page.items).toEqual([{ id: '2', timestamp: new Date('2026-06-01T10:00:01Z'), level: 'error', logger: 'odoo.sql_db', message: 'bad query' }]);
     expect((await provider.getLogs('shop', { level: 'error', limit: 1, cursor: page.nextCursor })).items[0]?.message).toBe('worker died');
   });
 

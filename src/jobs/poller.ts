@@ -10,7 +10,7 @@ import type { HealthStatus } from '../generated/prisma/enums.js';
 import type { Logger } from '../logger.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import { publishFleetEvent, type PubSub } from '../pubsub.js';
-import { healthStatusOf, logLevelOf, pollErrors, pollInstance, sameChecks, type PollResult } from '../services/observability/poll-instance.js';
+import { healthStatusOf, logCursorAfter, logLevelOf, pollErrors, pollInstance, sameChecks, type PollResult } from '../services/observability/poll-instance.js';
 import { claimDueInstances, claimInstance, ensurePollStates, releaseWithOutcomes, type ClaimedPollState, type PollOutcome } from './poll-leases.js';
 
 export interface PollerOptions {
@@ -93,7 +93,7 @@ export function createPoller(options: PollerOptions): Poller {
       if (!instance?.instanceId) return;
       try {
         const provider = options.providers.providerFor(instance);
-        results.set(state.instanceId, await pollInstance(provider, instance.instanceId, { metricAt: state.lastMetricAt, logAt: state.lastLogAt }, { now: polledAt, timeoutMs: options.timeoutMs, intervalMs: options.intervalMs }));
+        results.set(state.instanceId, await pollInstance(provider, instance.instanceId, { metricAt: state.lastMetricAt, logAt: state.lastLogAt, logId: state.lastLogId }, { now: polledAt, timeoutMs: options.timeoutMs, intervalMs: options.intervalMs }));
       } catch (error) {
         results.set(state.instanceId, error instanceof Error ? error : new Error(String(error)));
       }
@@ -124,12 +124,14 @@ export function createPoller(options: PollerOptions): Poller {
       const lastMetricAt = metrics.reduce<Date | null>((latest, sample) => (!latest || sample.sampledAt > latest ? sample.sampledAt : latest), state.lastMetricAt);
       if (lastMetricAt && lastMetricAt !== state.lastMetricAt) metricChanges.push({ instanceId: instance.id, sampledAt: lastMetricAt });
       for (const entry of logs) logRows.push({ instanceId: instance.id, timestamp: entry.timestamp, level: logLevelOf[entry.level], logger: entry.logger, message: entry.message });
-      const lastLogAt = logs.reduce<Date | null>((latest, entry) => (!latest || entry.timestamp > latest ? entry.timestamp : latest), state.lastLogAt);
+      const logCursor = logCursorAfter(logs, state.lastLogAt ? { timestamp: state.lastLogAt, id: state.lastLogId } : null);
+      const lastLogAt = logCursor?.timestamp ?? null;
+      const lastLogId = logCursor?.id ?? null;
       if (!result.health.ok) {
         // No health means nothing is known of the instance: back off, keep its last status.
         failures += 1;
         const consecutiveFailures = state.consecutiveFailures + 1;
-        outcomes.push({ ...state, consecutiveFailures, nextPollAt: nextPoll(polledAt, consecutiveFailures), lastMetricAt, lastLogAt, lastError: pollErrors(result) });
+        outcomes.push({ ...state, consecutiveFailures, nextPollAt: nextPoll(polledAt, consecutiveFailures), lastMetricAt, lastLogAt, lastLogId, lastError: pollErrors(result) });
         continue;
       }
       const health = result.health.value;
@@ -153,6 +155,7 @@ export function createPoller(options: PollerOptions): Poller {
         lastHealthSampleAt: changed || heartbeatDue ? polledAt : state.lastHealthSampleAt,
         lastMetricAt,
         lastLogAt,
+        lastLogId,
         lastError: pollErrors(result),
       });
     }

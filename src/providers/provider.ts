@@ -72,6 +72,8 @@ export interface ProviderMetric {
 }
 
 export interface ProviderLogEntry {
+  /** the provider's id of the line, when it has one: with the timestamp, where the next poll goes on */
+  id?: string;
   timestamp: Date;
   level: ProviderLogLevel;
   logger: string;

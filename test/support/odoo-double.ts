@@ -363,7 +363,7 @@ export class OdooServerDouble {
       if (method !== 'search_read') throw traceback(`AttributeError: The method 'ir.logging.${method}' does not exist`);
       const fields = (kwargs.fields as string[]) ?? ['create_date', 'level', 'name', 'message'];
       const rows = database.logs.filter((row) => matches(row, args[0] as unknown[]));
-      rows.sort((a, b) => (a.create_date < b.create_date ? -1 : 1));
+      rows.sort((a, b) => (a.create_date === b.create_date ? a.id - b.id : a.create_date < b.create_date ? -1 : 1));
       const offset = Number(kwargs.offset ?? 0);
       return rows.slice(offset, kwargs.limit ? offset + Number(kwargs.limit) : undefined).map((row) => Object.fromEntries(['id', ...fields].map((field) => [field, (row as Record<string, unknown>)[field] ?? false])));
     }
@@ -590,6 +590,8 @@ function matches(row: object, domain: unknown[] = []): boolean {
       // Dates travel as 'YYYY-MM-DD HH:MM:SS' strings, which compare in order.
       case '>': return typeof actual === 'string' ? actual > String(value) : Number(actual) > Number(value);
       case '<': return typeof actual === 'string' ? actual < String(value) : Number(actual) < Number(value);
+      case '>=': return typeof actual === 'string' ? actual >= String(value) : Number(actual) >= Number(value);
+      case '<=': return typeof actual === 'string' ? actual <= String(value) : Number(actual) <= Number(value);
       default: throw fault(1, `ValueError: Invalid leaf ${JSON.stringify(leaf)}`);
     }
   });

@@ -362,9 +362,11 @@ export class SelfHostedProvider implements InstanceProvider {
       if (wanted) domain.push(['level', 'in', wanted]);
       const offset = query.cursor ? Number(query.cursor) : 0;
       const limit = query.limit ?? 100;
-      const rows = await orm.searchRead(this.admin(instanceId), 'ir.logging', domain, ['create_date', 'level', 'name', 'message'], { offset, limit: limit + 1, order: 'create_date asc' });
+      // ir.logging keeps whole seconds: the id orders the lines of one second.
+      const rows = await orm.searchRead(this.admin(instanceId), 'ir.logging', domain, ['create_date', 'level', 'name', 'message'], { offset, limit: limit + 1, order: 'create_date asc, id asc' });
       return {
         items: rows.slice(0, limit).map((row) => ({
+          id: String(row.id),
           timestamp: new Date(`${String(row.create_date).replace(' ', 'T')}Z`),
           level: String(row.level).toLowerCase() as ProviderLogLevel,
           logger: String(row.name),

@@ -4,7 +4,7 @@
 // metrics and logs fail, and that health must not be thrown away with them. Pure of
 // storage: the poller writes the results of a whole batch at once.
 import type { HealthStatus, LogLevel } from '../../generated/prisma/enums.js';
-import type { InstanceProvider, ProviderHealth, ProviderLogEntry, ProviderMetric } from '../../providers/provider.js';
+import type { InstanceProvider, Page, ProviderHealth, ProviderLogEntry, ProviderMetric } from '../../providers/provider.js';
 
 /** What one part of a poll gave: its value, or why it failed. */
 export type PollPart<T> = { ok: true; value: T } | { ok: false; error: Error };
@@ -43,12 +43,35 @@ export function pollErrors(result: PollResult): string | null {
 }
 
 const MAX_LOG_LINES_PER_POLL = 500;
+
+export interface LogCursor {
+  timestamp: Date;
+  /** the provider's line id; null for providers without ids (the timestamp alone then) */
+  id: string | null;
+}
+
+/** Line ids are compared as numbers when they are numbers (Odoo's record ids). */
+function compareIds(a: string, b: string): number {
+  return /^\d+$/.test(a) && /^\d+$/.test(b) ? Number(a) - Number(b) : a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Whether a line comes after the cursor in (timestamp, id) order. */
+function isAfter(entry: ProviderLogEntry, cursor: LogCursor): boolean {
+  const byTime = entry.timestamp.getTime() - cursor.timestamp.getTime();
+  if (byTime !== 0) return byTime > 0;
+  return entry.id !== undefined && cursor.id !== null && compareIds(entry.id, cursor.id) > 0;
+}
+
+/** The cursor after these lines: the last of them in (timestamp, id) order, or the previous cursor. */
+export function logCursorAfter(logs: ProviderLogEntry[], previous: LogCursor | null): LogCursor | null {
+  return logs.reduce<LogCursor | null>((latest, entry) => (!latest || isAfter(entry, latest) ? { timestamp: entry.timestamp, id: entry.id ?? null } : latest), previous);
+}
 const METRIC_STEP_SECONDS = 60;
 
 export async function pollInstance(
   provider: InstanceProvider,
   providerInstanceId: string,
-  since: { metricAt: Date | null; logAt: Date | null },
+  since: { metricAt: Date | null; logAt: Date | null; logId?: string | null },
   options: { now: Date; timeoutMs: number; intervalMs: number },
 ): Promise<PollResult> {
   const from = since.metricAt ? new Date(since.metricAt.getTime() + 1) : new Date(options.now.getTime() - Math.max(options.intervalMs, METRIC_STEP_SECONDS * 1000));
@@ -63,13 +86,20 @@ export async function pollInstance(
         : [],
     ),
     settle(async () => {
-      const page = await within(
-        options.timeoutMs,
-        'logs',
-        provider.getLogs(providerInstanceId, { since: since.logAt ?? new Date(options.now.getTime() - options.intervalMs), limit: 200 }),
-      );
-      // `since` is inclusive at the providers: lines at the last seen instant were stored already.
-      return page.items.filter((entry) => !since.logAt || entry.timestamp > since.logAt).slice(0, MAX_LOG_LINES_PER_POLL);
+      const cursor = since.logAt ? { timestamp: since.logAt, id: since.logId ?? null } : null;
+      const fresh: ProviderLogEntry[] = [];
+      let page: string | null = null;
+      // `since` is inclusive at the providers: the lines up to the cursor were stored already.
+      do {
+        const answer: Page<ProviderLogEntry> = await within(
+          options.timeoutMs,
+          'logs',
+          provider.getLogs(providerInstanceId, { since: since.logAt ?? new Date(options.now.getTime() - options.intervalMs), limit: 200, cursor: page }),
+        );
+        fresh.push(...answer.items.filter((entry) => !cursor || isAfter(entry, cursor)));
+        page = answer.nextCursor;
+      } while (page && fresh.length < MAX_LOG_LINES_PER_POLL);
+      return fresh.slice(0, MAX_LOG_LINES_PER_POLL);
     }),
   ]);
   return { health, metrics, logs };
