@@ -377,6 +377,36 @@ describe('deployment strategy on a self-hosted server', () => {
     expect(repository.commits()).toMatch(/^[0-9a-f]{40}$/);
   });
 
+  it('imports data-only addons through base_import_module and reads their version back', async () => {
+    const id = await selfHosted('importer', fleet.odooUrl);
+    const database = fleet.odoo.databases.get('importer')!;
+    expect(database.modules.get('base_import_module')?.state).toBe('uninstalled');
+    const requested = await fleet.gql(DeployTemplateDocument, { input: { instanceId: id, templateId: await template('imported', false) } });
+    if (requested.data?.deployTemplate.__typename !== 'DeployTemplateSuccess') throw new Error(JSON.stringify(requested));
+    const work = fleet.worker();
+    for (let round = 0; round < 6; round += 1) await work.drain();
+    const deployment = (await fleet.gql(DeploymentStateDocument, { id: requested.data.deployTemplate.deployment.id })).data!.deployment!;
+    expect(deployment).toMatchObject({ status: 'SUCCESS', log: expect.stringMatching(/Importing fleet_custom through Odoo's module import[\s\S]*fleet_custom: installed 17\.0\.1\.0\.0/) });
+    // The importer was installed on the way; the addon arrived at the manifest's version.
+    expect(database.modules.get('base_import_module')?.state).toBe('installed');
+    expect(database.modules.get('fleet_custom')).toMatchObject({ state: 'installed', latest_version: '17.0.1.0.0' });
+  });
+
+  it('fails a deployment whose addon Odoo reports at another version than the manifest', async () => {
+    const id = await selfHosted('stale-addon', fleet.odooUrl);
+    const database = fleet.odoo.databases.get('stale_addon')!;
+    const templateId = await template('stale', false);
+    // A server that keeps an older copy: the import "succeeds" but the version read back differs.
+    const realSet = database.modules.set.bind(database.modules);
+    database.modules.set = (name, module) => realSet(name, name === 'fleet_custom' ? { ...module, latest_version: '17.0.0.9.0' } : module);
+    const requested = await fleet.gql(DeployTemplateDocument, { input: { instanceId: id, templateId } });
+    if (requested.data?.deployTemplate.__typename !== 'DeployTemplateSuccess') throw new Error(JSON.stringify(requested));
+    const work = fleet.worker();
+    for (let round = 0; round < 6; round += 1) await work.drain();
+    const deployment = (await fleet.gql(DeploymentStateDocument, { id: requested.data.deployTemplate.deployment.id })).data!.deployment!;
+    expect(deployment).toMatchObject({ status: 'FAILED', error: "Installed at another version than the template's: fleet_custom 17.0.0.9.0 (template 17.0.1.0.0)" });
+  });
+
   it('refuses Python addons on a server without a repository, naming the files', async () => {
     const id = await selfHosted('no-repo', fleet.odooUrl);
     const refused = await fleet.gql(DeployTemplateDocument, { input: { instanceId: id, templateId: await template('python again', true) } });

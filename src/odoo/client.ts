@@ -110,7 +110,7 @@ export class OdooClient {
           throw error;
         });
         // Installing or upgrading modules reloads the registry: minutes on a real server.
-        const long = model === 'ir.module.module' && method.startsWith('button_immediate_') ? this.longTimeouts.modulesMs : undefined;
+        const long = (model === 'ir.module.module' && method.startsWith('button_immediate_')) || (model === 'base.import.module' && method === 'import_module') ? this.longTimeouts.modulesMs : undefined;
         return this.call('object', 'execute_kw', [credentials.database, await uid, credentials.password, model, method, args, kwargs], long);
       },
     };

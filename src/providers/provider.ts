@@ -138,7 +138,12 @@ export interface InstanceProvider {
    * Installs or upgrades modules in place (the XML-RPC deployment path of self-hosted
    * servers); answers each module's state afterwards.
    */
-  installModules?(instanceId: string, names: string[]): Promise<Array<{ name: string; state: string }>>;
+  installModules?(instanceId: string, names: string[]): Promise<Array<{ name: string; state: string; latestVersion?: string | false }>>;
+  /**
+   * Imports data-only addons (XML, CSV, static files) through Odoo's module import
+   * (base_import_module, installed first if missing); answers the imported modules' states.
+   */
+  importAddons?(instanceId: string, files: ReadonlyArray<{ path: string; content: string }>): Promise<Array<{ name: string; state: string; latestVersion: string | false }>>;
   /** Reads modules' states without changing anything (after an install that gave no answer in time). */
   moduleStates?(instanceId: string, names: string[]): Promise<Array<{ name: string; state: string }>>;
 

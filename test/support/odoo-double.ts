@@ -10,7 +10,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import Deserializer from 'xmlrpc/lib/deserializer.js';
 import Serializer from 'xmlrpc/lib/serializer.js';
-import { customDump, DumpReader, NOT_A_DUMP, zipDumpChunks, type DumpContent } from './odoo-dump.js';
+import { customDump, DumpReader, NOT_A_DUMP, zipDumpChunks, zipEntries, type DumpContent } from './odoo-dump.js';
 
 interface Fault {
   faultCode: number;
@@ -66,6 +66,8 @@ export class OdooServerDouble {
   readonly delays = { moduleMs: 0, createDatabaseMs: 0 };
   /** calls received, as "service.method" (XML-RPC) or "http./web/database/<action>" */
   readonly calls: string[] = [];
+  /** module files uploaded to base_import_module wizards, by wizard id */
+  private readonly importWizards = new Map<number, string>();
   /** object-service calls received, as "model.method" */
   readonly modelCalls: string[] = [];
   private server: Server | undefined;
@@ -86,7 +88,7 @@ export class OdooServerDouble {
       ],
       partners: new Map([[3, { id: 3, name: 'YourCompany', email: 'info@yourcompany.example', parent_id: false, active: true }]]),
       modules: new Map(
-        ['base', 'web', 'mail', 'sale', 'stock', 'account'].map((module, index) => [
+        ['base', 'web', 'mail', 'sale', 'stock', 'account', 'base_import_module'].map((module, index) => [
           module,
           { id: index + 1, name: module, state: index < 2 ? 'installed' : 'uninstalled', latest_version: index < 2 ? `${this.serverSerie}.1.0` : false },
         ]),
@@ -358,6 +360,7 @@ export class OdooServerDouble {
       throw traceback(`AttributeError: The method 'ir.config_parameter.${method}' does not exist`);
     }
     if (model === 'res.users') return this.users(database, user, method, args, kwargs);
+    if (model === 'base.import.module') return this.moduleImport(database, user, method, args);
     if (model === 'ir.attachment' || model === 'mail.mail' || model === 'ir.cron') return this.counted(database, model, method, args, kwargs);
     if (model === 'ir.logging') {
       if (method !== 'search_read') throw traceback(`AttributeError: The method 'ir.logging.${method}' does not exist`);
@@ -431,6 +434,30 @@ export class OdooServerDouble {
     }
   }
 
+  /** base_import_module's wizard: a zip of data-only addons becomes installed, imported modules. */
+  private moduleImport(database: DoubleDatabase, user: DoubleUser, method: string, args: unknown[]): unknown {
+    if (database.modules.get('base_import_module')?.state !== 'installed') throw fault(2, "Object base.import.module doesn't exist");
+    if (!user.admin) throw ACCESS_DENIED;
+    if (method === 'create') {
+      const id = database.nextId++;
+      this.importWizards.set(id, String((args[0] as { module_file?: string }).module_file ?? ''));
+      return id;
+    }
+    if (method !== 'import_module') throw traceback(`AttributeError: The method 'base.import.module.${method}' does not exist`);
+    const [id] = args[0] as number[];
+    const entries = zipEntries(Buffer.from(this.importWizards.get(id!) ?? '', 'base64'));
+    if (!entries) throw fault(2, 'File is not a zip file');
+    for (const [path, content] of entries) {
+      const addon = /^([a-z0-9_]+)\/__manifest__\.py$/.exec(path)?.[1];
+      if (!addon) continue;
+      const version = /['"]version['"]\s*:\s*['"]([^'"]+)['"]/.exec(content.toString('utf8'))?.[1] ?? '1.0';
+      const latest = version.startsWith(`${this.serverSerie}.`) ? version : `${this.serverSerie}.${version}`;
+      const known = database.modules.get(addon);
+      database.modules.set(addon, { id: known?.id ?? database.nextId++, name: addon, state: 'installed', latest_version: latest });
+    }
+    return { type: 'ir.actions.client', tag: 'reload' };
+  }
+
   /** The models the metrics read: counts, and the attachments' size sum as read_group gives it. */
   private counted(database: DoubleDatabase, model: 'ir.attachment' | 'mail.mail' | 'ir.cron', method: string, args: unknown[], kwargs: Record<string, unknown>): unknown {
     const rows: object[] = model === 'ir.attachment' ? database.records.attachments : model === 'mail.mail' ? database.records.mails : database.records.crons;
@@ -482,13 +509,9 @@ export class OdooServerDouble {
     const byId = (ids: number[]) => [...database.modules.values()].filter((module) => ids.includes(module.id));
     const action = { type: 'ir.actions.act_url', target: 'self', url: '/web' };
     switch (method) {
-      case 'update_list': {
-        const before = database.modules.size;
-        if (!database.modules.has('fleet_custom')) {
-          database.modules.set('fleet_custom', { id: database.modules.size + 1, name: 'fleet_custom', state: 'uninstalled', latest_version: false });
-        }
-        return [0, database.modules.size - before];
-      }
+      case 'update_list':
+        // Only the modules on the server's addons path: nothing is invented.
+        return [database.modules.size, 0];
       case 'search_count':
         return [...database.modules.values()].filter((module) => matches(module, args[0] as unknown[])).length;
       case 'search_read': {

@@ -227,3 +227,20 @@ export class DumpReader {
     }
   }
 }
+
+/** The entries of a small zip read whole (addon uploads): name → content; null when it is not a zip the reader follows. */
+export function zipEntries(zip: Buffer): Map<string, Buffer> | null {
+  const entries = new Map<string, Buffer>();
+  let offset = 0;
+  while (offset + 4 <= zip.length && zip.readUInt32LE(offset) === LOCAL_HEADER) {
+    if (zip.readUInt16LE(offset + 8) !== 0 || zip.readUInt16LE(offset + 6) & 0x0008) return null;
+    const size = zip.readUInt32LE(offset + 22);
+    const nameLength = zip.readUInt16LE(offset + 26);
+    const start = offset + 30 + nameLength + zip.readUInt16LE(offset + 28);
+    const data = zip.subarray(start, start + size);
+    if (crc32(data) !== zip.readUInt32LE(offset + 14)) return null;
+    entries.set(zip.subarray(offset + 30, offset + 30 + nameLength).toString('utf8'), data);
+    offset = start + size;
+  }
+  return entries.size > 0 ? entries : null;
+}

@@ -5,6 +5,7 @@
 // database's internal users (except the administrator the fleet uses) and resumption
 // reactivates exactly those users.
 import { randomUUID } from 'node:crypto';
+import { addonZip } from '../../odoo/addon-zip.js';
 import { modules as odooModules, OdooClient, orm, type LongCallTimeouts, type ModelCalls } from '../../odoo/client.js';
 import { restoreFromStream, streamBackup } from '../../odoo/database-manager.js';
 import { OdooError, OdooTimeoutError } from '../../odoo/errors.js';
@@ -319,6 +320,20 @@ export class SelfHostedProvider implements InstanceProvider {
       if (toInstall.length) await odooModules.install(calls, toInstall);
       if (toUpgrade.length) await odooModules.upgrade(calls, toUpgrade);
       return odooModules.states(calls, names);
+    });
+  }
+
+  importAddons(instanceId: string, files: ReadonlyArray<{ path: string; content: string }>) {
+    return this.guard(`import addons into ${instanceId}`, async () => {
+      const calls = this.admin(instanceId);
+      const [importer] = await odooModules.states(calls, ['base_import_module']);
+      if (!importer || importer.state === 'uninstallable') {
+        throw new ProviderError('invalid_input', `${this.server.url} has no base_import_module (Odoo 16 and later) to import addons with`);
+      }
+      if (importer.state !== 'installed') await odooModules.install(calls, [importer.id]);
+      const wizard = await orm.create(calls, 'base.import.module', { module_file: addonZip(files).toString('base64'), force: true });
+      await calls.execute('base.import.module', 'import_module', [[wizard]]);
+      return odooModules.states(calls, [...new Set(files.map((file) => file.path.split('/')[0]!))]);
     });
   }
 

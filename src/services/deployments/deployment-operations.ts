@@ -23,6 +23,7 @@ import { backupOutcome, EXCLUSIVE_OPERATION_KINDS, publishBackup, recordBackup }
 import type { KeyRing } from '../crypto/key-ring.js';
 import type { OperationHandler, StepOutcome } from '../operations/worker.js';
 import { addonFolders } from '../templates/templates.js';
+import { manifestVersions, sameModuleVersion } from './deployment-strategy.js';
 import { gitTargetOf, recordDeployment } from './deployments.js';
 import { RepositoryError, type GitPublisher } from './git-publisher.js';
 
@@ -75,12 +76,26 @@ export function deploymentOperationHandler(deps: DeploymentOperationDeps): Opera
     return { done: true };
   }
 
-  /** The end of an install: every module installed, or a FAILED deployment naming the others. */
-  async function installed(deployment: Deployment, states: Array<{ name: string; state: string }>): Promise<StepOutcome> {
-    const lines = states.map((module) => `${module.name}: ${module.state}`);
+  /**
+   * The end of an install: every module installed, and each of the template's own addons
+   * at the version of its manifest (read back from Odoo); else a FAILED deployment saying which.
+   */
+  async function installed(
+    deployment: Deployment,
+    states: Array<{ name: string; state: string; latestVersion?: string | false }>,
+    files: ReadonlyArray<{ path: string; content: string }>,
+  ): Promise<StepOutcome> {
+    const wanted = manifestVersions(files);
+    const lines = states.map((module) => `${module.name}: ${module.state}${module.latestVersion ? ` ${module.latestVersion}` : ''}`);
     const failed = states.filter((module) => module.state !== 'installed');
     if (failed.length > 0) {
       const error = `Not installed: ${failed.map((module) => `${module.name} (${module.state})`).join(', ')}`;
+      await record(deployment.id, { status: 'FAILED', data: { error }, lines });
+      return { done: true };
+    }
+    const stale = states.filter((module) => wanted.has(module.name) && !sameModuleVersion(module.latestVersion || '', wanted.get(module.name)!));
+    if (stale.length > 0) {
+      const error = `Installed at another version than the template's: ${stale.map((module) => `${module.name} ${module.latestVersion || 'unknown'} (template ${wanted.get(module.name)})`).join(', ')}`;
       await record(deployment.id, { status: 'FAILED', data: { error }, lines });
       return { done: true };
     }
@@ -171,14 +186,25 @@ export function deploymentOperationHandler(deps: DeploymentOperationDeps): Opera
     async install(_operation, deployment) {
       const [instance, template] = await Promise.all([
         deps.prisma.odooInstance.findUniqueOrThrow({ where: { id: deployment.instanceId } }),
-        deps.prisma.template.findUniqueOrThrow({ where: { id: deployment.templateId! } }),
+        deps.prisma.template.findUniqueOrThrow({ where: { id: deployment.templateId! }, include: { files: { orderBy: { path: 'asc' } } } }),
       ]);
       const provider = deps.providers.providerFor(instance);
       if (!provider.installModules) return { failed: 'This provider cannot install modules over XML-RPC' };
-      await record(deployment.id, { status: 'DEPLOYING', lines: [`Installing ${template.modules.join(', ')}`] });
-      let states: Array<{ name: string; state: string }>;
+      // Over XML-RPC the template's own addons (data-only, checked at request) arrive through
+      // Odoo's module import; after a git push they are on the server's addons path already.
+      const addons = deployment.strategy === 'XMLRPC' ? addonFolders(template.files) : [];
+      let imported: Array<{ name: string; state: string; latestVersion?: string | false }> = [];
+      if (addons.length > 0) {
+        if (!provider.importAddons) return { failed: 'This provider cannot import addons' };
+        await record(deployment.id, { status: 'DEPLOYING', lines: [`Importing ${addons.join(', ')} through Odoo's module import`] });
+        imported = await provider.importAddons(instance.instanceId!, template.files);
+      }
+      const others = template.modules.filter((name) => !addons.includes(name));
+      if (others.length === 0) return installed(deployment, imported, template.files);
+      await record(deployment.id, { status: 'DEPLOYING', lines: [`Installing ${others.join(', ')}`] });
+      let states: Array<{ name: string; state: string; latestVersion?: string | false }>;
       try {
-        states = await provider.installModules(instance.instanceId!, template.modules);
+        states = [...imported, ...(await provider.installModules(instance.instanceId!, others))];
       } catch (error) {
         // No answer in time: Odoo may still be installing. Read the modules' state instead
         // of asking again (a repeated request would upgrade what was just installed).
@@ -188,20 +214,20 @@ export function deploymentOperationHandler(deps: DeploymentOperationDeps): Opera
         }
         throw error;
       }
-      return installed(deployment, states);
+      return installed(deployment, states, template.files);
     },
 
     async wait_install(operation, deployment) {
       const [instance, template] = await Promise.all([
         deps.prisma.odooInstance.findUniqueOrThrow({ where: { id: deployment.instanceId } }),
-        deps.prisma.template.findUniqueOrThrow({ where: { id: deployment.templateId! } }),
+        deps.prisma.template.findUniqueOrThrow({ where: { id: deployment.templateId! }, include: { files: true } }),
       ]);
       const states = await deps.providers.providerFor(instance).moduleStates!(instance.instanceId!, template.modules);
       if (states.some((module) => PENDING_MODULE_STATES.has(module.state))) {
         if (operation.attempts >= MAX_INSTALL_LOOKS) return { failed: `Odoo was still installing after ${MAX_INSTALL_LOOKS} looks: ${states.map((module) => `${module.name} (${module.state})`).join(', ')}` };
         return { next: 'wait_install', delayMs: pollMs };
       }
-      return installed(deployment, states);
+      return installed(deployment, states, template.files);
     },
   };
 

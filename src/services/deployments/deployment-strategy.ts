@@ -6,6 +6,7 @@
 import type { OdooInstance } from '../../generated/prisma/client.js';
 import type { DeploymentStrategy } from '../../generated/prisma/enums.js';
 import { InvalidInputError } from '../errors.js';
+import { parsePythonLiteral } from '../templates/python-literal.js';
 
 /** The template files that are Python code (a manifest is a literal, an empty `__init__.py` nothing). */
 export function pythonCodeFiles(files: ReadonlyArray<{ path: string; content: string }>): string[] {
@@ -35,4 +36,23 @@ export function deploymentStrategyFor(
     ]);
   }
   return strategy;
+}
+
+/** The version each of a template's addons declares in its manifest. */
+export function manifestVersions(files: ReadonlyArray<{ path: string; content: string }>): Map<string, string> {
+  const versions = new Map<string, string>();
+  for (const file of files) {
+    const addon = /^([^/]+)\/__manifest__\.py$/.exec(file.path)?.[1];
+    if (!addon) continue;
+    const manifest = parsePythonLiteral(file.content) as { version?: unknown };
+    if (typeof manifest.version === 'string') versions.set(addon, manifest.version);
+  }
+  return versions;
+}
+
+/** Odoo records a manifest version prefixed with its serie ("1.0" on 17.0 reads "17.0.1.0"). */
+export function sameModuleVersion(installed: string, manifest: string): boolean {
+  if (installed === manifest) return true;
+  const serie = installed.slice(0, installed.length - manifest.length - 1);
+  return installed.endsWith(`.${manifest}`) && /^\d+\.\d+$/.test(serie);
 }
