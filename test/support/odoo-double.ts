@@ -88,9 +88,10 @@ export class OdooServerDouble {
       ],
       partners: new Map([[3, { id: 3, name: 'YourCompany', email: 'info@yourcompany.example', parent_id: false, active: true }]]),
       modules: new Map(
-        ['base', 'web', 'mail', 'sale', 'stock', 'account', 'base_import_module'].map((module, index) => [
+        ['base', 'web', 'mail', 'sale', 'stock', 'account', 'base_import_module', 'contacts'].map((module, index) => [
           module,
-          { id: index + 1, name: module, state: index < 2 ? 'installed' : 'uninstalled', latest_version: index < 2 ? `${this.serverSerie}.1.0` : false },
+          // contacts keeps the id it had on the recorded Odoo 17 server (shared/odoo17-exchanges)
+          { id: module === 'contacts' ? 46 : index + 1, name: module, state: index < 2 ? 'installed' : 'uninstalled', latest_version: index < 2 ? `${this.serverSerie}.1.0` : false },
         ]),
       ),
       nextId: 100,
@@ -206,7 +207,7 @@ export class OdooServerDouble {
       } else {
         this.calls.push(`${service}.${method}`);
         try {
-          const value = await (service === 'common' ? this.common(method, params) : service === 'db' ? this.db(method, params) : this.object(params));
+          const value = await (service === 'common' ? this.common(method, params) : service === 'db' ? this.db(method, params) : this.object(method, params));
           // Odoo never sends nil: a Python None cannot be marshalled without allow_none.
           xml = value === undefined || value === null
             ? Serializer.serializeFault(traceback('TypeError: cannot marshal None unless allow_none is enabled'))
@@ -305,6 +306,9 @@ export class OdooServerDouble {
         this.databases.set(to, { ...database, name: to });
         return true;
       }
+      case 'migrate_databases':
+        this.checkMaster(params[0]);
+        return true;
       case 'change_admin_password':
         this.checkMaster(params[0]);
         return true;
@@ -330,20 +334,29 @@ export class OdooServerDouble {
         return true;
       }
       default:
-        throw traceback(`KeyError: '${method}'`);
+        throw traceback(`KeyError: 'Method not found: ${method}'`);
     }
   }
 
-  private object(params: unknown[]): unknown {
-    const [name, uid, password, model, method, args = [], kwargs = {}] = params as [string, number, string, string, string, unknown[], Record<string, unknown>];
+  private object(service: string, params: unknown[]): unknown {
+    if (service !== 'execute_kw' && service !== 'execute') throw traceback(`NameError: Method not available ${service}`);
+    // execute passes the method's arguments positionally, execute_kw as a list and a dict.
+    const [name, rawUid, password, model, method, ...rest] = params as [string, unknown, string, string, string, ...unknown[]];
+    const args = (service === 'execute' ? rest : (rest[0] as unknown[] | undefined)) ?? [];
+    const kwargs = (service === 'execute' ? {} : (rest[1] as Record<string, unknown> | undefined)) ?? {};
     this.modelCalls.push(`${model}.${method}`);
     const database = this.databases.get(name);
-    if (!database) throw traceback(`psycopg2.OperationalError: FATAL:  database "${name}" does not exist`);
+    if (!database) throw traceback(`psycopg2.OperationalError: connection to server at "127.0.0.1", port 5432 failed: FATAL:  database "${name}" does not exist`);
     if (database.empty) throw EMPTY_DATABASE;
-    const user = database.users.find((candidate) => candidate.id === uid && candidate.password === password && candidate.active);
+    // Odoo reads the uid as an integer (a string of digits works) and loads that user first.
+    const uid = Number(rawUid);
+    const known = database.users.find((candidate) => candidate.id === uid);
+    if (!known) throw fault(2, `Record does not exist or has been deleted.\n(Record: res.users(${uid},), User: ${uid})`);
+    const user = known.password === password && known.active ? known : undefined;
     if (!user) throw ACCESS_DENIED;
     if (method.startsWith('_')) throw fault(4, `Private methods (such as ${method}) cannot be called remotely.`);
     if (model === 'res.partner') return this.partners(database, user, method, args, kwargs);
+    if (model === 'ir.model.data' && method === 'toggle_noupdate') return undefined; // returns None: a marshalling fault
     if (model === 'ir.module.module') return this.modules(database, user, method, args, kwargs);
     if (model === 'ir.config_parameter') {
       if (!user.admin) {
@@ -391,9 +404,17 @@ export class OdooServerDouble {
       const limit = kwargs.limit ? Number(kwargs.limit) : undefined;
       return ids.slice(offset, limit === undefined ? undefined : offset + limit);
     };
+    const domain = Array.isArray(args[0]) ? (args[0] as unknown[]) : [];
+    checkFields('res.partner', PARTNER_FIELDS, domain);
     switch (method) {
       case 'search':
-        return page(rows().filter((row) => matches(row, args[0] as unknown[])).map((row) => row.id));
+        return page(rows().filter((row) => matches({ ...row, create_date: PARTNER_CREATED }, domain)).map((row) => row.id));
+      case 'name_search': {
+        const [text, , , limit] = [String(args[0] ?? ''), args[1], args[2], Number(args[3] ?? kwargs.limit ?? 100)];
+        return rows().filter((row) => row.name.toLowerCase().includes(text.toLowerCase())).slice(0, limit).map((row) => [row.id, row.name]);
+      }
+      case 'check_access_rights':
+        return true;
       case 'search_count':
         return rows().filter((row) => matches(row, args[0] as unknown[])).length;
       case 'search_read':
@@ -486,6 +507,26 @@ export class OdooServerDouble {
     switch (method) {
       case 'search':
         return visible.map((candidate) => candidate.id);
+      case 'read': {
+        const fields = (kwargs.fields ?? args[1] ?? ['name', 'login']) as string[];
+        const ids = args[0] as number[];
+        return database.users.filter((candidate) => ids.includes(candidate.id)).map((candidate) => {
+          const full: Record<string, unknown> = {
+            id: candidate.id,
+            name: candidate.admin ? 'Administrator' : candidate.login,
+            login: candidate.login,
+            // many2one as [id, display name], many2many as ids, binary false when empty, datetimes as strings
+            partner_id: [candidate.id + 1, candidate.admin ? 'Administrator' : candidate.login],
+            company_ids: [1],
+            login_date: '2026-06-01 12:00:00',
+            image_128: false,
+            active: candidate.active,
+            tz: false,
+            share: candidate.share,
+          };
+          return Object.fromEntries(['id', ...fields].map((field) => [field, full[field] ?? false]));
+        });
+      }
       case 'search_count':
         return visible.length;
       case 'write': {
@@ -507,6 +548,8 @@ export class OdooServerDouble {
   private modules(database: DoubleDatabase, user: DoubleUser, method: string, args: unknown[], kwargs: Record<string, unknown>): unknown {
     if (!user.admin) throw ACCESS_DENIED;
     const byId = (ids: number[]) => [...database.modules.values()].filter((module) => ids.includes(module.id));
+    // installed_version is the version of the module's files on the server (Odoo's naming is crossed).
+    const withDiskVersion = (module: object): Record<string, unknown> => ({ installed_version: `${this.serverSerie}.1.0`, ...module });
     const action = { type: 'ir.actions.act_url', target: 'self', url: '/web' };
     switch (method) {
       case 'update_list':
@@ -514,11 +557,15 @@ export class OdooServerDouble {
         return [database.modules.size, 0];
       case 'search_count':
         return [...database.modules.values()].filter((module) => matches(module, args[0] as unknown[])).length;
+      case 'read': {
+        const fields = (kwargs.fields ?? args[1] ?? ['name', 'state', 'latest_version']) as string[];
+        return byId(args[0] as number[]).map((module) => Object.fromEntries(['id', ...fields].map((field) => [field, withDiskVersion(module)[field] ?? false])));
+      }
       case 'search_read': {
         const fields = (kwargs.fields as string[]) ?? ['name', 'state', 'latest_version'];
         return [...database.modules.values()]
           .filter((module) => matches(module, args[0] as unknown[]))
-          .map((module) => Object.fromEntries(['id', ...fields].map((field) => [field, (module as Record<string, unknown>)[field] ?? false])));
+          .map((module) => Object.fromEntries(['id', ...fields].map((field) => [field, withDiskVersion(module)[field] ?? false])));
       }
       case 'button_immediate_install':
       case 'button_immediate_upgrade': {
@@ -596,12 +643,29 @@ function isFault(value: unknown): value is Fault {
   return typeof value === 'object' && value !== null && 'faultCode' in value && 'faultString' in value;
 }
 
+/** When the double's partners were created (Odoo's create_date). */
+const PARTNER_CREATED = '2026-06-01 12:00:00';
+const PARTNER_FIELDS = new Set(['id', 'name', 'email', 'parent_id', 'active', 'display_name', 'create_date']);
+
+/** Python's repr of a domain leaf, as Odoo prints it in errors. */
+const pythonRepr = (value: unknown): string => (typeof value === 'string' ? `'${value}'` : typeof value === 'boolean' ? (value ? 'True' : 'False') : String(value));
+
+/** A domain on a field the model does not have is a fault, as in Odoo (never an empty result). */
+function checkFields(model: string, fields: Set<string>, domain: unknown[]): void {
+  for (const leaf of domain) {
+    if (!Array.isArray(leaf) || fields.has(String(leaf[0]).split('.')[0]!)) continue;
+    throw traceback(`ValueError: Invalid field ${model}.${String(leaf[0])} in leaf (${leaf.map(pythonRepr).join(', ')})`);
+  }
+}
+
 /** A minimal Odoo-style domain: [field, operator, value] leaves joined by AND. */
 function matches(row: object, domain: unknown[] = []): boolean {
   const record = row as Record<string, unknown>;
   return domain.every((leaf) => {
     if (!Array.isArray(leaf)) return true;
-    const [field, operator, value] = leaf as [string, string, unknown];
+    const [field, operator, sent] = leaf as [string, string, unknown];
+    // An XML-RPC dateTime arrives as a Date; Odoo compares it as its UTC string.
+    const value = sent instanceof Date ? sent.toISOString().replace('T', ' ').slice(0, 19) : sent;
     const actual = record[field];
     switch (operator) {
       case '=': return actual === value;
