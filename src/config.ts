@@ -45,6 +45,9 @@ const configSchema = z
     ODOO_SH_API_BASE_URL: z.string().url('must be an http(s) URL').default('https://www.odoo.sh/api/v1'),
     ODOO_SH_API_TOKEN: z.string().min(1).optional(),
     PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
+    /** self-hosted Odoo: bound of a module install/upgrade, and of a database create/duplicate/restore */
+    ODOO_MODULE_TIMEOUT_MS: z.coerce.number().int().min(1000).default(600_000),
+    ODOO_DATABASE_TIMEOUT_MS: z.coerce.number().int().min(1000).default(900_000),
     BACKUP_STORAGE_DIR: z.string().min(1).default('./.data/backups'),
     PUBLIC_URL: z.string().url('must be the http(s) URL clients reach this server at').optional(),
     WORKER_ENABLED: booleanFlag.default(true),

@@ -48,6 +48,7 @@ async function main(): Promise<void> {
     odooShBaseUrl: config.ODOO_SH_API_BASE_URL,
     odooShDefaultToken: config.ODOO_SH_API_TOKEN,
     timeoutMs: config.PROVIDER_TIMEOUT_MS,
+    odooLongTimeouts: { modulesMs: config.ODOO_MODULE_TIMEOUT_MS, databasesMs: config.ODOO_DATABASE_TIMEOUT_MS },
   });
   // Secrets stored before destinations were bound are bound to their row's destination once.
   const rebound = await rebindLegacySecrets({ prisma: database.prisma, keyRing, providerBaseUrl: config.ODOO_SH_API_BASE_URL });

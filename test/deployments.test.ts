@@ -272,14 +272,27 @@ describe('git deployments to Odoo.sh', () => {
 });
 
 describe('XML-RPC deployments to a self-hosted server', () => {
-  it('update the module list, then install the template\'s modules, reporting each', async () => {
+  it('import the template\'s own addons, then install the other modules, reporting each', async () => {
     const instanceId = await runningInstance({ name: 'onprem-deploy', deploymentMethod: 'SELF_HOSTED', serverUrl: odooUrl }, (id) =>
       gql(SetInstanceCredentialsDocument, { input: { instanceId: id, odooLogin: 'admin', odooPassword: 'pw', masterPassword: 'master-pw' } }).then(() => {}),
     );
-    const result = await deploy(instanceId, await template('On premise'));
+    // Data-only addons: a self-hosted server without a repository cannot take Python code.
+    const created = await gql(CreateTemplateDocument, {
+      input: {
+        name: 'On premise',
+        version: '1.0',
+        modules: ['sale', 'fleet_custom'],
+        files: [
+          { path: 'fleet_custom/__manifest__.py', content: manifest('On premise') },
+          { path: 'fleet_custom/views/views.xml', content: '<odoo/>\n' },
+        ],
+      },
+    });
+    if (created.data?.createTemplate.__typename !== 'CreateTemplateSuccess') throw new Error(JSON.stringify(created));
+    const result = await deploy(instanceId, created.data.createTemplate.template.id);
     expect(result.data?.deployTemplate).toMatchObject({ deployment: { strategy: 'XMLRPC' } });
     const [done] = await finish([deploymentId(result)]);
-    expect(done).toMatchObject({ status: 'SUCCESS', log: expect.stringMatching(/sale: installed[\s\S]*fleet_custom: installed/) });
+    expect(done).toMatchObject({ status: 'SUCCESS', log: expect.stringMatching(/Importing fleet_custom through Odoo's module import[\s\S]*fleet_custom: installed 17\.0\.1\.0\.0[\s\S]*sale: installed/) });
     const modules = odoo.databases.get('onprem_deploy')!.modules;
     expect([modules.get('sale')?.state, modules.get('fleet_custom')?.state]).toEqual(['installed', 'installed']);
   });

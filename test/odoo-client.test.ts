@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { modules, OdooClient, orm, type ModelCalls } from '../src/odoo/client.js';
 import { restoreFromStream, streamBackup } from '../src/odoo/database-manager.js';
 import { OdooError } from '../src/odoo/errors.js';
-import { backupChunks, expectedBackupSha256, OdooServerDouble } from './support/odoo-double.js';
+import { OdooServerDouble } from './support/odoo-double.js';
 import { rejectionOf } from './support/rejection.js';
 
 let odoo: OdooServerDouble;
@@ -86,7 +86,8 @@ describe('object', () => {
   });
 
   it('updates the module list and installs and upgrades modules as an admin only', async () => {
-    expect(await modules.updateList(admin)).toEqual({ updated: 0, added: 1 });
+    // Like Odoo: the modules on the addons path are counted, none is invented.
+    expect(await modules.updateList(admin)).toEqual({ updated: 8, added: 0 });
     const [sale] = await modules.states(admin, ['sale']);
     expect(sale).toMatchObject({ name: 'sale', state: 'uninstalled', latestVersion: false });
     await modules.install(admin, [sale!.id]);
@@ -112,12 +113,23 @@ describe('db', () => {
     expect(await client.listDatabases()).toEqual(['acme', 'fresh', 'staging']);
 
     odoo.databases.get('fresh')!.backupBytes = 300_000;
+    await orm.create(client.models({ database: 'fresh', login: 'boss', password: 'pw' }), 'res.partner', { name: 'Kept in the dump' });
     const dump = await client.dumpDatabase(MASTER, 'fresh');
     expect(dump.length).toBe(300_000);
-    expect(dump.subarray(0, 2).toString('latin1')).toBe('PK');
+    expect(dump.subarray(0, 4).toString('latin1')).toBe('PK\u0003\u0004');
     expect((await client.dumpDatabase(MASTER, 'fresh', 'dump')).subarray(0, 5).toString('latin1')).toBe('PGDMP');
     await client.restoreDatabase(MASTER, 'fresh-copy', dump, true);
     expect(odoo.databases.get('fresh-copy')?.restored).toEqual({ bytes: 300_000, sha256: createHash('sha256').update(dump).digest('hex') });
+    const copied = client.models({ database: 'fresh-copy', login: 'boss', password: 'pw' });
+    expect(await orm.searchCount(copied, 'res.partner', [['name', '=', 'Kept in the dump']])).toBe(1);
+    await client.restoreDatabase(MASTER, 'fresh-custom', await client.dumpDatabase(MASTER, 'fresh', 'dump'));
+    expect(await orm.searchCount(client.models({ database: 'fresh-custom', login: 'boss', password: 'pw' }), 'res.partner', [['name', '=', 'Kept in the dump']])).toBe(1);
+    const garbage = await odooError(client.restoreDatabase(MASTER, 'fresh-garbage', Buffer.from('not a dump at all')));
+    expect(garbage).toMatchObject({ kind: 'server_error', message: "Exception: Couldn't restore database" });
+    // Like Odoo, a failed restore leaves an empty database behind.
+    expect(await client.databaseExists('fresh-garbage')).toBe(true);
+    expect(await client.dropDatabase(MASTER, 'fresh-garbage')).toBe(true);
+    expect(await client.dropDatabase(MASTER, 'fresh-custom')).toBe(true);
     const exists = await odooError(client.restoreDatabase(MASTER, 'fresh', dump));
     expect(exists).toMatchObject({ kind: 'server_error', message: 'Exception: Database already exists' });
 
@@ -180,7 +192,7 @@ describe('database manager streams', () => {
       }
     };
     await restoreFromStream(baseUrl, { masterPassword: MASTER, database: 'acme-restored', backup: tee(), copy: true });
-    const expected = expectedBackupSha256('acme', 5 * 1024 * 1024 + 123);
+    const expected = odoo.backupSha256('acme');
     expect(bytes).toBe(5 * 1024 * 1024 + 123);
     expect(hash.digest('hex')).toBe(expected);
     expect(odoo.databases.get('acme-restored')?.restored).toEqual({ bytes, sha256: expected });
@@ -192,8 +204,15 @@ describe('database manager streams', () => {
     const exists = await restoreFromStream(baseUrl, {
       masterPassword: MASTER,
       database: 'acme',
-      backup: Readable.from(backupChunks('acme', 1000)),
+      backup: Readable.from(odoo.backupChunks('acme')),
     }).catch((error: OdooError) => error);
-    expect(exists).toMatchObject({ kind: 'server_error', message: 'Database restore error: Database already exists' });
+    expect(exists).toMatchObject({ kind: 'refused', message: 'Database restore error: Database already exists' });
+    const corrupt = [...odoo.backupChunks('acme')];
+    const damaged = corrupt[1]!;
+    damaged[100] = damaged[100]! ^ 0xff; // one flipped byte: the entry's CRC no longer matches
+    const refused = await restoreFromStream(baseUrl, { masterPassword: MASTER, database: 'acme-corrupt', backup: Readable.from(corrupt) }).catch((error: OdooError) => error);
+    // The page says `Couldn&#39;t`: the client reads it as the server meant it.
+    expect(refused).toMatchObject({ kind: 'refused', message: "Database restore error: Couldn't restore database" });
+    expect(odoo.databases.get('acme-corrupt')?.empty).toBe(true);
   });
 });

@@ -16,11 +16,13 @@ export interface ClaimedPollState {
   lastHealthSampleAt: Date | null;
   lastMetricAt: Date | null;
   lastLogAt: Date | null;
+  /** with lastLogAt, the (timestamp, id) cursor of the instance's log */
+  lastLogId: string | null;
   lastPolledAt: Date | null;
 }
 
 const CLAIMED_COLUMNS = Prisma.sql`RETURNING s."instanceId", s."consecutiveFailures", s."lastHealthStatus", s."lastHealthChecks",
-  s."lastHealthSampleAt", s."lastMetricAt", s."lastLogAt", s."lastPolledAt"`;
+  s."lastHealthSampleAt", s."lastMetricAt", s."lastLogAt", s."lastLogId", s."lastPolledAt"`;
 
 /** Gives every pollable instance a poll state (due at once). */
 export async function ensurePollStates(prisma: PrismaClient): Promise<void> {
@@ -71,7 +73,7 @@ export async function releaseWithOutcomes(prisma: PrismaClient, owner: string, o
     UPDATE "InstancePollState" s SET
       "nextPollAt" = v.next_poll_at, "consecutiveFailures" = v.failures,
       "lastHealthStatus" = v.health::"HealthStatus", "lastHealthChecks" = v.checks, "lastHealthSampleAt" = v.sample_at,
-      "lastMetricAt" = v.metric_at, "lastLogAt" = v.log_at, "lastError" = v.error,
+      "lastMetricAt" = v.metric_at, "lastLogAt" = v.log_at, "lastLogId" = v.log_id, "lastError" = v.error,
       "lastPolledAt" = ${polledAt}, "lastPolledBy" = ${owner},
       "leaseOwner" = NULL, "leaseExpiresAt" = NULL
     FROM unnest(
@@ -83,7 +85,8 @@ export async function releaseWithOutcomes(prisma: PrismaClient, owner: string, o
       ${outcomes.map((o) => o.lastHealthSampleAt)}::timestamptz[],
       ${outcomes.map((o) => o.lastMetricAt)}::timestamptz[],
       ${outcomes.map((o) => o.lastLogAt)}::timestamptz[],
+      ${outcomes.map((o) => o.lastLogId)}::text[],
       ${outcomes.map((o) => o.lastError)}::text[]
-    ) AS v(instance_id, next_poll_at, failures, health, checks, sample_at, metric_at, log_at, error)
+    ) AS v(instance_id, next_poll_at, failures, health, checks, sample_at, metric_at, log_at, log_id, error)
     WHERE s."instanceId" = v.instance_id AND s."leaseOwner" = ${owner}`;
 }

@@ -10,7 +10,7 @@ import type { HealthStatus } from '../generated/prisma/enums.js';
 import type { Logger } from '../logger.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import { publishFleetEvent, type PubSub } from '../pubsub.js';
-import { healthStatusOf, logLevelOf, pollInstance, sameChecks, type PollResult } from '../services/observability/poll-instance.js';
+import { healthStatusOf, logCursorAfter, logLevelOf, pollErrors, pollInstance, sameChecks, type PollResult } from '../services/observability/poll-instance.js';
 import { claimDueInstances, claimInstance, ensurePollStates, releaseWithOutcomes, type ClaimedPollState, type PollOutcome } from './poll-leases.js';
 
 export interface PollerOptions {
@@ -93,7 +93,7 @@ export function createPoller(options: PollerOptions): Poller {
       if (!instance?.instanceId) return;
       try {
         const provider = options.providers.providerFor(instance);
-        results.set(state.instanceId, await pollInstance(provider, instance.instanceId, { metricAt: state.lastMetricAt, logAt: state.lastLogAt }, { now: polledAt, timeoutMs: options.timeoutMs, intervalMs: options.intervalMs }));
+        results.set(state.instanceId, await pollInstance(provider, instance.instanceId, { metricAt: state.lastMetricAt, logAt: state.lastLogAt, logId: state.lastLogId }, { now: polledAt, timeoutMs: options.timeoutMs, intervalMs: options.intervalMs }));
       } catch (error) {
         results.set(state.instanceId, error instanceof Error ? error : new Error(String(error)));
       }
@@ -117,32 +117,46 @@ export function createPoller(options: PollerOptions): Poller {
         outcomes.push({ ...state, consecutiveFailures, nextPollAt: nextPoll(polledAt, consecutiveFailures), lastError: result.message.slice(0, 500) });
         continue;
       }
-      const status = healthStatusOf[result.health.status];
+      // Metrics and logs are kept whatever became of the health check, and the reverse.
+      const metrics = result.metrics.ok ? result.metrics.value : [];
+      const logs = result.logs.ok ? result.logs.value : [];
+      for (const sample of metrics) metricRows.push({ instanceId: instance.id, ...sample, memoryBytes: big(sample.memoryBytes), storageBytes: big(sample.storageBytes), dbSizeBytes: big(sample.dbSizeBytes) });
+      const lastMetricAt = metrics.reduce<Date | null>((latest, sample) => (!latest || sample.sampledAt > latest ? sample.sampledAt : latest), state.lastMetricAt);
+      if (lastMetricAt && lastMetricAt !== state.lastMetricAt) metricChanges.push({ instanceId: instance.id, sampledAt: lastMetricAt });
+      for (const entry of logs) logRows.push({ instanceId: instance.id, timestamp: entry.timestamp, level: logLevelOf[entry.level], logger: entry.logger, message: entry.message });
+      const logCursor = logCursorAfter(logs, state.lastLogAt ? { timestamp: state.lastLogAt, id: state.lastLogId } : null);
+      const lastLogAt = logCursor?.timestamp ?? null;
+      const lastLogId = logCursor?.id ?? null;
+      if (!result.health.ok) {
+        // No health means nothing is known of the instance: back off, keep its last status.
+        failures += 1;
+        const consecutiveFailures = state.consecutiveFailures + 1;
+        outcomes.push({ ...state, consecutiveFailures, nextPollAt: nextPoll(polledAt, consecutiveFailures), lastMetricAt, lastLogAt, lastLogId, lastError: pollErrors(result) });
+        continue;
+      }
+      const health = result.health.value;
+      const status = healthStatusOf[health.status];
       const statusChanged = status !== state.lastHealthStatus;
-      const changed = statusChanged || !sameChecks(result.health.checks, state.lastHealthChecks);
+      const changed = statusChanged || !sameChecks(health.checks, state.lastHealthChecks);
       if (changed) healthChanges.push({ instanceId: instance.id, companyId: instance.companyId, status, statusChanged });
       // History keeps every change and, while nothing changes, a sample now and then:
       // a row a poll would be ~1,440 rows an instance a day for nothing new.
       const heartbeatDue = !state.lastHealthSampleAt || polledAt.getTime() - state.lastHealthSampleAt.getTime() >= healthSampleEveryMs;
       if (changed || heartbeatDue) {
         // Stamped with our clock: samples of one instance stay in the order we took them.
-        healthRows.push({ instanceId: instance.id, status, responseTimeMs: result.health.responseTimeMs, checks: result.health.checks, checkedAt: polledAt });
+        healthRows.push({ instanceId: instance.id, status, responseTimeMs: health.responseTimeMs, checks: health.checks, checkedAt: polledAt });
       }
-      for (const sample of result.metrics) metricRows.push({ instanceId: instance.id, ...sample, memoryBytes: big(sample.memoryBytes), storageBytes: big(sample.storageBytes), dbSizeBytes: big(sample.dbSizeBytes) });
-      const lastMetricAt = result.metrics.reduce<Date | null>((latest, sample) => (!latest || sample.sampledAt > latest ? sample.sampledAt : latest), state.lastMetricAt);
-      if (lastMetricAt && lastMetricAt !== state.lastMetricAt) metricChanges.push({ instanceId: instance.id, sampledAt: lastMetricAt });
-      for (const entry of result.logs) logRows.push({ instanceId: instance.id, timestamp: entry.timestamp, level: logLevelOf[entry.level], logger: entry.logger, message: entry.message });
-      const lastLogAt = result.logs.reduce<Date | null>((latest, entry) => (!latest || entry.timestamp > latest ? entry.timestamp : latest), state.lastLogAt);
       outcomes.push({
         instanceId: instance.id,
         nextPollAt: nextPoll(polledAt, 0),
         consecutiveFailures: 0,
         lastHealthStatus: status,
-        lastHealthChecks: result.health.checks,
+        lastHealthChecks: health.checks,
         lastHealthSampleAt: changed || heartbeatDue ? polledAt : state.lastHealthSampleAt,
         lastMetricAt,
         lastLogAt,
-        lastError: null,
+        lastLogId,
+        lastError: pollErrors(result),
       });
     }
 

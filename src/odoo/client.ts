@@ -30,6 +30,19 @@ export interface ModelCalls {
 /** The last Odoo major version with the /xmlrpc/2/db service. */
 export const LAST_DB_SERVICE_MAJOR = 19;
 
+/** Bounds of the calls a server takes long over, apart from the default bound of a call. */
+export interface LongCallTimeouts {
+  /** module install, upgrade and uninstall */
+  modulesMs: number;
+  /** database create, duplicate, restore, dump */
+  databasesMs: number;
+}
+
+export const DEFAULT_LONG_TIMEOUTS: LongCallTimeouts = { modulesMs: 600_000, databasesMs: 900_000 };
+
+/** db-service methods that copy or build a whole database. */
+const DATABASE_WORK = new Set(['create_database', 'duplicate_database', 'restore', 'dump']);
+
 export interface ModuleState {
   id: number;
   name: string;
@@ -41,8 +54,11 @@ export class OdooClient {
   private readonly call: XmlRpcCaller;
   private detected: Promise<OdooVersion> | undefined;
 
-  constructor(readonly baseUrl: string, options: { timeoutMs?: number } = {}) {
+  private readonly longTimeouts: LongCallTimeouts;
+
+  constructor(readonly baseUrl: string, options: { timeoutMs?: number; long?: Partial<LongCallTimeouts> } = {}) {
     this.call = createXmlRpcCaller({ baseUrl, timeoutMs: options.timeoutMs });
+    this.longTimeouts = { ...DEFAULT_LONG_TIMEOUTS, ...options.long };
   }
 
   // ------------------------------------------------------------------ common
@@ -93,7 +109,9 @@ export class OdooClient {
           uid = undefined;
           throw error;
         });
-        return this.call('object', 'execute_kw', [credentials.database, await uid, credentials.password, model, method, args, kwargs]);
+        // Installing or upgrading modules reloads the registry: minutes on a real server.
+        const long = (model === 'ir.module.module' && method.startsWith('button_immediate_')) || (model === 'base.import.module' && method === 'import_module') ? this.longTimeouts.modulesMs : undefined;
+        return this.call('object', 'execute_kw', [credentials.database, await uid, credentials.password, model, method, args, kwargs], long);
       },
     };
   }
@@ -105,7 +123,8 @@ export class OdooClient {
     if (version.major > LAST_DB_SERVICE_MAJOR) {
       throw new OdooError('unsupported', `Odoo ${version.serverSerie} has no database service (removed in Odoo 20)`);
     }
-    return this.call('db', method, params);
+    const long = DATABASE_WORK.has(method) ? this.longTimeouts.databasesMs : undefined;
+    return this.call('db', method, params, long);
   }
 
   async listDatabases(): Promise<string[]> {

@@ -9,6 +9,7 @@ import { request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders 
 import { request as httpsRequest } from 'node:https';
 import type { Readable } from 'node:stream';
 import { OdooError } from './errors.js';
+import { htmlText } from './html-text.js';
 
 export type BackupFormat = 'zip' | 'dump';
 
@@ -30,9 +31,11 @@ async function text(response: IncomingMessage): Promise<string> {
 async function failureOf(response: IncomingMessage, action: string): Promise<OdooError> {
   const html = await text(response);
   // The manager page shows the error in an alert; keep its text, not the page.
-  const alert = /<div[^>]*alert[^>]*>([\s\S]*?)<\/div>/i.exec(html)?.[1]?.replace(/<[^>]+>/g, '').trim();
-  const message = alert || `${action} failed with HTTP ${response.statusCode}`;
-  return new OdooError(/access denied/i.test(message) ? 'access_denied' : 'server_error', message);
+  const alert = /<div[^>]*alert[^>]*>([\s\S]*?)<\/div>/i.exec(html)?.[1];
+  const message = (alert && htmlText(alert)) || `${action} failed with HTTP ${response.statusCode}`;
+  // An alert is the manager's considered answer; a page without one is the server failing.
+  const kind = /access denied/i.test(message) ? 'access_denied' : alert && response.statusCode === 200 ? 'refused' : 'server_error';
+  return new OdooError(kind, message);
 }
 
 const unavailable = (what: string) => (error: Error) => {

@@ -6,6 +6,7 @@ export type OdooFaultKind =
   | 'user_error' // 2: UserError, ValidationError, MissingError
   | 'access_rights' // 4: AccessError, private method
   | 'server_error' // 1: anything else (traceback)
+  | 'refused' // the HTTP database manager refused the request; its page says why, and retrying changes nothing
   | 'unavailable' // transport: timeout, refused connection, HTTP error
   | 'unsupported'; // the server's version lacks the service
 
@@ -17,6 +18,14 @@ export class OdooError extends Error {
   ) {
     super(message);
     this.name = 'OdooError';
+  }
+}
+
+/** No answer in time: the server may still be doing the work it was asked for. */
+export class OdooTimeoutError extends OdooError {
+  constructor(message: string) {
+    super('unavailable', message);
+    this.name = 'OdooTimeoutError';
   }
 }
 

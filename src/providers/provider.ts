@@ -62,9 +62,18 @@ export interface ProviderMetric {
   dbSizeBytes: number | null;
   requestsPerMinute: number | null;
   activeUsers: number | null;
+  /** what a self-hosted Odoo server exposes over RPC; other providers leave them out */
+  rpcRoundTripMs?: number | null;
+  installedModules?: number | null;
+  mailQueued?: number | null;
+  mailFailed?: number | null;
+  cronsOverdue?: number | null;
+  cronsFailing?: number | null;
 }
 
 export interface ProviderLogEntry {
+  /** the provider's id of the line, when it has one: with the timestamp, where the next poll goes on */
+  id?: string;
   timestamp: Date;
   level: ProviderLogLevel;
   logger: string;
@@ -129,7 +138,14 @@ export interface InstanceProvider {
    * Installs or upgrades modules in place (the XML-RPC deployment path of self-hosted
    * servers); answers each module's state afterwards.
    */
-  installModules?(instanceId: string, names: string[]): Promise<Array<{ name: string; state: string }>>;
+  installModules?(instanceId: string, names: string[]): Promise<Array<{ name: string; state: string; latestVersion?: string | false }>>;
+  /**
+   * Imports data-only addons (XML, CSV, static files) through Odoo's module import
+   * (base_import_module, installed first if missing); answers the imported modules' states.
+   */
+  importAddons?(instanceId: string, files: ReadonlyArray<{ path: string; content: string }>): Promise<Array<{ name: string; state: string; latestVersion: string | false }>>;
+  /** Reads modules' states without changing anything (after an install that gave no answer in time). */
+  moduleStates?(instanceId: string, names: string[]): Promise<Array<{ name: string; state: string }>>;
 
   triggerDeployment(
     instanceId: string,

@@ -2,6 +2,7 @@
 // decrypted at the last moment. Services ask for `providerFor(instance)` and never
 // learn which protocol answers.
 import type { DeploymentMethod } from '../generated/prisma/enums.js';
+import type { LongCallTimeouts } from '../odoo/client.js';
 import { openInstanceSecret } from '../services/credentials/credentials.js';
 import type { KeyRing } from '../services/crypto/key-ring.js';
 import { CircuitBreakers } from './circuit-breaker.js';
@@ -27,6 +28,8 @@ export interface ProviderRegistryOptions {
   odooShBaseUrl: string;
   odooShDefaultToken?: string;
   timeoutMs: number;
+  /** self-hosted servers: bounds of module installs and database copies (default 10 and 15 minutes) */
+  odooLongTimeouts?: Partial<LongCallTimeouts>;
   breakers?: CircuitBreakers;
 }
 
@@ -55,7 +58,7 @@ export function createProviderRegistry(options: ProviderRegistryOptions) {
       }
       return new SelfHostedProvider(
         { url: instance.serverUrl, adminLogin: instance.odooLogin, adminPassword: password, masterPassword },
-        { timeoutMs: options.timeoutMs },
+        { timeoutMs: options.timeoutMs, long: options.odooLongTimeouts },
       );
     },
   };

@@ -6,6 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { expect } from 'vitest';
+import { createPoller } from '../../src/jobs/poller.js';
+import { createLogger } from '../../src/logger.js';
+import type { LongCallTimeouts } from '../../src/odoo/client.js';
 import { createProviderRegistry, type ProviderRegistry } from '../../src/providers/registry.js';
 import { createFleetPubSub, type PubSub } from '../../src/pubsub.js';
 import type { GitPublisher } from '../../src/services/deployments/git-publisher.js';
@@ -40,18 +43,20 @@ export interface Fleet {
   stop(): Promise<void>;
 }
 
-export async function startFleet(slug: string, options: { git?: GitPublisher } = {}): Promise<Fleet> {
+export async function startFleet(slug: string, options: { git?: GitPublisher; odooLongTimeouts?: Partial<LongCallTimeouts> } = {}): Promise<Fleet> {
   const db = await createTestDatabase();
   const sim = await startSimulator();
   const odoo = new OdooServerDouble({ masterPassword: 'master-pw' });
   const odooUrl = await odoo.listen();
   const folder = await mkdtemp(join(tmpdir(), `fleet-${slug}-`));
   const store = createLocalBackupStore(join(folder, 'backups'));
-  const providers = createProviderRegistry({ keyRing: testKeyRing, odooShBaseUrl: sim.baseUrl, odooShDefaultToken: 'account-token', timeoutMs: 2000 });
+  const providers = createProviderRegistry({ keyRing: testKeyRing, odooShBaseUrl: sim.baseUrl, odooShDefaultToken: 'account-token', timeoutMs: 2000, odooLongTimeouts: options.odooLongTimeouts });
   const pubsub = createFleetPubSub();
   const company = await seedCompany(db.prisma, slug);
   const defaults = { ...testOperationDeps(), ...(options.git ? { git: options.git } : {}) };
-  const server = await startTestServer(db.prisma, { providers, pubsub, backupStore: store, git: defaults.git });
+  // No cron: `checkInstanceHealth` polls an instance when a test asks.
+  const poller = createPoller({ prisma: db.prisma, pubsub, providers, logger: createLogger('silent'), intervalMs: 60_000, concurrency: 4, timeoutMs: 2000, retentionDays: 7 });
+  const server = await startTestServer(db.prisma, { providers, pubsub, backupStore: store, git: defaults.git, poller });
 
   const gql: Fleet['gql'] = (document, variables) => execute(server.httpUrl, document, { token: company.token, variables });
   const worker: Fleet['worker'] = ({ git, ...overrides } = {}) =>

@@ -1,13 +1,16 @@
 // A test double of an Odoo 17 server: /xmlrpc/2/{common,object,db} with real Odoo's
 // answers, fault codes and fault strings (shared/notes/odoo-protocol.md), and the HTTP
 // database manager (/web/database/backup streams, /web/database/restore takes a
-// multipart upload). Backups are generated and consumed as streams, so the double can
-// serve and swallow files far larger than memory.
+// multipart upload). Backups are real zip dumps (odoo-dump.ts) generated and consumed as
+// streams, so the double can serve and swallow files far larger than memory; a restore
+// brings back the dumped database's data, and bytes that are not a dump are refused as
+// Odoo refuses them, leaving an empty database behind.
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Deserializer from 'xmlrpc/lib/deserializer.js';
 import Serializer from 'xmlrpc/lib/serializer.js';
+import { customDump, DumpReader, NOT_A_DUMP, zipDumpChunks, zipEntries, type DumpContent } from './odoo-dump.js';
 
 interface Fault {
   faultCode: number;
@@ -16,6 +19,8 @@ interface Fault {
 const fault = (faultCode: number, faultString: string): Fault => ({ faultCode, faultString });
 const traceback = (last: string) => fault(1, `Traceback (most recent call last):\n  File "/opt/odoo/odoo/service/model.py", line 156, in retrying\n    result = func()\n${last}\n`);
 const ACCESS_DENIED = fault(3, 'Access Denied');
+/** What a database without Odoo's tables (left by a failed restore) answers. */
+const EMPTY_DATABASE = traceback('psycopg2.errors.UndefinedTable: relation "ir_module_module" does not exist');
 
 interface DoubleUser {
   id: number;
@@ -32,12 +37,16 @@ export interface DoubleDatabase {
   partners: Map<number, { id: number; name: string; email: string | false; parent_id: number | false; active: boolean }>;
   modules: Map<string, { id: number; name: string; state: string; latest_version: string | false }>;
   nextId: number;
-  /** size of the generated backup file */
+  /** size of the generated backup file (its filestore makes up the difference) */
   backupBytes: number;
+  /** what a failed restore leaves: a PostgreSQL database without Odoo's tables */
+  empty?: boolean;
   /** what a restore received */
   restored?: { bytes: number; sha256: string };
   neutralized: boolean;
   parameters: Map<string, string>;
+  /** rows of the models the metrics read: ir.attachment, mail.mail, ir.cron */
+  records: { attachments: Array<{ id: number; file_size: number }>; mails: Array<{ id: number; state: string }>; crons: Array<{ id: number; active: boolean; nextcall: string; failure_count: number }> };
   /** ir.logging rows (Odoo writes them when log_db is set) */
   logs: Array<{ id: number; type: 'server' | 'client'; create_date: string; level: string; name: string; message: string }>;
 }
@@ -48,33 +57,19 @@ export interface OdooDoubleOptions {
   listDb?: boolean;
 }
 
-const CHUNK = 64 * 1024;
-
-/** The deterministic backup content of a database, generated chunk by chunk. */
-export function* backupChunks(name: string, bytes: number): Generator<Buffer> {
-  const seed = createHash('sha256').update(name).digest();
-  const block = Buffer.alloc(CHUNK);
-  for (let offset = 0; offset < CHUNK; offset += seed.length) seed.copy(block, offset);
-  block.write('PK\u0003\u0004', 0, 'latin1');
-  for (let sent = 0; sent < bytes; sent += CHUNK) {
-    block.writeUInt32BE(sent / CHUNK, 4);
-    yield Buffer.from(block.subarray(0, Math.min(CHUNK, bytes - sent)));
-  }
-}
-
-export function expectedBackupSha256(name: string, bytes: number): string {
-  const hash = createHash('sha256');
-  for (const chunk of backupChunks(name, bytes)) hash.update(chunk);
-  return hash.digest('hex');
-}
-
 export class OdooServerDouble {
   readonly databases = new Map<string, DoubleDatabase>();
   readonly masterPassword: string;
   readonly serverSerie: string;
   listDb: boolean;
-  /** calls received, as "service.method" */
+  /** how long the double takes over work a real server takes long over (ms) */
+  readonly delays = { moduleMs: 0, createDatabaseMs: 0 };
+  /** calls received, as "service.method" (XML-RPC) or "http./web/database/<action>" */
   readonly calls: string[] = [];
+  /** module files uploaded to base_import_module wizards, by wizard id */
+  private readonly importWizards = new Map<number, string>();
+  /** object-service calls received, as "model.method" */
+  readonly modelCalls: string[] = [];
   private server: Server | undefined;
 
   constructor(options: OdooDoubleOptions = {}) {
@@ -93,24 +88,97 @@ export class OdooServerDouble {
       ],
       partners: new Map([[3, { id: 3, name: 'YourCompany', email: 'info@yourcompany.example', parent_id: false, active: true }]]),
       modules: new Map(
-        ['base', 'web', 'mail', 'sale', 'stock', 'account'].map((module, index) => [
+        ['base', 'web', 'mail', 'sale', 'stock', 'account', 'base_import_module', 'contacts'].map((module, index) => [
           module,
-          { id: index + 1, name: module, state: index < 2 ? 'installed' : 'uninstalled', latest_version: index < 2 ? `${this.serverSerie}.1.0` : false },
+          // contacts keeps the id it had on the recorded Odoo 17 server (shared/odoo17-exchanges)
+          { id: module === 'contacts' ? 46 : index + 1, name: module, state: index < 2 ? 'installed' : 'uninstalled', latest_version: index < 2 ? `${this.serverSerie}.1.0` : false },
         ]),
       ),
       nextId: 100,
       backupBytes: options.backupBytes ?? 256 * 1024,
       neutralized: false,
       parameters: new Map(),
+      records: {
+        attachments: [{ id: 1, file_size: 5120 }, { id: 2, file_size: 20480 }],
+        mails: [],
+        crons: [{ id: 1, active: true, nextcall: '2999-01-01 00:00:00', failure_count: 0 }],
+      },
       logs: [],
     };
     this.databases.set(name, database);
     return database;
   }
 
-  async listen(): Promise<string> {
+  /** The dump of a database as Odoo's backup would hold it. */
+  private dumpContent(database: DoubleDatabase): DumpContent {
+    const state = {
+      users: database.users,
+      partners: [...database.partners.values()],
+      modules: [...database.modules.values()],
+      nextId: database.nextId,
+      neutralized: database.neutralized,
+      parameters: [...database.parameters.entries()],
+      logs: database.logs,
+      records: database.records,
+      backupBytes: database.backupBytes,
+    };
+    const modules = Object.fromEntries([...database.modules.values()].filter((module) => module.state === 'installed').map((module) => [module.name, module.latest_version || '']));
+    return { database: database.name, serverSerie: this.serverSerie, state, modules, totalBytes: database.backupBytes };
+  }
+
+  /** The zip backup of a database, chunk by chunk. */
+  backupChunks(name: string): Generator<Buffer> {
+    const database = this.databases.get(name);
+    if (!database) throw new Error(`no database ${name}`);
+    return zipDumpChunks(this.dumpContent(database));
+  }
+
+  /** The sha256 of the zip backup the double would send for a database now. */
+  backupSha256(name: string): string {
+    const hash = createHash('sha256');
+    for (const chunk of this.backupChunks(name)) hash.update(chunk);
+    return hash.digest('hex');
+  }
+
+  /** A database rebuilt from a dump's tables; a failed read leaves an empty database, as Odoo does. */
+  private restoreInto(name: string, reader: DumpReader): void {
+    let dumped: ReturnType<DumpReader['end']>;
+    try {
+      dumped = reader.end();
+    } catch (error) {
+      this.addDatabase(name).empty = true;
+      throw error;
+    }
+    const state = dumped.state as {
+      users: DoubleUser[];
+      partners: Array<DoubleDatabase['partners'] extends Map<number, infer P> ? P : never>;
+      modules: Array<DoubleDatabase['modules'] extends Map<string, infer M> ? M : never>;
+      nextId: number;
+      neutralized: boolean;
+      parameters: Array<[string, string]>;
+      logs: DoubleDatabase['logs'];
+      records: DoubleDatabase['records'];
+      backupBytes: number;
+    };
+    this.databases.set(name, {
+      name,
+      users: state.users,
+      partners: new Map(state.partners.map((partner) => [partner.id, partner])),
+      modules: new Map(state.modules.map((module) => [module.name, module])),
+      nextId: state.nextId,
+      backupBytes: state.backupBytes,
+      neutralized: state.neutralized,
+      parameters: new Map(state.parameters),
+      logs: state.logs,
+      records: state.records,
+      restored: { bytes: dumped.bytes, sha256: dumped.sha256 },
+    });
+  }
+
+  /** Starts answering; `port` lets a stopped double come back at the same address. */
+  async listen(port = 0): Promise<string> {
     this.server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
   }
 
@@ -123,6 +191,7 @@ export class OdooServerDouble {
     const path = (req.url ?? '/').split('?')[0]!;
     const service = /^\/xmlrpc\/2\/(common|object|db)$/.exec(path)?.[1];
     if (req.method === 'POST' && service) return this.xmlrpc(service, req, res);
+    if (req.method === 'POST' && path.startsWith('/web/database/')) this.calls.push(`http.${path}`);
     if (req.method === 'POST' && path === '/web/database/backup') return this.httpBackup(req, res);
     if (req.method === 'POST' && path === '/web/database/restore') return this.httpRestore(req, res);
     res.writeHead(404, { 'content-type': 'text/html' }).end('<h1>Not Found</h1>');
@@ -131,14 +200,14 @@ export class OdooServerDouble {
   // ------------------------------------------------------------------ XML-RPC
 
   private xmlrpc(service: string, req: IncomingMessage, res: ServerResponse): void {
-    new Deserializer().deserializeMethodCall(req, (error: Error | null, method: string, params: unknown[]) => {
+    new Deserializer().deserializeMethodCall(req, async (error: Error | null, method: string, params: unknown[]) => {
       let xml: string;
       if (error) {
         xml = Serializer.serializeFault(traceback(`xml.parsers.expat.ExpatError: ${error.message}`));
       } else {
         this.calls.push(`${service}.${method}`);
         try {
-          const value = service === 'common' ? this.common(method, params) : service === 'db' ? this.db(method, params) : this.object(params);
+          const value = await (service === 'common' ? this.common(method, params) : service === 'db' ? this.db(method, params) : this.object(method, params));
           // Odoo never sends nil: a Python None cannot be marshalled without allow_none.
           xml = value === undefined || value === null
             ? Serializer.serializeFault(traceback('TypeError: cannot marshal None unless allow_none is enabled'))
@@ -163,6 +232,7 @@ export class OdooServerDouble {
         const [name, login, password] = params as [string, string, string];
         const database = this.databases.get(name);
         if (!database) throw traceback(`psycopg2.OperationalError: connection to server on socket "/var/run/postgresql/.s.PGSQL.5432" failed: FATAL:  database "${name}" does not exist`);
+        if (database.empty) throw EMPTY_DATABASE;
         const user = database.users.find((candidate) => candidate.login === login && candidate.password === password && candidate.active);
         return user ? user.id : false;
       }
@@ -204,8 +274,16 @@ export class OdooServerDouble {
         this.checkMaster(params[0]);
         const [, name, , , userPassword, login] = params as [string, string, boolean, string, string?, string?];
         if (this.databases.has(name)) throw traceback(`odoo.service.db.DatabaseExists: Database already exists`);
-        this.addDatabase(name, { adminLogin: login ?? 'admin', adminPassword: userPassword ?? 'admin' });
-        return true;
+        const database = this.addDatabase(name, { adminLogin: login ?? 'admin', adminPassword: userPassword ?? 'admin' });
+        if (this.delays.createDatabaseMs === 0) return true;
+        // The empty database exists at once; Odoo's tables arrive when initialisation ends.
+        database.empty = true;
+        return new Promise((resolve) =>
+          setTimeout(() => {
+            database.empty = false;
+            resolve(true);
+          }, this.delays.createDatabaseMs),
+        );
       }
       case 'duplicate_database': {
         this.checkMaster(params[0]);
@@ -228,6 +306,9 @@ export class OdooServerDouble {
         this.databases.set(to, { ...database, name: to });
         return true;
       }
+      case 'migrate_databases':
+        this.checkMaster(params[0]);
+        return true;
       case 'change_admin_password':
         this.checkMaster(params[0]);
         return true;
@@ -236,31 +317,46 @@ export class OdooServerDouble {
         const [, name, format] = params as [string, string, string];
         const database = this.databases.get(name);
         if (!database) throw traceback(`Exception: Postgres subprocess ('/usr/bin/pg_dump', '--no-owner', '${name}') error 1`);
-        const body = Buffer.concat([...backupChunks(name, database.backupBytes)]);
-        if (format !== 'zip') body.write('PGDMP', 0, 'latin1');
+        const body = format === 'zip' ? Buffer.concat([...zipDumpChunks(this.dumpContent(database))]) : customDump(this.dumpContent(database));
         return body.toString('base64');
       }
       case 'restore': {
         this.checkMaster(params[0]);
         const [, name, data] = params as [string, string, string];
         if (this.databases.has(name)) throw traceback('Exception: Database already exists');
-        const bytes = Buffer.from(data, 'base64');
-        this.addDatabase(name).restored = { bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
+        const reader = new DumpReader();
+        reader.push(Buffer.from(data, 'base64'));
+        try {
+          this.restoreInto(name, reader);
+        } catch {
+          throw traceback(`Exception: ${NOT_A_DUMP}`);
+        }
         return true;
       }
       default:
-        throw traceback(`KeyError: '${method}'`);
+        throw traceback(`KeyError: 'Method not found: ${method}'`);
     }
   }
 
-  private object(params: unknown[]): unknown {
-    const [name, uid, password, model, method, args = [], kwargs = {}] = params as [string, number, string, string, string, unknown[], Record<string, unknown>];
+  private object(service: string, params: unknown[]): unknown {
+    if (service !== 'execute_kw' && service !== 'execute') throw traceback(`NameError: Method not available ${service}`);
+    // execute passes the method's arguments positionally, execute_kw as a list and a dict.
+    const [name, rawUid, password, model, method, ...rest] = params as [string, unknown, string, string, string, ...unknown[]];
+    const args = (service === 'execute' ? rest : (rest[0] as unknown[] | undefined)) ?? [];
+    const kwargs = (service === 'execute' ? {} : (rest[1] as Record<string, unknown> | undefined)) ?? {};
+    this.modelCalls.push(`${model}.${method}`);
     const database = this.databases.get(name);
-    if (!database) throw traceback(`psycopg2.OperationalError: FATAL:  database "${name}" does not exist`);
-    const user = database.users.find((candidate) => candidate.id === uid && candidate.password === password && candidate.active);
+    if (!database) throw traceback(`psycopg2.OperationalError: connection to server at "127.0.0.1", port 5432 failed: FATAL:  database "${name}" does not exist`);
+    if (database.empty) throw EMPTY_DATABASE;
+    // Odoo reads the uid as an integer (a string of digits works) and loads that user first.
+    const uid = Number(rawUid);
+    const known = database.users.find((candidate) => candidate.id === uid);
+    if (!known) throw fault(2, `Record does not exist or has been deleted.\n(Record: res.users(${uid},), User: ${uid})`);
+    const user = known.password === password && known.active ? known : undefined;
     if (!user) throw ACCESS_DENIED;
     if (method.startsWith('_')) throw fault(4, `Private methods (such as ${method}) cannot be called remotely.`);
     if (model === 'res.partner') return this.partners(database, user, method, args, kwargs);
+    if (model === 'ir.model.data' && method === 'toggle_noupdate') return undefined; // returns None: a marshalling fault
     if (model === 'ir.module.module') return this.modules(database, user, method, args, kwargs);
     if (model === 'ir.config_parameter') {
       if (!user.admin) {
@@ -277,11 +373,13 @@ export class OdooServerDouble {
       throw traceback(`AttributeError: The method 'ir.config_parameter.${method}' does not exist`);
     }
     if (model === 'res.users') return this.users(database, user, method, args, kwargs);
+    if (model === 'base.import.module') return this.moduleImport(database, user, method, args);
+    if (model === 'ir.attachment' || model === 'mail.mail' || model === 'ir.cron') return this.counted(database, model, method, args, kwargs);
     if (model === 'ir.logging') {
       if (method !== 'search_read') throw traceback(`AttributeError: The method 'ir.logging.${method}' does not exist`);
       const fields = (kwargs.fields as string[]) ?? ['create_date', 'level', 'name', 'message'];
       const rows = database.logs.filter((row) => matches(row, args[0] as unknown[]));
-      rows.sort((a, b) => (a.create_date < b.create_date ? -1 : 1));
+      rows.sort((a, b) => (a.create_date === b.create_date ? a.id - b.id : a.create_date < b.create_date ? -1 : 1));
       const offset = Number(kwargs.offset ?? 0);
       return rows.slice(offset, kwargs.limit ? offset + Number(kwargs.limit) : undefined).map((row) => Object.fromEntries(['id', ...fields].map((field) => [field, (row as Record<string, unknown>)[field] ?? false])));
     }
@@ -306,9 +404,17 @@ export class OdooServerDouble {
       const limit = kwargs.limit ? Number(kwargs.limit) : undefined;
       return ids.slice(offset, limit === undefined ? undefined : offset + limit);
     };
+    const domain = Array.isArray(args[0]) ? (args[0] as unknown[]) : [];
+    checkFields('res.partner', PARTNER_FIELDS, domain);
     switch (method) {
       case 'search':
-        return page(rows().filter((row) => matches(row, args[0] as unknown[])).map((row) => row.id));
+        return page(rows().filter((row) => matches({ ...row, create_date: PARTNER_CREATED }, domain)).map((row) => row.id));
+      case 'name_search': {
+        const [text, , , limit] = [String(args[0] ?? ''), args[1], args[2], Number(args[3] ?? kwargs.limit ?? 100)];
+        return rows().filter((row) => row.name.toLowerCase().includes(text.toLowerCase())).slice(0, limit).map((row) => [row.id, row.name]);
+      }
+      case 'check_access_rights':
+        return true;
       case 'search_count':
         return rows().filter((row) => matches(row, args[0] as unknown[])).length;
       case 'search_read':
@@ -349,6 +455,50 @@ export class OdooServerDouble {
     }
   }
 
+  /** base_import_module's wizard: a zip of data-only addons becomes installed, imported modules. */
+  private moduleImport(database: DoubleDatabase, user: DoubleUser, method: string, args: unknown[]): unknown {
+    if (database.modules.get('base_import_module')?.state !== 'installed') throw fault(2, "Object base.import.module doesn't exist");
+    if (!user.admin) throw ACCESS_DENIED;
+    if (method === 'create') {
+      const id = database.nextId++;
+      this.importWizards.set(id, String((args[0] as { module_file?: string }).module_file ?? ''));
+      return id;
+    }
+    if (method !== 'import_module') throw traceback(`AttributeError: The method 'base.import.module.${method}' does not exist`);
+    const [id] = args[0] as number[];
+    const entries = zipEntries(Buffer.from(this.importWizards.get(id!) ?? '', 'base64'));
+    if (!entries) throw fault(2, 'File is not a zip file');
+    for (const [path, content] of entries) {
+      const addon = /^([a-z0-9_]+)\/__manifest__\.py$/.exec(path)?.[1];
+      if (!addon) continue;
+      const version = /['"]version['"]\s*:\s*['"]([^'"]+)['"]/.exec(content.toString('utf8'))?.[1] ?? '1.0';
+      const latest = version.startsWith(`${this.serverSerie}.`) ? version : `${this.serverSerie}.${version}`;
+      const known = database.modules.get(addon);
+      database.modules.set(addon, { id: known?.id ?? database.nextId++, name: addon, state: 'installed', latest_version: latest });
+    }
+    return { type: 'ir.actions.client', tag: 'reload' };
+  }
+
+  /** The models the metrics read: counts, and the attachments' size sum as read_group gives it. */
+  private counted(database: DoubleDatabase, model: 'ir.attachment' | 'mail.mail' | 'ir.cron', method: string, args: unknown[], kwargs: Record<string, unknown>): unknown {
+    const rows: object[] = model === 'ir.attachment' ? database.records.attachments : model === 'mail.mail' ? database.records.mails : database.records.crons;
+    const domain = (args[0] as unknown[]) ?? [];
+    // ir.cron.failure_count arrived after 17.0: on older series the field is unknown.
+    const known = (field: string) => (model === 'ir.cron' && field === 'failure_count' ? Number(this.serverSerie.split('.')[0]) >= 18 : true);
+    for (const leaf of domain) {
+      if (Array.isArray(leaf) && !known(String(leaf[0]))) {
+        throw traceback(`ValueError: Invalid field ${model}.${String(leaf[0])} in leaf ('${String(leaf[0])}', '${String(leaf[1])}', ${String(leaf[2])})`);
+      }
+    }
+    const found = rows.filter((row) => matches(row, domain));
+    if (method === 'search_count') return found.length;
+    if (method === 'read_group' && model === 'ir.attachment') {
+      void kwargs;
+      return [{ __count: found.length, file_size: found.reduce((sum, row) => sum + (row as { file_size: number }).file_size, 0), __domain: domain }];
+    }
+    throw traceback(`AttributeError: The method '${model}.${method}' does not exist`);
+  }
+
   private users(database: DoubleDatabase, user: DoubleUser, method: string, args: unknown[], kwargs: Record<string, unknown>): unknown {
     // Inactive users are hidden unless the domain asks for them, as Odoo's active_test does.
     const domain = (args[0] as unknown[]) ?? [];
@@ -357,6 +507,26 @@ export class OdooServerDouble {
     switch (method) {
       case 'search':
         return visible.map((candidate) => candidate.id);
+      case 'read': {
+        const fields = (kwargs.fields ?? args[1] ?? ['name', 'login']) as string[];
+        const ids = args[0] as number[];
+        return database.users.filter((candidate) => ids.includes(candidate.id)).map((candidate) => {
+          const full: Record<string, unknown> = {
+            id: candidate.id,
+            name: candidate.admin ? 'Administrator' : candidate.login,
+            login: candidate.login,
+            // many2one as [id, display name], many2many as ids, binary false when empty, datetimes as strings
+            partner_id: [candidate.id + 1, candidate.admin ? 'Administrator' : candidate.login],
+            company_ids: [1],
+            login_date: '2026-06-01 12:00:00',
+            image_128: false,
+            active: candidate.active,
+            tz: false,
+            share: candidate.share,
+          };
+          return Object.fromEntries(['id', ...fields].map((field) => [field, full[field] ?? false]));
+        });
+      }
       case 'search_count':
         return visible.length;
       case 'write': {
@@ -378,28 +548,40 @@ export class OdooServerDouble {
   private modules(database: DoubleDatabase, user: DoubleUser, method: string, args: unknown[], kwargs: Record<string, unknown>): unknown {
     if (!user.admin) throw ACCESS_DENIED;
     const byId = (ids: number[]) => [...database.modules.values()].filter((module) => ids.includes(module.id));
+    // installed_version is the version of the module's files on the server (Odoo's naming is crossed).
+    const withDiskVersion = (module: object): Record<string, unknown> => ({ installed_version: `${this.serverSerie}.1.0`, ...module });
     const action = { type: 'ir.actions.act_url', target: 'self', url: '/web' };
     switch (method) {
-      case 'update_list': {
-        const before = database.modules.size;
-        if (!database.modules.has('fleet_custom')) {
-          database.modules.set('fleet_custom', { id: database.modules.size + 1, name: 'fleet_custom', state: 'uninstalled', latest_version: false });
-        }
-        return [0, database.modules.size - before];
+      case 'update_list':
+        // Only the modules on the server's addons path: nothing is invented.
+        return [database.modules.size, 0];
+      case 'search_count':
+        return [...database.modules.values()].filter((module) => matches(module, args[0] as unknown[])).length;
+      case 'read': {
+        const fields = (kwargs.fields ?? args[1] ?? ['name', 'state', 'latest_version']) as string[];
+        return byId(args[0] as number[]).map((module) => Object.fromEntries(['id', ...fields].map((field) => [field, withDiskVersion(module)[field] ?? false])));
       }
       case 'search_read': {
         const fields = (kwargs.fields as string[]) ?? ['name', 'state', 'latest_version'];
         return [...database.modules.values()]
           .filter((module) => matches(module, args[0] as unknown[]))
-          .map((module) => Object.fromEntries(['id', ...fields].map((field) => [field, (module as Record<string, unknown>)[field] ?? false])));
+          .map((module) => Object.fromEntries(['id', ...fields].map((field) => [field, withDiskVersion(module)[field] ?? false])));
       }
       case 'button_immediate_install':
-      case 'button_immediate_upgrade':
-        for (const module of byId(args[0] as number[])) {
-          module.state = 'installed';
-          module.latest_version = `${this.serverSerie}.1.0`;
-        }
-        return action;
+      case 'button_immediate_upgrade': {
+        // Odoo marks the modules and commits, then reloads the registry: meanwhile other
+        // requests read them 'to install' / 'to upgrade'.
+        const targets = byId(args[0] as number[]);
+        for (const module of targets) module.state = method === 'button_immediate_install' ? 'to install' : 'to upgrade';
+        const finish = () => {
+          for (const module of targets) {
+            module.state = 'installed';
+            module.latest_version = `${this.serverSerie}.1.0`;
+          }
+          return action;
+        };
+        return this.delays.moduleMs > 0 ? new Promise((resolve) => setTimeout(() => resolve(finish()), this.delays.moduleMs)) : finish();
+      }
       case 'button_immediate_uninstall':
         for (const module of byId(args[0] as number[])) module.state = 'uninstalled';
         return action;
@@ -412,8 +594,10 @@ export class OdooServerDouble {
 
   /** The manager page with an alert: how Odoo reports a failed backup or restore (HTTP 200). */
   private managerError(res: ServerResponse, message: string): void {
+    // QWeb escapes the message, quotes included: `Couldn&#39;t restore database`.
+    const escaped = message.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&#34;').replace(/'/g, '&#39;');
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
-      .end(`<!DOCTYPE html><html><body><div class="alert alert-danger">${message}</div><form action="/web/database/backup"></form></body></html>`);
+      .end(`<!DOCTYPE html><html><body><div class="alert alert-danger" role="alert">${escaped}</div><form action="/web/database/backup"></form></body></html>`);
   }
 
   private async httpBackup(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -427,7 +611,7 @@ export class OdooServerDouble {
       'content-type': 'application/octet-stream; charset=binary',
       'content-disposition': `attachment; filename*=UTF-8''${database.name}_2026-06-01_12-00-00.${extension}`,
     });
-    for (const chunk of backupChunks(database.name, database.backupBytes)) {
+    for (const chunk of zipDumpChunks(this.dumpContent(database))) {
       if (!res.write(chunk)) await new Promise((resolve) => res.once('drain', resolve));
     }
     res.end();
@@ -437,20 +621,20 @@ export class OdooServerDouble {
     const boundary = /boundary=(?:"([^"]+)"|([^;]+))/.exec(req.headers['content-type'] ?? '');
     if (!boundary) return this.managerError(res, 'Database restore error: no file');
     const fields: Record<string, string> = {};
-    const hash = createHash('sha256');
-    let fileBytes = 0;
+    const reader = new DumpReader();
     await parseMultipart(req, boundary[1] ?? boundary[2]!, {
       field: (name, value) => (fields[name] = value),
-      file: (chunk) => {
-        hash.update(chunk);
-        fileBytes += chunk.length;
-      },
+      file: (chunk) => reader.push(chunk),
     });
     if (!this.listDb) return this.managerError(res, 'The database manager has been disabled by the administrator');
     if (fields.master_pwd !== this.masterPassword) return this.managerError(res, 'Database restore error: Access Denied');
     if (!fields.name) return this.managerError(res, 'Database restore error: missing name');
     if (this.databases.has(fields.name)) return this.managerError(res, 'Database restore error: Database already exists');
-    this.addDatabase(fields.name).restored = { bytes: fileBytes, sha256: hash.digest('hex') };
+    try {
+      this.restoreInto(fields.name, reader);
+    } catch {
+      return this.managerError(res, `Database restore error: ${NOT_A_DUMP}`);
+    }
     res.writeHead(303, { location: '/web/database/manager' }).end();
   }
 }
@@ -459,12 +643,29 @@ function isFault(value: unknown): value is Fault {
   return typeof value === 'object' && value !== null && 'faultCode' in value && 'faultString' in value;
 }
 
+/** When the double's partners were created (Odoo's create_date). */
+const PARTNER_CREATED = '2026-06-01 12:00:00';
+const PARTNER_FIELDS = new Set(['id', 'name', 'email', 'parent_id', 'active', 'display_name', 'create_date']);
+
+/** Python's repr of a domain leaf, as Odoo prints it in errors. */
+const pythonRepr = (value: unknown): string => (typeof value === 'string' ? `'${value}'` : typeof value === 'boolean' ? (value ? 'True' : 'False') : String(value));
+
+/** A domain on a field the model does not have is a fault, as in Odoo (never an empty result). */
+function checkFields(model: string, fields: Set<string>, domain: unknown[]): void {
+  for (const leaf of domain) {
+    if (!Array.isArray(leaf) || fields.has(String(leaf[0]).split('.')[0]!)) continue;
+    throw traceback(`ValueError: Invalid field ${model}.${String(leaf[0])} in leaf (${leaf.map(pythonRepr).join(', ')})`);
+  }
+}
+
 /** A minimal Odoo-style domain: [field, operator, value] leaves joined by AND. */
 function matches(row: object, domain: unknown[] = []): boolean {
   const record = row as Record<string, unknown>;
   return domain.every((leaf) => {
     if (!Array.isArray(leaf)) return true;
-    const [field, operator, value] = leaf as [string, string, unknown];
+    const [field, operator, sent] = leaf as [string, string, unknown];
+    // An XML-RPC dateTime arrives as a Date; Odoo compares it as its UTC string.
+    const value = sent instanceof Date ? sent.toISOString().replace('T', ' ').slice(0, 19) : sent;
     const actual = record[field];
     switch (operator) {
       case '=': return actual === value;
@@ -473,8 +674,11 @@ function matches(row: object, domain: unknown[] = []): boolean {
       case 'not in': return !(value as unknown[]).includes(actual);
       case 'ilike': return String(actual).toLowerCase().includes(String(value).toLowerCase());
       case 'like': return String(actual).includes(String(value));
-      case '>': return Number(actual) > Number(value);
-      case '<': return Number(actual) < Number(value);
+      // Dates travel as 'YYYY-MM-DD HH:MM:SS' strings, which compare in order.
+      case '>': return typeof actual === 'string' ? actual > String(value) : Number(actual) > Number(value);
+      case '<': return typeof actual === 'string' ? actual < String(value) : Number(actual) < Number(value);
+      case '>=': return typeof actual === 'string' ? actual >= String(value) : Number(actual) >= Number(value);
+      case '<=': return typeof actual === 'string' ? actual <= String(value) : Number(actual) <= Number(value);
       default: throw fault(1, `ValueError: Invalid leaf ${JSON.stringify(leaf)}`);
     }
   });

@@ -59,6 +59,7 @@ const idTypeByOperation: Record<string, string> = {
   deleteInstance: 'OdooInstance',
   suspendInstance: 'OdooInstance',
   resumeInstance: 'OdooInstance',
+  retryInstance: 'OdooInstance',
   updateTemplate: 'Template',
 };
 

@@ -4,10 +4,13 @@
 // what Odoo itself exposes. Odoo has no "suspend": suspension deactivates the
 // database's internal users (except the administrator the fleet uses) and resumption
 // reactivates exactly those users.
-import { modules as odooModules, OdooClient, orm, type ModelCalls } from '../../odoo/client.js';
+import { randomUUID } from 'node:crypto';
+import { addonZip } from '../../odoo/addon-zip.js';
+import { modules as odooModules, OdooClient, orm, type LongCallTimeouts, type ModelCalls } from '../../odoo/client.js';
 import { restoreFromStream, streamBackup } from '../../odoo/database-manager.js';
-import { OdooError } from '../../odoo/errors.js';
+import { OdooError, OdooTimeoutError } from '../../odoo/errors.js';
 import { ProviderError } from '../errors.js';
+import { sampleOdooMetrics } from './odoo-metrics.js';
 import type {
   CreateInstanceRequest,
   InstanceProvider,
@@ -20,6 +23,7 @@ import type {
   ProviderLogEntry,
   ProviderLogLevel,
   ProviderMetric,
+  StartOptions,
 } from '../provider.js';
 
 export interface SelfHostedServer {
@@ -30,6 +34,8 @@ export interface SelfHostedServer {
 }
 
 const SUSPENDED_USERS_PARAMETER = 'odoo_fleet.suspended_user_ids';
+/** holds the key of the fleet operation that created the database */
+const CREATED_BY_PARAMETER = 'odoo_fleet.created_by_operation';
 
 /** Odoo's faults and transport failures, as the provider interface's typed errors. */
 export function providerErrorFrom(error: unknown, what: string): never {
@@ -44,20 +50,22 @@ export function providerErrorFrom(error: unknown, what: string): never {
           ? 'conflict'
           : /does not exist/i.test(error.message)
             ? 'not_found'
-            : error.kind === 'user_error' || error.kind === 'missing_model' || error.kind === 'unsupported'
+            : error.kind === 'user_error' || error.kind === 'missing_model' || error.kind === 'unsupported' || error.kind === 'refused'
               ? 'invalid_input'
               : 'unavailable';
-  throw new ProviderError(kind, `${what}: ${error.message}`, { code: error.kind });
+  throw new ProviderError(kind, `${what}: ${error.message}`, { code: error instanceof OdooTimeoutError ? 'timeout' : error.kind });
 }
 
 export class SelfHostedProvider implements InstanceProvider {
   private readonly client: OdooClient;
+  private readonly databaseWaitMs: number;
 
   constructor(
     private readonly server: SelfHostedServer,
-    options: { timeoutMs?: number } = {},
+    options: { timeoutMs?: number; long?: Partial<LongCallTimeouts> } = {},
   ) {
     this.client = new OdooClient(server.url, options);
+    this.databaseWaitMs = options.long?.databasesMs ?? 900_000;
   }
 
   private admin(database: string): ModelCalls {
@@ -99,15 +107,58 @@ export class SelfHostedProvider implements InstanceProvider {
 
   // ------------------------------------------------------------------ instances
 
-  createInstance(request: CreateInstanceRequest) {
+  /**
+   * Creates the database and marks it with the creating operation's key: a repeated
+   * step finds its own mark and goes on, while a database that exists without that mark
+   * (someone else's, or one whose marking was lost) is never taken over.
+   */
+  createInstance(request: CreateInstanceRequest, options: StartOptions = {}) {
+    const mark = options.idempotencyKey ?? randomUUID();
     return this.guard(`create ${request.database}`, async () => {
-      await this.client.createDatabase(this.server.masterPassword, {
-        name: request.database,
-        adminLogin: this.server.adminLogin,
-        adminPassword: this.server.adminPassword,
-      });
+      if (await this.client.databaseExists(request.database)) {
+        if ((await this.markOf(request.database)) === mark) return this.describe(request.database, 'running');
+        throw new ProviderError(
+          'conflict',
+          `A database "${request.database}" already exists on ${this.server.url} and was not created by this fleet operation; it is never taken over (drop it or choose another database name)`,
+        );
+      }
+      try {
+        await this.client.createDatabase(this.server.masterPassword, {
+          name: request.database,
+          adminLogin: this.server.adminLogin,
+          adminPassword: this.server.adminPassword,
+        });
+      } catch (error) {
+        // Odoo may still be building the database we asked for: wait for it rather than ask again.
+        if (!(error instanceof OdooTimeoutError)) throw error;
+        await this.untilReady(request.database);
+      }
+      await this.admin(request.database).execute('ir.config_parameter', 'set_param', [CREATED_BY_PARAMETER, mark]);
       return this.describe(request.database, 'running');
     });
+  }
+
+  /** Waits until a database this call asked for exists and takes the fleet's login. */
+  private async untilReady(database: string): Promise<void> {
+    const deadline = Date.now() + this.databaseWaitMs;
+    for (;;) {
+      const ready = (await this.client.databaseExists(database)) && (await this.client.authenticate({ database, login: this.server.adminLogin, password: this.server.adminPassword }).catch(() => null)) !== null;
+      if (ready) return;
+      if (Date.now() > deadline) throw new ProviderError('unavailable', `The database "${database}" was still not ready on ${this.server.url}`, { code: 'timeout' });
+      // About twenty looks within the bound, never more often than needed.
+      await new Promise((resolve) => setTimeout(resolve, Math.min(2000, Math.max(50, this.databaseWaitMs / 20))));
+    }
+  }
+
+  /** The creation mark of a database, or null when it has none or refuses the fleet's login. */
+  private async markOf(database: string): Promise<string | null> {
+    try {
+      const value = await this.admin(database).execute('ir.config_parameter', 'get_param', [CREATED_BY_PARAMETER]);
+      return typeof value === 'string' ? value : null;
+    } catch (error) {
+      if (error instanceof OdooError && error.kind !== 'unavailable') return null;
+      throw error;
+    }
   }
 
   getInstance(instanceId: string) {
@@ -218,7 +269,13 @@ export class SelfHostedProvider implements InstanceProvider {
       const staging = `${targetInstanceId}--restoring`;
       const neutral = `${targetInstanceId}--neutral`;
       await this.client.dropDatabase(this.server.masterPassword, staging);
-      await restoreFromStream(this.server.url, { masterPassword: this.server.masterPassword, database: staging, backup: file, copy: true });
+      try {
+        await restoreFromStream(this.server.url, { masterPassword: this.server.masterPassword, database: staging, backup: file, copy: true });
+      } catch (error) {
+        // Odoo leaves an empty database behind a failed restore: nothing may stay of it.
+        await this.client.dropDatabase(this.server.masterPassword, staging).catch(() => false);
+        throw error;
+      }
       let ready = staging;
       if (options.neutralize) {
         // Odoo neutralizes a database while duplicating it (mail servers, crons, payment providers off).
@@ -266,6 +323,25 @@ export class SelfHostedProvider implements InstanceProvider {
     });
   }
 
+  importAddons(instanceId: string, files: ReadonlyArray<{ path: string; content: string }>) {
+    return this.guard(`import addons into ${instanceId}`, async () => {
+      const calls = this.admin(instanceId);
+      const [importer] = await odooModules.states(calls, ['base_import_module']);
+      if (!importer || importer.state === 'uninstallable') {
+        throw new ProviderError('invalid_input', `${this.server.url} has no base_import_module (Odoo 16 and later) to import addons with`);
+      }
+      if (importer.state !== 'installed') await odooModules.install(calls, [importer.id]);
+      const wizard = await orm.create(calls, 'base.import.module', { module_file: addonZip(files).toString('base64'), force: true });
+      await calls.execute('base.import.module', 'import_module', [[wizard]]);
+      return odooModules.states(calls, [...new Set(files.map((file) => file.path.split('/')[0]!))]);
+    });
+  }
+
+  /** The modules' states as Odoo has them now ('to install' while an install still runs). */
+  moduleStates(instanceId: string, names: string[]) {
+    return this.guard(`read modules of ${instanceId}`, () => odooModules.states(this.admin(instanceId), names));
+  }
+
   // ------------------------------------------------------------------ observability
 
   /** Healthy: the server answers and the fleet's login works; degraded: only the server answers. */
@@ -288,11 +364,7 @@ export class SelfHostedProvider implements InstanceProvider {
 
   /** Odoo keeps no metric history: one sample of what it exposes, taken now. */
   getMetrics(instanceId: string): Promise<ProviderMetric[]> {
-    return this.guard(`metrics of ${instanceId}`, async () => {
-      const calls = this.admin(instanceId);
-      const activeUsers = await orm.searchCount(calls, 'res.users', [['share', '=', false]]);
-      return [{ sampledAt: new Date(), cpuPercent: null, memoryBytes: null, storageBytes: null, dbSizeBytes: null, requestsPerMinute: null, activeUsers }];
-    });
+    return this.guard(`metrics of ${instanceId}`, async () => [await sampleOdooMetrics(this.client, this.admin(instanceId))]);
   }
 
   /** From ir.logging, which Odoo fills when the server runs with log_db. */
@@ -305,9 +377,11 @@ export class SelfHostedProvider implements InstanceProvider {
       if (wanted) domain.push(['level', 'in', wanted]);
       const offset = query.cursor ? Number(query.cursor) : 0;
       const limit = query.limit ?? 100;
-      const rows = await orm.searchRead(this.admin(instanceId), 'ir.logging', domain, ['create_date', 'level', 'name', 'message'], { offset, limit: limit + 1, order: 'create_date asc' });
+      // ir.logging keeps whole seconds: the id orders the lines of one second.
+      const rows = await orm.searchRead(this.admin(instanceId), 'ir.logging', domain, ['create_date', 'level', 'name', 'message'], { offset, limit: limit + 1, order: 'create_date asc, id asc' });
       return {
         items: rows.slice(0, limit).map((row) => ({
+          id: String(row.id),
           timestamp: new Date(`${String(row.create_date).replace(' ', 'T')}Z`),
           level: String(row.level).toLowerCase() as ProviderLogLevel,
           logger: String(row.name),

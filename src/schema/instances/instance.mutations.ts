@@ -1,4 +1,5 @@
 import {
+  ProviderAuthError,
   ProviderUnavailableError,
   requestInstance,
   requestInstanceDeletion,
@@ -6,6 +7,7 @@ import {
   suspendInstance,
   updateInstance,
 } from '../../services/instances/instances.js';
+import { retryInstanceCreation } from '../../services/instances/retry-instance.js';
 import { builder } from '../builder.js';
 import { DeploymentMethodEnum, SubscriptionTierEnum } from '../enums.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors/error-classes.js';
@@ -17,6 +19,12 @@ import { OdooInstanceType } from './instance.types.js';
 builder.objectType(ProviderUnavailableError, {
   name: 'ProviderUnavailableError',
   description: 'The provider could not be reached or refused for a reason of its own; nothing was changed. Try again later.',
+  interfaces: [ErrorInterface],
+});
+
+builder.objectType(ProviderAuthError, {
+  name: 'ProviderAuthError',
+  description: 'The provider refused the credentials stored for this instance (e.g. Odoo refused the login); nothing was changed. Correct them with `setInstanceCredentials`.',
   interfaces: [ErrorInterface],
 });
 
@@ -77,7 +85,7 @@ builder.mutationFields((t) => ({
     description: 'Changes an instance\'s tier, repository, branch or server URL.',
     authScopes: operatorScopes,
     args: { input: t.arg({ type: UpdateInstanceInput, required: true, description: 'The changes.' }) },
-    errors: { types: [NotFoundError, InvalidInputError, ConflictError, ProviderUnavailableError], ...resultTypes('updateInstance', 'instance', 'The instance was changed.') },
+    errors: { types: [NotFoundError, InvalidInputError, ConflictError, ProviderAuthError, ProviderUnavailableError], ...resultTypes('updateInstance', 'instance', 'The instance was changed.') },
     resolve: (_query, _root, { input }, context) => {
       const { id, ...fields } = input;
       const changes = Object.fromEntries(Object.entries(fields).filter(([key, value]) => value !== undefined && (value !== null || key === 'gitRepositoryUrl')));
@@ -102,16 +110,25 @@ builder.mutationFields((t) => ({
     description: 'Suspends a running instance (for self-hosted servers: its users lose access, see docs/providers.md).',
     authScopes: operatorScopes,
     args: { input: t.arg({ type: InstanceActionInput, required: true, description: 'The instance.' }) },
-    errors: { types: [NotFoundError, ConflictError, ProviderUnavailableError], ...resultTypes('suspendInstance', 'instance', 'The instance is suspended.') },
+    errors: { types: [NotFoundError, ConflictError, ProviderAuthError, ProviderUnavailableError], ...resultTypes('suspendInstance', 'instance', 'The instance is suspended.') },
     resolve: (_query, _root, { input }, context) =>
       audited(context, 'suspendInstance', input.id.id, () => suspendInstance(context, { companyId: companyOf(context), instanceId: ownedBy(context, input.id.id).id })),
+  }),
+  retryInstance: t.prismaField({
+    type: OdooInstanceType,
+    description: 'Starts the creation of an instance in ERROR again, once the cause (credentials, server, database name) is fixed. It is returned CREATING.',
+    authScopes: operatorScopes,
+    args: { input: t.arg({ type: InstanceActionInput, required: true, description: 'The instance.' }) },
+    errors: { types: [NotFoundError, ConflictError], ...resultTypes('retryInstance', 'instance', 'The creation starts again.') },
+    resolve: (_query, _root, { input }, context) =>
+      audited(context, 'retryInstance', input.id.id, () => retryInstanceCreation(context, { companyId: companyOf(context), instanceId: ownedBy(context, input.id.id).id })),
   }),
   resumeInstance: t.prismaField({
     type: OdooInstanceType,
     description: 'Resumes a suspended instance.',
     authScopes: operatorScopes,
     args: { input: t.arg({ type: InstanceActionInput, required: true, description: 'The instance.' }) },
-    errors: { types: [NotFoundError, ConflictError, ProviderUnavailableError], ...resultTypes('resumeInstance', 'instance', 'The instance is running again.') },
+    errors: { types: [NotFoundError, ConflictError, ProviderAuthError, ProviderUnavailableError], ...resultTypes('resumeInstance', 'instance', 'The instance is running again.') },
     resolve: (_query, _root, { input }, context) =>
       audited(context, 'resumeInstance', input.id.id, () => resumeInstance(context, { companyId: companyOf(context), instanceId: ownedBy(context, input.id.id).id })),
   }),

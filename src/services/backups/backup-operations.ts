@@ -9,6 +9,7 @@ import type { ProviderRegistry } from '../../providers/registry.js';
 import type { PubSub } from '../../pubsub.js';
 import type { OperationHandler, StepOutcome } from '../operations/worker.js';
 import type { BackupStore } from '../storage/backup-store.js';
+import { storedBackupProblem } from './verify-backup.js';
 import { setBackupStatus } from './backups.js';
 
 export interface BackupOperationDeps {
@@ -52,6 +53,12 @@ export function backupOperationHandler(deps: BackupOperationDeps): OperationHand
       await setStatus(backup.id, 'DOWNLOADING');
       const file = await provider.downloadBackup(instance.instanceId!, backup.backupId!);
       const stored = await deps.store.write(backup.id, file);
+      // The hash was taken on the way in; the file read back from storage must match it.
+      const problem = await storedBackupProblem(deps.store, { storageKey: stored.key, checksumSha256: stored.sha256 });
+      if (problem) {
+        await deps.store.remove(stored.key);
+        throw new Error(`The downloaded backup did not survive storage: ${problem}`);
+      }
       await setStatus(backup.id, 'COMPLETED', {
         storageKey: stored.key,
         sizeBytes: BigInt(stored.sizeBytes),
@@ -63,6 +70,12 @@ export function backupOperationHandler(deps: BackupOperationDeps): OperationHand
     },
     async onFailure(operation, reason) {
       await setStatus(operation.subjectId!, 'FAILED', { statusMessage: reason });
+    },
+    async onRetry(operation, reason) {
+      await deps.prisma.backup.updateMany({
+        where: { id: operation.subjectId!, status: { in: ['PENDING', 'IN_PROGRESS', 'DOWNLOADING'] } },
+        data: { statusMessage: `Waiting for the provider, will retry: ${reason}` },
+      });
     },
   };
 }

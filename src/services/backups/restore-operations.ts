@@ -16,6 +16,7 @@ import type { OperationHandler, StepOutcome } from '../operations/worker.js';
 import type { BackupStore } from '../storage/backup-store.js';
 import { backupOutcome, publishBackup, recordBackup } from './backups.js';
 import { publishRestore } from './restores.js';
+import { storedBackupProblem } from './verify-backup.js';
 
 export interface RestoreOperationDeps {
   prisma: PrismaClient;
@@ -71,9 +72,14 @@ export function restoreOperationHandler(deps: RestoreOperationDeps): OperationHa
       }
 
       if (operation.step === 'restore') {
+        const targetProvider = deps.providers.providerFor(target);
+        if (targetProvider.restoreBackupFile) {
+          // Checked before the target is touched: a damaged file is never sent.
+          const problem = await storedBackupProblem(deps.store, backup);
+          if (problem) return { failed: `Not restored: ${problem}` };
+        }
         await setStatus(restore.id, 'IN_PROGRESS');
         await setInstanceStatus(deps, target.id, 'MAINTENANCE', { statusMessage: 'Restoring a backup' });
-        const targetProvider = deps.providers.providerFor(target);
         if (targetProvider.restoreBackupFile) {
           // Staged on the provider's side: repeating this step after a crash is safe.
           await targetProvider.restoreBackupFile(target.instanceId!, deps.store.read(backup.storageKey!), { neutralize: restore.neutralize });

@@ -7,6 +7,7 @@ import { secretColumns, type SecretColumn } from '../crypto/secret-columns.js';
 import { secretDestination, type DestinationInputs } from '../crypto/secret-destinations.js';
 import { invalidInputFrom, NotFoundError } from '../errors.js';
 import { repositoryUrlSchema, serverUrlSchema, type RepositoryPolicy } from '../instances/destination-urls.js';
+import { providerScopeOf } from '../instances/provider-scope.js';
 
 const secret = z.string().min(1, 'must not be empty').max(4096, 'must be at most 4096 characters');
 
@@ -107,7 +108,11 @@ export async function setInstanceCredentials(deps: CredentialDeps, input: { comp
     data[column] = value ? deps.keyRing.encrypt(value, instanceSecretSlot(target, column, deps.providerBaseUrl)) : null;
   }
   if (gitRepositoryUrl !== undefined) data.gitRepositoryUrl = gitRepositoryUrl;
-  if (serverUrl) data.serverUrl = serverUrl;
+  if (serverUrl) {
+    data.serverUrl = serverUrl;
+    // The instance's identity is (server, database): it moves with the server.
+    data.providerScope = providerScopeOf({ deploymentMethod: instance.deploymentMethod, serverUrl });
+  }
   if (odooLogin !== undefined) data.odooLogin = odooLogin;
   data.credentialsAwaiting = awaitingAfter(instance.credentialsAwaiting, unbound, given);
   const updated = await deps.prisma.odooInstance.update({ where: { id: instance.id }, data });

@@ -9,9 +9,12 @@
 //                 derived from the operation)
 //   track       → follows the provider's deployment to its end, recording every status
 //   install     → XMLRPC: installs or upgrades the template's modules on the server
+//   wait_install→ after an install that gave no answer in time: follows the modules'
+//                 state until Odoo has finished, never asking for the install again
 // A deployment cancelled meanwhile stops at its next step.
 import type { Deployment, Operation, PrismaClient } from '../../generated/prisma/client.js';
 import type { DeploymentStatus } from '../../generated/prisma/enums.js';
+import { ProviderError } from '../../providers/errors.js';
 import type { ProviderDeploymentStatus } from '../../providers/provider.js';
 import type { ProviderRegistry } from '../../providers/registry.js';
 import type { PubSub } from '../../pubsub.js';
@@ -20,6 +23,7 @@ import { backupOutcome, EXCLUSIVE_OPERATION_KINDS, publishBackup, recordBackup }
 import type { KeyRing } from '../crypto/key-ring.js';
 import type { OperationHandler, StepOutcome } from '../operations/worker.js';
 import { addonFolders } from '../templates/templates.js';
+import { manifestVersions, sameModuleVersion } from './deployment-strategy.js';
 import { gitTargetOf, recordDeployment } from './deployments.js';
 import { RepositoryError, type GitPublisher } from './git-publisher.js';
 
@@ -41,6 +45,10 @@ const fromProvider: Record<ProviderDeploymentStatus, DeploymentStatus> = {
   failed: 'FAILED',
   cancelled: 'CANCELLED',
 };
+
+/** Module states of an install or upgrade still running on the server. */
+const PENDING_MODULE_STATES = new Set(['to install', 'to upgrade', 'to remove']);
+const MAX_INSTALL_LOOKS = 720;
 
 export function deploymentOperationHandler(deps: DeploymentOperationDeps): OperationHandler {
   const pollMs = deps.pollMs ?? 2000;
@@ -66,6 +74,32 @@ export function deploymentOperationHandler(deps: DeploymentOperationDeps): Opera
     await record(deployment.id, { status: 'SUCCESS', lines });
     if (deployment.commitHash) await deps.prisma.odooInstance.update({ where: { id: deployment.instanceId }, data: { gitCommitHash: deployment.commitHash } });
     return { done: true };
+  }
+
+  /**
+   * The end of an install: every module installed, and each of the template's own addons
+   * at the version of its manifest (read back from Odoo); else a FAILED deployment saying which.
+   */
+  async function installed(
+    deployment: Deployment,
+    states: Array<{ name: string; state: string; latestVersion?: string | false }>,
+    files: ReadonlyArray<{ path: string; content: string }>,
+  ): Promise<StepOutcome> {
+    const wanted = manifestVersions(files);
+    const lines = states.map((module) => `${module.name}: ${module.state}${module.latestVersion ? ` ${module.latestVersion}` : ''}`);
+    const failed = states.filter((module) => module.state !== 'installed');
+    if (failed.length > 0) {
+      const error = `Not installed: ${failed.map((module) => `${module.name} (${module.state})`).join(', ')}`;
+      await record(deployment.id, { status: 'FAILED', data: { error }, lines });
+      return { done: true };
+    }
+    const stale = states.filter((module) => wanted.has(module.name) && !sameModuleVersion(module.latestVersion || '', wanted.get(module.name)!));
+    if (stale.length > 0) {
+      const error = `Installed at another version than the template's: ${stale.map((module) => `${module.name} ${module.latestVersion || 'unknown'} (template ${wanted.get(module.name)})`).join(', ')}`;
+      await record(deployment.id, { status: 'FAILED', data: { error }, lines });
+      return { done: true };
+    }
+    return succeed(deployment, lines);
   }
 
   const steps: Record<string, (operation: Operation, deployment: Deployment) => Promise<StepOutcome>> = {
@@ -112,7 +146,8 @@ export function deploymentOperationHandler(deps: DeploymentOperationDeps): Opera
           data: { commitHash: published.commit },
           lines: [published.pushedNow ? `Pushed ${published.commit} to ${deployment.branch}` : `Found ${published.commit} already pushed to ${deployment.branch}`],
         });
-        return { next: 'trigger' };
+        // A self-hosted server has no build of its own: the pushed addons are installed over RPC.
+        return { next: instance.deploymentMethod === 'SELF_HOSTED' ? 'install' : 'trigger' };
       } catch (error) {
         // An unreachable repository may come back; a refused push or a conflict will not.
         if (error instanceof RepositoryError && error.kind !== 'unreachable') return { failed: error.message };
@@ -151,21 +186,48 @@ export function deploymentOperationHandler(deps: DeploymentOperationDeps): Opera
     async install(_operation, deployment) {
       const [instance, template] = await Promise.all([
         deps.prisma.odooInstance.findUniqueOrThrow({ where: { id: deployment.instanceId } }),
-        deps.prisma.template.findUniqueOrThrow({ where: { id: deployment.templateId! } }),
+        deps.prisma.template.findUniqueOrThrow({ where: { id: deployment.templateId! }, include: { files: { orderBy: { path: 'asc' } } } }),
       ]);
       const provider = deps.providers.providerFor(instance);
       if (!provider.installModules) return { failed: 'This provider cannot install modules over XML-RPC' };
-      await record(deployment.id, { status: 'DEPLOYING', lines: [`Installing ${template.modules.join(', ')}`] });
-      // Installing is idempotent in Odoo (installed modules are upgraded), so a repeat is safe.
-      const states = await provider.installModules(instance.instanceId!, template.modules);
-      const lines = states.map((module) => `${module.name}: ${module.state}`);
-      const failed = states.filter((module) => module.state !== 'installed');
-      if (failed.length > 0) {
-        const error = `Not installed: ${failed.map((module) => `${module.name} (${module.state})`).join(', ')}`;
-        await record(deployment.id, { status: 'FAILED', data: { error }, lines });
-        return { done: true };
+      // Over XML-RPC the template's own addons (data-only, checked at request) arrive through
+      // Odoo's module import; after a git push they are on the server's addons path already.
+      const addons = deployment.strategy === 'XMLRPC' ? addonFolders(template.files) : [];
+      let imported: Array<{ name: string; state: string; latestVersion?: string | false }> = [];
+      if (addons.length > 0) {
+        if (!provider.importAddons) return { failed: 'This provider cannot import addons' };
+        await record(deployment.id, { status: 'DEPLOYING', lines: [`Importing ${addons.join(', ')} through Odoo's module import`] });
+        imported = await provider.importAddons(instance.instanceId!, template.files);
       }
-      return succeed(deployment, lines);
+      const others = template.modules.filter((name) => !addons.includes(name));
+      if (others.length === 0) return installed(deployment, imported, template.files);
+      await record(deployment.id, { status: 'DEPLOYING', lines: [`Installing ${others.join(', ')}`] });
+      let states: Array<{ name: string; state: string; latestVersion?: string | false }>;
+      try {
+        states = [...imported, ...(await provider.installModules(instance.instanceId!, others))];
+      } catch (error) {
+        // No answer in time: Odoo may still be installing. Read the modules' state instead
+        // of asking again (a repeated request would upgrade what was just installed).
+        if (error instanceof ProviderError && error.details.code === 'timeout' && provider.moduleStates) {
+          await record(deployment.id, { lines: [`No answer yet (${error.message}); following the modules' state`] });
+          return { next: 'wait_install', delayMs: pollMs };
+        }
+        throw error;
+      }
+      return installed(deployment, states, template.files);
+    },
+
+    async wait_install(operation, deployment) {
+      const [instance, template] = await Promise.all([
+        deps.prisma.odooInstance.findUniqueOrThrow({ where: { id: deployment.instanceId } }),
+        deps.prisma.template.findUniqueOrThrow({ where: { id: deployment.templateId! }, include: { files: true } }),
+      ]);
+      const states = await deps.providers.providerFor(instance).moduleStates!(instance.instanceId!, template.modules);
+      if (states.some((module) => PENDING_MODULE_STATES.has(module.state))) {
+        if (operation.attempts >= MAX_INSTALL_LOOKS) return { failed: `Odoo was still installing after ${MAX_INSTALL_LOOKS} looks: ${states.map((module) => `${module.name} (${module.state})`).join(', ')}` };
+        return { next: 'wait_install', delayMs: pollMs };
+      }
+      return installed(deployment, states, template.files);
     },
   };
 

@@ -7,8 +7,9 @@ import { publishFleetEvent, type PubSub } from '../../pubsub.js';
 import { busyWith } from '../backups/backups.js';
 import { openInstanceSecret } from '../credentials/credentials.js';
 import type { KeyRing } from '../crypto/key-ring.js';
-import { ConflictError, InvalidInputError, NotFoundError } from '../errors.js';
+import { ConflictError, NotFoundError } from '../errors.js';
 import { once } from '../idempotency.js';
+import { deploymentStrategyFor } from './deployment-strategy.js';
 import type { GitPublisher } from './git-publisher.js';
 
 export const terminalDeploymentStatuses: readonly DeploymentStatus[] = ['SUCCESS', 'FAILED', 'CANCELLED'];
@@ -68,17 +69,6 @@ export interface DeployRequest {
   idempotencyKey?: string | null;
 }
 
-function strategyFor(instance: OdooInstance, asked: DeploymentStrategy | null | undefined): DeploymentStrategy {
-  const strategy = asked ?? (instance.gitRepositoryUrl ? 'GIT' : instance.deploymentMethod === 'SELF_HOSTED' ? 'XMLRPC' : 'GIT');
-  if (strategy === 'GIT' && !instance.gitRepositoryUrl) {
-    throw new InvalidInputError([{ path: ['strategy'], message: 'the instance has no git repository (set gitRepositoryUrl with updateInstance)' }]);
-  }
-  if (strategy === 'XMLRPC' && instance.deploymentMethod !== 'SELF_HOSTED') {
-    throw new InvalidInputError([{ path: ['strategy'], message: 'installing over XML-RPC is for self-hosted instances; Odoo.sh deploys from git' }]);
-  }
-  return strategy;
-}
-
 async function liveInstance(prisma: PrismaClient, companyId: string, instanceId: string) {
   const instance = await prisma.odooInstance.findFirst({ where: { id: instanceId, companyId, status: { not: 'DELETED' } } });
   if (!instance) throw new NotFoundError('OdooInstance', instanceId);
@@ -121,9 +111,9 @@ export function gitTargetOf(keyRing: KeyRing, instance: OdooInstance) {
 
 export async function requestDeployment(deps: DeploymentDeps & { keyRing: KeyRing; git: GitPublisher }, request: DeployRequest): Promise<Deployment> {
   const instance = await liveInstance(deps.prisma, request.companyId, request.instanceId);
-  const template = await deps.prisma.template.findFirst({ where: { id: request.templateId, companyId: request.companyId }, select: { id: true } });
+  const template = await deps.prisma.template.findFirst({ where: { id: request.templateId, companyId: request.companyId }, select: { id: true, files: { select: { path: true, content: true } } } });
   if (!template) throw new NotFoundError('Template', request.templateId);
-  const strategy = strategyFor(instance, request.strategy);
+  const strategy = deploymentStrategyFor(instance, template, request.strategy);
   // A repository that cannot be read is refused now, with nothing recorded.
   if (strategy === 'GIT') await deps.git.probe(gitTargetOf(deps.keyRing, instance));
   return enqueue(

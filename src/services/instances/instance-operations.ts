@@ -55,14 +55,8 @@ export function instanceOperationHandlers(deps: InstanceOperationDeps): { CREATE
           gitRepositoryUrl: instance.gitRepositoryUrl,
           gitBranch: instance.gitBranch,
         };
-        const created = await provider.createInstance(request, { idempotencyKey: `${operation.id}:create` }).catch(async (error: unknown) => {
-          // A provider without idempotency keys (Odoo's db service) answers a repeated
-          // creation with "already exists": if this step ran before, that is our database.
-          if (error instanceof ProviderError && error.kind === 'conflict' && operation.attempts > 1 && instance.deploymentMethod === 'SELF_HOSTED') {
-            return provider.getInstance(instance.database);
-          }
-          throw error;
-        });
+        // The key makes a repeated step find its own work (a self-hosted database carries it as a mark).
+        const created = await provider.createInstance(request, { idempotencyKey: `${operation.id}:create` });
         await setStatus(instance.id, statusFromProvider[created.status], {
           instanceId: created.id,
           url: created.url,
@@ -73,11 +67,14 @@ export function instanceOperationHandlers(deps: InstanceOperationDeps): { CREATE
       }
       const current = await provider.getInstance(instance.instanceId!);
       if (current.status === 'creating') return { next: 'wait_running', delayMs: pollMs };
-      await setStatus(instance.id, statusFromProvider[current.status], { url: current.url });
+      await setStatus(instance.id, statusFromProvider[current.status], { url: current.url, statusMessage: null });
       return current.status === 'error' ? { failed: 'The provider reports the instance in error' } : { done: true };
     },
     async onFailure(operation, reason) {
       await setStatus(operation.subjectId!, 'ERROR', { statusMessage: `Creation failed: ${reason}` });
+    },
+    async onRetry(operation, reason) {
+      await deps.prisma.odooInstance.updateMany({ where: { id: operation.subjectId!, status: 'CREATING' }, data: { statusMessage: `Waiting for the provider, will retry: ${reason}` } });
     },
   };
 

@@ -11,6 +11,7 @@ import { awaitingAfter, secretsUnboundBy } from '../credentials/credentials.js';
 import { ConflictError, DomainError, invalidInputFrom, NotFoundError } from '../errors.js';
 import { once } from '../idempotency.js';
 import { repositoryUrlSchema, serverUrlSchema, type RepositoryPolicy } from './destination-urls.js';
+import { ODOO_SH_SCOPE, providerScopeOf } from './provider-scope.js';
 
 export interface InstanceDeps {
   prisma: PrismaClient;
@@ -21,6 +22,9 @@ export interface InstanceDeps {
 
 /** The provider could not be reached or refused for a reason of its own. */
 export class ProviderUnavailableError extends DomainError {}
+
+/** The provider refused the fleet's credentials (a wrong password or token): fix them, then try again. */
+export class ProviderAuthError extends DomainError {}
 
 const name = z.string().regex(/^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$/, 'must be 3-63 lowercase letters, digits or inner hyphens (it becomes the subdomain)');
 const branch = z.string().regex(/^[A-Za-z0-9._/-]{1,100}$/, 'must be a git branch name');
@@ -77,6 +81,11 @@ export async function requestInstance(deps: InstanceDeps, request: { companyId: 
     async (tx) => {
       const taken = await tx.odooInstance.findFirst({ where: { companyId: request.companyId, name: input.name }, select: { id: true } });
       if (taken) throw new ConflictError(`An instance named "${input.name}" already exists.`);
+      const providerScope = providerScopeOf(input);
+      const database = input.database ?? input.name.replace(/-/g, '_');
+      if (providerScope !== ODOO_SH_SCOPE && (await tx.odooInstance.findFirst({ where: { providerScope, database, status: { not: 'DELETED' } }, select: { id: true } }))) {
+        throw new ConflictError(`The database "${database}" on ${providerScope} is already an instance of the fleet.`);
+      }
       const instance = await tx.odooInstance.create({
         data: {
           companyId: request.companyId,
@@ -84,7 +93,8 @@ export async function requestInstance(deps: InstanceDeps, request: { companyId: 
           version: input.version,
           subscriptionTier: input.subscriptionTier,
           deploymentMethod: input.deploymentMethod,
-          database: input.database ?? input.name.replace(/-/g, '_'),
+          database,
+          providerScope,
           gitRepositoryUrl: input.gitRepositoryUrl,
           gitBranch: input.gitBranch,
           serverUrl: input.serverUrl,
@@ -126,6 +136,7 @@ function providerFailure(error: unknown): never {
   if (error instanceof ProviderError) {
     if (error.kind === 'conflict') throw new ConflictError(error.message);
     if (error.kind === 'not_found') throw new ConflictError(`The provider no longer knows this instance: ${error.message}`);
+    if (error.kind === 'unauthorized') throw new ProviderAuthError(error.message);
     throw new ProviderUnavailableError(error.message);
   }
   throw error;
@@ -195,7 +206,7 @@ export async function updateInstance(deps: InstanceDeps, request: { companyId: s
       ...(input.subscriptionTier ? { subscriptionTier: input.subscriptionTier } : {}),
       ...(input.gitRepositoryUrl !== undefined ? { gitRepositoryUrl: input.gitRepositoryUrl } : {}),
       ...(input.gitBranch ? { gitBranch: input.gitBranch } : {}),
-      ...(input.serverUrl ? { serverUrl: input.serverUrl } : {}),
+      ...(input.serverUrl ? { serverUrl: input.serverUrl, providerScope: providerScopeOf({ deploymentMethod: instance.deploymentMethod, serverUrl: input.serverUrl }) } : {}),
     },
   });
 }

@@ -19,6 +19,8 @@ export interface OperationHandler {
   step(operation: Operation): Promise<StepOutcome>;
   /** records the failure on the operation's subject (an instance in ERROR, a failed backup) */
   onFailure?(operation: Operation, reason: string): Promise<void>;
+  /** shows why a step is being retried on its subject (its statusMessage), so a wait is never silent */
+  onRetry?(operation: Operation, reason: string): Promise<void>;
 }
 
 export type OperationHandlers = Partial<Record<OperationKind, OperationHandler>>;
@@ -105,10 +107,12 @@ export function createWorker(options: WorkerOptions): Worker {
     if (!operation) return false;
     ran.push(operation.id);
     let outcome: StepOutcome;
+    let retryReason: string | null = null;
     try {
       outcome = await options.handlers[operation.kind]!.step(operation);
     } catch (error) {
       options.onError?.(error, operation);
+      retryReason = error instanceof Error ? error.message : String(error);
       const transient = !(error instanceof ProviderError) || error.transient;
       outcome =
         transient && operation.attempts < maxAttempts
@@ -117,6 +121,7 @@ export function createWorker(options: WorkerOptions): Worker {
     }
     await settle(operation, outcome);
     if ('failed' in outcome) await options.handlers[operation.kind]!.onFailure?.(operation, outcome.failed);
+    else if (retryReason !== null) await options.handlers[operation.kind]!.onRetry?.(operation, retryReason);
     return true;
   }
 

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "InstancePollState" ADD COLUMN     "lastLogId" TEXT;

@@ -1,0 +1,15 @@
+// Where a provider's instance id is unique. Odoo.sh ids are unique across the platform;
+// a self-hosted instance is a database on one server, so its identity is the pair
+// (server URL, database): two servers may each host a database of the same name.
+import type { DeploymentMethod } from '../../generated/prisma/enums.js';
+
+export const ODOO_SH_SCOPE = 'odoo.sh';
+
+/** The server URL in one spelling: host lower-cased by URL parsing, no trailing slash. */
+export function normalizedServerUrl(url: string): string {
+  return new URL(url).href.replace(/\/+$/, '');
+}
+
+export function providerScopeOf(instance: { deploymentMethod: DeploymentMethod; serverUrl?: string | null }): string {
+  return instance.deploymentMethod === 'SELF_HOSTED' && instance.serverUrl ? normalizedServerUrl(instance.serverUrl) : ODOO_SH_SCOPE;
+}
