@@ -39,7 +39,8 @@ const configSchema = z
     AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).default(20),
     TRUST_PROXY: booleanFlag.default(false),
     CORS_ORIGINS: z.string().optional(),
-    ODOO_SH_API_BASE_URL: z.string().url('must be an http(s) URL').default('https://www.odoo.sh/api/v1'),
+    /** unset outside production: the built-in simulator runs in the server's process */
+    ODOO_SH_API_BASE_URL: z.string().url('must be an http(s) URL').optional(),
     ODOO_SH_API_TOKEN: z.string().min(1).optional(),
     PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
     BACKUP_STORAGE_DIR: z.string().min(1).default('./.data/backups'),
@@ -78,6 +79,9 @@ const configSchema = z
   .superRefine((env, context) => {
     if (env.NODE_ENV === 'production' && !env.ENCRYPTION_KEYS) {
       context.addIssue({ code: 'custom', path: ['ENCRYPTION_KEYS'], message: 'is required in production' });
+    }
+    if (env.NODE_ENV === 'production' && !env.ODOO_SH_API_BASE_URL) {
+      context.addIssue({ code: 'custom', path: ['ODOO_SH_API_BASE_URL'], message: 'is required in production (the built-in simulator serves development only)' });
     }
   })
   .transform((env) => ({

@@ -12,6 +12,7 @@ import { ConfigError, loadConfig } from './config.js';
 import { openDatabase } from './db/database.js';
 import { createLogger } from './logger.js';
 import { createFleetPubSub, createRedisFleetPubSub } from './pubsub.js';
+import { startInProcessSimulator } from './providers/odoo-sh/in-process-simulator.js';
 import { createProviderRegistry } from './providers/registry.js';
 import { loadKeyRing } from './services/crypto/load-key-ring.js';
 import { createUrlSigner } from './services/backups/download-urls.js';
@@ -42,10 +43,12 @@ async function main(): Promise<void> {
     (error) => logger.warn('webhook deliveries not recorded', { error: error instanceof Error ? error.message : String(error) }),
   );
   const owner = config.REPLICA_NAME ?? replicaName();
+  const simulator = config.ODOO_SH_API_BASE_URL ? null : await startInProcessSimulator();
+  if (simulator) logger.info(`ODOO_SH_API_BASE_URL is not set: Odoo.sh instances go to the built-in simulator at ${simulator.baseUrl} (development only; set it for a real provider)`);
   const providers = createProviderRegistry({
     keyRing,
-    odooShBaseUrl: config.ODOO_SH_API_BASE_URL,
-    odooShDefaultToken: config.ODOO_SH_API_TOKEN,
+    odooShBaseUrl: config.ODOO_SH_API_BASE_URL ?? simulator!.baseUrl,
+    odooShDefaultToken: config.ODOO_SH_API_TOKEN ?? simulator?.token,
     timeoutMs: config.PROVIDER_TIMEOUT_MS,
   });
   const backupStore = createLocalBackupStore(config.BACKUP_STORAGE_DIR);
@@ -126,6 +129,7 @@ async function main(): Promise<void> {
       await worker.stop();
       await database.close();
       await bus?.close();
+      await simulator?.close();
       logger.info('stopped');
       process.exit(0);
     } catch (error) {

@@ -73,7 +73,7 @@ export function instanceOperationHandlers(deps: InstanceOperationDeps): { CREATE
       }
       const current = await provider.getInstance(instance.instanceId!);
       if (current.status === 'creating') return { next: 'wait_running', delayMs: pollMs };
-      await setStatus(instance.id, statusFromProvider[current.status], { url: current.url });
+      await setStatus(instance.id, statusFromProvider[current.status], { url: current.url, statusMessage: null });
       return current.status === 'error' ? { failed: 'The provider reports the instance in error' } : { done: true };
     },
     async onFailure(operation, reason) {
@@ -107,5 +107,26 @@ export function instanceOperationHandlers(deps: InstanceOperationDeps): { CREATE
     },
   };
 
-  return { CREATE_INSTANCE: create, DELETE_INSTANCE: remove };
+  return { CREATE_INSTANCE: explainingWaits(deps.prisma, create), DELETE_INSTANCE: remove };
+}
+
+/**
+ * While the worker retries a creation the provider did not answer (unreachable, down,
+ * throttling), the instance's statusMessage says why at once instead of staying empty.
+ */
+function explainingWaits(prisma: PrismaClient, handler: OperationHandler): OperationHandler {
+  return {
+    ...handler,
+    step: (operation) =>
+      handler.step(operation).catch(async (error: unknown) => {
+        if (!(error instanceof ProviderError) || error.transient) {
+          const reason = error instanceof Error ? error.message : String(error);
+          await prisma.odooInstance.updateMany({
+            where: { id: operation.subjectId!, status: 'CREATING' },
+            data: { statusMessage: `Waiting for the provider (retrying): ${reason}`.slice(0, 500) },
+          });
+        }
+        throw error;
+      }),
+  };
 }
