@@ -204,7 +204,13 @@ export function buildApp(options: AppOptions): App {
 
   // graphql-ws on the same port and path; every operation runs Yoga's own enveloped
   // pipeline, so its parse/validate caches, plugins and context apply here too.
-  const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH, maxPayload: maxRequestBytes });
+  const wsServer = new WebSocketServer({ noServer: true, maxPayload: maxRequestBytes });
+  // Upgrades are handed over by hand rather than with `server:`, which would also forward
+  // the HTTP server's errors (a port in use) to graphql-ws as a WebSocket failure.
+  httpServer.on('upgrade', (req, socket, head) => {
+    if ((req.url ?? '/').split('?')[0] !== GRAPHQL_PATH) return void socket.destroy();
+    wsServer.handleUpgrade(req, socket, head, (client) => wsServer.emit('connection', client, req));
+  });
   const socketsByKey = new Map<string, Set<WebSocket>>();
   const wsCleanup = useServer<Record<string, unknown>, { request: IncomingMessage; socket: WebSocket }>(
     {

@@ -56,6 +56,8 @@ async function main(): Promise<number> {
     embeddedDataDir: config.PGLITE_DATA_DIR,
     poolSize: 2,
     migrateOnStart: config.MIGRATE_ON_START,
+    shareRunningServer: true,
+    log: (message) => console.error(message),
   });
   const { prisma } = database;
   try {

@@ -18,6 +18,7 @@ const configSchema = z
       .optional(),
     PGLITE_DATA_DIR: z.string().min(1).default('./.data/pglite'),
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+    DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
     MIGRATE_ON_START: booleanFlag.default(true),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
     PLATFORM_ADMIN_TOKEN: z

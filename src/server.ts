@@ -8,8 +8,9 @@ import { createPoller, replicaName } from './jobs/poller.js';
 import { webhookJob } from './jobs/webhook-job.js';
 import { publishingToWebhooks } from './services/webhooks/webhook-outbox.js';
 import { enqueueDeliveries } from './services/webhooks/webhooks.js';
-import { ConfigError, loadConfig } from './config.js';
+import { loadConfig, type Config } from './config.js';
 import { openDatabase } from './db/database.js';
+import { waitForDatabase } from './db/wait-for-database.js';
 import { createLogger } from './logger.js';
 import { createFleetPubSub, createRedisFleetPubSub } from './pubsub.js';
 import { startInProcessSimulator } from './providers/odoo-sh/in-process-simulator.js';
@@ -20,14 +21,20 @@ import { createGitPublisher } from './services/deployments/git-publisher.js';
 import { operationHandlers } from './services/operations/handlers.js';
 import { createWorker } from './services/operations/worker.js';
 import { createLocalBackupStore } from './services/storage/backup-store.js';
+import { startupFailureMessage } from './startup-failure.js';
+
+/** Known once the configuration is read, so a start-up failure can name the settings. */
+let startupConfig: Config | null = null;
 
 async function main(): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
   const config = loadConfig(process.env);
+  startupConfig = config;
   const logger = createLogger(config.LOG_LEVEL);
   const startedAt = Date.now();
   const keyRing = loadKeyRing(config, (message) => logger.info(message));
 
+  if (config.DATABASE_URL) await waitForDatabase(config.DATABASE_URL, config.DATABASE_CONNECT_TIMEOUT_MS);
   const database = await openDatabase({
     url: config.DATABASE_URL,
     embeddedDataDir: config.PGLITE_DATA_DIR,
@@ -142,10 +149,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError) {
-    process.stderr.write(`${error.message}\n`);
-  } else {
-    process.stderr.write(`Failed to start: ${error instanceof Error ? error.stack : String(error)}\n`);
-  }
+  process.stderr.write(`${startupFailureMessage(error, startupConfig)}\n`);
+  const debug = (startupConfig?.LOG_LEVEL ?? process.env.LOG_LEVEL) === 'debug';
+  if (debug && error instanceof Error) process.stderr.write(`${error.stack}\n`);
   process.exit(1);
 });
