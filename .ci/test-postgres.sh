@@ -3,6 +3,7 @@
 # user (PostgreSQL refuses root) in a folder that user owns.
 #   scripts/test-postgres.sh start   prints the admin connection URL when the server is up
 #   scripts/test-postgres.sh stop
+#   scripts/test-postgres.sh url     prints the URL without starting anything
 set -euo pipefail
 
 PG_BIN=${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}
@@ -41,11 +42,14 @@ CONF
     as_postgres "'$PG_BIN/psql' -h '$DIR' -p $PORT -U postgres -d postgres -v ON_ERROR_STOP=1 -qc \"DO \\\$\\\$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'fleet') THEN CREATE ROLE fleet LOGIN SUPERUSER PASSWORD '$PASSWORD'; END IF; END \\\$\\\$;\"" >/dev/null
     echo "$URL"
     ;;
+  url)
+    echo "$URL"
+    ;;
   stop)
     as_postgres "'$PG_BIN/pg_ctl' -D '$DIR' -m fast stop" >/dev/null 2>&1 || true
     ;;
   *)
-    echo "usage: $0 start|stop" >&2
+    echo "usage: $0 start|stop|url" >&2
     exit 2
     ;;
 esac

@@ -3,13 +3,14 @@
 // so tests and the composition root decide where and when it runs.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { NoSchemaIntrospectionCustomRule, type ExecutionArgs } from 'graphql';
+import { GraphQLError, NoSchemaIntrospectionCustomRule, type ExecutionArgs } from 'graphql';
 import type { OperationResult } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { createYoga, type Plugin } from 'graphql-yoga';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Caller, GraphQLContext } from './context.js';
 import { isExpectedFailure, maskError, shortened } from './errors.js';
+import { createGraphiQLRenderer, graphiqlOptions, operationAuthorization } from './graphiql.js';
 import type { PrismaClient } from './generated/prisma/client.js';
 import { hardeningPlugins } from './hardening.js';
 import { auditDenials } from './schema/audit/audit-denials.js';
@@ -122,7 +123,8 @@ export function buildApp(options: AppOptions): App {
   const yoga = createYoga<ServerContext, GraphQLContext>({
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
-    graphiql: options.graphiql ? { subscriptionsProtocol: 'WS', title: 'Odoo Fleet API' } : false,
+    graphiql: options.graphiql ? graphiqlOptions : false,
+    renderGraphiQL: createGraphiQLRenderer(),
     landingPage: false,
     cors: options.corsOrigins?.length
       ? { origin: options.corsOrigins, credentials: false, allowedHeaders: ['authorization', 'content-type'] }
@@ -215,7 +217,13 @@ export function buildApp(options: AppOptions): App {
 
   // graphql-ws on the same port and path; every operation runs Yoga's own enveloped
   // pipeline, so its parse/validate caches, plugins and context apply here too.
-  const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH, maxPayload: maxRequestBytes });
+  const wsServer = new WebSocketServer({ noServer: true, maxPayload: maxRequestBytes });
+  // Upgrades are handed over by hand rather than with `server:`, which would also forward
+  // the HTTP server's errors (a port in use) to graphql-ws as a WebSocket failure.
+  httpServer.on('upgrade', (req, socket, head) => {
+    if ((req.url ?? '/').split('?')[0] !== GRAPHQL_PATH) return void socket.destroy();
+    wsServer.handleUpgrade(req, socket, head, (client) => wsServer.emit('connection', client, req));
+  });
   const socketsByKey = new Map<string, Set<WebSocket>>();
   const wsCleanup = useServer<Record<string, unknown>, { request: IncomingMessage; socket: WebSocket }>(
     {
@@ -225,17 +233,7 @@ export function buildApp(options: AppOptions): App {
       onConnect: async (ctx) => {
         try {
           const caller = await callerOf(stringParam(ctx.connectionParams, 'authorization'), clientAddress(ctx.extra.request));
-          if (caller?.kind === 'apiKey') {
-            const sockets = socketsByKey.get(caller.apiKeyId) ?? new Set();
-            sockets.add(ctx.extra.socket);
-            socketsByKey.set(caller.apiKeyId, sockets);
-            ctx.extra.socket.once('close', () => sockets.delete(ctx.extra.socket));
-            if (caller.expiresAt) {
-              // An expiring key loses its connection when it expires, as a revoked one does.
-              const cancel = atExpiry(caller.expiresAt, () => ctx.extra.socket.close(WS_CLOSE_UNAUTHORIZED, 'API key expired'));
-              ctx.extra.socket.once('close', cancel);
-            }
-          }
+          if (caller) closeOnRevocation(caller, ctx.extra.socket);
           return true;
         } catch (error) {
           ctx.extra.socket.close(WS_CLOSE_UNAUTHORIZED, error instanceof Error ? error.message.slice(0, 120) : 'Unauthorized');
@@ -243,8 +241,20 @@ export function buildApp(options: AppOptions): App {
         }
       },
       onSubscribe: async (ctx, _id, payload) => {
+        // A key sent with the operation (GraphiQL's Headers tab) is checked here, as
+        // the connection's key was at connect time, and takes its place for this operation.
+        const operationKey = operationAuthorization(payload.extensions);
+        if (operationKey) {
+          try {
+            const caller = await callerOf(operationKey, clientAddress(ctx.extra.request));
+            if (caller) closeOnRevocation(caller, ctx.extra.socket);
+          } catch (error) {
+            return [error instanceof GraphQLError ? error : new NotAuthenticatedError()];
+          }
+        }
         const enveloped = yoga.getEnveloped({
           ...ctx,
+          connectionParams: operationKey ? { ...ctx.connectionParams, authorization: operationKey } : ctx.connectionParams,
           req: ctx.extra.request,
           socket: ctx.extra.socket,
           params: payload,
@@ -265,6 +275,19 @@ export function buildApp(options: AppOptions): App {
     },
     wsServer,
   );
+
+  function closeOnRevocation(caller: Caller, socket: WebSocket): void {
+    if (caller.kind !== 'apiKey') return;
+    const sockets = socketsByKey.get(caller.apiKeyId) ?? new Set();
+    sockets.add(socket);
+    socketsByKey.set(caller.apiKeyId, sockets);
+    socket.once('close', () => sockets.delete(socket));
+    if (caller.expiresAt) {
+      // An expiring key loses its connection when it expires, as a revoked one does.
+      const cancel = atExpiry(caller.expiresAt, () => socket.close(WS_CLOSE_UNAUTHORIZED, 'API key expired'));
+      socket.once('close', cancel);
+    }
+  }
 
   // A revoked key loses its open sockets on every replica (the event crosses replicas with Redis).
   const revocations = pubsub.subscribe('apiKeyRevoked');

@@ -1,5 +1,6 @@
 // Operator commands for bootstrapping and maintenance, run against DATABASE_URL (or the
 // embedded database): `npm run cli -- <command> [--flag value ...]`.
+import { odooShDestination } from './providers/odoo-sh/in-process-simulator.js';
 import { parseArgs } from 'node:util';
 import { existsSync } from 'node:fs';
 import { loadConfig } from './config.js';
@@ -56,6 +57,8 @@ async function main(): Promise<number> {
     embeddedDataDir: config.PGLITE_DATA_DIR,
     poolSize: 2,
     migrateOnStart: config.MIGRATE_ON_START,
+    shareRunningServer: true,
+    log: (message) => console.error(message),
   });
   const { prisma } = database;
   try {
@@ -91,7 +94,7 @@ async function main(): Promise<number> {
       case 'rotate-keys': {
         const keyRing = loadKeyRing(config);
         const result = await rotateSecrets(
-          { prisma, keyRing, providerBaseUrl: config.ODOO_SH_API_BASE_URL },
+          { prisma, keyRing, providerBaseUrl: odooShDestination(config.ODOO_SH_API_BASE_URL) },
           {
             batchSize: Number(values['batch-size'] ?? 200),
             onProgress: (progress) => console.log(`${progress.table}.${progress.column}: ${progress.reEncrypted} re-encrypted so far`),

@@ -21,6 +21,7 @@ const configSchema = z
       .optional(),
     PGLITE_DATA_DIR: z.string().min(1).default('./.data/pglite'),
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
+    DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
     MIGRATE_ON_START: booleanFlag.default(true),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
     PLATFORM_ADMIN_TOKEN: z
@@ -42,7 +43,8 @@ const configSchema = z
     AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).default(20),
     TRUST_PROXY: booleanFlag.default(false),
     CORS_ORIGINS: z.string().optional(),
-    ODOO_SH_API_BASE_URL: z.string().url('must be an http(s) URL').default('https://www.odoo.sh/api/v1'),
+    /** unset outside production: the built-in simulator runs in the server's process */
+    ODOO_SH_API_BASE_URL: z.string().url('must be an http(s) URL').optional(),
     ODOO_SH_API_TOKEN: z.string().min(1).optional(),
     PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
     /** self-hosted Odoo: bound of a module install/upgrade, and of a database create/duplicate/restore */
@@ -90,6 +92,9 @@ const configSchema = z
       if (env.NODE_ENV === 'production' && env[variable]) {
         context.addIssue({ code: 'custom', path: [variable], message: 'must not be true in production (development and tests only)' });
       }
+    }
+    if (env.NODE_ENV === 'production' && !env.ODOO_SH_API_BASE_URL) {
+      context.addIssue({ code: 'custom', path: ['ODOO_SH_API_BASE_URL'], message: 'is required in production (the built-in simulator serves development only)' });
     }
   })
   .transform((env) => ({

@@ -8,10 +8,12 @@ import { createPoller, replicaName } from './jobs/poller.js';
 import { webhookJob } from './jobs/webhook-job.js';
 import { publishingToWebhooks } from './services/webhooks/webhook-outbox.js';
 import { enqueueDeliveries } from './services/webhooks/webhooks.js';
-import { ConfigError, loadConfig } from './config.js';
+import { loadConfig, type Config } from './config.js';
 import { openDatabase } from './db/database.js';
+import { waitForDatabase } from './db/wait-for-database.js';
 import { createLogger } from './logger.js';
 import { createFleetPubSub, createRedisFleetPubSub } from './pubsub.js';
+import { odooShDestination, startInProcessSimulator } from './providers/odoo-sh/in-process-simulator.js';
 import { createProviderRegistry } from './providers/registry.js';
 import { loadKeyRing } from './services/crypto/load-key-ring.js';
 import { rebindLegacySecrets } from './services/crypto/rotate.js';
@@ -20,14 +22,20 @@ import { createGitPublisher } from './services/deployments/git-publisher.js';
 import { operationHandlers } from './services/operations/handlers.js';
 import { createWorker } from './services/operations/worker.js';
 import { createLocalBackupStore } from './services/storage/backup-store.js';
+import { startupFailureMessage } from './startup-failure.js';
+
+/** Known once the configuration is read, so a start-up failure can name the settings. */
+let startupConfig: Config | null = null;
 
 async function main(): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
   const config = loadConfig(process.env);
+  startupConfig = config;
   const logger = createLogger(config.LOG_LEVEL);
   const startedAt = Date.now();
   const keyRing = loadKeyRing(config, (message) => logger.info(message));
 
+  if (config.DATABASE_URL) await waitForDatabase(config.DATABASE_URL, config.DATABASE_CONNECT_TIMEOUT_MS);
   const database = await openDatabase({
     url: config.DATABASE_URL,
     embeddedDataDir: config.PGLITE_DATA_DIR,
@@ -43,15 +51,18 @@ async function main(): Promise<void> {
     (error) => logger.warn('webhook deliveries not recorded', { error: error instanceof Error ? error.message : String(error) }),
   );
   const owner = config.REPLICA_NAME ?? replicaName();
+  const simulator = config.ODOO_SH_API_BASE_URL ? null : await startInProcessSimulator();
+  if (simulator) logger.info(`ODOO_SH_API_BASE_URL is not set: Odoo.sh instances go to the built-in simulator at ${simulator.baseUrl} (development only; set it for a real provider)`);
   const providers = createProviderRegistry({
     keyRing,
-    odooShBaseUrl: config.ODOO_SH_API_BASE_URL,
-    odooShDefaultToken: config.ODOO_SH_API_TOKEN,
+    odooShBaseUrl: config.ODOO_SH_API_BASE_URL ?? simulator!.baseUrl,
+    odooShDestination: odooShDestination(config.ODOO_SH_API_BASE_URL),
+    odooShDefaultToken: config.ODOO_SH_API_TOKEN ?? simulator?.token,
     timeoutMs: config.PROVIDER_TIMEOUT_MS,
     odooLongTimeouts: { modulesMs: config.ODOO_MODULE_TIMEOUT_MS, databasesMs: config.ODOO_DATABASE_TIMEOUT_MS },
   });
   // Secrets stored before destinations were bound are bound to their row's destination once.
-  const rebound = await rebindLegacySecrets({ prisma: database.prisma, keyRing, providerBaseUrl: config.ODOO_SH_API_BASE_URL });
+  const rebound = await rebindLegacySecrets({ prisma: database.prisma, keyRing, providerBaseUrl: providers.odooShBaseUrl });
   if (rebound.reEncrypted > 0) logger.info('secrets bound to their destinations', { count: rebound.reEncrypted });
   const backupStore = createLocalBackupStore(config.BACKUP_STORAGE_DIR);
   const git = createGitPublisher({ timeoutMs: config.GIT_TIMEOUT_MS, workRoot: config.DEPLOY_WORK_DIR });
@@ -132,6 +143,7 @@ async function main(): Promise<void> {
       await worker.stop();
       await database.close();
       await bus?.close();
+      await simulator?.close();
       logger.info('stopped');
       process.exit(0);
     } catch (error) {
@@ -144,10 +156,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError) {
-    process.stderr.write(`${error.message}\n`);
-  } else {
-    process.stderr.write(`Failed to start: ${error instanceof Error ? error.stack : String(error)}\n`);
-  }
+  process.stderr.write(`${startupFailureMessage(error, startupConfig)}\n`);
+  const debug = (startupConfig?.LOG_LEVEL ?? process.env.LOG_LEVEL) === 'debug';
+  if (debug && error instanceof Error) process.stderr.write(`${error.stack}\n`);
   process.exit(1);
 });

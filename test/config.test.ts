@@ -15,7 +15,7 @@ describe('configuration', () => {
   });
 
   it('turns GraphiQL and introspection off in production unless asked for', () => {
-    const production = { NODE_ENV: 'production', ENCRYPTION_KEYS: TEST_KEY_SPEC };
+    const production = { NODE_ENV: 'production', ENCRYPTION_KEYS: TEST_KEY_SPEC, ODOO_SH_API_BASE_URL: 'https://odoo-sh.example/api/v1' };
     expect(loadConfig(production)).toMatchObject({ GRAPHIQL_ENABLED: false, INTROSPECTION_ENABLED: false });
     expect(loadConfig({ ...production, GRAPHIQL_ENABLED: 'true' }).GRAPHIQL_ENABLED).toBe(true);
   });
@@ -26,7 +26,7 @@ describe('configuration', () => {
   });
 
   it('refuses to start in production with development-only settings, naming each variable', () => {
-    const production = { NODE_ENV: 'production', ENCRYPTION_KEYS: TEST_KEY_SPEC };
+    const production = { NODE_ENV: 'production', ENCRYPTION_KEYS: TEST_KEY_SPEC, ODOO_SH_API_BASE_URL: 'https://odoo-sh.example/api/v1' };
     expect(() => loadConfig({ ...production, WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true' })).toThrow(
       /WEBHOOK_ALLOW_PRIVATE_NETWORKS: must not be true in production/,
     );

@@ -2,6 +2,7 @@
 // otherwise the embedded one; pending migrations are applied before first use.
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from '../generated/prisma/client.js';
+import { dataDirHolder } from './data-dir-lock.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres.js';
 import { applyPendingMigrations, type MigrationPaths } from './migrations.js';
 import { projectPaths } from './paths.js';
@@ -16,6 +17,8 @@ export interface DatabaseOptions {
   /** receives every SQL statement Prisma sends; used to count queries in tests */
   onQuery?: (sql: string) => void;
   log?: (message: string) => void;
+  /** when another process holds the embedded folder, use the database it serves (the CLI) */
+  shareRunningServer?: boolean;
 }
 
 export interface Database {
@@ -32,6 +35,12 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   const log = options.log ?? (() => {});
   let embedded: EmbeddedPostgres | undefined;
   let url = options.url;
+  // The folder is another process's: work through the database it serves, or say who holds it.
+  const holder = !url && options.shareRunningServer ? await dataDirHolder(options.embeddedDataDir) : null;
+  if (holder?.url) {
+    url = holder.url;
+    log(`embedded database in ${options.embeddedDataDir} is held by process ${holder.pid}: working through it`);
+  }
   if (!url) {
     const started = Date.now();
     embedded = await startEmbeddedPostgres({ dataDir: options.embeddedDataDir });
@@ -41,7 +50,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   try {
     const adapter = new PrismaPg({ connectionString: url, max: options.poolSize });
     let appliedMigrations: string[] = [];
-    if (options.migrateOnStart) {
+    // The holder applied migrations when it started.
+    if (options.migrateOnStart && !holder?.url) {
       appliedMigrations = await applyPendingMigrations(options.migrationPaths ?? projectPaths, adapter);
       if (appliedMigrations.length > 0) log(`applied migrations: ${appliedMigrations.join(', ')}`);
     }

@@ -26,6 +26,8 @@ export interface ProviderTarget {
 export interface ProviderRegistryOptions {
   keyRing: KeyRing;
   odooShBaseUrl: string;
+  /** what instance tokens are bound to (default: the base URL; see in-process-simulator.ts) */
+  odooShDestination?: string;
   odooShDefaultToken?: string;
   timeoutMs: number;
   /** self-hosted servers: bounds of module installs and database copies (default 10 and 15 minutes) */
@@ -37,9 +39,10 @@ export function createProviderRegistry(options: ProviderRegistryOptions) {
   const breakers = options.breakers ?? new CircuitBreakers();
   const odooSh = (token: string) =>
     new OdooShProvider(new OdooShHttp({ baseUrl: options.odooShBaseUrl, token, breaker: breakers.for(options.odooShBaseUrl), timeoutMs: options.timeoutMs }));
+  const tokenDestination = options.odooShDestination ?? options.odooShBaseUrl;
   return {
     /** the Odoo.sh-style API instance tokens are bound to (their envelopes' destination) */
-    odooShBaseUrl: options.odooShBaseUrl,
+    odooShBaseUrl: tokenDestination,
     /** For creating instances at Odoo.sh before they have a token of their own. */
     odooShAccount(): InstanceProvider {
       if (!options.odooShDefaultToken) throw new ProviderError('unauthorized', 'ODOO_SH_API_TOKEN is not set');
@@ -47,7 +50,7 @@ export function createProviderRegistry(options: ProviderRegistryOptions) {
     },
     providerFor(instance: ProviderTarget): InstanceProvider {
       if (instance.deploymentMethod === 'ODOO_SH') {
-        const token = openInstanceSecret(options.keyRing, instance, 'providerTokenEnc', options.odooShBaseUrl) ?? options.odooShDefaultToken;
+        const token = openInstanceSecret(options.keyRing, instance, 'providerTokenEnc', tokenDestination) ?? options.odooShDefaultToken;
         if (!token) throw new ProviderError('unauthorized', 'No Odoo.sh token: set the instance\'s providerToken or ODOO_SH_API_TOKEN');
         return odooSh(token);
       }

@@ -18,9 +18,29 @@ declare module 'vitest' {
   }
 }
 
-function adminUrl(): string {
-  if (process.env.TEST_DATABASE_URL) return process.env.TEST_DATABASE_URL;
-  return execFileSync('bash', [join(projectRoot, '.ci/test-postgres.sh'), 'start'], { encoding: 'utf8' }).trim();
+const clusterScript = join(projectRoot, '.ci/test-postgres.sh');
+
+async function answers(url: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+/** The server to test against, and how to stop it if this run started it. */
+async function adminServer(): Promise<{ url: string; stop(): void }> {
+  if (process.env.TEST_DATABASE_URL) return { url: process.env.TEST_DATABASE_URL, stop: () => {} };
+  const url = execFileSync('bash', [clusterScript, 'url'], { encoding: 'utf8' }).trim();
+  // A cluster someone already runs (e.g. between watch runs) is theirs to stop.
+  if (await answers(url)) return { url, stop: () => {} };
+  execFileSync('bash', [clusterScript, 'start'], { encoding: 'utf8' });
+  return { url, stop: () => void execFileSync('bash', [clusterScript, 'stop']) };
 }
 
 function migrationsFingerprint(): string {
@@ -39,7 +59,8 @@ export function databaseUrl(serverUrl: string, database: string): string {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const serverUrl = adminUrl();
+  const server = await adminServer();
+  const serverUrl = server.url;
   const template = `fleet_template_${migrationsFingerprint()}`;
   const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();
@@ -53,5 +74,11 @@ export default async function setup(project: TestProject): Promise<() => Promise
   await applyPendingMigrations(projectPaths, adapter);
   project.provide('pgAdminUrl', serverUrl);
   project.provide('templateDatabase', template);
-  return async () => {};
+  return async () => {
+    // Test files drop their own databases; the template goes too, and the cluster this run started.
+    const cleanup = new pg.Client({ connectionString: serverUrl });
+    await cleanup.connect().then(() => cleanup.query(`DROP DATABASE IF EXISTS "${template}" WITH (FORCE)`)).catch(() => {});
+    await cleanup.end().catch(() => {});
+    server.stop();
+  };
 }

@@ -74,7 +74,7 @@ export function instanceOperationHandlers(deps: InstanceOperationDeps): { CREATE
       await setStatus(operation.subjectId!, 'ERROR', { statusMessage: `Creation failed: ${reason}` });
     },
     async onRetry(operation, reason) {
-      await deps.prisma.odooInstance.updateMany({ where: { id: operation.subjectId!, status: 'CREATING' }, data: { statusMessage: `Waiting for the provider, will retry: ${reason}` } });
+      await deps.prisma.odooInstance.updateMany({ where: { id: operation.subjectId!, status: 'CREATING' }, data: { statusMessage: `Waiting for the provider, will retry: ${reason}`.slice(0, 500) } });
     },
   };
 
