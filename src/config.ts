@@ -64,6 +64,7 @@ const configSchema = z
     POLL_BATCH_SIZE: z.coerce.number().int().min(1).max(5000).default(200),
     POLL_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
     POLL_LEASE_MS: z.coerce.number().int().min(1000).default(60_000),
+    POLL_TICK_BUDGET_MS: z.coerce.number().int().min(500).default(10_000),
     SAMPLE_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
     WEBHOOK_CRON: z
       .string()

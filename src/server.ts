@@ -70,6 +70,7 @@ async function main(): Promise<void> {
     batchSize: config.POLL_BATCH_SIZE,
     timeoutMs: config.POLL_TIMEOUT_MS,
     leaseMs: config.POLL_LEASE_MS,
+    tickBudgetMs: config.POLL_TICK_BUDGET_MS,
     retentionDays: config.SAMPLE_RETENTION_DAYS,
   });
   const polling = cronJob('poller', config.POLL_CRON, async () => void (await poller.tick()), logger);

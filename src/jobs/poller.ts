@@ -2,8 +2,10 @@
 // replicas share the work), polls them with bounded concurrency and per-call timeouts,
 // stores the samples of a whole batch at once, and publishes only what changed: a health
 // status or its checks, new metric samples. An instance whose provider fails is polled
-// again later and later (exponential backoff), without holding up the others. Samples
-// older than the retention window are pruned.
+// again later and later (see poll-schedule.ts), without holding up the others; an
+// instance whose call was not made (its provider host's circuit is open) or not finished
+// within the tick's budget stays due, first in line for the next tick. Samples older
+// than the retention window are pruned.
 import { hostname } from 'node:os';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
 import type { HealthStatus } from '../generated/prisma/enums.js';
@@ -11,7 +13,8 @@ import type { Logger } from '../logger.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import { publishFleetEvent, type PubSub } from '../pubsub.js';
 import { healthStatusOf, logLevelOf, pollInstance, sameChecks, type PollResult } from '../services/observability/poll-instance.js';
-import { claimDueInstances, claimInstance, ensurePollStates, releaseWithOutcomes, type ClaimedPollState, type PollOutcome } from './poll-leases.js';
+import { claimDueInstances, claimInstance, ensurePollStates, releaseUnpolled, releaseWithOutcomes, type ClaimedPollState, type PollOutcome } from './poll-leases.js';
+import { healthFirst, isCircuitOpen, isDefiniteFailure, nextPollAt } from './poll-schedule.js';
 
 export interface PollerOptions {
   prisma: PrismaClient;
@@ -32,7 +35,7 @@ export interface PollerOptions {
   retentionDays: number;
   /** unchanged health is stored once in this long (changes always are); default 10 minutes */
   healthSampleEveryMs?: number;
-  /** a tick stops claiming after this long, so it ends before the next one */
+  /** a tick ends after this long (polls not finished by then stay due), so it ends before the next one */
   tickBudgetMs?: number;
   now?: () => Date;
 }
@@ -43,6 +46,8 @@ export interface TickReport {
   durationMs: number;
   instancesPolled: number;
   failures: number;
+  /** claimed but not polled: circuit open, or the budget ran out; they stay due */
+  deferred: number;
   prunedSamples: number;
 }
 
@@ -53,19 +58,29 @@ export interface Poller {
   pollNow(instanceId: string): Promise<boolean>;
 }
 
-const MAX_BACKOFF_FACTOR = 32;
-
 export function replicaName(): string {
   return `${hostname()}-${process.pid}-${Math.random().toString(36).slice(2, 6)}`;
 }
 
-/** Runs `work` over `items` with at most `limit` at once. */
-async function eachLimited<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+/** Runs `work` over `items` with at most `limit` at once, starting none after `deadline` (performance.now()). */
+async function eachLimited<T>(items: T[], limit: number, deadline: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await work(items[next++]!);
+    while (next < items.length && performance.now() < deadline) await work(items[next++]!);
   });
   await Promise.all(lanes);
+}
+
+const unfinished = Symbol('unfinished');
+
+/** `work`, or `unfinished` if it has not settled by `deadline` (performance.now()). */
+function byDeadline<T>(deadline: number, work: Promise<T>): Promise<T | typeof unfinished> {
+  if (!Number.isFinite(deadline)) return work; // setTimeout would treat Infinity as 1 ms
+  let timer: NodeJS.Timeout | undefined;
+  const cut = new Promise<typeof unfinished>((resolve) => {
+    timer = setTimeout(() => resolve(unfinished), Math.max(0, deadline - performance.now()));
+  });
+  return Promise.race([work, cut]).finally(() => clearTimeout(timer));
 }
 
 export function createPoller(options: PollerOptions): Poller {
@@ -77,23 +92,22 @@ export function createPoller(options: PollerOptions): Poller {
   const tickBudgetMs = options.tickBudgetMs ?? Math.max(options.intervalMs, 10_000);
   const healthSampleEveryMs = options.healthSampleEveryMs ?? 600_000;
 
-  function nextPoll(at: Date, failures: number): Date {
-    const factor = failures === 0 ? 1 : Math.min(2 ** failures, MAX_BACKOFF_FACTOR);
-    // A little jitter keeps instances created together from staying in lockstep.
-    const jitter = 1 + (Math.random() - 0.5) * 0.1;
-    return new Date(at.getTime() + options.intervalMs * factor * jitter);
-  }
-
-  async function pollBatch(claimed: ClaimedPollState[], polledAt: Date): Promise<{ polled: number; failures: number }> {
+  async function pollBatch(claimed: ClaimedPollState[], polledAt: Date, deadline = Number.POSITIVE_INFINITY): Promise<{ polled: number; failures: number; deferred: number }> {
     const instances = await prisma.odooInstance.findMany({ where: { id: { in: claimed.map((state) => state.instanceId) } } });
     const byId = new Map(instances.map((instance) => [instance.id, instance]));
     const results = new Map<string, PollResult | Error>();
-    await eachLimited(claimed, options.concurrency, async (state) => {
+    // New polls start while one can still finish (its health call is bounded by timeoutMs),
+    // or in the first half of what is left when the budget is tighter than that; whatever
+    // is still running at the deadline is cut and stays due, first in line next tick.
+    const startBy = Math.max(deadline - options.timeoutMs, (deadline + performance.now()) / 2);
+    await eachLimited(claimed, options.concurrency, startBy, async (state) => {
       const instance = byId.get(state.instanceId);
       if (!instance?.instanceId) return;
       try {
-        const provider = options.providers.providerFor(instance);
-        results.set(state.instanceId, await pollInstance(provider, instance.instanceId, { metricAt: state.lastMetricAt, logAt: state.lastLogAt }, { now: polledAt, timeoutMs: options.timeoutMs, intervalMs: options.intervalMs }));
+        const provider = healthFirst(options.providers.providerFor(instance), options.timeoutMs);
+        const since = { metricAt: state.lastMetricAt, logAt: state.lastLogAt };
+        const result = await byDeadline(deadline, pollInstance(provider, instance.instanceId, since, { now: polledAt, timeoutMs: options.timeoutMs, intervalMs: options.intervalMs }));
+        if (result !== unfinished) results.set(state.instanceId, result);
       } catch (error) {
         results.set(state.instanceId, error instanceof Error ? error : new Error(String(error)));
       }
@@ -105,16 +119,23 @@ export function createPoller(options: PollerOptions): Poller {
     const outcomes: PollOutcome[] = [];
     const healthChanges: Array<{ instanceId: string; companyId: string; status: HealthStatus; statusChanged: boolean }> = [];
     const metricChanges: Array<{ instanceId: string; sampledAt: Date }> = [];
+    const unpolled: string[] = [];
     let failures = 0;
 
     for (const state of claimed) {
       const result = results.get(state.instanceId);
       const instance = byId.get(state.instanceId);
-      if (!result || !instance) continue;
+      if (!instance) continue;
+      if (!result || (result instanceof Error && isCircuitOpen(result))) {
+        // Not asked (circuit open) or not answered in time: not the instance's failure.
+        unpolled.push(state.instanceId);
+        continue;
+      }
       if (result instanceof Error) {
         failures += 1;
         const consecutiveFailures = state.consecutiveFailures + 1;
-        outcomes.push({ ...state, consecutiveFailures, nextPollAt: nextPoll(polledAt, consecutiveFailures), lastError: result.message.slice(0, 500) });
+        const next = nextPollAt(polledAt, options.intervalMs, consecutiveFailures, isDefiniteFailure(result));
+        outcomes.push({ ...state, consecutiveFailures, nextPollAt: next, lastError: result.message.slice(0, 500) });
         continue;
       }
       const status = healthStatusOf[result.health.status];
@@ -135,7 +156,7 @@ export function createPoller(options: PollerOptions): Poller {
       const lastLogAt = result.logs.reduce<Date | null>((latest, entry) => (!latest || entry.timestamp > latest ? entry.timestamp : latest), state.lastLogAt);
       outcomes.push({
         instanceId: instance.id,
-        nextPollAt: nextPoll(polledAt, 0),
+        nextPollAt: nextPollAt(polledAt, options.intervalMs, 0),
         consecutiveFailures: 0,
         lastHealthStatus: status,
         lastHealthChecks: result.health.checks,
@@ -154,6 +175,7 @@ export function createPoller(options: PollerOptions): Poller {
       prisma.logEntry.createMany({ data: logRows }),
     ]);
     await releaseWithOutcomes(prisma, owner, outcomes, polledAt);
+    await releaseUnpolled(prisma, owner, unpolled);
 
     for (const change of healthChanges) {
       pubsub.publish('instanceHealth', change.instanceId, { instanceId: change.instanceId, status: change.status });
@@ -162,7 +184,7 @@ export function createPoller(options: PollerOptions): Poller {
       }
     }
     for (const change of metricChanges) pubsub.publish('instanceMetrics', change.instanceId, { instanceId: change.instanceId, sampledAt: change.sampledAt.toISOString() });
-    return { polled: outcomes.length, failures };
+    return { polled: outcomes.length, failures, deferred: unpolled.length };
   }
 
   async function prune(at: Date): Promise<number> {
@@ -187,17 +209,24 @@ export function createPoller(options: PollerOptions): Poller {
       await prisma.$executeRaw`UPDATE "Operation" SET "runAfter" = now() WHERE kind = 'DEPLOY' AND step = 'track' AND status = 'PENDING' AND "runAfter" > now()`;
       let instancesPolled = 0;
       let failures = 0;
-      while (performance.now() - started < tickBudgetMs) {
-        const claimed = await claimDueInstances(prisma, owner, batchSize, leaseMs);
+      let deferred = 0;
+      const deadline = started + tickBudgetMs;
+      // Each instance is tried at most once a tick: one whose call was deferred stays due
+      // for the next tick instead of being claimed again and again in this one.
+      const tried: string[] = [];
+      while (performance.now() < deadline) {
+        const claimed = await claimDueInstances(prisma, owner, batchSize, leaseMs, tried);
         if (claimed.length === 0) break;
-        const batch = await pollBatch(claimed, now());
+        tried.push(...claimed.map((state) => state.instanceId));
+        const batch = await pollBatch(claimed, now(), deadline);
         instancesPolled += batch.polled;
         failures += batch.failures;
+        deferred += batch.deferred;
       }
       const prunedSamples = await prune(startedAt);
-      const report = { owner, startedAt, durationMs: Math.round(performance.now() - started), instancesPolled, failures, prunedSamples };
-      await prisma.pollerTick.create({ data: report });
-      if (failures > 0) options.logger.warn('poll tick had failures', { polled: instancesPolled, failures });
+      const report = { owner, startedAt, durationMs: Math.round(performance.now() - started), instancesPolled, failures, deferred, prunedSamples };
+      await prisma.pollerTick.create({ data: { owner, startedAt, durationMs: report.durationMs, instancesPolled, failures, prunedSamples } });
+      if (failures > 0 || deferred > 0) options.logger.warn('poll tick had failures', { polled: instancesPolled, failures, deferred });
       return report;
     },
     async pollNow(instanceId) {
