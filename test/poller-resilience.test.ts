@@ -160,7 +160,7 @@ describe('ticks', () => {
       providerFor(row) {
         const real = base.providerFor(row);
         const getHealth: InstanceProvider['getHealth'] = () => Promise.reject(new ProviderError('unavailable', 'answered 503', { status: 503 }));
-        return row.name.startsWith('flaky') ? Object.assign(Object.create(real) as InstanceProvider, { getHealth }) : real;
+        return flaky.some((instance) => instance.id === row.id) ? Object.assign(Object.create(real) as InstanceProvider, { getHealth }) : real;
       },
     };
     const started = Date.now();
