@@ -85,7 +85,7 @@ describe('circuit breaker', () => {
 
 describe('poll schedule', () => {
   const at = new Date('2026-06-01T12:00:00Z');
-  const delay = (failures: number, definite: boolean) => nextPollAt(at, 60_000, failures, definite, () => 0.5).getTime() - at.getTime();
+  const delay = (failures: number, definite: boolean) => nextPollAt(at, 60_000, failures, definite, () => 0).getTime() - at.getTime();
   it('polls again at the normal interval after the first transient failures, then backs off', () => {
     expect([0, 1, 2, 3, 4, 8].map((failures) => delay(failures, false))).toEqual([60_000, 60_000, 60_000, 120_000, 240_000, 1_920_000]);
   });
@@ -137,17 +137,25 @@ describe('ticks', () => {
       },
     };
     const before = await states();
-    // Without a budget the hanging calls would hold the tick until their 5 s timeout.
-    const cut = await poller({ providers, timeoutMs: 5000, tickBudgetMs: 300, concurrency: 2 }).tick();
-    expect(cut).toMatchObject({ instancesPolled: 0, failures: 0, deferred: 6 });
-    expect(cut.durationMs).toBeLessThan(5000);
+    // Two lanes: two polls start and hang (until their 1 s timeout); the tick does not
+    // wait for them past its 300 ms budget, and starts nothing else.
+    const work = poller({ providers, timeoutMs: 1000, tickBudgetMs: 300, concurrency: 2 });
+    const cut = await work.tick();
+    expect(cut).toMatchObject({ instancesPolled: 0, failures: 0, deferred: 4 });
+    expect(cut.durationMs).toBeLessThan(1000);
     const after = await states();
-    for (const row of rows) expect(after.get(row.id)).toMatchObject({ consecutiveFailures: 0, nextPollAt: before.get(row.id)!.nextPollAt, leaseOwner: null });
+    for (const row of rows.slice(2)) expect(after.get(row.id)).toMatchObject({ consecutiveFailures: 0, nextPollAt: before.get(row.id)!.nextPollAt, leaseOwner: null });
+    // The two hanging polls finish (timed out) after the tick and count in the next report.
+    await work.drain();
+    const timedOut = await states();
+    for (const row of rows.slice(0, 2)) expect(timedOut.get(row.id)).toMatchObject({ consecutiveFailures: 1, leaseOwner: null });
 
     hang = false;
     const resumed = await poller({ providers, concurrency: 1, batchSize: 2 }).tick();
-    expect(resumed).toMatchObject({ instancesPolled: 6, deferred: 0 });
-    expect(polled).toEqual(rows.map((row) => row.id)); // longest due first
+    expect(resumed).toMatchObject({ instancesPolled: 4, deferred: 0 });
+    const next = await work.tick();
+    expect(next).toMatchObject({ instancesPolled: 2, failures: 2 }); // the carried-over polls
+    expect(polled).toEqual(rows.slice(2).map((row) => row.id)); // longest due first
   });
 
   it('count a definite refusal as the instance\'s failure, and keep polling a provider that fails now and then', async () => {

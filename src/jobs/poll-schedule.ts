@@ -24,8 +24,10 @@ export function isCircuitOpen(error: Error): boolean {
 export function nextPollAt(at: Date, intervalMs: number, consecutiveFailures: number, lastFailureDefinite = false, random = Math.random): Date {
   const exponent = lastFailureDefinite ? consecutiveFailures : Math.max(0, consecutiveFailures - TRANSIENT_GRACE);
   const factor = Math.min(2 ** exponent, MAX_BACKOFF_FACTOR);
-  // A little jitter keeps instances created together from staying in lockstep.
-  const jitter = 1 + (random() - 0.5) * 0.1;
+  // A little jitter keeps instances created together from staying in lockstep. Only
+  // earlier, never later: a later time would miss the tick one interval on when ticks
+  // come at the interval, and double the gap between samples.
+  const jitter = 1 - random() * 0.05;
   return new Date(at.getTime() + intervalMs * factor * jitter);
 }
 

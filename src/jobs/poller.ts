@@ -7,13 +7,14 @@
 // within the tick's budget stays due, first in line for the next tick. Samples older
 // than the retention window are pruned.
 import { hostname } from 'node:os';
-import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
+import type { OdooInstance, Prisma, PrismaClient } from '../generated/prisma/client.js';
 import type { HealthStatus } from '../generated/prisma/enums.js';
 import type { Logger } from '../logger.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import { publishFleetEvent, type PubSub } from '../pubsub.js';
 import { healthStatusOf, logLevelOf, pollInstance, sameChecks, type PollResult } from '../services/observability/poll-instance.js';
 import { claimDueInstances, claimInstance, ensurePollStates, releaseUnpolled, releaseWithOutcomes, type ClaimedPollState, type PollOutcome } from './poll-leases.js';
+import { createLanes } from './lanes.js';
 import { healthFirst, isCircuitOpen, isDefiniteFailure, nextPollAt } from './poll-schedule.js';
 
 export interface PollerOptions {
@@ -56,31 +57,18 @@ export interface Poller {
   tick(): Promise<TickReport>;
   /** polls one instance now; false when another poll of it is in progress */
   pollNow(instanceId: string): Promise<boolean>;
+  /** resolves when every poll started so far has been written (for shutdown and tests) */
+  drain(): Promise<void>;
+}
+
+interface BatchResult {
+  polled: number;
+  failures: number;
+  deferred: number;
 }
 
 export function replicaName(): string {
   return `${hostname()}-${process.pid}-${Math.random().toString(36).slice(2, 6)}`;
-}
-
-/** Runs `work` over `items` with at most `limit` at once, starting none after `deadline` (performance.now()). */
-async function eachLimited<T>(items: T[], limit: number, deadline: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length && performance.now() < deadline) await work(items[next++]!);
-  });
-  await Promise.all(lanes);
-}
-
-const unfinished = Symbol('unfinished');
-
-/** `work`, or `unfinished` if it has not settled by `deadline` (performance.now()). */
-function byDeadline<T>(deadline: number, work: Promise<T>): Promise<T | typeof unfinished> {
-  if (!Number.isFinite(deadline)) return work; // setTimeout would treat Infinity as 1 ms
-  let timer: NodeJS.Timeout | undefined;
-  const cut = new Promise<typeof unfinished>((resolve) => {
-    timer = setTimeout(() => resolve(unfinished), Math.max(0, deadline - performance.now()));
-  });
-  return Promise.race([work, cut]).finally(() => clearTimeout(timer));
 }
 
 export function createPoller(options: PollerOptions): Poller {
@@ -91,28 +79,56 @@ export function createPoller(options: PollerOptions): Poller {
   const batchSize = options.batchSize ?? 200;
   const tickBudgetMs = options.tickBudgetMs ?? Math.max(options.intervalMs, 10_000);
   const healthSampleEveryMs = options.healthSampleEveryMs ?? 600_000;
+  /** results of polls that finished after their tick ended, reported by the next tick */
+  let carried: BatchResult = { polled: 0, failures: 0, deferred: 0 };
 
-  async function pollBatch(claimed: ClaimedPollState[], polledAt: Date, deadline = Number.POSITIVE_INFINITY): Promise<{ polled: number; failures: number; deferred: number }> {
+  // Polls in flight, across ticks: a tick that ends leaves its running polls their lanes.
+  const lanes = createLanes(options.concurrency);
+  const pending = new Set<Promise<unknown>>();
+
+  /**
+   * Starts the polls of `claimed` as lanes free up, none after `startBy`
+   * (performance.now()); the ones not started are given back at once, still due. The
+   * result resolves when the started polls are done and written.
+   */
+  async function pollBatch(claimed: ClaimedPollState[], polledAt: Date, startBy = Number.POSITIVE_INFINITY): Promise<{ notStarted: number; done: Promise<BatchResult> }> {
     const instances = await prisma.odooInstance.findMany({ where: { id: { in: claimed.map((state) => state.instanceId) } } });
     const byId = new Map(instances.map((instance) => [instance.id, instance]));
     const results = new Map<string, PollResult | Error>();
-    // New polls start while one can still finish (its health call is bounded by timeoutMs),
-    // or in the first half of what is left when the budget is tighter than that; whatever
-    // is still running at the deadline is cut and stays due, first in line next tick.
-    const startBy = Math.max(deadline - options.timeoutMs, (deadline + performance.now()) / 2);
-    await eachLimited(claimed, options.concurrency, startBy, async (state) => {
+    const polls: Array<Promise<void>> = [];
+    const started: ClaimedPollState[] = [];
+    const notStarted: string[] = [];
+    for (const state of claimed) {
       const instance = byId.get(state.instanceId);
-      if (!instance?.instanceId) return;
-      try {
-        const provider = healthFirst(options.providers.providerFor(instance), options.timeoutMs);
-        const since = { metricAt: state.lastMetricAt, logAt: state.lastLogAt };
-        const result = await byDeadline(deadline, pollInstance(provider, instance.instanceId, since, { now: polledAt, timeoutMs: options.timeoutMs, intervalMs: options.intervalMs }));
-        if (result !== unfinished) results.set(state.instanceId, result);
-      } catch (error) {
-        results.set(state.instanceId, error instanceof Error ? error : new Error(String(error)));
+      if (!instance?.instanceId) continue;
+      if (performance.now() >= startBy || !(await lanes.take(startBy))) {
+        notStarted.push(state.instanceId);
+        continue;
       }
-    });
+      started.push(state);
+      const providerInstanceId = instance.instanceId;
+      polls.push(
+        (async () => {
+          try {
+            const provider = healthFirst(options.providers.providerFor(instance), options.timeoutMs / 2);
+            const since = { metricAt: state.lastMetricAt, logAt: state.lastLogAt };
+            results.set(state.instanceId, await pollInstance(provider, providerInstanceId, since, { now: polledAt, timeoutMs: options.timeoutMs, intervalMs: options.intervalMs }));
+          } catch (error) {
+            results.set(state.instanceId, error instanceof Error ? error : new Error(String(error)));
+          } finally {
+            lanes.free();
+          }
+        })(),
+      );
+    }
+    await releaseUnpolled(prisma, owner, notStarted);
+    const done = Promise.all(polls).then(() => record(started, byId, results, polledAt));
+    pending.add(done);
+    void done.catch(() => {}).finally(() => pending.delete(done));
+    return { notStarted: notStarted.length, done };
+  }
 
+  async function record(claimed: ClaimedPollState[], byId: Map<string, OdooInstance>, results: Map<string, PollResult | Error>, polledAt: Date): Promise<BatchResult> {
     const healthRows: Prisma.HealthSampleCreateManyInput[] = [];
     const metricRows: Prisma.MetricSampleCreateManyInput[] = [];
     const logRows: Prisma.LogEntryCreateManyInput[] = [];
@@ -127,7 +143,7 @@ export function createPoller(options: PollerOptions): Poller {
       const instance = byId.get(state.instanceId);
       if (!instance) continue;
       if (!result || (result instanceof Error && isCircuitOpen(result))) {
-        // Not asked (circuit open) or not answered in time: not the instance's failure.
+        // Not asked: its provider host's circuit is open. Not the instance's failure.
         unpolled.push(state.instanceId);
         continue;
       }
@@ -207,22 +223,32 @@ export function createPoller(options: PollerOptions): Poller {
       await ensurePollStates(prisma);
       // Deployments being tracked are followed at least at the poll cadence.
       await prisma.$executeRaw`UPDATE "Operation" SET "runAfter" = now() WHERE kind = 'DEPLOY' AND step = 'track' AND status = 'PENDING' AND "runAfter" > now()`;
-      let instancesPolled = 0;
-      let failures = 0;
-      let deferred = 0;
+      const tally = { polled: carried.polled, failures: carried.failures, deferred: carried.deferred };
+      carried = { polled: 0, failures: 0, deferred: 0 };
+      let tickEnded = false;
+      const count = (result: BatchResult) => {
+        const into = tickEnded ? carried : tally;
+        into.polled += result.polled;
+        into.failures += result.failures;
+        into.deferred += result.deferred;
+      };
       const deadline = started + tickBudgetMs;
-      // Each instance is tried at most once a tick: one whose call was deferred stays due
+      const batches: Array<Promise<unknown>> = [];
+      // Each instance is tried at most once a tick: one whose call was not made stays due
       // for the next tick instead of being claimed again and again in this one.
       const tried: string[] = [];
       while (performance.now() < deadline) {
         const claimed = await claimDueInstances(prisma, owner, batchSize, leaseMs, tried);
         if (claimed.length === 0) break;
         tried.push(...claimed.map((state) => state.instanceId));
-        const batch = await pollBatch(claimed, now(), deadline);
-        instancesPolled += batch.polled;
-        failures += batch.failures;
-        deferred += batch.deferred;
+        const { notStarted, done } = await pollBatch(claimed, now(), deadline);
+        tally.deferred += notStarted;
+        batches.push(done.then(count, (error: unknown) => options.logger.warn('poll results not written', { error: error instanceof Error ? error.message : String(error) })));
       }
+      // The tick ends at its deadline; polls still running finish into the next report.
+      await untilDeadline(Promise.all(batches), deadline);
+      tickEnded = true;
+      const { polled: instancesPolled, failures, deferred } = tally;
       const prunedSamples = await prune(startedAt);
       const report = { owner, startedAt, durationMs: Math.round(performance.now() - started), instancesPolled, failures, deferred, prunedSamples };
       await prisma.pollerTick.create({ data: { owner, startedAt, durationMs: report.durationMs, instancesPolled, failures, prunedSamples } });
@@ -232,10 +258,22 @@ export function createPoller(options: PollerOptions): Poller {
     async pollNow(instanceId) {
       const claimed = await claimInstance(prisma, owner, instanceId, leaseMs);
       if (!claimed) return false;
-      await pollBatch([claimed], now());
+      await (await pollBatch([claimed], now())).done;
       return true;
     },
+    async drain() {
+      while (pending.size > 0) await Promise.allSettled([...pending]);
+    },
   };
+}
+
+/** Waits for `work`, but not past `deadline` (performance.now()). */
+async function untilDeadline(work: Promise<unknown>, deadline: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const cut = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, Math.max(0, deadline - performance.now()));
+  });
+  await Promise.race([work, cut]).finally(() => clearTimeout(timer));
 }
 
 function big(value: number | null): bigint | null {
