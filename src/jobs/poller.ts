@@ -238,7 +238,14 @@ export function createPoller(options: PollerOptions): Poller {
       // for the next tick instead of being claimed again and again in this one.
       const tried: string[] = [];
       while (performance.now() < deadline) {
-        const claimed = await claimDueInstances(prisma, owner, batchSize, leaseMs, tried);
+        // Claim only what free lanes can start: a claim waiting for lanes would hold
+        // leases for nothing and be given back.
+        if (lanes.inUse >= options.concurrency) {
+          if (!(await lanes.take(deadline))) break;
+          lanes.free();
+        }
+        const free = Math.max(1, options.concurrency - lanes.inUse);
+        const claimed = await claimDueInstances(prisma, owner, Math.min(batchSize, free), leaseMs, tried);
         if (claimed.length === 0) break;
         tried.push(...claimed.map((state) => state.instanceId));
         const { notStarted, done } = await pollBatch(claimed, now(), deadline);

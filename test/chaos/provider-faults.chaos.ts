@@ -17,11 +17,11 @@ import { seedCompany, type SeededCompany } from '../support/seed.js';
 import { seededRandom } from '../support/seeded-random.js';
 import { startTestServer, testKeyRing, wsClient, type TestServer } from '../support/server.js';
 
-const INSTANCES = 200;
+const INSTANCES = Number(process.env.CHAOS_INSTANCES ?? 100);
 const WATCHED = 20;
-const INTERVAL_MS = 8000;
+const INTERVAL_MS = 10_000;
 const TICK_BUDGET_MS = 900;
-const RUN_MS = 80_000;
+const RUN_MS = Number(process.env.CHAOS_RUN_MS ?? 90_000);
 const FLIP_EVERY_MS = 4 * INTERVAL_MS;
 
 let db: TestDatabase;
@@ -62,7 +62,7 @@ describe('30 % provider faults', () => {
     const providers = createProviderRegistry({ keyRing: testKeyRing, odooShBaseUrl: sim.baseUrl, odooShDefaultToken: 'account-token', timeoutMs: 300 });
     const logger = createLogger('silent');
     // Every poll stores its health sample, so the gaps between samples can be measured.
-    const poller = createPoller({ prisma: db.prisma, pubsub, providers, logger, intervalMs: INTERVAL_MS, concurrency: 128, timeoutMs: 1500, tickBudgetMs: TICK_BUDGET_MS, retentionDays: 7, healthSampleEveryMs: 0 });
+    const poller = createPoller({ prisma: db.prisma, pubsub, providers, logger, intervalMs: INTERVAL_MS, concurrency: 64, timeoutMs: 1500, tickBudgetMs: TICK_BUDGET_MS, retentionDays: 7, healthSampleEveryMs: 0 });
     server = await startTestServer(db.prisma, { providers, pubsub, poller });
 
     const watched = rows.slice(0, WATCHED);
@@ -77,7 +77,7 @@ describe('30 % provider faults', () => {
     }
     await new Promise((resolve) => setTimeout(resolve, 300));
 
-    sim.simulator.setFaults({ rate: 0.3, statuses: [429, 503, 'hang'], hangMs: 3000, retryAfterSeconds: 1, routes: [] });
+    sim.simulator.setFaults({ rate: Number(process.env.CHAOS_FAULT_RATE ?? 0.3), statuses: [429, 503, 'hang'], hangMs: 3000, retryAfterSeconds: 1, routes: [] });
     const reports: Array<Awaited<ReturnType<typeof poller.tick>>> = [];
     const polling = cronJob('poller', '* * * * * *', async () => void reports.push(await poller.tick()), logger);
     const sent = new Map<string, string[]>(watched.map((row) => [row.id, ['HEALTHY']]));
