@@ -11,6 +11,8 @@ export interface FleetEventPayload {
   subjectId: string;
   status: string;
   occurredAt: string;
+  /** the outbox row recording it, when the change wrote one (its webhooks come from there) */
+  eventId?: string;
 }
 
 export type PubSubTopics = {

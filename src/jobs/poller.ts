@@ -11,7 +11,8 @@ import type { OdooInstance, Prisma, PrismaClient } from '../generated/prisma/cli
 import type { HealthStatus } from '../generated/prisma/enums.js';
 import type { Logger } from '../logger.js';
 import type { ProviderRegistry } from '../providers/registry.js';
-import { publishFleetEvent, type PubSub } from '../pubsub.js';
+import type { PubSub } from '../pubsub.js';
+import { fleetEventRows, publishRecorded, toPayload } from '../services/events/outbox.js';
 import { healthStatusOf, logLevelOf, pollInstance, sameChecks, type PollResult } from '../services/observability/poll-instance.js';
 import { claimDueInstances, claimInstance, ensurePollStates, releaseUnpolled, releaseWithOutcomes, type ClaimedPollState, type PollOutcome } from './poll-leases.js';
 import { createLanes } from './lanes.js';
@@ -184,8 +185,11 @@ export function createPoller(options: PollerOptions): Poller {
     }
 
     // Samples first, then the poll states: a crash in between polls these again, and
-    // duplicate metric samples are skipped by their unique key.
+    // duplicate metric samples are skipped by their unique key. Status changes go to the
+    // event outbox with their samples.
+    const statusEvents = fleetEventRows('HEALTH', healthChanges.filter((change) => change.statusChanged).map((change) => ({ id: change.instanceId, companyId: change.companyId, status: change.status })));
     await prisma.$transaction([
+      prisma.fleetEventOutbox.createMany({ data: statusEvents }),
       prisma.healthSample.createMany({ data: healthRows }),
       prisma.metricSample.createMany({ data: metricRows, skipDuplicates: true }),
       prisma.logEntry.createMany({ data: logRows }),
@@ -193,12 +197,8 @@ export function createPoller(options: PollerOptions): Poller {
     await releaseWithOutcomes(prisma, owner, outcomes, polledAt);
     await releaseUnpolled(prisma, owner, unpolled);
 
-    for (const change of healthChanges) {
-      pubsub.publish('instanceHealth', change.instanceId, { instanceId: change.instanceId, status: change.status });
-      if (change.statusChanged) {
-        publishFleetEvent(pubsub, 'HEALTH', { id: change.instanceId, companyId: change.companyId, status: change.status });
-      }
-    }
+    for (const change of healthChanges) pubsub.publish('instanceHealth', change.instanceId, { instanceId: change.instanceId, status: change.status });
+    for (const event of statusEvents) publishRecorded(pubsub, toPayload(event));
     for (const change of metricChanges) pubsub.publish('instanceMetrics', change.instanceId, { instanceId: change.instanceId, sampledAt: change.sampledAt.toISOString() });
     return { polled: outcomes.length, failures, deferred: unpolled.length };
   }
