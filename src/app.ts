@@ -27,11 +27,13 @@ import type { BackupStore } from './services/storage/backup-store.js';
 import { createGitPublisher, type GitPublisher } from './services/deployments/git-publisher.js';
 import { createPoller, type Poller } from './jobs/poller.js';
 import type { AddressPolicy } from './services/webhooks/address-policy.js';
+import { createRequestLimits, memoryCounterStore, rateLimitHeaders, type RequestLimits } from './services/rate-limit/rate-limiter.js';
 
 export const GRAPHQL_PATH = '/graphql';
 
 /** graphql-ws close code when the key of a connection is unknown, revoked or throttled */
 export const WS_CLOSE_UNAUTHORIZED = 4401;
+export const WS_CLOSE_TOO_MANY = 4429;
 
 export interface AppOptions {
   prisma: PrismaClient;
@@ -60,6 +62,10 @@ export interface AppOptions {
   authFailuresPerMinute?: number;
   trustProxy?: boolean;
   corsOrigins?: string[];
+  /** request budgets per API key and address (default: generous, counted in this process) */
+  requestLimits?: RequestLimits;
+  /** open graphql-ws connections one API key may hold on this replica; default 100 */
+  subscriptionsPerKey?: number;
 }
 
 export interface App {
@@ -89,6 +95,25 @@ export function buildApp(options: AppOptions): App {
     createPoller({ prisma: options.prisma, pubsub, providers: options.providers, logger: options.logger, intervalMs: 60_000, concurrency: 8, timeoutMs: 10_000, retentionDays: 30 });
   const limiter = createFailureLimiter(options.authFailuresPerMinute ?? 20);
   const maxRequestBytes = options.maxRequestBytes ?? 1_000_000;
+  const requestLimits =
+    options.requestLimits ??
+    createRequestLimits(memoryCounterStore(), { perKey: { name: 'key', quota: 600, windowSeconds: 60 }, perAddress: { name: 'address', quota: 1200, windowSeconds: 60 } });
+  const subscriptionsPerKey = options.subscriptionsPerKey ?? 100;
+
+  /** Spends from the caller's budgets and sets the RateLimit fields; false when a budget is spent. */
+  async function withinLimits(req: IncomingMessage, res: ServerResponse | null): Promise<{ allowed: boolean; retryAfter: number }> {
+    const authorization = typeof req.headers.authorization === 'string' ? req.headers.authorization : null;
+    try {
+      const usages = await requestLimits.spend({ address: clientAddress(req), authorization });
+      const headers = rateLimitHeaders(usages);
+      for (const [name, value] of Object.entries(headers)) res?.setHeader(name, value);
+      return { allowed: !headers['Retry-After'], retryAfter: Number(headers['Retry-After'] ?? 0) };
+    } catch (error) {
+      // A counter store that fails (Redis down) must not take the API down with it.
+      options.logger.warn('rate limits not checked', { error: error instanceof Error ? error.message : String(error) });
+      return { allowed: true, retryAfter: 0 };
+    }
+  }
 
   const clientAddress = (req: IncomingMessage | undefined): string => {
     const forwarded = options.trustProxy ? String(req?.headers['x-forwarded-for'] ?? '').split(',')[0]?.trim() : '';
@@ -182,6 +207,10 @@ export function buildApp(options: AppOptions): App {
     }
     const file = /^\/backups\/([0-9a-f-]{36})\/file$/.exec(path ?? '');
     if (file && req.method === 'GET') return serveBackupFile(file[1]!, new URL(req.url ?? '/', 'http://local').searchParams, res);
+    const limits = await withinLimits(req, res);
+    if (!limits.allowed) {
+      return sendJson(res, 429, { errors: [{ message: `Too many requests; try again in ${limits.retryAfter} s.`, extensions: { code: 'RATE_LIMITED', retryAfter: limits.retryAfter } }] });
+    }
     const refusal = bodyRefusal(req, maxRequestBytes);
     if (refusal) return sendJson(res, refusal.status, { errors: [{ message: refusal.message }] });
     if (shuttingDown) res.setHeader('connection', 'close');
@@ -214,6 +243,10 @@ export function buildApp(options: AppOptions): App {
           const caller = await callerOf(stringParam(ctx.connectionParams, 'authorization'), clientAddress(ctx.extra.request));
           if (caller?.kind === 'apiKey') {
             const sockets = socketsByKey.get(caller.apiKeyId) ?? new Set();
+            if (sockets.size >= subscriptionsPerKey) {
+              ctx.extra.socket.close(WS_CLOSE_TOO_MANY, `This API key holds ${subscriptionsPerKey} connections already`);
+              return false;
+            }
             sockets.add(ctx.extra.socket);
             socketsByKey.set(caller.apiKeyId, sockets);
             ctx.extra.socket.once('close', () => sockets.delete(ctx.extra.socket));

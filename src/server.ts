@@ -5,6 +5,7 @@ import { buildApp } from './app.js';
 import { backupPolicyJob } from './jobs/backup-policy-job.js';
 import { cronJob } from './jobs/cron-job.js';
 import { createPoller, replicaName } from './jobs/poller.js';
+import { openRequestLimits } from './services/rate-limit/rate-limiter.js';
 import { webhookJob } from './jobs/webhook-job.js';
 import { publishingToWebhooks } from './services/webhooks/webhook-outbox.js';
 import { enqueueDeliveries } from './services/webhooks/webhooks.js';
@@ -41,6 +42,7 @@ async function main(): Promise<void> {
     (event) => enqueueDeliveries(database.prisma, event),
     (error) => logger.warn('webhook deliveries not recorded', { error: error instanceof Error ? error.message : String(error) }),
   );
+  const budgets = await openRequestLimits({ redisUrl: config.REDIS_URL, perKeyPerMinute: config.RATE_LIMIT_PER_KEY_PER_MINUTE, perAddressPerMinute: config.RATE_LIMIT_PER_ADDRESS_PER_MINUTE });
   const owner = config.REPLICA_NAME ?? replicaName();
   const providers = createProviderRegistry({
     keyRing,
@@ -92,6 +94,8 @@ async function main(): Promise<void> {
     platformAdminToken: config.PLATFORM_ADMIN_TOKEN,
     maxRequestBytes: config.MAX_REQUEST_BYTES,
     authFailuresPerMinute: config.AUTH_FAILURES_PER_MINUTE,
+    requestLimits: budgets.limits,
+    subscriptionsPerKey: config.SUBSCRIPTIONS_PER_KEY,
     trustProxy: config.TRUST_PROXY,
     corsOrigins: config.CORS_ORIGINS?.split(',').map((origin) => origin.trim()).filter(Boolean),
     graphiql: config.GRAPHIQL_ENABLED,
@@ -127,6 +131,7 @@ async function main(): Promise<void> {
       await worker.stop();
       await database.close();
       await bus?.close();
+      await budgets.close();
       logger.info('stopped');
       process.exit(0);
     } catch (error) {
