@@ -11,6 +11,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Caller, GraphQLContext } from './context.js';
 import { maskError } from './errors.js';
 import type { PrismaClient } from './generated/prisma/client.js';
+import { createDrain, SHUTTING_DOWN } from './drain.js';
 import { hardeningPlugins } from './hardening.js';
 import { auditDenials } from './schema/audit/audit-denials.js';
 import type { Logger } from './logger.js';
@@ -66,6 +67,8 @@ export interface AppOptions {
   requestLimits?: RequestLimits;
   /** open graphql-ws connections one API key may hold on this replica; default 100 */
   subscriptionsPerKey?: number;
+  /** on shutdown, how long /ready answers 503 before streams are completed (load balancers look first); default 0 */
+  drainGraceMs?: number;
 }
 
 export interface App {
@@ -99,6 +102,7 @@ export function buildApp(options: AppOptions): App {
     options.requestLimits ??
     createRequestLimits(memoryCounterStore(), { perKey: { name: 'key', quota: 600, windowSeconds: 60 }, perAddress: { name: 'address', quota: 1200, windowSeconds: 60 } });
   const subscriptionsPerKey = options.subscriptionsPerKey ?? 100;
+  const drain = createDrain();
 
   /** Spends from the caller's budgets and sets the RateLimit fields; false when a budget is spent. */
   async function withinLimits(req: IncomingMessage, res: ServerResponse | null): Promise<{ allowed: boolean; retryAfter: number }> {
@@ -154,6 +158,7 @@ export function buildApp(options: AppOptions): App {
     plugins: [
       ...hardeningPlugins({ production: options.production }),
       auditDenials,
+      drain.plugin,
       ...(options.introspection ? [] : [disableIntrospection]),
     ],
     context: async ({ request, req, connectionParams }) => {
@@ -213,7 +218,11 @@ export function buildApp(options: AppOptions): App {
     }
     const refusal = bodyRefusal(req, maxRequestBytes);
     if (refusal) return sendJson(res, refusal.status, { errors: [{ message: refusal.message }] });
-    if (shuttingDown) res.setHeader('connection', 'close');
+    if (shuttingDown) {
+      // Draining: requests in flight finish, new ones go to another replica.
+      res.setHeader('connection', 'close');
+      return sendJson(res, 503, { errors: [{ message: 'The server is shutting down; retry on another replica.', extensions: { code: SHUTTING_DOWN } }] });
+    }
     return yoga.handle(req, res);
   }
 
@@ -306,17 +315,23 @@ export function buildApp(options: AppOptions): App {
       });
     },
     async stop(timeoutMs) {
+      // From here /ready answers 503 and new GraphQL requests are refused, while the
+      // listener stays open so probes get that answer instead of a refused connection.
       shuttingDown = true;
-      const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
-      httpServer.closeIdleConnections();
-      // WebSocket clients are told the server is going away (1001) and may reconnect elsewhere.
+      const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), timeoutMs).unref());
+      // Every subscription (SSE or graphql-ws) gets a last result with the reason, then completes.
+      if (options.drainGraceMs) await new Promise((resolve) => setTimeout(resolve, options.drainGraceMs));
+      drain.begin();
+      await Promise.race([drain.settled(), timeout]);
+      await new Promise((resolve) => setImmediate(resolve)); // let the completions be written
+      // WebSocket clients are then told the server is going away (1001) and may reconnect elsewhere.
       await wsCleanup.dispose();
       await revocations.return?.();
-      const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), timeoutMs).unref());
       const drainedNow = inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => drained.push(resolve));
       if ((await Promise.race([drainedNow, timeout])) === 'timeout') {
         options.logger.warn('shutdown timeout: closing remaining connections', { inFlight });
       }
+      const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
       httpServer.closeAllConnections();
       await closed;
       await yoga.dispose();

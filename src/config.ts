@@ -27,6 +27,7 @@ const configSchema = z
     GRAPHIQL_ENABLED: booleanFlag.optional(),
     INTROSPECTION_ENABLED: booleanFlag.optional(),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+    SHUTDOWN_READY_GRACE_MS: z.coerce.number().int().min(0).default(1000),
     ENCRYPTION_KEYS: z
       .string()
       .regex(

@@ -96,6 +96,7 @@ async function main(): Promise<void> {
     authFailuresPerMinute: config.AUTH_FAILURES_PER_MINUTE,
     requestLimits: budgets.limits,
     subscriptionsPerKey: config.SUBSCRIPTIONS_PER_KEY,
+    drainGraceMs: config.SHUTDOWN_READY_GRACE_MS,
     trustProxy: config.TRUST_PROXY,
     corsOrigins: config.CORS_ORIGINS?.split(',').map((origin) => origin.trim()).filter(Boolean),
     graphiql: config.GRAPHIQL_ENABLED,
