@@ -199,6 +199,7 @@ export function createPoller(options: PollerOptions): Poller {
 
     for (const change of healthChanges) pubsub.publish('instanceHealth', change.instanceId, { instanceId: change.instanceId, status: change.status });
     for (const event of statusEvents) publishRecorded(pubsub, toPayload(event));
+    for (const instanceId of new Set(logRows.map((row) => row.instanceId))) pubsub.publish('instanceLogs', instanceId, { instanceId });
     for (const change of metricChanges) pubsub.publish('instanceMetrics', change.instanceId, { instanceId: change.instanceId, sampledAt: change.sampledAt.toISOString() });
     return { polled: outcomes.length, failures, deferred: unpolled.length };
   }
