@@ -12,6 +12,7 @@ import type { Caller, GraphQLContext } from './context.js';
 import { isExpectedFailure, maskError, shortened } from './errors.js';
 import { createGraphiQLRenderer, graphiqlOptions, operationAuthorization } from './graphiql.js';
 import type { PrismaClient } from './generated/prisma/client.js';
+import { createDrain, SHUTTING_DOWN } from './drain.js';
 import { hardeningPlugins } from './hardening.js';
 import { auditDenials } from './schema/audit/audit-denials.js';
 import type { Logger } from './logger.js';
@@ -31,11 +32,13 @@ import { createGitPublisher, type GitPublisher } from './services/deployments/gi
 import { createPoller, type Poller } from './jobs/poller.js';
 import type { AddressPolicy } from './services/webhooks/address-policy.js';
 import type { RepositoryPolicy } from './services/instances/destination-urls.js';
+import { createRequestLimits, memoryCounterStore, rateLimitHeaders, type RequestLimits } from './services/rate-limit/rate-limiter.js';
 
 export const GRAPHQL_PATH = '/graphql';
 
 /** graphql-ws close code when the key of a connection is unknown, revoked or throttled */
 export const WS_CLOSE_UNAUTHORIZED = 4401;
+export const WS_CLOSE_TOO_MANY = 4429;
 
 export interface AppOptions {
   prisma: PrismaClient;
@@ -66,6 +69,12 @@ export interface AppOptions {
   authFailuresPerMinute?: number;
   trustProxy?: boolean;
   corsOrigins?: string[];
+  /** request budgets per API key and address (default: generous, counted in this process) */
+  requestLimits?: RequestLimits;
+  /** open graphql-ws connections one API key may hold on this replica; default 100 */
+  subscriptionsPerKey?: number;
+  /** on shutdown, how long /ready answers 503 before streams are completed (load balancers look first); default 0 */
+  drainGraceMs?: number;
 }
 
 export interface App {
@@ -96,6 +105,26 @@ export function buildApp(options: AppOptions): App {
   const limiter = createFailureLimiter(options.authFailuresPerMinute ?? 20);
   const instanceScoped = createInstanceScopes(options.prisma);
   const maxRequestBytes = options.maxRequestBytes ?? 1_000_000;
+  const requestLimits =
+    options.requestLimits ??
+    createRequestLimits(memoryCounterStore(), { perKey: { name: 'key', quota: 600, windowSeconds: 60 }, perAddress: { name: 'address', quota: 1200, windowSeconds: 60 } });
+  const subscriptionsPerKey = options.subscriptionsPerKey ?? 100;
+  const drain = createDrain();
+
+  /** Spends from the caller's budgets and sets the RateLimit fields; false when a budget is spent. */
+  async function withinLimits(req: IncomingMessage, res: ServerResponse | null): Promise<{ allowed: boolean; retryAfter: number }> {
+    const authorization = typeof req.headers.authorization === 'string' ? req.headers.authorization : null;
+    try {
+      const usages = await requestLimits.spend({ address: clientAddress(req), authorization });
+      const headers = rateLimitHeaders(usages);
+      for (const [name, value] of Object.entries(headers)) res?.setHeader(name, value);
+      return { allowed: !headers['Retry-After'], retryAfter: Number(headers['Retry-After'] ?? 0) };
+    } catch (error) {
+      // A counter store that fails (Redis down) must not take the API down with it.
+      options.logger.warn('rate limits not checked', { error: error instanceof Error ? error.message : String(error) });
+      return { allowed: true, retryAfter: 0 };
+    }
+  }
 
   const clientAddress = (req: IncomingMessage | undefined): string => {
     const forwarded = options.trustProxy ? String(req?.headers['x-forwarded-for'] ?? '').split(',')[0]?.trim() : '';
@@ -141,6 +170,7 @@ export function buildApp(options: AppOptions): App {
     plugins: [
       ...hardeningPlugins({ production: options.production }),
       auditDenials,
+      drain.plugin,
       ...(options.introspection ? [] : [disableIntrospection]),
     ],
     context: async ({ request, req, connectionParams }) => {
@@ -197,9 +227,17 @@ export function buildApp(options: AppOptions): App {
     }
     const file = /^\/backups\/([0-9a-f-]{36})\/file$/.exec(path ?? '');
     if (file && req.method === 'GET') return serveBackupFile(file[1]!, new URL(req.url ?? '/', 'http://local').searchParams, res);
+    const limits = await withinLimits(req, res);
+    if (!limits.allowed) {
+      return sendJson(res, 429, { errors: [{ message: `Too many requests; try again in ${limits.retryAfter} s.`, extensions: { code: 'RATE_LIMITED', retryAfter: limits.retryAfter } }] });
+    }
     const refusal = bodyRefusal(req, maxRequestBytes);
     if (refusal) return sendJson(res, refusal.status, { errors: [{ message: refusal.message }] });
-    if (shuttingDown) res.setHeader('connection', 'close');
+    if (shuttingDown) {
+      // Draining: requests in flight finish, new ones go to another replica.
+      res.setHeader('connection', 'close');
+      return sendJson(res, 503, { errors: [{ message: 'The server is shutting down; retry on another replica.', extensions: { code: SHUTTING_DOWN } }] });
+    }
     return yoga.handle(req, res);
   }
 
@@ -233,6 +271,10 @@ export function buildApp(options: AppOptions): App {
       onConnect: async (ctx) => {
         try {
           const caller = await callerOf(stringParam(ctx.connectionParams, 'authorization'), clientAddress(ctx.extra.request));
+          if (caller?.kind === 'apiKey' && (socketsByKey.get(caller.apiKeyId)?.size ?? 0) >= subscriptionsPerKey) {
+            ctx.extra.socket.close(WS_CLOSE_TOO_MANY, `This API key holds ${subscriptionsPerKey} connections already`);
+            return false;
+          }
           if (caller) closeOnRevocation(caller, ctx.extra.socket);
           return true;
         } catch (error) {
@@ -314,17 +356,23 @@ export function buildApp(options: AppOptions): App {
       });
     },
     async stop(timeoutMs) {
+      // From here /ready answers 503 and new GraphQL requests are refused, while the
+      // listener stays open so probes get that answer instead of a refused connection.
       shuttingDown = true;
-      const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
-      httpServer.closeIdleConnections();
-      // WebSocket clients are told the server is going away (1001) and may reconnect elsewhere.
+      const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), timeoutMs).unref());
+      // Every subscription (SSE or graphql-ws) gets a last result with the reason, then completes.
+      if (options.drainGraceMs) await new Promise((resolve) => setTimeout(resolve, options.drainGraceMs));
+      drain.begin();
+      await Promise.race([drain.settled(), timeout]);
+      await new Promise((resolve) => setImmediate(resolve)); // let the completions be written
+      // WebSocket clients are then told the server is going away (1001) and may reconnect elsewhere.
       await wsCleanup.dispose();
       await revocations.return?.();
-      const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), timeoutMs).unref());
       const drainedNow = inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => drained.push(resolve));
       if ((await Promise.race([drainedNow, timeout])) === 'timeout') {
         options.logger.warn('shutdown timeout: closing remaining connections', { inFlight });
       }
+      const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
       httpServer.closeAllConnections();
       await closed;
       await yoga.dispose();

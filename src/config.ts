@@ -31,6 +31,7 @@ const configSchema = z
     GRAPHIQL_ENABLED: booleanFlag.optional(),
     INTROSPECTION_ENABLED: booleanFlag.optional(),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).default(10_000),
+    SHUTDOWN_READY_GRACE_MS: z.coerce.number().int().min(0).default(1000),
     ENCRYPTION_KEYS: z
       .string()
       .regex(
@@ -41,6 +42,9 @@ const configSchema = z
     ENCRYPTION_KEY_FILE: z.string().min(1).default('./.data/encryption-keys'),
     MAX_REQUEST_BYTES: z.coerce.number().int().min(1024).default(1_000_000),
     AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).default(20),
+    RATE_LIMIT_PER_KEY_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+    RATE_LIMIT_PER_ADDRESS_PER_MINUTE: z.coerce.number().int().min(1).default(1200),
+    SUBSCRIPTIONS_PER_KEY: z.coerce.number().int().min(1).default(100),
     TRUST_PROXY: booleanFlag.default(false),
     CORS_ORIGINS: z.string().optional(),
     /** unset outside production: the built-in simulator runs in the server's process */
@@ -72,6 +76,7 @@ const configSchema = z
     POLL_BATCH_SIZE: z.coerce.number().int().min(1).max(5000).default(200),
     POLL_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
     POLL_LEASE_MS: z.coerce.number().int().min(1000).default(60_000),
+    POLL_TICK_BUDGET_MS: z.coerce.number().int().min(500).default(10_000),
     SAMPLE_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
     WEBHOOK_CRON: z
       .string()

@@ -13,6 +13,8 @@ export interface FleetEventPayload {
   instanceId?: string;
   status: string;
   occurredAt: string;
+  /** the outbox row recording it, when the change wrote one (its webhooks come from there) */
+  eventId?: string;
 }
 
 export type PubSubTopics = {
@@ -20,6 +22,8 @@ export type PubSubTopics = {
   fleetEvents: [companyId: string, payload: FleetEventPayload];
   /** a new health sample that differs from the previous one, keyed by instance id */
   instanceHealth: [instanceId: string, payload: { instanceId: string; status: string }];
+  /** new log lines were stored, keyed by instance id */
+  instanceLogs: [instanceId: string, payload: { instanceId: string }];
   /** new metric samples, keyed by instance id */
   instanceMetrics: [instanceId: string, payload: { instanceId: string; sampledAt: string }];
   /** a deployment's status or log changed, keyed by deployment id */

@@ -5,6 +5,7 @@ import { buildApp } from './app.js';
 import { backupPolicyJob } from './jobs/backup-policy-job.js';
 import { cronJob } from './jobs/cron-job.js';
 import { createPoller, replicaName } from './jobs/poller.js';
+import { openRequestLimits } from './services/rate-limit/rate-limiter.js';
 import { webhookJob } from './jobs/webhook-job.js';
 import { publishingToWebhooks } from './services/webhooks/webhook-outbox.js';
 import { enqueueDeliveries } from './services/webhooks/webhooks.js';
@@ -50,6 +51,7 @@ async function main(): Promise<void> {
     (event) => enqueueDeliveries(database.prisma, event),
     (error) => logger.warn('webhook deliveries not recorded', { error: error instanceof Error ? error.message : String(error) }),
   );
+  const budgets = await openRequestLimits({ redisUrl: config.REDIS_URL, perKeyPerMinute: config.RATE_LIMIT_PER_KEY_PER_MINUTE, perAddressPerMinute: config.RATE_LIMIT_PER_ADDRESS_PER_MINUTE });
   const owner = config.REPLICA_NAME ?? replicaName();
   const simulator = config.ODOO_SH_API_BASE_URL ? null : await startInProcessSimulator();
   if (simulator) logger.info(`ODOO_SH_API_BASE_URL is not set: Odoo.sh instances go to the built-in simulator at ${simulator.baseUrl} (development only; set it for a real provider)`);
@@ -86,6 +88,7 @@ async function main(): Promise<void> {
     batchSize: config.POLL_BATCH_SIZE,
     timeoutMs: config.POLL_TIMEOUT_MS,
     leaseMs: config.POLL_LEASE_MS,
+    tickBudgetMs: config.POLL_TICK_BUDGET_MS,
     retentionDays: config.SAMPLE_RETENTION_DAYS,
   });
   const polling = cronJob('poller', config.POLL_CRON, async () => void (await poller.tick()), logger);
@@ -108,6 +111,9 @@ async function main(): Promise<void> {
     platformAdminToken: config.PLATFORM_ADMIN_TOKEN,
     maxRequestBytes: config.MAX_REQUEST_BYTES,
     authFailuresPerMinute: config.AUTH_FAILURES_PER_MINUTE,
+    requestLimits: budgets.limits,
+    subscriptionsPerKey: config.SUBSCRIPTIONS_PER_KEY,
+    drainGraceMs: config.SHUTDOWN_READY_GRACE_MS,
     trustProxy: config.TRUST_PROXY,
     corsOrigins: config.CORS_ORIGINS?.split(',').map((origin) => origin.trim()).filter(Boolean),
     graphiql: config.GRAPHIQL_ENABLED,
@@ -144,6 +150,7 @@ async function main(): Promise<void> {
       await database.close();
       await bus?.close();
       await simulator?.close();
+      await budgets.close();
       logger.info('stopped');
       process.exit(0);
     } catch (error) {

@@ -171,7 +171,7 @@ describe('git deployments to Odoo.sh', () => {
     expect(sh(['--git-dir', remote, 'rev-list', '--count', 'main'])).toBe('2');
   });
 
-  it('end FAILED with the provider\'s reason, and roll back by redeploying the last success', async () => {
+  it('end FAILED with the provider\'s reason; a rollback makes the branch match the last success, once even across a kill -9, and the next deployment builds on it', async () => {
     const remote = await remoteRepository('fragile');
     const instanceId = await runningInstance({ name: 'fragile', gitRepositoryUrl: remote, gitBranch: 'main' });
     const good = deploymentId(await deploy(instanceId, await template('Good')));
@@ -184,10 +184,42 @@ describe('git deployments to Odoo.sh', () => {
 
     const rollback = await gql(RedeployDocument, { input: { deploymentId: good } });
     if (rollback.data?.redeploy.__typename !== 'RedeploySuccess') throw new Error(JSON.stringify(rollback));
-    const [rolledBack] = await finish([rollback.data.redeploy.deployment.id]);
-    expect(rolledBack).toMatchObject({ status: 'SUCCESS', commitHash: goodState!.commitHash, instance: { gitCommitHash: goodState!.commitHash } });
-    // Nothing new was pushed for the rollback.
-    expect(sh(['--git-dir', remote, 'rev-list', '--count', 'main'])).toBe('3');
+    const rollbackId = rollback.data.redeploy.deployment.id;
+    // The worker pushes the rollback commit, then "dies" (kill -9) before recording it.
+    let pushed = false;
+    const dying: GitPublisher = {
+      probe: (target) => git.probe(target),
+      publish: (request) => git.publish(request),
+      restore: async (request) => {
+        await git.restore(request);
+        pushed = true;
+        return new Promise(() => {});
+      },
+    };
+    const doomed = worker({ git: dying, leaseMs: 300 });
+    await doomed.drain(); // start
+    void doomed.drain(); // revert: never returns
+    await expect.poll(() => pushed, { timeout: 10_000 }).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 400)); // the lease expires
+
+    const [rolledBack] = await finish([rollbackId]);
+    expect(rolledBack).toMatchObject({ status: 'SUCCESS', log: expect.stringMatching(/already pushed/) });
+    // The branch now matches what runs: one revert commit on top, with the good commit's files.
+    const head = sh(['--git-dir', remote, 'rev-parse', 'main']);
+    expect(rolledBack!.commitHash).toBe(head);
+    expect(rolledBack!.instance.gitCommitHash).toBe(head);
+    expect(sh(['--git-dir', remote, 'rev-parse', `${head}^{tree}`])).toBe(sh(['--git-dir', remote, 'rev-parse', `${goodState!.commitHash}^{tree}`]));
+    expect(sh(['--git-dir', remote, 'rev-list', '--count', 'main'])).toBe('4');
+    const trailers = sh(['--git-dir', remote, 'log', 'main', '--format=%H', '--fixed-strings', `--grep=Fleet-Deployment: ${decodeGlobalID(rollbackId).id}`]);
+    expect(trailers.split('\n').filter(Boolean)).toHaveLength(1);
+
+    // The next deployment builds on the good state: none of the failing change comes back.
+    const next = deploymentId(await deploy(instanceId, await template('Next')));
+    const [nextState] = await finish([next]);
+    expect(nextState).toMatchObject({ status: 'SUCCESS' });
+    const files = sh(['--git-dir', remote, 'ls-tree', '-r', '--name-only', nextState!.commitHash!]).split('\n');
+    expect(files.some((file) => file.endsWith('FAIL_DEPLOY'))).toBe(false);
+    expect(sh(['--git-dir', remote, 'rev-parse', `${nextState!.commitHash}^`])).toBe(head);
   });
 
   it('requested at once are serialized: two commits, in order; without queueing the second is a conflict', async () => {
@@ -217,6 +249,7 @@ describe('git deployments to Odoo.sh', () => {
     // This worker pushes, then its process "dies" before recording anything.
     const dying: GitPublisher = {
       probe: (target) => git.probe(target),
+      restore: (request) => git.restore(request),
       publish: async (request) => {
         await git.publish(request);
         pushed = true;

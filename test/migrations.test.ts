@@ -7,7 +7,7 @@ import { projectPaths } from '../src/db/paths.js';
 import { createEmptyDatabase } from './support/database.js';
 
 const expectedTables = [
-  'ApiKey', 'AuditEvent', 'Backup', 'BackupPolicy', 'Company', 'Deployment', 'DeploymentStatusChange',
+  'ApiKey', 'AuditEvent', 'Backup', 'BackupPolicy', 'Company', 'Deployment', 'DeploymentStatusChange', 'FleetEventOutbox',
   'HealthSample', 'IdempotencyKey', 'InstancePollState', 'LogEntry', 'MetricSample', 'OdooInstance',
   'Operation', 'PollerTick', 'Restore', 'Template', 'TemplateFile', 'WebhookDelivery', 'WebhookEndpoint', '_prisma_migrations',
 ];

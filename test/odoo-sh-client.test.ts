@@ -223,7 +223,7 @@ describe('errors', () => {
   it('opens the circuit after repeated failures, fails fast, and closes after a good trial', async () => {
     const instance = await newInstance();
     let clock = 0;
-    const breaker = createCircuitBreaker({ failureThreshold: 3, cooldownMs: 5000, now: () => clock });
+    const breaker = createCircuitBreaker({ failureThreshold: 3, minimumCalls: 3, cooldownMs: 5000, now: () => clock });
     const { provider: guarded } = sim.client({ breaker, maxAttempts: 1 });
     sim.simulator.setFaults({ next: [503, 503, 503] });
     for (let call = 0; call < 3; call += 1) await failure(guarded.getInstance(instance.id));

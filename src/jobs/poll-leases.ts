@@ -19,10 +19,12 @@ export interface ClaimedPollState {
   /** with lastLogAt, the (timestamp, id) cursor of the instance's log */
   lastLogId: string | null;
   lastPolledAt: Date | null;
+  nextPollAt: Date;
+  lastError: string | null;
 }
 
 const CLAIMED_COLUMNS = Prisma.sql`RETURNING s."instanceId", s."consecutiveFailures", s."lastHealthStatus", s."lastHealthChecks",
-  s."lastHealthSampleAt", s."lastMetricAt", s."lastLogAt", s."lastLogId", s."lastPolledAt"`;
+  s."lastHealthSampleAt", s."lastMetricAt", s."lastLogAt", s."lastLogId", s."lastPolledAt", s."nextPollAt", s."lastError"`;
 
 /** Gives every pollable instance a poll state (due at once). */
 export async function ensurePollStates(prisma: PrismaClient): Promise<void> {
@@ -34,8 +36,12 @@ export async function ensurePollStates(prisma: PrismaClient): Promise<void> {
     ON CONFLICT DO NOTHING`;
 }
 
-export async function claimDueInstances(prisma: PrismaClient, owner: string, limit: number, leaseMs: number): Promise<ClaimedPollState[]> {
-  return prisma.$queryRaw<ClaimedPollState[]>`
+/**
+ * Claims up to `limit` due instances, the longest due first (never polled ones before
+ * others at the same instant), skipping `exclude` (those this tick already tried).
+ */
+export async function claimDueInstances(prisma: PrismaClient, owner: string, limit: number, leaseMs: number, exclude: string[] = []): Promise<ClaimedPollState[]> {
+  const claimed = await prisma.$queryRaw<ClaimedPollState[]>`
     UPDATE "InstancePollState" s
     SET "leaseOwner" = ${owner}, "leaseExpiresAt" = now() + (${leaseMs}::int * interval '1 millisecond')
     WHERE s."instanceId" IN (
@@ -44,11 +50,15 @@ export async function claimDueInstances(prisma: PrismaClient, owner: string, lim
       WHERE ps."nextPollAt" <= now()
         AND (ps."leaseExpiresAt" IS NULL OR ps."leaseExpiresAt" < now())
         AND i.status::text = ANY(${POLLED_STATUSES}::text[]) AND i."instanceId" IS NOT NULL
-      ORDER BY ps."nextPollAt"
+        AND NOT (ps."instanceId" = ANY(${exclude}::uuid[]))
+      ORDER BY ps."nextPollAt", ps."lastPolledAt" NULLS FIRST
       LIMIT ${limit}
       FOR UPDATE OF ps SKIP LOCKED
     )
     ${CLAIMED_COLUMNS}`;
+  // RETURNING keeps no order: poll them in the order they became due.
+  const neverPolled = Number.NEGATIVE_INFINITY;
+  return claimed.sort((a, b) => a.nextPollAt.getTime() - b.nextPollAt.getTime() || (a.lastPolledAt?.getTime() ?? neverPolled) - (b.lastPolledAt?.getTime() ?? neverPolled));
 }
 
 /** Claims one instance now (an explicit check), unless another poll holds it. */
@@ -64,7 +74,19 @@ export async function claimInstance(prisma: PrismaClient, owner: string, instanc
 }
 
 /** What a poll leaves for the next one; written back when the lease is released. */
-export type PollOutcome = Omit<ClaimedPollState, 'lastPolledAt'> & { nextPollAt: Date; lastError: string | null };
+export type PollOutcome = Omit<ClaimedPollState, 'lastPolledAt'>;
+
+/**
+ * Gives back instances that were claimed but not polled (their provider's circuit was
+ * open, or the tick ran out of time): nothing about them changes, so they stay due, as
+ * early in the queue as before.
+ */
+export async function releaseUnpolled(prisma: PrismaClient, owner: string, instanceIds: string[]): Promise<number> {
+  if (instanceIds.length === 0) return 0;
+  return prisma.$executeRaw`
+    UPDATE "InstancePollState" SET "leaseOwner" = NULL, "leaseExpiresAt" = NULL
+    WHERE "instanceId" = ANY(${instanceIds}::uuid[]) AND "leaseOwner" = ${owner}`;
+}
 
 /** Writes back a batch of outcomes in one statement, for rows this replica still holds. */
 export async function releaseWithOutcomes(prisma: PrismaClient, owner: string, outcomes: PollOutcome[], polledAt: Date): Promise<number> {

@@ -2,16 +2,21 @@
 // replicas share the work), polls them with bounded concurrency and per-call timeouts,
 // stores the samples of a whole batch at once, and publishes only what changed: a health
 // status or its checks, new metric samples. An instance whose provider fails is polled
-// again later and later (exponential backoff), without holding up the others. Samples
-// older than the retention window are pruned.
+// again later and later (see poll-schedule.ts), without holding up the others; an
+// instance whose call was not made (its provider host's circuit is open) or not finished
+// within the tick's budget stays due, first in line for the next tick. Samples older
+// than the retention window are pruned.
 import { hostname } from 'node:os';
-import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
+import type { OdooInstance, Prisma, PrismaClient } from '../generated/prisma/client.js';
 import type { HealthStatus } from '../generated/prisma/enums.js';
 import type { Logger } from '../logger.js';
 import type { ProviderRegistry } from '../providers/registry.js';
-import { publishFleetEvent, type PubSub } from '../pubsub.js';
+import type { PubSub } from '../pubsub.js';
+import { fleetEventRows, publishRecorded, toPayload } from '../services/events/outbox.js';
 import { healthStatusOf, logCursorAfter, logLevelOf, pollErrors, pollInstance, sameChecks, type PollResult } from '../services/observability/poll-instance.js';
-import { claimDueInstances, claimInstance, ensurePollStates, releaseWithOutcomes, type ClaimedPollState, type PollOutcome } from './poll-leases.js';
+import { claimDueInstances, claimInstance, ensurePollStates, releaseUnpolled, releaseWithOutcomes, type ClaimedPollState, type PollOutcome } from './poll-leases.js';
+import { createLanes } from './lanes.js';
+import { isCircuitOpen, isDefiniteFailure, nextPollAt } from './poll-schedule.js';
 
 export interface PollerOptions {
   prisma: PrismaClient;
@@ -32,7 +37,7 @@ export interface PollerOptions {
   retentionDays: number;
   /** unchanged health is stored once in this long (changes always are); default 10 minutes */
   healthSampleEveryMs?: number;
-  /** a tick stops claiming after this long, so it ends before the next one */
+  /** a tick ends after this long (polls not finished by then stay due), so it ends before the next one */
   tickBudgetMs?: number;
   now?: () => Date;
 }
@@ -43,6 +48,8 @@ export interface TickReport {
   durationMs: number;
   instancesPolled: number;
   failures: number;
+  /** claimed but not polled: circuit open, or the budget ran out; they stay due */
+  deferred: number;
   prunedSamples: number;
 }
 
@@ -51,21 +58,18 @@ export interface Poller {
   tick(): Promise<TickReport>;
   /** polls one instance now; false when another poll of it is in progress */
   pollNow(instanceId: string): Promise<boolean>;
+  /** resolves when every poll started so far has been written (for shutdown and tests) */
+  drain(): Promise<void>;
 }
 
-const MAX_BACKOFF_FACTOR = 32;
+interface BatchResult {
+  polled: number;
+  failures: number;
+  deferred: number;
+}
 
 export function replicaName(): string {
   return `${hostname()}-${process.pid}-${Math.random().toString(36).slice(2, 6)}`;
-}
-
-/** Runs `work` over `items` with at most `limit` at once. */
-async function eachLimited<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await work(items[next++]!);
-  });
-  await Promise.all(lanes);
 }
 
 export function createPoller(options: PollerOptions): Poller {
@@ -76,45 +80,79 @@ export function createPoller(options: PollerOptions): Poller {
   const batchSize = options.batchSize ?? 200;
   const tickBudgetMs = options.tickBudgetMs ?? Math.max(options.intervalMs, 10_000);
   const healthSampleEveryMs = options.healthSampleEveryMs ?? 600_000;
+  /** results of polls that finished after their tick ended, reported by the next tick */
+  let carried: BatchResult = { polled: 0, failures: 0, deferred: 0 };
 
-  function nextPoll(at: Date, failures: number): Date {
-    const factor = failures === 0 ? 1 : Math.min(2 ** failures, MAX_BACKOFF_FACTOR);
-    // A little jitter keeps instances created together from staying in lockstep.
-    const jitter = 1 + (Math.random() - 0.5) * 0.1;
-    return new Date(at.getTime() + options.intervalMs * factor * jitter);
-  }
+  // Polls in flight, across ticks: a tick that ends leaves its running polls their lanes.
+  const lanes = createLanes(options.concurrency);
+  const pending = new Set<Promise<unknown>>();
 
-  async function pollBatch(claimed: ClaimedPollState[], polledAt: Date): Promise<{ polled: number; failures: number }> {
+  /**
+   * Starts the polls of `claimed` as lanes free up, none after `startBy`
+   * (performance.now()); the ones not started are given back at once, still due. The
+   * result resolves when the started polls are done and written.
+   */
+  async function pollBatch(claimed: ClaimedPollState[], polledAt: Date, startBy = Number.POSITIVE_INFINITY): Promise<{ notStarted: number; done: Promise<BatchResult> }> {
     const instances = await prisma.odooInstance.findMany({ where: { id: { in: claimed.map((state) => state.instanceId) } } });
     const byId = new Map(instances.map((instance) => [instance.id, instance]));
     const results = new Map<string, PollResult | Error>();
-    await eachLimited(claimed, options.concurrency, async (state) => {
+    const polls: Array<Promise<void>> = [];
+    const started: ClaimedPollState[] = [];
+    const notStarted: string[] = [];
+    for (const state of claimed) {
       const instance = byId.get(state.instanceId);
-      if (!instance?.instanceId) return;
-      try {
-        const provider = options.providers.providerFor(instance);
-        results.set(state.instanceId, await pollInstance(provider, instance.instanceId, { metricAt: state.lastMetricAt, logAt: state.lastLogAt, logId: state.lastLogId }, { now: polledAt, timeoutMs: options.timeoutMs, intervalMs: options.intervalMs }));
-      } catch (error) {
-        results.set(state.instanceId, error instanceof Error ? error : new Error(String(error)));
+      if (!instance?.instanceId) continue;
+      if (performance.now() >= startBy || !(await lanes.take(startBy))) {
+        notStarted.push(state.instanceId);
+        continue;
       }
-    });
+      started.push(state);
+      const providerInstanceId = instance.instanceId;
+      polls.push(
+        (async () => {
+          try {
+            const provider = options.providers.providerFor(instance);
+            const since = { metricAt: state.lastMetricAt, logAt: state.lastLogAt, logId: state.lastLogId };
+            results.set(state.instanceId, await pollInstance(provider, providerInstanceId, since, { now: polledAt, timeoutMs: options.timeoutMs, intervalMs: options.intervalMs }));
+          } catch (error) {
+            results.set(state.instanceId, error instanceof Error ? error : new Error(String(error)));
+          } finally {
+            lanes.free();
+          }
+        })(),
+      );
+    }
+    await releaseUnpolled(prisma, owner, notStarted);
+    const done = Promise.all(polls).then(() => record(started, byId, results, polledAt));
+    pending.add(done);
+    void done.catch(() => {}).finally(() => pending.delete(done));
+    return { notStarted: notStarted.length, done };
+  }
 
+  async function record(claimed: ClaimedPollState[], byId: Map<string, OdooInstance>, results: Map<string, PollResult | Error>, polledAt: Date): Promise<BatchResult> {
     const healthRows: Prisma.HealthSampleCreateManyInput[] = [];
     const metricRows: Prisma.MetricSampleCreateManyInput[] = [];
     const logRows: Prisma.LogEntryCreateManyInput[] = [];
     const outcomes: PollOutcome[] = [];
     const healthChanges: Array<{ instanceId: string; companyId: string; status: HealthStatus; statusChanged: boolean }> = [];
     const metricChanges: Array<{ instanceId: string; sampledAt: Date }> = [];
+    const unpolled: string[] = [];
     let failures = 0;
 
     for (const state of claimed) {
       const result = results.get(state.instanceId);
       const instance = byId.get(state.instanceId);
-      if (!result || !instance) continue;
+      if (!instance) continue;
+      if (!result || (result instanceof Error && isCircuitOpen(result))) {
+        // Not asked: its provider host's circuit is open. Not the instance's failure.
+        unpolled.push(state.instanceId);
+        continue;
+      }
       if (result instanceof Error) {
         failures += 1;
         const consecutiveFailures = state.consecutiveFailures + 1;
-        outcomes.push({ ...state, consecutiveFailures, nextPollAt: nextPoll(polledAt, consecutiveFailures), lastError: result.message.slice(0, 500) });
+        const next = nextPollAt(polledAt, options.intervalMs, consecutiveFailures, isDefiniteFailure(result));
+        outcomes.push({ ...state, consecutiveFailures, nextPollAt: next, lastError: result.message.slice(0, 500) });
         continue;
       }
       // Metrics and logs are kept whatever became of the health check, and the reverse.
@@ -128,10 +166,16 @@ export function createPoller(options: PollerOptions): Poller {
       const lastLogAt = logCursor?.timestamp ?? null;
       const lastLogId = logCursor?.id ?? null;
       if (!result.health.ok) {
+        if (isCircuitOpen(result.health.error)) {
+          // Not asked: its provider host's circuit is open. Not the instance's failure.
+          unpolled.push(state.instanceId);
+          continue;
+        }
         // No health means nothing is known of the instance: back off, keep its last status.
         failures += 1;
         const consecutiveFailures = state.consecutiveFailures + 1;
-        outcomes.push({ ...state, consecutiveFailures, nextPollAt: nextPoll(polledAt, consecutiveFailures), lastMetricAt, lastLogAt, lastLogId, lastError: pollErrors(result) });
+        const next = nextPollAt(polledAt, options.intervalMs, consecutiveFailures, isDefiniteFailure(result.health.error));
+        outcomes.push({ ...state, consecutiveFailures, nextPollAt: next, lastMetricAt, lastLogAt, lastLogId, lastError: pollErrors(result) });
         continue;
       }
       const health = result.health.value;
@@ -148,7 +192,7 @@ export function createPoller(options: PollerOptions): Poller {
       }
       outcomes.push({
         instanceId: instance.id,
-        nextPollAt: nextPoll(polledAt, 0),
+        nextPollAt: nextPollAt(polledAt, options.intervalMs, 0),
         consecutiveFailures: 0,
         lastHealthStatus: status,
         lastHealthChecks: health.checks,
@@ -161,22 +205,23 @@ export function createPoller(options: PollerOptions): Poller {
     }
 
     // Samples first, then the poll states: a crash in between polls these again, and
-    // duplicate metric samples are skipped by their unique key.
+    // duplicate metric samples are skipped by their unique key. Status changes go to the
+    // event outbox with their samples.
+    const statusEvents = fleetEventRows('HEALTH', healthChanges.filter((change) => change.statusChanged).map((change) => ({ id: change.instanceId, companyId: change.companyId, status: change.status })));
     await prisma.$transaction([
+      prisma.fleetEventOutbox.createMany({ data: statusEvents }),
       prisma.healthSample.createMany({ data: healthRows }),
       prisma.metricSample.createMany({ data: metricRows, skipDuplicates: true }),
       prisma.logEntry.createMany({ data: logRows }),
     ]);
     await releaseWithOutcomes(prisma, owner, outcomes, polledAt);
+    await releaseUnpolled(prisma, owner, unpolled);
 
-    for (const change of healthChanges) {
-      pubsub.publish('instanceHealth', change.instanceId, { instanceId: change.instanceId, status: change.status });
-      if (change.statusChanged) {
-        publishFleetEvent(pubsub, 'HEALTH', { id: change.instanceId, companyId: change.companyId, status: change.status });
-      }
-    }
+    for (const change of healthChanges) pubsub.publish('instanceHealth', change.instanceId, { instanceId: change.instanceId, status: change.status });
+    for (const event of statusEvents) publishRecorded(pubsub, toPayload(event));
+    for (const instanceId of new Set(logRows.map((row) => row.instanceId))) pubsub.publish('instanceLogs', instanceId, { instanceId });
     for (const change of metricChanges) pubsub.publish('instanceMetrics', change.instanceId, { instanceId: change.instanceId, sampledAt: change.sampledAt.toISOString() });
-    return { polled: outcomes.length, failures };
+    return { polled: outcomes.length, failures, deferred: unpolled.length };
   }
 
   async function prune(at: Date): Promise<number> {
@@ -199,28 +244,64 @@ export function createPoller(options: PollerOptions): Poller {
       await ensurePollStates(prisma);
       // Deployments being tracked are followed at least at the poll cadence.
       await prisma.$executeRaw`UPDATE "Operation" SET "runAfter" = now() WHERE kind = 'DEPLOY' AND step = 'track' AND status = 'PENDING' AND "runAfter" > now()`;
-      let instancesPolled = 0;
-      let failures = 0;
-      while (performance.now() - started < tickBudgetMs) {
-        const claimed = await claimDueInstances(prisma, owner, batchSize, leaseMs);
+      const tally = { polled: carried.polled, failures: carried.failures, deferred: carried.deferred };
+      carried = { polled: 0, failures: 0, deferred: 0 };
+      let tickEnded = false;
+      const count = (result: BatchResult) => {
+        const into = tickEnded ? carried : tally;
+        into.polled += result.polled;
+        into.failures += result.failures;
+        into.deferred += result.deferred;
+      };
+      const deadline = started + tickBudgetMs;
+      const batches: Array<Promise<unknown>> = [];
+      // Each instance is tried at most once a tick: one whose call was not made stays due
+      // for the next tick instead of being claimed again and again in this one.
+      const tried: string[] = [];
+      while (performance.now() < deadline) {
+        // Claim only what free lanes can start: a claim waiting for lanes would hold
+        // leases for nothing and be given back.
+        if (lanes.inUse >= options.concurrency) {
+          if (!(await lanes.take(deadline))) break;
+          lanes.free();
+        }
+        const free = Math.max(1, options.concurrency - lanes.inUse);
+        const claimed = await claimDueInstances(prisma, owner, Math.min(batchSize, free), leaseMs, tried);
         if (claimed.length === 0) break;
-        const batch = await pollBatch(claimed, now());
-        instancesPolled += batch.polled;
-        failures += batch.failures;
+        tried.push(...claimed.map((state) => state.instanceId));
+        const { notStarted, done } = await pollBatch(claimed, now(), deadline);
+        tally.deferred += notStarted;
+        batches.push(done.then(count, (error: unknown) => options.logger.warn('poll results not written', { error: error instanceof Error ? error.message : String(error) })));
       }
+      // The tick ends at its deadline; polls still running finish into the next report.
+      await untilDeadline(Promise.all(batches), deadline);
+      tickEnded = true;
+      const { polled: instancesPolled, failures, deferred } = tally;
       const prunedSamples = await prune(startedAt);
-      const report = { owner, startedAt, durationMs: Math.round(performance.now() - started), instancesPolled, failures, prunedSamples };
-      await prisma.pollerTick.create({ data: report });
-      if (failures > 0) options.logger.warn('poll tick had failures', { polled: instancesPolled, failures });
+      const report = { owner, startedAt, durationMs: Math.round(performance.now() - started), instancesPolled, failures, deferred, prunedSamples };
+      await prisma.pollerTick.create({ data: { owner, startedAt, durationMs: report.durationMs, instancesPolled, failures, prunedSamples } });
+      if (failures > 0 || deferred > 0) options.logger.warn('poll tick had failures', { polled: instancesPolled, failures, deferred });
       return report;
     },
     async pollNow(instanceId) {
       const claimed = await claimInstance(prisma, owner, instanceId, leaseMs);
       if (!claimed) return false;
-      await pollBatch([claimed], now());
+      await (await pollBatch([claimed], now())).done;
       return true;
     },
+    async drain() {
+      while (pending.size > 0) await Promise.allSettled([...pending]);
+    },
   };
+}
+
+/** Waits for `work`, but not past `deadline` (performance.now()). */
+async function untilDeadline(work: Promise<unknown>, deadline: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const cut = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, Math.max(0, deadline - performance.now()));
+  });
+  await Promise.race([work, cut]).finally(() => clearTimeout(timer));
 }
 
 function big(value: number | null): bigint | null {

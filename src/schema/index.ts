@@ -16,6 +16,7 @@ import './templates/template.schema.js';
 import './templates/template.mutations.js';
 import './observability/observability.schema.js';
 import './observability/observability.operations.js';
+import './observability/instance-logs.subscription.js';
 import './viewer/viewer.schema.js';
 import './companies/company.schema.js';
 import './api-keys/api-key.schema.js';

@@ -15,6 +15,7 @@ import { createGitPublisher, type GitPublisher } from '../../src/services/deploy
 import type { Poller } from '../../src/jobs/poller.js';
 import type { AddressPolicy } from '../../src/services/webhooks/address-policy.js';
 import type { RepositoryPolicy } from '../../src/services/instances/destination-urls.js';
+import type { RequestLimits } from '../../src/services/rate-limit/rate-limiter.js';
 
 export interface TestServer {
   app: App;
@@ -57,6 +58,8 @@ export async function startTestServer(
     webhookPolicy?: AddressPolicy;
     /** default: local bare repositories allowed, as the deployment tests push to them */
     repositoryPolicy?: RepositoryPolicy;
+    requestLimits?: RequestLimits;
+    subscriptionsPerKey?: number;
   } = {},
 ): Promise<TestServer> {
   const app = buildApp({
@@ -71,6 +74,8 @@ export async function startTestServer(
     poller: overrides.poller,
     webhookPolicy: overrides.webhookPolicy,
     repositoryPolicy: overrides.repositoryPolicy ?? { allowInsecureRepositories: true },
+    requestLimits: overrides.requestLimits,
+    subscriptionsPerKey: overrides.subscriptionsPerKey,
     providers:
       overrides.providers ??
       createProviderRegistry({

@@ -31,6 +31,8 @@ export interface SimulatorOptions {
   backupSizeBytes?: number;
   /** true when the commit carries the failure marker; default: a FAIL_DEPLOY file in a local repository */
   commitFails?: (repositoryUrl: string | null, branch: string, commit: string | null) => Promise<boolean>;
+  /** draws of the fault rate; default Math.random (tests pass a seeded one) */
+  random?: () => number;
 }
 
 const defaultDurations: SimulatorDurations = {
@@ -91,7 +93,17 @@ interface Faults {
   /** how many of the next requests are delayed by `slowMs` (then served normally) */
   slowNext: number;
   slowMs: number;
+  /** share (0-1) of API requests answered with a fault drawn from `statuses` */
+  rate: number;
+  /** what a faulty request gets: an HTTP status, or 'hang' (no answer for `hangMs`, then the connection drops) */
+  statuses: Array<number | 'hang'>;
+  hangMs: number;
+  /** routes the rate applies to, as counted in `requestCounts` ("GET /instances/:id/health"); empty: all */
+  routes: string[];
 }
+
+/** Faults injected by the rate, by outcome ("429", "503", "hang"), for tests and demos. */
+export type InjectedFaultCounts = Record<string, number>;
 
 class HttpError extends Error {
   constructor(readonly status: number, readonly code: string, message: string, readonly headers: Record<string, string> = {}) {
@@ -139,7 +151,9 @@ export class OdooShSimulator {
   private readonly durations: SimulatorDurations;
   private readonly now: () => number;
   private readonly commitFails: NonNullable<SimulatorOptions['commitFails']>;
-  private faults: Faults = { next: [], retryAfterSeconds: 1, latencyMs: 0, slowNext: 0, slowMs: 0 };
+  private faults: Faults = { next: [], retryAfterSeconds: 1, latencyMs: 0, slowNext: 0, slowMs: 0, rate: 0, statuses: [429, 503], hangMs: 20_000, routes: [] };
+  readonly injectedFaults: InjectedFaultCounts = {};
+  private readonly random: () => number;
   /** requests answered, by "METHOD /route" (ids replaced), for tests and demos */
   readonly requestCounts = new Map<string, number>();
   private server: Server | undefined;
@@ -148,6 +162,7 @@ export class OdooShSimulator {
     this.durations = { ...defaultDurations, ...options.durations };
     this.now = options.now ?? Date.now;
     this.commitFails = options.commitFails ?? defaultCommitFails;
+    this.random = options.random ?? Math.random;
   }
 
   private origin = 'http://127.0.0.1';
@@ -167,7 +182,25 @@ export class OdooShSimulator {
   }
 
   setFaults(faults: Partial<Faults>): void {
-    this.faults = { ...this.faults, ...faults };
+    const next = { ...this.faults, ...faults };
+    if (!(next.rate >= 0 && next.rate <= 1)) throw new HttpError(400, 'bad_request', 'faults.rate: a number from 0 to 1');
+    if (next.statuses.length === 0 || next.statuses.some((status) => status !== 'hang' && !(Number.isInteger(status) && status >= 400 && status <= 599))) {
+      throw new HttpError(400, 'bad_request', "faults.statuses: HTTP error statuses (400-599) or 'hang'");
+    }
+    if (!Array.isArray(next.routes) || next.routes.some((route) => typeof route !== 'string')) {
+      throw new HttpError(400, 'bad_request', 'faults.routes: route names such as "GET /instances/:id/health"');
+    }
+    this.faults = next;
+  }
+
+  /** The fault the rate draws for this request, if any (the counts are kept per outcome). */
+  private drawFault(route: string): number | 'hang' | undefined {
+    const { rate, statuses, routes } = this.faults;
+    if (rate <= 0 || (routes.length > 0 && !routes.includes(route))) return undefined;
+    if (this.random() >= rate) return undefined;
+    const fault = statuses[Math.floor(this.random() * statuses.length)]!;
+    this.injectedFaults[String(fault)] = (this.injectedFaults[String(fault)] ?? 0) + 1;
+    return fault;
   }
 
   // ------------------------------------------------------------------ HTTP plumbing
@@ -185,7 +218,14 @@ export class OdooShSimulator {
         this.faults.slowNext -= 1;
         await new Promise((resolve) => setTimeout(resolve, this.faults.slowMs));
       }
-      const injected = this.faults.next.shift();
+      const drawn = this.drawFault(routeNameOf(req.method ?? 'GET', url.pathname));
+      if (drawn === 'hang') {
+        // A provider that accepted the connection and never answers: the client's timeout decides.
+        await new Promise((resolve) => setTimeout(resolve, this.faults.hangMs));
+        res.destroy();
+        return;
+      }
+      const injected = this.faults.next.shift() ?? drawn;
       if (injected !== undefined) {
         const headers: Record<string, string> = injected === 429 ? { 'retry-after': String(this.faults.retryAfterSeconds) } : {};
         throw new HttpError(injected, injected === 429 ? 'rate_limited' : 'provider_fault', `Injected ${injected}`, headers);
@@ -232,7 +272,7 @@ export class OdooShSimulator {
       instance.logs.push({ timestamp: this.now(), level: String(input.level ?? 'info'), logger: String(input.logger ?? 'odoo'), message: String(input.message ?? '') });
       return { ok: true };
     }
-    if (method === 'GET' && path === '/_simulator/stats') return Object.fromEntries(this.requestCounts);
+    if (method === 'GET' && path === '/_simulator/stats') return { ...Object.fromEntries(this.requestCounts), injectedFaults: this.injectedFaults };
     throw new HttpError(404, 'not_found', 'Unknown control route');
   }
 
@@ -240,7 +280,7 @@ export class OdooShSimulator {
 
   private async route(method: string, path: string, query: URLSearchParams, raw: string, token: string) {
     const segments = path.split('/').filter(Boolean);
-    const routeName = `${method} /${segments.map((segment, index) => (index % 2 === 1 ? ':id' : segment)).join('/')}`;
+    const routeName = routeNameOf(method, path);
     this.requestCounts.set(routeName, (this.requestCounts.get(routeName) ?? 0) + 1);
     const [collection, instanceId, sub, subId, action] = segments;
     if (collection !== 'instances') throw new HttpError(404, 'not_found', 'Unknown route');
@@ -583,6 +623,13 @@ export class OdooShSimulator {
       error: status === 'failed' ? deployment.error : null,
     };
   }
+}
+
+/** "GET /instances/:id/health": a request's route with its ids replaced (API prefix removed). */
+function routeNameOf(method: string, pathname: string): string {
+  const path = pathname.startsWith(SIMULATOR_API_PREFIX) ? pathname.slice(SIMULATOR_API_PREFIX.length) : pathname;
+  const segments = path.split('/').filter(Boolean);
+  return `${method} /${segments.map((segment, index) => (index % 2 === 1 ? ':id' : segment)).join('/')}`;
 }
 
 function parseJson(raw: string): unknown {

@@ -4,6 +4,7 @@ import type { Backup, Prisma, PrismaClient } from '../../generated/prisma/client
 import type { BackupStatus, BackupType } from '../../generated/prisma/enums.js';
 import { publishFleetEvent, type PubSub } from '../../pubsub.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors.js';
+import { publishRecorded, recordFleetEvent } from '../events/outbox.js';
 import { once, type Transaction } from '../idempotency.js';
 import type { UrlSigner } from './download-urls.js';
 
@@ -20,9 +21,13 @@ export async function setBackupStatus(
   status: BackupStatus,
   data: Prisma.BackupUpdateInput = {},
 ): Promise<Backup> {
-  const before = await deps.prisma.backup.findUniqueOrThrow({ where: { id: backupId }, select: { status: true } });
-  const updated = await deps.prisma.backup.update({ where: { id: backupId }, data: { status, ...data } });
-  if (before.status !== status) publishBackup(deps.pubsub, updated);
+  // The event is written with the change (transactional outbox): neither exists without the other.
+  const { updated, event } = await deps.prisma.$transaction(async (tx) => {
+    const before = await tx.backup.findUniqueOrThrow({ where: { id: backupId }, select: { status: true } });
+    const updated = await tx.backup.update({ where: { id: backupId }, data: { status, ...data } });
+    return { updated, event: before.status !== status ? await recordFleetEvent(tx, 'BACKUP', updated) : null };
+  });
+  if (event) publishRecorded(deps.pubsub, event);
   return updated;
 }
 

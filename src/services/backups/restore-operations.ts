@@ -11,11 +11,11 @@ import type { Operation, Prisma, PrismaClient } from '../../generated/prisma/cli
 import type { RestoreStatus } from '../../generated/prisma/enums.js';
 import type { ProviderRegistry } from '../../providers/registry.js';
 import type { PubSub } from '../../pubsub.js';
+import { publishRecorded, recordFleetEvent } from '../events/outbox.js';
 import { setInstanceStatus } from '../instances/instances.js';
 import type { OperationHandler, StepOutcome } from '../operations/worker.js';
 import type { BackupStore } from '../storage/backup-store.js';
 import { backupOutcome, publishBackup, recordBackup } from './backups.js';
-import { publishRestore } from './restores.js';
 import { storedBackupProblem } from './verify-backup.js';
 
 export interface RestoreOperationDeps {
@@ -30,9 +30,13 @@ export function restoreOperationHandler(deps: RestoreOperationDeps): OperationHa
   const pollMs = deps.pollMs ?? 2000;
 
   async function setStatus(restoreId: string, status: RestoreStatus, data: Prisma.RestoreUpdateInput = {}) {
-    const before = await deps.prisma.restore.findUniqueOrThrow({ where: { id: restoreId }, select: { status: true } });
-    const updated = await deps.prisma.restore.update({ where: { id: restoreId }, data: { status, ...data } });
-    if (before.status !== status) publishRestore(deps.pubsub, updated);
+    // The event is written with the change (transactional outbox): neither exists without the other.
+    const { updated, event } = await deps.prisma.$transaction(async (tx) => {
+      const before = await tx.restore.findUniqueOrThrow({ where: { id: restoreId }, select: { status: true } });
+      const updated = await tx.restore.update({ where: { id: restoreId }, data: { status, ...data } });
+      return { updated, event: before.status !== status ? await recordFleetEvent(tx, 'RESTORE', updated) : null };
+    });
+    if (event) publishRecorded(deps.pubsub, event);
     return updated;
   }
 

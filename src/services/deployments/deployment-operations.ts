@@ -54,8 +54,8 @@ export function deploymentOperationHandler(deps: DeploymentOperationDeps): Opera
   const pollMs = deps.pollMs ?? 2000;
   const record = (id: string, change: Parameters<typeof recordDeployment>[2]) => recordDeployment(deps, id, change);
 
-  /** The step after the backup: push a template, trigger a known commit, or install. */
-  const firstWorkStep = (deployment: Deployment) => (deployment.strategy === 'XMLRPC' ? 'install' : deployment.commitHash ? 'trigger' : 'push');
+  /** The step after the backup: push a template, roll the branch back to a known commit, or install. */
+  const firstWorkStep = (deployment: Deployment) => (deployment.strategy === 'XMLRPC' ? 'install' : deployment.commitHash ? 'revert' : 'push');
 
   async function earlierWorkRunning(operation: Operation): Promise<boolean> {
     const earlier = await deps.prisma.operation.count({
@@ -150,6 +150,34 @@ export function deploymentOperationHandler(deps: DeploymentOperationDeps): Opera
         return { next: instance.deploymentMethod === 'SELF_HOSTED' ? 'install' : 'trigger' };
       } catch (error) {
         // An unreachable repository may come back; a refused push or a conflict will not.
+        if (error instanceof RepositoryError && error.kind !== 'unreachable') return { failed: error.message };
+        if (error instanceof RepositoryError && operation.attempts >= 5) return { failed: error.message };
+        throw error;
+      }
+    },
+
+    // A redeploy of an earlier commit makes the branch match it first: a commit on top
+    // that restores its files (carrying this deployment's trailer, so a restart finds it),
+    // then that commit is deployed. The failing change leaves the branch, and the next
+    // deployment builds on the good state.
+    async revert(operation, deployment) {
+      const instance = await deps.prisma.odooInstance.findUniqueOrThrow({ where: { id: deployment.instanceId } });
+      const target = deployment.commitHash!;
+      try {
+        const restored = await deps.git.restore({
+          ...gitTargetOf(deps.keyRing, instance),
+          branch: deployment.branch,
+          deploymentId: deployment.id,
+          toCommit: target,
+          message: `Roll back ${deployment.branch} to ${target.slice(0, 12)}\n\nRestores the files of ${target}, undoing the changes pushed since.`,
+          author: deps.author,
+        });
+        await record(deployment.id, {
+          data: { commitHash: restored.commit },
+          lines: [restored.pushedNow ? `Pushed ${restored.commit}, restoring ${target}, to ${deployment.branch}` : `Found ${restored.commit}, restoring ${target}, already pushed to ${deployment.branch}`],
+        });
+        return { next: 'trigger' };
+      } catch (error) {
         if (error instanceof RepositoryError && error.kind !== 'unreachable') return { failed: error.message };
         if (error instanceof RepositoryError && operation.attempts >= 5) return { failed: error.message };
         throw error;

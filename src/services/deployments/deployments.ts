@@ -8,6 +8,7 @@ import { busyWith } from '../backups/backups.js';
 import { openInstanceSecret } from '../credentials/credentials.js';
 import type { KeyRing } from '../crypto/key-ring.js';
 import { ConflictError, NotFoundError } from '../errors.js';
+import { publishRecorded, recordFleetEvent } from '../events/outbox.js';
 import { once } from '../idempotency.js';
 import { deploymentStrategyFor } from './deployment-strategy.js';
 import type { GitPublisher } from './git-publisher.js';
@@ -38,7 +39,7 @@ export async function recordDeployment(
   change: { status?: DeploymentStatus; lines?: string[]; data?: Partial<Pick<Deployment, 'commitHash' | 'providerDeploymentId' | 'error' | 'backupId'>> },
 ): Promise<Deployment> {
   const at = new Date();
-  const { updated, statusChanged } = await deps.prisma.$transaction(async (tx) => {
+  const { updated, statusChanged, event } = await deps.prisma.$transaction(async (tx) => {
     const current = await tx.deployment.findUniqueOrThrow({ where: { id: deploymentId } });
     const statusChanged = change.status !== undefined && change.status !== current.status;
     const log = current.log + (change.lines ?? []).map((line) => logLine(at, line)).join('');
@@ -53,9 +54,11 @@ export async function recordDeployment(
       },
     });
     if (statusChanged) await tx.deploymentStatusChange.create({ data: { deploymentId, status: change.status!, message: change.lines?.join('\n') ?? null, at } });
-    return { updated, statusChanged };
+    // The event is written with the change (transactional outbox): neither exists without the other.
+    return { updated, statusChanged, event: statusChanged ? await recordFleetEvent(tx, 'DEPLOYMENT', updated) : null };
   });
-  if (statusChanged || (change.lines?.length ?? 0) > 0) publishDeployment(deps.pubsub, updated, statusChanged);
+  if (statusChanged || (change.lines?.length ?? 0) > 0) deps.pubsub.publish('deploymentChanged', updated.id, { deploymentId: updated.id, status: updated.status });
+  if (event) publishRecorded(deps.pubsub, event);
   return updated;
 }
 

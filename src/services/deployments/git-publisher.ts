@@ -37,10 +37,24 @@ export class RepositoryError extends DomainError {
   }
 }
 
+export interface RestoreRequest extends GitTarget {
+  deploymentId: string;
+  /** the commit whose files the branch gets back */
+  toCommit: string;
+  message: string;
+  author: { name: string; email: string };
+}
+
 export interface GitPublisher {
   /** fails with RepositoryError when the repository cannot be read with these credentials */
   probe(target: GitTarget): Promise<void>;
   publish(request: PublishRequest): Promise<{ commit: string; pushedNow: boolean }>;
+  /**
+   * Commits on top of the branch a tree equal to `toCommit`'s (undoing every change since,
+   * a rollback that stays on the branch), carrying the deployment trailer, so doing it
+   * again after a crash finds it instead of committing twice.
+   */
+  restore(request: RestoreRequest): Promise<{ commit: string; pushedNow: boolean }>;
 }
 
 export const DEPLOYMENT_TRAILER = 'Fleet-Deployment';
@@ -158,38 +172,57 @@ export function createGitPublisher(options: GitPublisherOptions = {}): GitPublis
           await writeFile(path, file.content);
         }
         if (request.addons.length > 0) await git.raw(['add', '-A', '--', ...request.addons]);
-        const author = `${request.author.name} <${request.author.email}>`;
-        await git
-          .env('GIT_AUTHOR_NAME', request.author.name)
-          .env('GIT_AUTHOR_EMAIL', request.author.email)
-          .env('GIT_COMMITTER_NAME', request.author.name)
-          .env('GIT_COMMITTER_EMAIL', request.author.email)
-          .raw(['commit', '-q', '--allow-empty', `--author=${author}`, '-m', request.message, '-m', `${DEPLOYMENT_TRAILER}: ${request.deploymentId}`]);
+        return commitAndPush(git, request);
+      }).catch((error: unknown) => {
+        throw failure(request, error);
+      });
+    },
 
-        // Someone else may push to the branch meanwhile: fetch, rebase our commit, retry.
-        for (let attempt = 1; ; attempt += 1) {
-          try {
-            await options.beforePush?.(attempt);
-            await git.raw(['push', '-q', 'origin', `HEAD:refs/heads/${request.branch}`]);
-            break;
-          } catch (error) {
-            const message = error instanceof Error ? error.message : String(error);
-            const movedOn = /\[rejected\]|non-fast-forward|fetch first|failed to update ref|cannot lock ref/i.test(message);
-            if (!movedOn) throw failure(request, error, 'rejected');
-            if (attempt >= PUSH_ATTEMPTS) throw failure(request, error, 'rejected');
-            await git.fetch('origin', request.branch);
-            try {
-              await git.raw(['rebase', '-q', `origin/${request.branch}`]);
-            } catch (rebaseError) {
-              await git.raw(['rebase', '--abort']).catch(() => undefined);
-              throw failure(request, rebaseError, 'conflict');
-            }
-          }
-        }
-        return { commit: (await git.revparse(['HEAD'])).trim(), pushedNow: true };
+    restore(request) {
+      return withClone(request, async (git) => {
+        await git.fetch('origin', request.branch);
+        const already = await findPublished(git, request.branch, request.deploymentId);
+        if (already) return { commit: already, pushedNow: false };
+        await git.raw(['checkout', '-q', '-B', 'fleet-deploy', `origin/${request.branch}`]);
+        // Index and files exactly as in the good commit: files added since are removed too.
+        await git.raw(['read-tree', '-u', '--reset', request.toCommit]);
+        return commitAndPush(git, request);
       }).catch((error: unknown) => {
         throw failure(request, error);
       });
     },
   };
+
+  /** Commits what is staged with the deployment trailer and pushes it, rebasing when the branch moved. */
+  async function commitAndPush(git: SimpleGit, request: GitTarget & { deploymentId: string; message: string; author: { name: string; email: string } }) {
+    const author = `${request.author.name} <${request.author.email}>`;
+    await git
+      .env('GIT_AUTHOR_NAME', request.author.name)
+      .env('GIT_AUTHOR_EMAIL', request.author.email)
+      .env('GIT_COMMITTER_NAME', request.author.name)
+      .env('GIT_COMMITTER_EMAIL', request.author.email)
+      .raw(['commit', '-q', '--allow-empty', `--author=${author}`, '-m', request.message, '-m', `${DEPLOYMENT_TRAILER}: ${request.deploymentId}`]);
+
+    // Someone else may push to the branch meanwhile: fetch, rebase our commit, retry.
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await options.beforePush?.(attempt);
+        await git.raw(['push', '-q', 'origin', `HEAD:refs/heads/${request.branch}`]);
+        break;
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        const movedOn = /\[rejected\]|non-fast-forward|fetch first|failed to update ref|cannot lock ref/i.test(message);
+        if (!movedOn) throw failure(request, error, 'rejected');
+        if (attempt >= PUSH_ATTEMPTS) throw failure(request, error, 'rejected');
+        await git.fetch('origin', request.branch);
+        try {
+          await git.raw(['rebase', '-q', `origin/${request.branch}`]);
+        } catch (rebaseError) {
+          await git.raw(['rebase', '--abort']).catch(() => undefined);
+          throw failure(request, rebaseError, 'conflict');
+        }
+      }
+    }
+    return { commit: (await git.revparse(['HEAD'])).trim(), pushedNow: true };
+  }
 }

@@ -9,6 +9,7 @@ import type { ProviderRegistry } from '../../providers/registry.js';
 import { publishFleetEvent, type PubSub } from '../../pubsub.js';
 import { awaitingAfter, secretsUnboundBy } from '../credentials/credentials.js';
 import { ConflictError, DomainError, invalidInputFrom, NotFoundError } from '../errors.js';
+import { publishRecorded, recordFleetEvent } from '../events/outbox.js';
 import { once } from '../idempotency.js';
 import { repositoryUrlSchema, serverUrlSchema, type RepositoryPolicy } from './destination-urls.js';
 import { ODOO_SH_SCOPE, providerScopeOf } from './provider-scope.js';
@@ -58,9 +59,13 @@ export async function setInstanceStatus(
   status: InstanceStatus,
   data: Prisma.OdooInstanceUpdateInput = {},
 ): Promise<OdooInstance> {
-  const before = await deps.prisma.odooInstance.findUniqueOrThrow({ where: { id: instanceId }, select: { status: true } });
-  const updated = await deps.prisma.odooInstance.update({ where: { id: instanceId }, data: { status, ...data } });
-  if (before.status !== status) publishStatus(deps.pubsub, updated);
+  // The event is written with the change (transactional outbox): neither exists without the other.
+  const { updated, event } = await deps.prisma.$transaction(async (tx) => {
+    const before = await tx.odooInstance.findUniqueOrThrow({ where: { id: instanceId }, select: { status: true } });
+    const updated = await tx.odooInstance.update({ where: { id: instanceId }, data: { status, ...data } });
+    return { updated, event: before.status !== status ? await recordFleetEvent(tx, 'INSTANCE', updated) : null };
+  });
+  if (event) publishRecorded(deps.pubsub, event);
   return updated;
 }
 

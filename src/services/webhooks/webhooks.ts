@@ -70,17 +70,27 @@ export async function deleteWebhookEndpoint(prisma: PrismaClient, request: { com
   return endpoint;
 }
 
-/** Records a delivery for every enabled endpoint of the company that wants this kind of event. */
-export async function enqueueDeliveries(prisma: PrismaClient, event: FleetEventPayload): Promise<number> {
-  const endpoints = await prisma.webhookEndpoint.findMany({ where: { companyId: event.companyId, enabled: true, eventTypes: { has: event.kind } }, select: { id: true } });
-  if (endpoints.length === 0) return 0;
-  const payload = {
+/** What a receiver gets for an event (the delivery adds its own `id`). */
+export function webhookPayloadOf(event: FleetEventPayload) {
+  return {
     type: event.kind,
     subjectId: encodeGlobalID(SUBJECT_TYPENAMES[event.kind], event.subjectId),
     status: event.status,
     occurredAt: event.occurredAt,
+    ...(event.eventId ? { eventId: event.eventId } : {}),
   };
-  const created = await prisma.webhookDelivery.createMany({ data: endpoints.map((endpoint) => ({ endpointId: endpoint.id, eventType: event.kind, payload })) });
+}
+
+/** Records a delivery for every enabled endpoint of the company that wants this kind of event. */
+export async function enqueueDeliveries(prisma: Pick<PrismaClient, 'webhookEndpoint' | 'webhookDelivery'>, event: FleetEventPayload): Promise<number> {
+  const endpoints = await prisma.webhookEndpoint.findMany({ where: { companyId: event.companyId, enabled: true, eventTypes: { has: event.kind } }, select: { id: true } });
+  if (endpoints.length === 0) return 0;
+  const payload = webhookPayloadOf(event);
+  const created = await prisma.webhookDelivery.createMany({
+    data: endpoints.map((endpoint) => ({ endpointId: endpoint.id, eventType: event.kind, payload, eventId: event.eventId ?? null })),
+    // a relay repeated after a crash finds the deliveries of its event already there
+    skipDuplicates: true,
+  });
   return created.count;
 }
 

@@ -1,0 +1,185 @@
+// The poller when providers misbehave: the breaker opens on a provider that mostly fails,
+// not on one that fails now and then; an instance whose call was not made is not backed
+// off; a tick ends within its budget and what it did not finish stays due, oldest first.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createPoller, type PollerOptions } from '../src/jobs/poller.js';
+import { nextPollAt } from '../src/jobs/poll-schedule.js';
+import { createLogger } from '../src/logger.js';
+import { CircuitBreakers, createCircuitBreaker } from '../src/providers/circuit-breaker.js';
+import { ProviderError } from '../src/providers/errors.js';
+import type { InstanceProvider } from '../src/providers/provider.js';
+import { createProviderRegistry, type ProviderRegistry } from '../src/providers/registry.js';
+import { createFleetPubSub } from '../src/pubsub.js';
+import { createTestDatabase, type TestDatabase } from './support/database.js';
+import { startSimulator, type SimulatorHarness } from './support/odoo-sh.js';
+import { seedCompany } from './support/seed.js';
+import { seededRandom } from './support/seeded-random.js';
+import { testKeyRing } from './support/server.js';
+
+let db: TestDatabase;
+let sim: SimulatorHarness;
+let companyId: string;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  sim = await startSimulator({}, Date.now());
+  companyId = (await seedCompany(db.prisma, 'resilient')).id;
+});
+afterAll(async () => {
+  await sim?.close();
+  await db?.drop();
+});
+beforeEach(async () => {
+  await db.prisma.instancePollState.deleteMany();
+  await db.prisma.odooInstance.deleteMany();
+});
+
+function registry(breakers = new CircuitBreakers()): ProviderRegistry {
+  return createProviderRegistry({ keyRing: testKeyRing, odooShBaseUrl: sim.baseUrl, odooShDefaultToken: 'account-token', timeoutMs: 2000, breakers });
+}
+
+function poller(overrides: Partial<PollerOptions> & Pick<PollerOptions, 'providers'>) {
+  return createPoller({ prisma: db.prisma, pubsub: createFleetPubSub(), logger: createLogger('silent'), intervalMs: 60_000, concurrency: 4, timeoutMs: 2000, retentionDays: 7, ...overrides });
+}
+
+/** `count` instances running at the simulator, due in the order of their names. */
+async function fleet(count: number, prefix: string) {
+  const { provider } = sim.client();
+  const rows = [];
+  for (let index = 0; index < count; index += 1) {
+    const name = `${prefix}-${index}`;
+    const created = await provider.createInstance({ name, database: name.replace(/-/g, '_'), version: '17.0', subscriptionTier: 'starter' });
+    rows.push(await db.prisma.odooInstance.create({ data: { companyId, name, database: name.replace(/-/g, '_'), version: '17.0', status: 'RUNNING', instanceId: created.id } }));
+  }
+  sim.advance(1000);
+  const dueSince = Date.now() - 3_600_000;
+  await db.prisma.instancePollState.createMany({ data: rows.map((row, index) => ({ instanceId: row.id, nextPollAt: new Date(dueSince + index * 1000) })) });
+  return rows;
+}
+
+const states = async () => new Map((await db.prisma.instancePollState.findMany()).map((state) => [state.instanceId, state]));
+
+describe('circuit breaker', () => {
+  it('stays closed at 30 % failures and opens when most calls fail', () => {
+    const breaker = createCircuitBreaker();
+    const random = seededRandom(7);
+    for (let call = 0; call < 5000; call += 1) {
+      expect(breaker.allow()).toBe(true);
+      if (random() < 0.3) breaker.recordFailure();
+      else breaker.recordSuccess();
+    }
+    expect(breaker.state).toBe('closed');
+    for (let call = 0; call < 50 && breaker.state === 'closed'; call += 1) {
+      if (call % 4 === 0) breaker.recordSuccess();
+      else breaker.recordFailure();
+    }
+    expect(breaker.state).toBe('open');
+  });
+
+  it('is shared by every base URL and token of one host', () => {
+    const breakers = new CircuitBreakers();
+    expect(breakers.for('http://api.example.test/api/v1')).toBe(breakers.for('http://API.example.test/other'));
+    expect(breakers.for('http://api.example.test/api/v1')).not.toBe(breakers.for('http://other.example.test/api/v1'));
+  });
+});
+
+describe('poll schedule', () => {
+  const at = new Date('2026-06-01T12:00:00Z');
+  const delay = (failures: number, definite: boolean) => nextPollAt(at, 60_000, failures, definite, () => 0).getTime() - at.getTime();
+  it('polls again at the normal interval after the first transient failures, then backs off', () => {
+    expect([0, 1, 2, 3, 4, 8].map((failures) => delay(failures, false))).toEqual([60_000, 60_000, 60_000, 120_000, 240_000, 1_920_000]);
+  });
+  it('backs off at once when the provider refuses the instance itself', () => {
+    expect([1, 2, 6].map((failures) => delay(failures, true))).toEqual([120_000, 240_000, 1_920_000]);
+  });
+});
+
+describe('ticks', () => {
+  it('do not back off instances whose calls were not made because the circuit is open', async () => {
+    let clock = 0;
+    const breakers = new CircuitBreakers({ cooldownMs: 30_000, now: () => clock });
+    for (let failure = 0; failure < 20; failure += 1) breakers.for(sim.baseUrl).recordFailure();
+    expect(breakers.for(sim.baseUrl).state).toBe('open');
+    const rows = await fleet(4, 'paused');
+    const before = await states();
+    const callsBefore = sim.simulator.healthCalls.length;
+
+    const report = await poller({ providers: registry(breakers) }).tick();
+    expect(report).toMatchObject({ instancesPolled: 0, failures: 0, deferred: 4 });
+    expect(sim.simulator.healthCalls.length).toBe(callsBefore);
+    const after = await states();
+    for (const row of rows) {
+      expect(after.get(row.id)).toMatchObject({ consecutiveFailures: 0, nextPollAt: before.get(row.id)!.nextPollAt, leaseOwner: null, lastPolledAt: null });
+    }
+
+    clock += 30_000; // half-open: the trial call succeeds, and the rest follow
+    const resumed = await poller({ providers: registry(breakers), concurrency: 1 }).tick();
+    expect(resumed).toMatchObject({ instancesPolled: 4, failures: 0, deferred: 0 });
+    expect(breakers.for(sim.baseUrl).state).toBe('closed');
+  });
+
+  it('end within their budget; what is not finished stays due and goes first next time', async () => {
+    const rows = await fleet(6, 'slow');
+    const order = new Map(rows.map((row) => [row.instanceId!, row.id]));
+    let hang = true;
+    const polled: string[] = [];
+    const base = registry();
+    const providers: ProviderRegistry = {
+      ...base,
+      providerFor(row) {
+        const real = base.providerFor(row);
+        const getHealth: InstanceProvider['getHealth'] = (id) => {
+          if (hang) return new Promise(() => {});
+          polled.push(order.get(id)!);
+          return real.getHealth(id);
+        };
+        return Object.assign(Object.create(real) as InstanceProvider, { getHealth });
+      },
+    };
+    const before = await states();
+    // Two lanes: two polls start and hang (until their 1 s timeout); the tick does not
+    // wait for them past its 300 ms budget, and claims nothing it could not start.
+    const work = poller({ providers, timeoutMs: 1000, tickBudgetMs: 300, concurrency: 2 });
+    const cut = await work.tick();
+    expect(cut).toMatchObject({ instancesPolled: 0, failures: 0, deferred: 0 });
+    expect(cut.durationMs).toBeLessThan(1000);
+    const after = await states();
+    for (const row of rows.slice(2)) expect(after.get(row.id)).toMatchObject({ consecutiveFailures: 0, nextPollAt: before.get(row.id)!.nextPollAt, leaseOwner: null });
+    // The two hanging polls finish (timed out) after the tick and count in the next report.
+    await work.drain();
+    const timedOut = await states();
+    for (const row of rows.slice(0, 2)) expect(timedOut.get(row.id)).toMatchObject({ consecutiveFailures: 1, leaseOwner: null });
+
+    hang = false;
+    const resumed = await poller({ providers, concurrency: 1, batchSize: 2 }).tick();
+    expect(resumed).toMatchObject({ instancesPolled: 4, deferred: 0 });
+    const next = await work.tick();
+    expect(next).toMatchObject({ instancesPolled: 2, failures: 2 }); // the carried-over polls
+    expect(polled).toEqual(rows.slice(2).map((row) => row.id)); // longest due first
+  });
+
+  it('count a definite refusal as the instance\'s failure, and keep polling a provider that fails now and then', async () => {
+    const [refused] = await fleet(1, 'refused');
+    await db.prisma.odooInstance.update({ where: { id: refused!.id }, data: { instanceId: 'inst_missing0000' } });
+    const flaky = await fleet(3, 'flaky');
+    const base = registry();
+    const providers: ProviderRegistry = {
+      ...base,
+      providerFor(row) {
+        const real = base.providerFor(row);
+        const getHealth: InstanceProvider['getHealth'] = () => Promise.reject(new ProviderError('unavailable', 'answered 503', { status: 503 }));
+        return flaky.some((instance) => instance.id === row.id) ? Object.assign(Object.create(real) as InstanceProvider, { getHealth }) : real;
+      },
+    };
+    const started = Date.now();
+    await poller({ providers }).tick();
+    const after = await states();
+    const delay = (id: string) => after.get(id)!.nextPollAt.getTime() - started;
+    expect(after.get(refused!.id)!.consecutiveFailures).toBe(1);
+    expect(delay(refused!.id)).toBeGreaterThan(100_000); // twice the interval
+    for (const row of flaky) {
+      expect(after.get(row.id)!.consecutiveFailures).toBe(1);
+      expect(delay(row.id)).toBeLessThan(70_000); // the normal interval
+    }
+  });
+});
