@@ -27,6 +27,10 @@ import type { BackupStore } from './services/storage/backup-store.js';
 import { createGitPublisher, type GitPublisher } from './services/deployments/git-publisher.js';
 import { createPoller, type Poller } from './jobs/poller.js';
 import type { AddressPolicy } from './services/webhooks/address-policy.js';
+import { serveMetrics } from './telemetry/metrics-endpoint.js';
+import { scopeFromHeaders } from './telemetry/request-context.js';
+import { createTelemetry, type Telemetry } from './telemetry/telemetry.js';
+import { telemetryPlugin } from './telemetry/yoga-telemetry.js';
 
 export const GRAPHQL_PATH = '/graphql';
 
@@ -60,6 +64,10 @@ export interface AppOptions {
   authFailuresPerMinute?: number;
   trustProxy?: boolean;
   corsOrigins?: string[];
+  /** metrics, traces and request ids (default: metrics of this app only, no tracing) */
+  telemetry?: Telemetry;
+  /** /metrics requires `Authorization: Bearer <metricsToken>` when set */
+  metricsToken?: string;
 }
 
 export interface App {
@@ -89,6 +97,7 @@ export function buildApp(options: AppOptions): App {
     createPoller({ prisma: options.prisma, pubsub, providers: options.providers, logger: options.logger, intervalMs: 60_000, concurrency: 8, timeoutMs: 10_000, retentionDays: 30 });
   const limiter = createFailureLimiter(options.authFailuresPerMinute ?? 20);
   const maxRequestBytes = options.maxRequestBytes ?? 1_000_000;
+  const telemetry = options.telemetry ?? createTelemetry({ defaultMetrics: false });
 
   const clientAddress = (req: IncomingMessage | undefined): string => {
     const forwarded = options.trustProxy ? String(req?.headers['x-forwarded-for'] ?? '').split(',')[0]?.trim() : '';
@@ -129,6 +138,7 @@ export function buildApp(options: AppOptions): App {
     plugins: [
       ...hardeningPlugins({ production: options.production }),
       auditDenials,
+      telemetryPlugin(telemetry),
       ...(options.introspection ? [] : [disableIntrospection]),
     ],
     context: async ({ request, req, connectionParams }) => {
@@ -170,12 +180,15 @@ export function buildApp(options: AppOptions): App {
       inFlight -= 1;
       if (inFlight === 0) drained.splice(0).forEach((resolve) => resolve());
     });
-    void route(req, res);
+    const scope = scopeFromHeaders({ get: (name) => [req.headers[name]].flat()[0] ?? null });
+    res.setHeader('x-request-id', scope.requestId);
+    telemetry.context.run(scope, () => void route(req, res));
   });
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/health') return sendJson(res, 200, { status: 'ok' });
+    if (path === '/metrics') return serveMetrics(telemetry.metrics, options.metricsToken, req, res);
     if (path === '/ready') {
       const ready = !shuttingDown && (await options.pingDatabase());
       return sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'unavailable' });

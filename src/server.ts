@@ -19,11 +19,17 @@ import { createGitPublisher } from './services/deployments/git-publisher.js';
 import { operationHandlers } from './services/operations/handlers.js';
 import { createWorker } from './services/operations/worker.js';
 import { createLocalBackupStore } from './services/storage/backup-store.js';
+import { stampingRequestIds, traceStatements } from './telemetry/database-telemetry.js';
+import { registerFleetGauges } from './telemetry/fleet-gauges.js';
+import { countingPubSub, instrumentProviders, observedHandlers, observedPoller, ObservedBreakers } from './telemetry/instrument.js';
+import { createTelemetry, withRequestIds } from './telemetry/telemetry.js';
+import { createTracing } from './telemetry/tracing.js';
 
 async function main(): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
   const config = loadConfig(process.env);
-  const logger = createLogger(config.LOG_LEVEL);
+  const telemetry = createTelemetry({ tracing: createTracing({ serviceName: config.OTEL_SERVICE_NAME, otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT }) });
+  const logger = withRequestIds(createLogger(config.LOG_LEVEL), telemetry.context);
   const startedAt = Date.now();
   const keyRing = loadKeyRing(config, (message) => logger.info(message));
 
@@ -33,33 +39,38 @@ async function main(): Promise<void> {
     poolSize: config.DATABASE_POOL_SIZE,
     migrateOnStart: config.MIGRATE_ON_START,
     log: (message) => logger.info(message),
+    onPool: (pool) => traceStatements(pool, telemetry),
+    extendClient: (client) => stampingRequestIds(client, telemetry),
   });
   const bus = config.REDIS_URL ? await createRedisFleetPubSub(config.REDIS_URL) : null;
   const webhookPolicy = { allowPrivateNetworks: config.WEBHOOK_ALLOW_PRIVATE_NETWORKS };
   const pubsub = publishingToWebhooks(
-    bus?.pubsub ?? createFleetPubSub(),
+    countingPubSub(bus?.pubsub ?? createFleetPubSub(), telemetry),
     (event) => enqueueDeliveries(database.prisma, event),
     (error) => logger.warn('webhook deliveries not recorded', { error: error instanceof Error ? error.message : String(error) }),
   );
   const owner = config.REPLICA_NAME ?? replicaName();
-  const providers = createProviderRegistry({
+  const breakers = new ObservedBreakers();
+  registerFleetGauges(telemetry.metrics, { prisma: database.prisma, poolStats: () => database.poolStats(), breakerStates: () => breakers.states() });
+  const providers = instrumentProviders(createProviderRegistry({
     keyRing,
     odooShBaseUrl: config.ODOO_SH_API_BASE_URL,
     odooShDefaultToken: config.ODOO_SH_API_TOKEN,
     timeoutMs: config.PROVIDER_TIMEOUT_MS,
-  });
+    breakers,
+  }), telemetry);
   const backupStore = createLocalBackupStore(config.BACKUP_STORAGE_DIR);
   const git = createGitPublisher({ timeoutMs: config.GIT_TIMEOUT_MS, workRoot: config.DEPLOY_WORK_DIR });
   const [, authorName, authorEmail] = /^(.+) <(.+)>$/.exec(config.DEPLOY_GIT_AUTHOR)!;
   const worker = createWorker({
     prisma: database.prisma,
     owner,
-    handlers: operationHandlers({ prisma: database.prisma, pubsub, providers, store: backupStore, keyRing, git, author: { name: authorName!, email: authorEmail! } }),
+    handlers: observedHandlers(operationHandlers({ prisma: database.prisma, pubsub, providers, store: backupStore, keyRing, git, author: { name: authorName!, email: authorEmail! } }), telemetry),
     pollMs: config.WORKER_POLL_MS,
     onError: (error, operation) =>
       logger.warn('operation step failed', { operation: operation.id, kind: operation.kind, step: operation.step, error: error instanceof Error ? error.message : String(error) }),
   });
-  const poller = createPoller({
+  const poller = observedPoller(createPoller({
     prisma: database.prisma,
     pubsub,
     providers,
@@ -71,7 +82,7 @@ async function main(): Promise<void> {
     timeoutMs: config.POLL_TIMEOUT_MS,
     leaseMs: config.POLL_LEASE_MS,
     retentionDays: config.SAMPLE_RETENTION_DAYS,
-  });
+  }), telemetry);
   const polling = cronJob('poller', config.POLL_CRON, async () => void (await poller.tick()), logger);
   const webhooks = webhookJob({ prisma: database.prisma, keyRing, policy: webhookPolicy, logger }, config.WEBHOOK_CRON);
   const policies = backupPolicyJob({ prisma: database.prisma, pubsub, store: backupStore, logger }, config.BACKUP_POLICY_CRON);
@@ -96,6 +107,8 @@ async function main(): Promise<void> {
     graphiql: config.GRAPHIQL_ENABLED,
     introspection: config.INTROSPECTION_ENABLED,
     production: config.NODE_ENV === 'production',
+    telemetry,
+    metricsToken: config.METRICS_TOKEN,
   });
   const address = await app.listen(config.PORT, config.HOST);
   if (config.WORKER_ENABLED) {
@@ -126,6 +139,7 @@ async function main(): Promise<void> {
       await worker.stop();
       await database.close();
       await bus?.close();
+      await telemetry.tracing?.shutdown();
       logger.info('stopped');
       process.exit(0);
     } catch (error) {

@@ -15,7 +15,7 @@ describe('configuration', () => {
   });
 
   it('turns GraphiQL and introspection off in production unless asked for', () => {
-    const production = { NODE_ENV: 'production', ENCRYPTION_KEYS: TEST_KEY_SPEC };
+    const production = { NODE_ENV: 'production', ENCRYPTION_KEYS: TEST_KEY_SPEC, METRICS_TOKEN: 'metrics-token-0123456789' };
     expect(loadConfig(production)).toMatchObject({ GRAPHIQL_ENABLED: false, INTROSPECTION_ENABLED: false });
     expect(loadConfig({ ...production, GRAPHIQL_ENABLED: 'true' }).GRAPHIQL_ENABLED).toBe(true);
   });
@@ -23,6 +23,14 @@ describe('configuration', () => {
   it('requires encryption keys in production, and checks their shape', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/ENCRYPTION_KEYS: is required in production/);
     expect(() => loadConfig({ ENCRYPTION_KEYS: 'no-colon' })).toThrow(/ENCRYPTION_KEYS: must be id:base64key/);
+  });
+
+  it('refuses open metrics in production unless METRICS_PUBLIC says so', () => {
+    const production = { NODE_ENV: 'production', ENCRYPTION_KEYS: TEST_KEY_SPEC };
+    expect(() => loadConfig(production)).toThrow(/METRICS_TOKEN: is required in production/);
+    expect(loadConfig({ ...production, METRICS_PUBLIC: 'true' }).METRICS_PUBLIC).toBe(true);
+    expect(loadConfig({ ...production, METRICS_TOKEN: 'metrics-token-0123456789' }).METRICS_TOKEN).toBe('metrics-token-0123456789');
+    expect(() => loadConfig({ METRICS_TOKEN: 'short' })).toThrow(/METRICS_TOKEN: must be at least 16 characters/);
   });
 
   it('names every invalid variable in one error', () => {

@@ -14,6 +14,7 @@ import { createLocalBackupStore, type BackupStore } from '../../src/services/sto
 import { createGitPublisher, type GitPublisher } from '../../src/services/deployments/git-publisher.js';
 import type { Poller } from '../../src/jobs/poller.js';
 import type { AddressPolicy } from '../../src/services/webhooks/address-policy.js';
+import type { Telemetry } from '../../src/telemetry/telemetry.js';
 
 export interface TestServer {
   app: App;
@@ -50,6 +51,8 @@ export async function startTestServer(
     git?: GitPublisher;
     poller?: Poller;
     webhookPolicy?: AddressPolicy;
+    telemetry?: Telemetry;
+    metricsToken?: string;
   } = {},
 ): Promise<TestServer> {
   const app = buildApp({
@@ -63,6 +66,8 @@ export async function startTestServer(
     git: overrides.git,
     poller: overrides.poller,
     webhookPolicy: overrides.webhookPolicy,
+    telemetry: overrides.telemetry,
+    metricsToken: overrides.metricsToken,
     providers:
       overrides.providers ??
       createProviderRegistry({
