@@ -167,6 +167,8 @@ export function buildApp(options: AppOptions): App {
 
   const httpServer = createServer((req, res) => {
     inFlight += 1;
+    const scope = scopeFromHeaders({ get: (name) => [req.headers[name]].flat()[0] ?? null });
+    res.setHeader('x-request-id', scope.requestId);
     const startedAt = performance.now();
     res.on('close', () => {
       // Method, path and outcome only: bodies and headers may hold tokens and secrets.
@@ -176,12 +178,11 @@ export function buildApp(options: AppOptions): App {
         status: res.statusCode,
         ms: Math.round(performance.now() - startedAt),
         address: clientAddress(req),
+        requestId: scope.requestId,
       });
       inFlight -= 1;
       if (inFlight === 0) drained.splice(0).forEach((resolve) => resolve());
     });
-    const scope = scopeFromHeaders({ get: (name) => [req.headers[name]].flat()[0] ?? null });
-    res.setHeader('x-request-id', scope.requestId);
     telemetry.context.run(scope, () => void route(req, res));
   });
 

@@ -65,10 +65,8 @@ async function main(): Promise<void> {
   const worker = createWorker({
     prisma: database.prisma,
     owner,
-    handlers: observedHandlers(operationHandlers({ prisma: database.prisma, pubsub, providers, store: backupStore, keyRing, git, author: { name: authorName!, email: authorEmail! } }), telemetry),
+    handlers: observedHandlers(operationHandlers({ prisma: database.prisma, pubsub, providers, store: backupStore, keyRing, git, author: { name: authorName!, email: authorEmail! } }), telemetry, logger),
     pollMs: config.WORKER_POLL_MS,
-    onError: (error, operation) =>
-      logger.warn('operation step failed', { operation: operation.id, kind: operation.kind, step: operation.step, error: error instanceof Error ? error.message : String(error) }),
   });
   const poller = observedPoller(createPoller({
     prisma: database.prisma,

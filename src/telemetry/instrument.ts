@@ -3,6 +3,7 @@
 // those modules knowing about telemetry.
 import type { Operation } from '../generated/prisma/client.js';
 import type { Poller } from '../jobs/poller.js';
+import type { Logger } from '../logger.js';
 import { CircuitBreakers, type BreakerState, type CircuitBreaker } from '../providers/circuit-breaker.js';
 import { ProviderError } from '../providers/errors.js';
 import type { InstanceProvider } from '../providers/provider.js';
@@ -124,7 +125,7 @@ export function observedPoller(poller: Poller, telemetry: Telemetry): Poller {
  * Worker steps run in the scope of the request that started their operation (its
  * `requestId` column), so their log lines and spans carry that request's id.
  */
-export function observedHandlers(handlers: OperationHandlers, telemetry: Telemetry): OperationHandlers {
+export function observedHandlers(handlers: OperationHandlers, telemetry: Telemetry, logger: Logger): OperationHandlers {
   const { metrics, context } = telemetry;
   const wrapped: OperationHandlers = {};
   for (const [kind, handler] of Object.entries(handlers) as Array<[keyof OperationHandlers, NonNullable<OperationHandlers[keyof OperationHandlers]>]>) {
@@ -135,10 +136,14 @@ export function observedHandlers(handlers: OperationHandlers, telemetry: Telemet
           const started = performance.now();
           try {
             const outcome = await inSpan(telemetry.tracing, context, `worker.step ${kind}.${operation.step}`, { 'fleet.operation.id': operation.id, 'fleet.operation.kind': kind, 'fleet.operation.step': operation.step }, () => handler.step(operation));
-            metrics.workerSteps.inc({ kind, outcome: 'done' in outcome ? 'done' : 'failed' in outcome ? 'failed' : 'next' });
+            const result = 'done' in outcome ? 'done' : 'failed' in outcome ? 'failed' : 'next';
+            metrics.workerSteps.inc({ kind, outcome: result });
+            logger.debug('operation step', { operation: operation.id, kind, step: operation.step, outcome: result, ms: Math.round(performance.now() - started) });
             return outcome;
           } catch (error) {
             metrics.workerSteps.inc({ kind, outcome: 'error' });
+            // Logged here, inside the scope, so the line carries the starting request's id.
+            logger.warn('operation step failed', { operation: operation.id, kind, step: operation.step, error: error instanceof Error ? error.message : String(error) });
             throw error;
           } finally {
             metrics.workerStepDuration.observe({ kind }, secondsSince(started));
