@@ -21,18 +21,22 @@ export function stampingRequestIds(prisma: PrismaClient, telemetry: Telemetry): 
   }) as unknown as PrismaClient;
 }
 
-/** Traces the statements of every connection the pool opens (a no-op without tracing). */
+/**
+ * Traces the statements sent through the pool (a no-op without tracing): those sent with
+ * `pool.query` (Prisma's reads) and those on a checked-out client (transactions).
+ */
 export function traceStatements(pool: pg.Pool, telemetry: Telemetry): void {
   const { tracing, context } = telemetry;
   if (!tracing) return;
+  const traced = (send: (...args: unknown[]) => unknown) => (...args: unknown[]) => {
+    // Callback-style calls (pg's own internals, pool.query's inner call) pass through untraced.
+    if (typeof args[args.length - 1] === 'function') return send(...args);
+    const config = args[0];
+    const text = typeof config === 'string' ? config : ((config as { text?: string } | null)?.text ?? '');
+    return inSpan(tracing, context, 'db.query', { 'db.system': 'postgresql', 'db.statement': text.slice(0, 2000) }, async () => send(...args));
+  };
+  (pool as { query: unknown }).query = traced(pool.query.bind(pool) as (...args: unknown[]) => unknown);
   pool.on('connect', (client) => {
-    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
-    (client as { query: unknown }).query = (...args: unknown[]) => {
-      // Callback-style calls (pg's own internals) pass through untraced.
-      if (typeof args[args.length - 1] === 'function') return query(...args);
-      const config = args[0];
-      const text = typeof config === 'string' ? config : ((config as { text?: string } | null)?.text ?? '');
-      return inSpan(tracing, context, 'db.query', { 'db.system': 'postgresql', 'db.statement': text.slice(0, 2000) }, async () => query(...args));
-    };
+    (client as { query: unknown }).query = traced(client.query.bind(client) as (...args: unknown[]) => unknown);
   });
 }
