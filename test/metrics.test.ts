@@ -1,6 +1,7 @@
 // /metrics of a real server: after a query, a poll tick with one failing provider call
 // and an open subscription, the series are there with the right labels, in a text
 // format a strict Prometheus reader accepts; the token is required when configured.
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { print, parse } from 'graphql';
 import { createPoller } from '../src/jobs/poller.js';
@@ -104,6 +105,12 @@ describe('/metrics', () => {
     expect(families!.get('fleet_provider_calls_total')?.type).toBe('counter');
     expect(families!.get('fleet_provider_call_duration_seconds')?.type).toBe('histogram');
     expect(value('process_cpu_user_seconds_total')).toBeGreaterThan(0);
+
+    // The Grafana dashboard in docs/ asks only for series this server serves.
+    const dashboard = readFileSync(new URL('../docs/grafana-dashboard.json', import.meta.url), 'utf8');
+    const served = new Set([...families!.values()].flatMap((family) => [family.name, ...family.samples.map((sample) => sample.name)]));
+    const asked = new Set(dashboard.match(/\b(fleet|process)_[a-z_]+/g));
+    expect([...asked].filter((name) => !served.has(name))).toEqual([]);
   });
 
   it('counts open subscriptions by transport, operations by kind and state, and delivered events', async () => {
