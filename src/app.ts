@@ -27,6 +27,7 @@ import type { BackupStore } from './services/storage/backup-store.js';
 import { createGitPublisher, type GitPublisher } from './services/deployments/git-publisher.js';
 import { createPoller, type Poller } from './jobs/poller.js';
 import type { AddressPolicy } from './services/webhooks/address-policy.js';
+import { serveFleetPage } from './fleet-page.js';
 import { serveMetrics } from './telemetry/metrics-endpoint.js';
 import { scopeFromHeaders } from './telemetry/request-context.js';
 import { createTelemetry, type Telemetry } from './telemetry/telemetry.js';
@@ -190,6 +191,7 @@ export function buildApp(options: AppOptions): App {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/health') return sendJson(res, 200, { status: 'ok' });
     if (path === '/metrics') return serveMetrics(telemetry.metrics, options.metricsToken, req, res);
+    if (req.method === 'GET' && (await serveFleetPage(path ?? '/', res))) return;
     if (path === '/ready') {
       const ready = !shuttingDown && (await options.pingDatabase());
       return sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'unavailable' });

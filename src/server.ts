@@ -18,6 +18,7 @@ import { createUrlSigner } from './services/backups/download-urls.js';
 import { createGitPublisher } from './services/deployments/git-publisher.js';
 import { operationHandlers } from './services/operations/handlers.js';
 import { createWorker } from './services/operations/worker.js';
+import { publishStepChange } from './services/operations/progress-events.js';
 import { createLocalBackupStore } from './services/storage/backup-store.js';
 import { stampingRequestIds, traceStatements } from './telemetry/database-telemetry.js';
 import { registerFleetGauges } from './telemetry/fleet-gauges.js';
@@ -67,6 +68,7 @@ async function main(): Promise<void> {
     owner,
     handlers: observedHandlers(operationHandlers({ prisma: database.prisma, pubsub, providers, store: backupStore, keyRing, git, author: { name: authorName!, email: authorEmail! } }), telemetry, logger),
     pollMs: config.WORKER_POLL_MS,
+    onSettled: (operation, outcome) => publishStepChange({ prisma: database.prisma, pubsub }, operation, outcome),
   });
   const poller = observedPoller(createPoller({
     prisma: database.prisma,

@@ -53,6 +53,8 @@ export async function startTestServer(
     webhookPolicy?: AddressPolicy;
     telemetry?: Telemetry;
     metricsToken?: string;
+    /** a fixed port (a restarted server comes back where clients knew it) */
+    port?: number;
   } = {},
 ): Promise<TestServer> {
   const app = buildApp({
@@ -83,7 +85,7 @@ export async function startTestServer(
     introspection: overrides.introspection ?? true,
     production: overrides.production ?? false,
   });
-  const address = await app.listen(0, '127.0.0.1');
+  const address = await app.listen(overrides.port ?? 0, '127.0.0.1');
   const base = `127.0.0.1:${address.port}${GRAPHQL_PATH}`;
   let stopped = false;
   return {
