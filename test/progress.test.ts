@@ -3,7 +3,7 @@
 // on `fleetEvents`; an instance's creation likewise while it runs.
 import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { BackupProgressDocument, CreateBackupDocument, CreateInstanceDocument, FleetProgressDocument, InstanceProgressDocument, type ProgressFragment } from './generated/graphql.js';
+import { BackupProgressDocument, CreateBackupDocument, CreateInstanceDocument, FleetProgressDocument, FleetStepProgressDocument, InstanceProgressDocument, type ProgressFragment } from './generated/graphql.js';
 import { startFleet, type Fleet } from './support/fleet.js';
 import { wsClient } from './support/server.js';
 
@@ -21,6 +21,8 @@ describe('progress of long operations', () => {
     const client = wsClient(fleet.server.wsUrl, fleet.company.token, true);
     const events: Array<{ kind: string; status: string; progress: ProgressFragment | null }> = [];
     const stop = client.subscribe({ query: print(FleetProgressDocument) }, { next: (value) => events.push((value.data as { fleetEvents: (typeof events)[number] }).fleetEvents), error: () => {}, complete: () => {} });
+    const steps: typeof events = [];
+    const stopSteps = client.subscribe({ query: print(FleetStepProgressDocument) }, { next: (value) => steps.push((value.data as { fleetProgress: (typeof events)[number] }).fleetProgress), error: () => {}, complete: () => {} });
     await new Promise((resolve) => setTimeout(resolve, 200)); // the subscription is registered
 
     const created = await fleet.gql(CreateBackupDocument, { input: { instanceId } });
@@ -54,6 +56,12 @@ describe('progress of long operations', () => {
     expect(percents).toEqual([...percents].sort((a, b) => a - b));
     expect(percents.at(-1)).toBe(100);
     expect(new Set(percents).size).toBeGreaterThan(1);
+    // fleetEvents stays one event per status change; fleetProgress has one per step.
+    expect(backupEvents.map((event) => event.status)).toEqual(['PENDING', 'IN_PROGRESS', 'DOWNLOADING', 'COMPLETED'].filter((status) => backupEvents.some((event) => event.status === status)));
+    expect(new Set(backupEvents.map((event) => event.status)).size).toBe(backupEvents.length);
+    await vi.waitFor(() => expect(steps.filter((step) => step.kind === 'BACKUP').map((step) => step.progress!.step)).toEqual(['wait', 'download']));
+    expect(steps.filter((step) => step.kind === 'BACKUP').map((step) => step.progress!.percent)).toEqual([33, 67]);
+    stopSteps();
     stop();
     await client.dispose();
   });

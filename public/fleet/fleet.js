@@ -1,7 +1,8 @@
 // The live fleet page: a client of the public GraphQL API only. It reads the company's
-// instances over HTTP and follows `fleetEvents` over graphql-ws (the protocol is small
+// instances over HTTP and follows its subscriptions over graphql-ws (the protocol is small
 // enough to speak by hand, so the page needs no build step and no other host), reading
-// the list again after each event and after every reconnection.
+// the list again after each event and after every reconnection; `fleetProgress` adds an
+// event for each step of a long operation, which moves the progress bars.
 'use strict';
 
 const KEY_STORAGE = 'odoo-fleet-api-key';
@@ -18,7 +19,11 @@ const FLEET_QUERY = `query FleetPage($since: DateTime!) {
     } }
   }
 }`;
-const EVENTS_SUBSCRIPTION = 'subscription FleetPageEvents { fleetEvents { kind subjectId status } }';
+// Status changes, and the steps of long operations in between (progress bars).
+const SUBSCRIPTIONS = {
+  events: 'subscription FleetPageEvents { fleetEvents { kind subjectId status } }',
+  progress: 'subscription FleetPageProgress { fleetProgress { kind subjectId status } }',
+};
 
 const $ = (id) => document.getElementById(id);
 let apiKey = sessionStorage.getItem(KEY_STORAGE);
@@ -140,7 +145,7 @@ function connect() {
     if (msg.type === 'connection_ack') {
       attempts = 0;
       setConnection('live');
-      ws.send(JSON.stringify({ id: 'fleet', type: 'subscribe', payload: { query: EVENTS_SUBSCRIPTION } }));
+      for (const [id, query] of Object.entries(SUBSCRIPTIONS)) ws.send(JSON.stringify({ id, type: 'subscribe', payload: { query } }));
       refresh(); // whatever happened while we were away
     } else if (msg.type === 'ping') {
       ws.send(JSON.stringify({ type: 'pong' }));

@@ -6,7 +6,8 @@ import { RestoreType } from '../backups/restore.schema.js';
 import { BackupType } from '../backups/backup.schema.js';
 import { builder } from '../builder.js';
 import { DeploymentType } from '../deployments/deployment.schema.js';
-import { FleetEventType } from '../fleet/fleet-events.schema.js';
+import { FleetEventType, untilRevoked } from '../fleet/fleet-events.schema.js';
+import { companyOf } from '../tenancy.js';
 import { OdooInstanceType } from '../instances/instance.types.js';
 
 const ProgressStateEnum = builder.enumType('OperationProgressState', {
@@ -70,5 +71,15 @@ builder.objectField(FleetEventType, 'progress', (t) =>
     nullable: true,
     description: 'Progress of the operation behind the change, as it stands when the event is sent; null for HEALTH events.',
     resolve: (event, _args, context) => (event.kind === 'HEALTH' ? null : progressOf(context, { id: event.subjectId, status: event.status })),
+  }),
+);
+
+builder.subscriptionField('fleetProgress', (t) =>
+  t.field({
+    type: FleetEventType,
+    description: 'Each step a long operation of the caller\'s company takes (a backup, restore, deployment, instance creation or deletion), with its `progress`; the status is the subject\'s current one, often unchanged. Status changes themselves arrive on `fleetEvents`.',
+    authScopes: { member: true },
+    subscribe: (_root, _args, context) => untilRevoked(context, context.pubsub.subscribe('operationProgress', companyOf(context))),
+    resolve: (event) => event,
   }),
 );

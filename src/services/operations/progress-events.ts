@@ -1,7 +1,8 @@
-// A fleet event each time a long operation moves to another step, so screens following
-// `fleetEvents` see its progress move even while the subject's status stays the same.
+// An `operationProgress` event each time a long operation moves to another step, so
+// screens see its progress move even while the subject's status stays the same
+// (`fleetEvents` stays what it is: one event per status change).
 import type { Operation, PrismaClient } from '../../generated/prisma/client.js';
-import { publishFleetEvent, type FleetEventPayload, type PubSub } from '../../pubsub.js';
+import type { FleetEventPayload, PubSub } from '../../pubsub.js';
 import type { StepOutcome } from './worker.js';
 
 const EVENT_KIND: Record<Operation['kind'], FleetEventPayload['kind']> = {
@@ -20,5 +21,12 @@ export async function publishStepChange(deps: { prisma: PrismaClient; pubsub: Pu
     : operation.kind === 'RESTORE' ? await deps.prisma.restore.findUnique(where)
     : operation.kind === 'DEPLOY' ? await deps.prisma.deployment.findUnique(where)
     : await deps.prisma.odooInstance.findUnique(where);
-  if (subject) publishFleetEvent(deps.pubsub, EVENT_KIND[operation.kind], { id: operation.subjectId, companyId: operation.companyId, status: subject.status });
+  if (!subject) return;
+  deps.pubsub.publish('operationProgress', operation.companyId, {
+    companyId: operation.companyId,
+    kind: EVENT_KIND[operation.kind],
+    subjectId: operation.subjectId,
+    status: subject.status,
+    occurredAt: new Date().toISOString(),
+  });
 }
