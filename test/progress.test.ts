@@ -1,7 +1,11 @@
 // Progress of long operations through the API: a backup's current step, the steps
 // ahead, its percent and timestamps, moving with each worker step, on the object and
 // on `fleetEvents`; an instance's creation likewise while it runs.
+import { Readable } from 'node:stream';
+import { text } from 'node:stream/consumers';
 import { print } from 'graphql';
+import { countingBytes } from '../src/services/backups/download-progress.js';
+import { progressOf } from '../src/services/operations/progress.js';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { BackupProgressDocument, CreateBackupDocument, CreateInstanceDocument, FleetProgressDocument, FleetStepProgressDocument, InstanceProgressDocument, type ProgressFragment } from './generated/graphql.js';
 import { startFleet, type Fleet } from './support/fleet.js';
@@ -78,5 +82,20 @@ describe('progress of long operations', () => {
       fleet.sim.advance(1000);
     }
     expect((await fleet.gql(InstanceProgressDocument, { id })).data!.instance).toMatchObject({ status: 'RUNNING', progress: null });
+  });
+});
+
+describe('progress of a backup download', () => {
+  it('counts the bytes copied without losing any, and moves the percent with them', async () => {
+    const reports: number[] = [];
+    const copied = await text(countingBytes(Readable.from(['abcd', 'efgh', 'ij']), (bytes) => reports.push(bytes), 0));
+    expect(copied).toBe('abcdefghij');
+    expect(reports).toEqual([4, 8, 10]);
+
+    const row = { id: 'op', kind: 'BACKUP' as const, status: 'RUNNING' as const, step: 'download', createdAt: new Date(), updatedAt: new Date(), finishedAt: null, error: null };
+    expect(progressOf({ ...row, state: {} }).percent).toBe(67);
+    expect(progressOf({ ...row, state: { bytesDone: 50, bytesTotal: 100 } }).percent).toBe(83);
+    expect(progressOf({ ...row, state: { bytesDone: 100, bytesTotal: 100 } }).percent).toBe(99);
+    expect(progressOf({ ...row, state: { bytesDone: 50, bytesTotal: null } }).percent).toBe(67);
   });
 });

@@ -10,6 +10,7 @@ import type { PubSub } from '../../pubsub.js';
 import type { OperationHandler, StepOutcome } from '../operations/worker.js';
 import type { BackupStore } from '../storage/backup-store.js';
 import { setBackupStatus } from './backups.js';
+import { countingBytes } from './download-progress.js';
 
 export interface BackupOperationDeps {
   prisma: PrismaClient;
@@ -31,6 +32,13 @@ export function backupOperationHandler(deps: BackupOperationDeps): OperationHand
 
   const setStatus = (backupId: string, status: BackupStatus, data: Prisma.BackupUpdateInput = {}) => setBackupStatus(deps, backupId, status, data);
 
+  /** Bytes copied so far, on the operation (its progress) and to progress subscribers; best effort. */
+  async function reportDownload(operation: Operation, bytesDone: number, bytesTotal: number | null): Promise<void> {
+    const state = { ...(operation.state as Record<string, unknown>), bytesDone, bytesTotal };
+    await deps.prisma.operation.updateMany({ where: { id: operation.id, step: 'download' }, data: { state } }).catch(() => {});
+    deps.pubsub.publish('operationProgress', operation.companyId, { companyId: operation.companyId, kind: 'BACKUP', subjectId: operation.subjectId!, status: 'DOWNLOADING', occurredAt: new Date().toISOString() });
+  }
+
   return {
     async step(operation: Operation): Promise<StepOutcome> {
       const backup = await deps.prisma.backup.findUniqueOrThrow({ where: { id: operation.subjectId! }, include: { instance: true } });
@@ -51,7 +59,8 @@ export function backupOperationHandler(deps: BackupOperationDeps): OperationHand
       // 'download': copy the file, then call the backup complete.
       await setStatus(backup.id, 'DOWNLOADING');
       const file = await provider.downloadBackup(instance.instanceId!, backup.backupId!);
-      const stored = await deps.store.write(backup.id, file);
+      const bytesTotal = backup.sizeBytes === null ? null : Number(backup.sizeBytes);
+      const stored = await deps.store.write(backup.id, countingBytes(file, (bytesDone) => void reportDownload(operation, bytesDone, bytesTotal)));
       await setStatus(backup.id, 'COMPLETED', {
         storageKey: stored.key,
         sizeBytes: BigInt(stored.sizeBytes),

@@ -1,7 +1,8 @@
 // How far a long operation has come, read from its row: the step it is at among the
 // steps of its kind, the steps ahead, a percent (steps done over steps in all), and its
 // timestamps. Steps that wait on a provider are a step each, so a backup waiting for
-// its provider stays at the same percent until the provider is done.
+// its provider stays at the same percent until the provider is done; a backup's copy
+// moves the percent with its bytes.
 import type { Operation, PrismaClient } from '../../generated/prisma/client.js';
 import type { OperationKind } from '../../generated/prisma/enums.js';
 
@@ -36,7 +37,14 @@ export interface OperationProgress {
   error: string | null;
 }
 
-type ProgressRow = Pick<Operation, 'id' | 'kind' | 'status' | 'step' | 'createdAt' | 'updatedAt' | 'finishedAt' | 'error'>;
+type ProgressRow = Pick<Operation, 'id' | 'kind' | 'status' | 'step' | 'state' | 'createdAt' | 'updatedAt' | 'finishedAt' | 'error'>;
+
+/** How much of the current step is done, where the step reports it (bytes of a backup download). */
+function stepFraction(operation: ProgressRow): number {
+  const state = (operation.state ?? {}) as { bytesDone?: unknown; bytesTotal?: unknown };
+  if (operation.step !== 'download' || typeof state.bytesDone !== 'number' || typeof state.bytesTotal !== 'number' || state.bytesTotal <= 0) return 0;
+  return Math.min(0.99, state.bytesDone / state.bytesTotal);
+}
 
 export function progressOf(operation: ProgressRow): OperationProgress {
   const steps = operation.kind === 'DEPLOY' && operation.step === 'install' ? STEPS.DEPLOY_XMLRPC : STEPS[operation.kind];
@@ -53,7 +61,8 @@ export function progressOf(operation: ProgressRow): OperationProgress {
     stepNumber: index + 1,
     stepsTotal: steps.length,
     stepsAhead: finished ? [] : steps.slice(index + 1).map(([, label]) => label),
-    percent: succeeded ? 100 : Math.round((index / steps.length) * 100),
+    // 100 only once it succeeded: a copy with all its bytes still has to be checked and recorded.
+    percent: succeeded ? 100 : Math.min(99, Math.round(((index + stepFraction(operation)) / steps.length) * 100)),
     startedAt: operation.createdAt,
     updatedAt: operation.updatedAt,
     finishedAt: operation.finishedAt,
@@ -88,7 +97,7 @@ export async function latestOperationsOf(prisma: PrismaClient, subjectIds: reado
   const rows = await prisma.operation.findMany({
     where: { subjectId: { in: [...subjectIds] } },
     orderBy: { createdAt: 'desc' },
-    select: { id: true, kind: true, status: true, step: true, createdAt: true, updatedAt: true, finishedAt: true, error: true, subjectId: true },
+    select: { id: true, kind: true, status: true, step: true, state: true, createdAt: true, updatedAt: true, finishedAt: true, error: true, subjectId: true },
   });
   const latest = new Map<string, OperationProgress>();
   for (const row of rows) if (row.subjectId && !latest.has(row.subjectId)) latest.set(row.subjectId, progressOf(row));
