@@ -46,14 +46,16 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     log(`embedded PostgreSQL ready in ${options.embeddedDataDir} (${Date.now() - started} ms)`);
   }
   try {
+    let appliedMigrations: string[] = [];
+    if (options.migrateOnStart) {
+      // Migrations get connections of their own: their session lock must end with them,
+      // not linger in the application's pool (another replica would wait on it).
+      appliedMigrations = await applyPendingMigrations(options.migrationPaths ?? projectPaths, new PrismaPg({ connectionString: url, max: 2 }));
+      if (appliedMigrations.length > 0) log(`applied migrations: ${appliedMigrations.join(', ')}`);
+    }
     const pool = new pg.Pool({ connectionString: url, max: options.poolSize });
     options.onPool?.(pool);
     const adapter = new PrismaPg(pool);
-    let appliedMigrations: string[] = [];
-    if (options.migrateOnStart) {
-      appliedMigrations = await applyPendingMigrations(options.migrationPaths ?? projectPaths, adapter);
-      if (appliedMigrations.length > 0) log(`applied migrations: ${appliedMigrations.join(', ')}`);
-    }
     const client = new PrismaClient({
       adapter,
       log: options.onQuery ? [{ emit: 'event', level: 'query' }] : [],
