@@ -21,7 +21,7 @@ import { stampingRequestIds, traceStatements } from '../src/telemetry/database-t
 import { createTelemetry, type Telemetry } from '../src/telemetry/telemetry.js';
 import { createTracing } from '../src/telemetry/tracing.js';
 
-const REQUESTS = Number(process.argv[2] ?? 2000);
+const REQUESTS = Number(process.argv[2] ?? 1000);
 const ROUNDS = 5;
 const CONCURRENCY = 16;
 const INSTANCES = 50;
