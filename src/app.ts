@@ -33,6 +33,11 @@ import { createPoller, type Poller } from './jobs/poller.js';
 import type { AddressPolicy } from './services/webhooks/address-policy.js';
 import type { RepositoryPolicy } from './services/instances/destination-urls.js';
 import { createRequestLimits, memoryCounterStore, rateLimitHeaders, type RequestLimits } from './services/rate-limit/rate-limiter.js';
+import { serveFleetPage } from './fleet-page.js';
+import { serveMetrics } from './telemetry/metrics-endpoint.js';
+import { scopeFromHeaders } from './telemetry/request-context.js';
+import { createTelemetry, type Telemetry } from './telemetry/telemetry.js';
+import { telemetryPlugin } from './telemetry/yoga-telemetry.js';
 
 export const GRAPHQL_PATH = '/graphql';
 
@@ -75,6 +80,10 @@ export interface AppOptions {
   subscriptionsPerKey?: number;
   /** on shutdown, how long /ready answers 503 before streams are completed (load balancers look first); default 0 */
   drainGraceMs?: number;
+  /** metrics, traces and request ids (default: metrics of this app only, no tracing) */
+  telemetry?: Telemetry;
+  /** /metrics requires `Authorization: Bearer <metricsToken>` when set */
+  metricsToken?: string;
 }
 
 export interface App {
@@ -125,6 +134,7 @@ export function buildApp(options: AppOptions): App {
       return { allowed: true, retryAfter: 0 };
     }
   }
+  const telemetry = options.telemetry ?? createTelemetry({ defaultMetrics: false });
 
   const clientAddress = (req: IncomingMessage | undefined): string => {
     const forwarded = options.trustProxy ? String(req?.headers['x-forwarded-for'] ?? '').split(',')[0]?.trim() : '';
@@ -171,6 +181,7 @@ export function buildApp(options: AppOptions): App {
       ...hardeningPlugins({ production: options.production }),
       auditDenials,
       drain.plugin,
+      telemetryPlugin(telemetry),
       ...(options.introspection ? [] : [disableIntrospection]),
     ],
     context: async ({ request, req, connectionParams }) => {
@@ -202,6 +213,8 @@ export function buildApp(options: AppOptions): App {
 
   const httpServer = createServer((req, res) => {
     inFlight += 1;
+    const scope = scopeFromHeaders({ get: (name) => [req.headers[name]].flat()[0] ?? null });
+    res.setHeader('x-request-id', scope.requestId);
     const startedAt = performance.now();
     res.on('close', () => {
       // Method, path and outcome only: bodies and headers may hold tokens and secrets.
@@ -211,16 +224,19 @@ export function buildApp(options: AppOptions): App {
         status: res.statusCode,
         ms: Math.round(performance.now() - startedAt),
         address: clientAddress(req),
+        requestId: scope.requestId,
       });
       inFlight -= 1;
       if (inFlight === 0) drained.splice(0).forEach((resolve) => resolve());
     });
-    void route(req, res);
+    telemetry.context.run(scope, () => void route(req, res));
   });
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/health') return sendJson(res, 200, { status: 'ok' });
+    if (path === '/metrics') return serveMetrics(telemetry.metrics, options.metricsToken, req, res);
+    if (req.method === 'GET' && (await serveFleetPage(path ?? '/', res))) return;
     if (path === '/ready') {
       const ready = !shuttingDown && (await options.pingDatabase());
       return sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'unavailable' });

@@ -88,6 +88,10 @@ const configSchema = z
       .string()
       .refine((value) => validate(value), 'must be a cron expression')
       .default('* * * * *'),
+    METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+    METRICS_PUBLIC: booleanFlag.default(false),
+    OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url('must be the http(s) base URL of an OTLP collector').optional(),
+    OTEL_SERVICE_NAME: z.string().min(1).default('odoo-fleet-api'),
   })
   .superRefine((env, context) => {
     if (env.NODE_ENV === 'production' && !env.ENCRYPTION_KEYS) {
@@ -100,6 +104,9 @@ const configSchema = z
     }
     if (env.NODE_ENV === 'production' && !env.ODOO_SH_API_BASE_URL) {
       context.addIssue({ code: 'custom', path: ['ODOO_SH_API_BASE_URL'], message: 'is required in production (the built-in simulator serves development only)' });
+    }
+    if (env.NODE_ENV === 'production' && !env.METRICS_TOKEN && !env.METRICS_PUBLIC) {
+      context.addIssue({ code: 'custom', path: ['METRICS_TOKEN'], message: 'is required in production (or set METRICS_PUBLIC=true to serve /metrics to anyone)' });
     }
   })
   .transform((env) => ({

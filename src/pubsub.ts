@@ -28,6 +28,8 @@ export type PubSubTopics = {
   instanceMetrics: [instanceId: string, payload: { instanceId: string; sampledAt: string }];
   /** a deployment's status or log changed, keyed by deployment id */
   deploymentChanged: [deploymentId: string, payload: { deploymentId: string; status: string }];
+  /** a long operation of one company moved to another step (its subject's status may be unchanged), keyed by company id */
+  operationProgress: [companyId: string, payload: FleetEventPayload];
   /** an API key was revoked: open streams authenticated with it must end */
   apiKeyRevoked: [payload: { apiKeyId: string }];
 };

@@ -22,17 +22,24 @@ import { createUrlSigner } from './services/backups/download-urls.js';
 import { createGitPublisher } from './services/deployments/git-publisher.js';
 import { operationHandlers } from './services/operations/handlers.js';
 import { createWorker } from './services/operations/worker.js';
+import { publishStepChange } from './services/operations/progress-events.js';
 import { createLocalBackupStore } from './services/storage/backup-store.js';
 import { startupFailureMessage } from './startup-failure.js';
 
 /** Known once the configuration is read, so a start-up failure can name the settings. */
 let startupConfig: Config | null = null;
+import { stampingRequestIds, traceStatements } from './telemetry/database-telemetry.js';
+import { registerFleetGauges } from './telemetry/fleet-gauges.js';
+import { countingPubSub, instrumentProviders, observedHandlers, observedPoller, ObservedBreakers } from './telemetry/instrument.js';
+import { createTelemetry, withRequestIds } from './telemetry/telemetry.js';
+import { createTracing } from './telemetry/tracing.js';
 
 async function main(): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
   const config = loadConfig(process.env);
   startupConfig = config;
-  const logger = createLogger(config.LOG_LEVEL);
+  const telemetry = createTelemetry({ tracing: createTracing({ serviceName: config.OTEL_SERVICE_NAME, otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT }) });
+  const logger = withRequestIds(createLogger(config.LOG_LEVEL), telemetry.context);
   const startedAt = Date.now();
   const keyRing = loadKeyRing(config, (message) => logger.info(message));
 
@@ -43,11 +50,13 @@ async function main(): Promise<void> {
     poolSize: config.DATABASE_POOL_SIZE,
     migrateOnStart: config.MIGRATE_ON_START,
     log: (message) => logger.info(message),
+    onPool: (pool) => traceStatements(pool, telemetry),
+    extendClient: (client) => stampingRequestIds(client, telemetry),
   });
   const bus = config.REDIS_URL ? await createRedisFleetPubSub(config.REDIS_URL) : null;
   const webhookPolicy = { allowPrivateNetworks: config.WEBHOOK_ALLOW_PRIVATE_NETWORKS };
   const pubsub = publishingToWebhooks(
-    bus?.pubsub ?? createFleetPubSub(),
+    countingPubSub(bus?.pubsub ?? createFleetPubSub(), telemetry),
     (event) => enqueueDeliveries(database.prisma, event),
     (error) => logger.warn('webhook deliveries not recorded', { error: error instanceof Error ? error.message : String(error) }),
   );
@@ -55,14 +64,17 @@ async function main(): Promise<void> {
   const owner = config.REPLICA_NAME ?? replicaName();
   const simulator = config.ODOO_SH_API_BASE_URL ? null : await startInProcessSimulator();
   if (simulator) logger.info(`ODOO_SH_API_BASE_URL is not set: Odoo.sh instances go to the built-in simulator at ${simulator.baseUrl} (development only; set it for a real provider)`);
-  const providers = createProviderRegistry({
+  const breakers = new ObservedBreakers();
+  registerFleetGauges(telemetry.metrics, { prisma: database.prisma, poolStats: () => database.poolStats(), breakerStates: () => breakers.states() });
+  const providers = instrumentProviders(createProviderRegistry({
     keyRing,
     odooShBaseUrl: config.ODOO_SH_API_BASE_URL ?? simulator!.baseUrl,
     odooShDestination: odooShDestination(config.ODOO_SH_API_BASE_URL),
     odooShDefaultToken: config.ODOO_SH_API_TOKEN ?? simulator?.token,
     timeoutMs: config.PROVIDER_TIMEOUT_MS,
     odooLongTimeouts: { modulesMs: config.ODOO_MODULE_TIMEOUT_MS, databasesMs: config.ODOO_DATABASE_TIMEOUT_MS },
-  });
+    breakers,
+  }), telemetry);
   // Secrets stored before destinations were bound are bound to their row's destination once.
   const rebound = await rebindLegacySecrets({ prisma: database.prisma, keyRing, providerBaseUrl: providers.odooShBaseUrl });
   if (rebound.reEncrypted > 0) logger.info('secrets bound to their destinations', { count: rebound.reEncrypted });
@@ -72,12 +84,14 @@ async function main(): Promise<void> {
   const worker = createWorker({
     prisma: database.prisma,
     owner,
-    handlers: operationHandlers({ prisma: database.prisma, pubsub, providers, store: backupStore, keyRing, git, author: { name: authorName!, email: authorEmail! } }),
+    handlers: observedHandlers(operationHandlers({ prisma: database.prisma, pubsub, providers, store: backupStore, keyRing, git, author: { name: authorName!, email: authorEmail! } }), telemetry, logger),
     pollMs: config.WORKER_POLL_MS,
-    onError: (error, operation) =>
-      logger.warn('operation step failed', { operation: operation.id, kind: operation.kind, step: operation.step, error: error instanceof Error ? error.message : String(error) }),
+    onSettled: (operation, outcome) =>
+      publishStepChange({ prisma: database.prisma, pubsub }, operation, outcome).catch((error: unknown) =>
+        logger.warn('progress event not published', { operation: operation.id, error: error instanceof Error ? error.message : String(error) }),
+      ),
   });
-  const poller = createPoller({
+  const poller = observedPoller(createPoller({
     prisma: database.prisma,
     pubsub,
     providers,
@@ -90,7 +104,7 @@ async function main(): Promise<void> {
     leaseMs: config.POLL_LEASE_MS,
     tickBudgetMs: config.POLL_TICK_BUDGET_MS,
     retentionDays: config.SAMPLE_RETENTION_DAYS,
-  });
+  }), telemetry);
   const polling = cronJob('poller', config.POLL_CRON, async () => void (await poller.tick()), logger);
   const webhooks = webhookJob({ prisma: database.prisma, keyRing, policy: webhookPolicy, logger }, config.WEBHOOK_CRON);
   const policies = backupPolicyJob({ prisma: database.prisma, pubsub, store: backupStore, logger }, config.BACKUP_POLICY_CRON);
@@ -119,6 +133,8 @@ async function main(): Promise<void> {
     graphiql: config.GRAPHIQL_ENABLED,
     introspection: config.INTROSPECTION_ENABLED,
     production: config.NODE_ENV === 'production',
+    telemetry,
+    metricsToken: config.METRICS_TOKEN,
   });
   const address = await app.listen(config.PORT, config.HOST);
   if (config.WORKER_ENABLED) {
@@ -151,6 +167,7 @@ async function main(): Promise<void> {
       await bus?.close();
       await simulator?.close();
       await budgets.close();
+      await telemetry.tracing?.shutdown();
       logger.info('stopped');
       process.exit(0);
     } catch (error) {

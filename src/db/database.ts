@@ -1,6 +1,7 @@
 // Opens the application's database: a real PostgreSQL when DATABASE_URL is set,
 // otherwise the embedded one; pending migrations are applied before first use.
 import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
 import { PrismaClient } from '../generated/prisma/client.js';
 import { dataDirHolder } from './data-dir-lock.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres.js';
@@ -19,6 +20,10 @@ export interface DatabaseOptions {
   log?: (message: string) => void;
   /** when another process holds the embedded folder, use the database it serves (the CLI) */
   shareRunningServer?: boolean;
+  /** sees the connection pool (statement tracing) */
+  onPool?: (pool: pg.Pool) => void;
+  /** wraps the client before anyone uses it (client extensions) */
+  extendClient?: (prisma: PrismaClient) => PrismaClient;
 }
 
 export interface Database {
@@ -26,6 +31,8 @@ export interface Database {
   url: string;
   embedded: boolean;
   appliedMigrations: string[];
+  /** connections of the pool: open, idle, queries waiting for one, and the pool's size */
+  poolStats(): { total: number; idle: number; waiting: number; max: number };
   /** true when a trivial query succeeds (readiness) */
   ping(): Promise<boolean>;
   close(): Promise<void>;
@@ -48,27 +55,33 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     log(`embedded PostgreSQL ready in ${options.embeddedDataDir} (${Date.now() - started} ms)`);
   }
   try {
-    const adapter = new PrismaPg({ connectionString: url, max: options.poolSize });
     let appliedMigrations: string[] = [];
-    // The holder applied migrations when it started.
+    // The holder applied migrations when it started. Migrations get connections of their
+    // own: their session lock must end with them, not linger in the application's pool
+    // (another replica would wait on it).
     if (options.migrateOnStart && !holder?.url) {
-      appliedMigrations = await applyPendingMigrations(options.migrationPaths ?? projectPaths, adapter);
+      appliedMigrations = await applyPendingMigrations(options.migrationPaths ?? projectPaths, new PrismaPg({ connectionString: url, max: 2 }));
       if (appliedMigrations.length > 0) log(`applied migrations: ${appliedMigrations.join(', ')}`);
     }
-    const prisma = new PrismaClient({
+    const pool = new pg.Pool({ connectionString: url, max: options.poolSize });
+    options.onPool?.(pool);
+    const adapter = new PrismaPg(pool);
+    const client = new PrismaClient({
       adapter,
       log: options.onQuery ? [{ emit: 'event', level: 'query' }] : [],
     });
     if (options.onQuery) {
       const onQuery = options.onQuery;
-      prisma.$on('query' as never, (event: { query: string }) => onQuery(event.query));
+      client.$on('query' as never, (event: { query: string }) => onQuery(event.query));
     }
+    const prisma = options.extendClient ? options.extendClient(client) : client;
     const stopEmbedded = embedded;
     return {
       prisma,
       url,
       embedded: Boolean(embedded),
       appliedMigrations,
+      poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: options.poolSize }),
       async ping() {
         try {
           await prisma.$queryRaw`SELECT 1`;
@@ -79,6 +92,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       },
       async close() {
         await prisma.$disconnect();
+        await pool.end().catch(() => {});
         await stopEmbedded?.stop();
       },
     };

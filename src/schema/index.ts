@@ -24,6 +24,7 @@ import './audit/audit.schema.js';
 import './credentials/credentials.schema.js';
 import './encryption/encryption.schema.js';
 import './fleet/fleet-events.schema.js';
+import './operations/progress.schema.js';
 import './webhooks/webhook.schema.js';
 
 builder.queryType({ description: 'Reads of the caller\'s company\'s fleet.' });

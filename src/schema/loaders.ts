@@ -3,6 +3,7 @@ import DataLoader from 'dataloader';
 import { latestPerInstance } from '../db/latest-per-instance.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { effectivePolicies } from '../services/backups/backup-policies.js';
+import { latestOperationsOf } from '../services/operations/progress.js';
 
 export function createLoaders(prisma: PrismaClient) {
   const latest = <Table extends 'Backup' | 'Deployment' | 'HealthSample'>(table: Table) =>
@@ -18,6 +19,14 @@ export function createLoaders(prisma: PrismaClient) {
     latestBackup: latest('Backup'),
     latestDeployment: latest('Deployment'),
     latestHealthSample: latest('HealthSample'),
+    // Batched but never cached: a subscription's context lives on, and progress moves.
+    progress: new DataLoader(
+      async (subjectIds: readonly string[]) => {
+        const bySubject = await latestOperationsOf(prisma, subjectIds);
+        return subjectIds.map((id) => bySubject.get(id) ?? null);
+      },
+      { cache: false },
+    ),
   };
 }
 

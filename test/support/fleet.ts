@@ -13,6 +13,7 @@ import { createProviderRegistry, type ProviderRegistry } from '../../src/provide
 import { createFleetPubSub, type PubSub } from '../../src/pubsub.js';
 import type { GitPublisher } from '../../src/services/deployments/git-publisher.js';
 import { operationHandlers } from '../../src/services/operations/handlers.js';
+import { publishStepChange } from '../../src/services/operations/progress-events.js';
 import { createWorker, type Worker, type WorkerOptions } from '../../src/services/operations/worker.js';
 import { createLocalBackupStore, type BackupStore } from '../../src/services/storage/backup-store.js';
 import { CreateInstanceDocument, InstanceStateDocument } from '../generated/graphql.js';
@@ -64,6 +65,7 @@ export async function startFleet(slug: string, options: { git?: GitPublisher; od
       prisma: db.prisma,
       handlers: operationHandlers({ ...defaults, ...(git ? { git } : {}), prisma: db.prisma, pubsub, providers, store }),
       retryBaseMs: 0,
+      onSettled: (operation, outcome) => publishStepChange({ prisma: db.prisma, pubsub }, operation, outcome),
       ...overrides,
     });
   const statusOf = async (id: string) => (await gql(InstanceStateDocument, { id })).data?.instance?.status;

@@ -16,6 +16,7 @@ import type { Poller } from '../../src/jobs/poller.js';
 import type { AddressPolicy } from '../../src/services/webhooks/address-policy.js';
 import type { RepositoryPolicy } from '../../src/services/instances/destination-urls.js';
 import type { RequestLimits } from '../../src/services/rate-limit/rate-limiter.js';
+import type { Telemetry } from '../../src/telemetry/telemetry.js';
 
 export interface TestServer {
   app: App;
@@ -60,6 +61,10 @@ export async function startTestServer(
     repositoryPolicy?: RepositoryPolicy;
     requestLimits?: RequestLimits;
     subscriptionsPerKey?: number;
+    telemetry?: Telemetry;
+    metricsToken?: string;
+    /** a fixed port (a restarted server comes back where clients knew it) */
+    port?: number;
   } = {},
 ): Promise<TestServer> {
   const app = buildApp({
@@ -76,6 +81,8 @@ export async function startTestServer(
     repositoryPolicy: overrides.repositoryPolicy ?? { allowInsecureRepositories: true },
     requestLimits: overrides.requestLimits,
     subscriptionsPerKey: overrides.subscriptionsPerKey,
+    telemetry: overrides.telemetry,
+    metricsToken: overrides.metricsToken,
     providers:
       overrides.providers ??
       createProviderRegistry({
@@ -92,7 +99,7 @@ export async function startTestServer(
     introspection: overrides.introspection ?? true,
     production: overrides.production ?? false,
   });
-  const address = await app.listen(0, '127.0.0.1');
+  const address = await app.listen(overrides.port ?? 0, '127.0.0.1');
   const base = `127.0.0.1:${address.port}${GRAPHQL_PATH}`;
   let stopped = false;
   return {

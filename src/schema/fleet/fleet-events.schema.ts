@@ -25,7 +25,7 @@ const subjectTypename: Record<FleetEventPayload['kind'], string> = {
   DEPLOYMENT: 'Deployment',
 };
 
-const FleetEventType = builder.objectRef<FleetEventPayload>('FleetEvent').implement({
+export const FleetEventType = builder.objectRef<FleetEventPayload>('FleetEvent').implement({
   description: 'A status change of one of the company\'s instances, backups, restores or deployments.',
   fields: (t) => ({
     kind: t.field({ type: FleetEventKindEnum, description: 'What changed.', resolve: (event) => event.kind }),

@@ -11,6 +11,7 @@ import type { OperationHandler, StepOutcome } from '../operations/worker.js';
 import type { BackupStore } from '../storage/backup-store.js';
 import { storedBackupProblem } from './verify-backup.js';
 import { setBackupStatus } from './backups.js';
+import { countingBytes } from './download-progress.js';
 
 export interface BackupOperationDeps {
   prisma: PrismaClient;
@@ -32,6 +33,13 @@ export function backupOperationHandler(deps: BackupOperationDeps): OperationHand
 
   const setStatus = (backupId: string, status: BackupStatus, data: Prisma.BackupUpdateInput = {}) => setBackupStatus(deps, backupId, status, data);
 
+  /** Bytes copied so far, on the operation (its progress) and to progress subscribers; best effort. */
+  async function reportDownload(operation: Operation, bytesDone: number, bytesTotal: number | null): Promise<void> {
+    const state = { ...(operation.state as Record<string, unknown>), bytesDone, bytesTotal };
+    await deps.prisma.operation.updateMany({ where: { id: operation.id, step: 'download' }, data: { state } }).catch(() => {});
+    deps.pubsub.publish('operationProgress', operation.companyId, { companyId: operation.companyId, kind: 'BACKUP', subjectId: operation.subjectId!, status: 'DOWNLOADING', occurredAt: new Date().toISOString() });
+  }
+
   return {
     async step(operation: Operation): Promise<StepOutcome> {
       const backup = await deps.prisma.backup.findUniqueOrThrow({ where: { id: operation.subjectId! }, include: { instance: true } });
@@ -52,7 +60,8 @@ export function backupOperationHandler(deps: BackupOperationDeps): OperationHand
       // 'download': copy the file, then call the backup complete.
       await setStatus(backup.id, 'DOWNLOADING');
       const file = await provider.downloadBackup(instance.instanceId!, backup.backupId!);
-      const stored = await deps.store.write(backup.id, file);
+      const bytesTotal = backup.sizeBytes === null ? null : Number(backup.sizeBytes);
+      const stored = await deps.store.write(backup.id, countingBytes(file, (bytesDone) => void reportDownload(operation, bytesDone, bytesTotal)));
       // The hash was taken on the way in; the file read back from storage must match it.
       const problem = await storedBackupProblem(deps.store, { storageKey: stored.key, checksumSha256: stored.sha256 });
       if (problem) {

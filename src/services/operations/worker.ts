@@ -36,6 +36,8 @@ export interface WorkerOptions {
   retryBaseMs?: number;
   maxAttempts?: number;
   onError?: (error: unknown, operation: Operation) => void;
+  /** after a step's outcome is stored (progress events) */
+  onSettled?: (operation: Operation, outcome: StepOutcome) => Promise<void>;
 }
 
 export interface Worker {
@@ -120,6 +122,7 @@ export function createWorker(options: WorkerOptions): Worker {
           : { failed: error instanceof Error ? error.message : String(error) };
     }
     await settle(operation, outcome);
+    await options.onSettled?.(operation, outcome).catch((error: unknown) => options.onError?.(error, operation));
     if ('failed' in outcome) await options.handlers[operation.kind]!.onFailure?.(operation, outcome.failed);
     else if (retryReason !== null) await options.handlers[operation.kind]!.onRetry?.(operation, retryReason);
     return true;
