@@ -2,15 +2,16 @@
 // page, the company's instances, a backup started through the API whose progress bar
 // moves and finishes without a reload, and the page reconnecting after the server
 // restarts. Requests to any other host are refused; a screenshot is kept.
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { BackupProgressDocument, CreateBackupDocument } from './generated/graphql.js';
-import { openFleetBrowser, SCREENSHOT_DIR, type FleetBrowser } from './support/fleet-browser.js';
+import { launchBrowser, testOutputDir, type TestBrowser } from './support/browser.js';
 import { startFleet, type Fleet } from './support/fleet.js';
 import { startTestServer, type TestServer } from './support/server.js';
 
 let fleet: Fleet;
-let browser: FleetBrowser;
+let browser: TestBrowser;
 let server: TestServer;
 let origin: string;
 
@@ -18,7 +19,7 @@ beforeAll(async () => {
   fleet = await startFleet('browser');
   server = fleet.server;
   origin = server.httpUrl.replace('/graphql', '');
-  browser = await openFleetBrowser(origin);
+  browser = await launchBrowser();
 });
 afterAll(async () => {
   await browser?.close();
@@ -33,7 +34,7 @@ describe('the fleet page', () => {
     const instanceId = await fleet.runningInstance({ name: 'shop-eu' });
     await fleet.runningInstance({ name: 'shop-us' });
 
-    const page = await browser.context.newPage();
+    const { page, foreignRequests } = await browser.openIsolatedPage(origin);
     let navigations = 0;
     page.on('framenavigated', (frame) => {
       if (frame === page.mainFrame()) navigations += 1;
@@ -81,7 +82,7 @@ describe('the fleet page', () => {
     await expect.poll(() => backupProgress(page, 'shop-eu').getAttribute('value'), { timeout: 10_000 }).toBe('0');
     expect(navigations).toBe(1);
 
-    await page.screenshot({ path: `${SCREENSHOT_DIR}fleet-page.png`, fullPage: true });
-    expect(browser.blocked).toEqual([]);
+    await page.screenshot({ path: join(await testOutputDir('fleet-page'), 'fleet-page.png'), fullPage: true });
+    expect(foreignRequests).toEqual([]);
   });
 });
