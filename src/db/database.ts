@@ -54,16 +54,21 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     url = embedded.url;
     log(`embedded PostgreSQL ready in ${options.embeddedDataDir} (${Date.now() - started} ms)`);
   }
+  // The embedded PostgreSQL is one session behind a socket that queues messages, not
+  // connections: two connections interleaving their extended-protocol messages can find
+  // each other's unnamed prepared statement gone (26000). One connection per process
+  // costs nothing there (the session runs one statement at a time anyway).
+  const connections = embedded || holder?.url ? 1 : options.poolSize;
   try {
     let appliedMigrations: string[] = [];
     // The holder applied migrations when it started. Migrations get connections of their
     // own: their session lock must end with them, not linger in the application's pool
     // (another replica would wait on it).
     if (options.migrateOnStart && !holder?.url) {
-      appliedMigrations = await applyPendingMigrations(options.migrationPaths ?? projectPaths, new PrismaPg({ connectionString: url, max: 2 }));
+      appliedMigrations = await applyPendingMigrations(options.migrationPaths ?? projectPaths, new PrismaPg({ connectionString: url, max: Math.min(2, connections) }));
       if (appliedMigrations.length > 0) log(`applied migrations: ${appliedMigrations.join(', ')}`);
     }
-    const pool = new pg.Pool({ connectionString: url, max: options.poolSize });
+    const pool = new pg.Pool({ connectionString: url, max: connections });
     options.onPool?.(pool);
     const adapter = new PrismaPg(pool);
     const client = new PrismaClient({
@@ -81,7 +86,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       url,
       embedded: Boolean(embedded),
       appliedMigrations,
-      poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: options.poolSize }),
+      poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: connections }),
       async ping() {
         try {
           await prisma.$queryRaw`SELECT 1`;
