@@ -13,7 +13,7 @@ import { createFleetPubSub } from '../src/pubsub.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
 import { startSimulator, type SimulatorHarness } from './support/odoo-sh.js';
 import { seedCompany } from './support/seed.js';
-import { seededRandom } from './support/seeded-random.js';
+import { seededRandom } from '../src/seeded-random.js';
 import { testKeyRing } from './support/server.js';
 
 let db: TestDatabase;

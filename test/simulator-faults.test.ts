@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProviderError } from '../src/providers/errors.js';
 import { startSimulator, type SimulatorHarness } from './support/odoo-sh.js';
-import { seededRandom } from './support/seeded-random.js';
+import { seededRandom } from '../src/seeded-random.js';
 
 let sim: SimulatorHarness;
 let instanceId: string;

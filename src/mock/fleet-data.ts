@@ -2,6 +2,7 @@
 // the Odoo versions in use, mostly running, with recent backups and deployments. The
 // generator is seeded, so every start of the mock shows the same fleet.
 import { createHash } from 'node:crypto';
+import { seededRandom } from '../seeded-random.js';
 
 export interface MockInstance {
   id: string;
@@ -28,18 +29,6 @@ const tiers = ['STARTER', 'GROWTH', 'ENTERPRISE'];
 const statuses = ['RUNNING', 'RUNNING', 'RUNNING', 'RUNNING', 'RUNNING', 'SUSPENDED', 'MAINTENANCE', 'ERROR'];
 const EPOCH = Date.parse('2026-01-05T09:00:00Z');
 
-/** Deterministic numbers from a seed (mulberry32). */
-function generator(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** A stable UUID from a name, so ids survive restarts of the mock. */
 function uuidOf(name: string): string {
   const hex = createHash('sha256').update(name).digest('hex');
@@ -50,7 +39,7 @@ function uuidOf(name: string): string {
 export const globalId = (type: string, name: string) => Buffer.from(`${type}:${uuidOf(name)}`).toString('base64');
 
 export function createFleetData(seed: number) {
-  const random = generator(seed);
+  const random = seededRandom(seed);
   const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)]!;
   const iso = (ms: number) => new Date(ms).toISOString();
   const commit = () => Array.from({ length: 40 }, () => Math.floor(random() * 16).toString(16)).join('');

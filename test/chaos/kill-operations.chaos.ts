@@ -16,7 +16,7 @@ import { CreateBackupDocument } from '../generated/graphql.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { startSimulator, type SimulatorHarness } from '../support/odoo-sh.js';
 import { seedCompany, type SeededCompany } from '../support/seed.js';
-import { seededRandom } from '../support/seeded-random.js';
+import { seededRandom } from '../../src/seeded-random.js';
 import { TEST_KEY_SPEC } from '../support/server.js';
 import { startServerProcess, type ServerProcess } from '../support/server-process.js';
 

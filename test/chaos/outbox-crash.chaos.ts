@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { startSimulator, type SimulatorHarness } from '../support/odoo-sh.js';
 import { seedCompany, type SeededCompany } from '../support/seed.js';
-import { seededRandom } from '../support/seeded-random.js';
+import { seededRandom } from '../../src/seeded-random.js';
 import { TEST_KEY_SPEC, testKeyRing } from '../support/server.js';
 import { startServerProcess, type ServerProcess } from '../support/server-process.js';
 import { createWebhookEndpoint } from '../../src/services/webhooks/webhooks.js';

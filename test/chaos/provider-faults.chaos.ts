@@ -14,7 +14,7 @@ import { InstanceHealthDocument } from '../generated/graphql.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { startSimulator, type SimulatorHarness } from '../support/odoo-sh.js';
 import { seedCompany, type SeededCompany } from '../support/seed.js';
-import { seededRandom } from '../support/seeded-random.js';
+import { seededRandom } from '../../src/seeded-random.js';
 import { startTestServer, testKeyRing, wsClient, type TestServer } from '../support/server.js';
 
 const INSTANCES = Number(process.env.CHAOS_INSTANCES ?? 100);

@@ -1,4 +1,5 @@
-// A small seeded generator (mulberry32), so fault draws repeat from run to run.
+// A small seeded generator (mulberry32): the mock's fleet and the fault draws of tests
+// repeat from run to run.
 export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
