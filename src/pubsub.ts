@@ -34,6 +34,14 @@ export type PubSubTopics = {
   apiKeyRevoked: [payload: { apiKeyId: string }];
 };
 
+/** The instance a changed object belongs to (the object itself for INSTANCE and HEALTH). */
+export function eventInstanceId(
+  kind: FleetEventPayload['kind'],
+  subject: { id: string; instanceId?: string | null; targetInstanceId?: string | null },
+): string | undefined {
+  return kind === 'INSTANCE' || kind === 'HEALTH' ? subject.id : (subject.instanceId ?? subject.targetInstanceId ?? undefined);
+}
+
 /** Announces a status change of one of a company's objects on `fleetEvents`. */
 export function publishFleetEvent(
   pubsub: PubSub,
@@ -44,7 +52,7 @@ export function publishFleetEvent(
     companyId: subject.companyId,
     kind,
     subjectId: subject.id,
-    instanceId: kind === 'INSTANCE' || kind === 'HEALTH' ? subject.id : (subject.instanceId ?? subject.targetInstanceId ?? undefined),
+    instanceId: eventInstanceId(kind, subject),
     status: subject.status,
     occurredAt: new Date().toISOString(),
   });

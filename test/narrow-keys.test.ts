@@ -9,6 +9,7 @@ import { createTestDatabase, type TestDatabase } from './support/database.js';
 import { seedApiKey, seedCompany, seedInstances, type SeededCompany } from './support/seed.js';
 import { WS_CLOSE_UNAUTHORIZED } from '../src/app.js';
 import { startTestServer, wsClient, type TestServer } from './support/server.js';
+import { publishRecorded, recordFleetEvent } from '../src/services/events/outbox.js';
 
 let db: TestDatabase;
 let server: TestServer;
@@ -122,9 +123,13 @@ describe('a key limited to instance X', () => {
       publishFleetEvent(server.app.pubsub, 'INSTANCE', { id: y, companyId: company.id, status: 'OF_Y' });
       publishFleetEvent(server.app.pubsub, 'BACKUP', { ...backupOfY, status: 'BACKUP_OF_Y' });
       publishFleetEvent(server.app.pubsub, 'BACKUP', { ...backupOfX, status: 'BACKUP_OF_X' });
+      // Changes recorded through the event outbox name their instance too.
+      for (const [backup, status] of [[backupOfY, 'RECORDED_OF_Y'], [backupOfX, 'RECORDED_OF_X']] as const) {
+        publishRecorded(server.app.pubsub, await db.prisma.$transaction((tx) => recordFleetEvent(tx, 'BACKUP', { ...backup, status })));
+      }
       publishFleetEvent(server.app.pubsub, 'INSTANCE', { id: x, companyId: company.id, status: 'LAST' });
       await done;
-      expect(received).toEqual(['BACKUP_OF_X', 'LAST']);
+      expect(received).toEqual(['BACKUP_OF_X', 'RECORDED_OF_X', 'LAST']);
     } finally {
       clearInterval(announcing);
       await client.dispose();

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "FleetEventOutbox" ADD COLUMN     "instanceId" UUID;
