@@ -135,6 +135,44 @@ describe('a key limited to instance X', () => {
       await client.dispose();
     }
   });
+
+  it('receives step progress of X only', async () => {
+    const token = await limitedKey('VIEWER', [x]);
+    const client = wsClient(server.wsUrl, token, true);
+    const received: string[] = [];
+    let subscribed: () => void = () => {};
+    const ready = new Promise<void>((resolve) => (subscribed = resolve));
+    const step = (instanceId: string, status: string) =>
+      server.app.pubsub.publish('operationProgress', company.id, { companyId: company.id, kind: 'INSTANCE', subjectId: instanceId, instanceId, status, occurredAt: new Date().toISOString() });
+    const done = new Promise<void>((resolve, reject) => {
+      client.subscribe(
+        { query: 'subscription { fleetProgress { status } }' },
+        {
+          next: (value) => {
+            const { status } = (value.data as { fleetProgress: { status: string } }).fleetProgress;
+            if (status === 'READY') return subscribed();
+            received.push(status);
+            if (status === 'LAST') resolve();
+          },
+          error: reject,
+          complete: resolve,
+        },
+      );
+    });
+    const announcing = setInterval(() => step(x, 'READY'), 50);
+    try {
+      await ready;
+      clearInterval(announcing);
+      step(y, 'STEP_OF_Y');
+      step(x, 'STEP_OF_X');
+      step(x, 'LAST');
+      await done;
+      expect(received).toEqual(['STEP_OF_X', 'LAST']);
+    } finally {
+      clearInterval(announcing);
+      await client.dispose();
+    }
+  });
 });
 
 describe('an expired key', () => {

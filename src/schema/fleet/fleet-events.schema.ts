@@ -72,7 +72,7 @@ export function untilRevoked<T>(context: GraphQLContext, source: AsyncIterable<T
 }
 
 /** A key limited to some instances gets only their events (events that name no instance are dropped). */
-function onlyVisible(context: GraphQLContext, events: AsyncIterable<FleetEventPayload>): AsyncIterable<FleetEventPayload> {
+export function onlyVisible(context: GraphQLContext, events: AsyncIterable<FleetEventPayload>): AsyncIterable<FleetEventPayload> {
   const allowed = context.caller?.kind === 'apiKey' ? context.caller.instanceIds : null;
   if (!allowed) return events;
   // filter() ends its source when the subscriber leaves, even while waiting for an event.

@@ -6,7 +6,7 @@ import { RestoreType } from '../backups/restore.schema.js';
 import { BackupType } from '../backups/backup.schema.js';
 import { builder } from '../builder.js';
 import { DeploymentType } from '../deployments/deployment.schema.js';
-import { FleetEventType, untilRevoked } from '../fleet/fleet-events.schema.js';
+import { FleetEventType, onlyVisible, untilRevoked } from '../fleet/fleet-events.schema.js';
 import { companyOf } from '../tenancy.js';
 import { OdooInstanceType } from '../instances/instance.types.js';
 
@@ -79,7 +79,7 @@ builder.subscriptionField('fleetProgress', (t) =>
     type: FleetEventType,
     description: 'Each step a long operation of the caller\'s company takes (a backup, restore, deployment, instance creation or deletion), with its `progress`; the status is the subject\'s current one, often unchanged. Status changes themselves arrive on `fleetEvents`.',
     authScopes: { member: true },
-    subscribe: (_root, _args, context) => untilRevoked(context, context.pubsub.subscribe('operationProgress', companyOf(context))),
+    subscribe: (_root, _args, context) => untilRevoked(context, onlyVisible(context, context.pubsub.subscribe('operationProgress', companyOf(context)))),
     resolve: (event) => event,
   }),
 );

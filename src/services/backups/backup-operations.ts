@@ -37,7 +37,7 @@ export function backupOperationHandler(deps: BackupOperationDeps): OperationHand
   async function reportDownload(operation: Operation, bytesDone: number, bytesTotal: number | null): Promise<void> {
     const state = { ...(operation.state as Record<string, unknown>), bytesDone, bytesTotal };
     await deps.prisma.operation.updateMany({ where: { id: operation.id, step: 'download' }, data: { state } }).catch(() => {});
-    deps.pubsub.publish('operationProgress', operation.companyId, { companyId: operation.companyId, kind: 'BACKUP', subjectId: operation.subjectId!, status: 'DOWNLOADING', occurredAt: new Date().toISOString() });
+    deps.pubsub.publish('operationProgress', operation.companyId, { companyId: operation.companyId, kind: 'BACKUP', subjectId: operation.subjectId!, instanceId: operation.instanceId ?? undefined, status: 'DOWNLOADING', occurredAt: new Date().toISOString() });
   }
 
   return {

@@ -26,6 +26,7 @@ export async function publishStepChange(deps: { prisma: PrismaClient; pubsub: Pu
     companyId: operation.companyId,
     kind: EVENT_KIND[operation.kind],
     subjectId: operation.subjectId,
+    instanceId: operation.instanceId ?? undefined,
     status: subject.status,
     occurredAt: new Date().toISOString(),
   });
