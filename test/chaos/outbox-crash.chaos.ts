@@ -93,8 +93,12 @@ describe('event outbox', () => {
     }
     flipping = false;
     await flipper;
-    // A last life without kills, long enough to relay and deliver what is left.
+    // A last life without kills, long enough to relay and deliver what is left. Health
+    // stopped changing before it began, so once it has polled every instance no new
+    // event can appear; only then is "nothing left to relay" final.
+    const lastLifeStarted = new Date();
     server = await start();
+    await expect.poll(async () => db.prisma.instancePollState.count({ where: { lastPolledAt: { gt: lastLifeStarted } } }), { timeout: 30_000, interval: 500 }).toBe(INSTANCES);
     await expect.poll(async () => db.prisma.fleetEventOutbox.count({ where: { relayedAt: null } }), { timeout: 30_000, interval: 500 }).toBe(0);
     await expect.poll(async () => db.prisma.webhookDelivery.count({ where: { status: { not: 'SUCCEEDED' } } }), { timeout: 60_000, interval: 500 }).toBe(0);
     await server.stop();
