@@ -139,12 +139,13 @@ describe('db', () => {
   });
 
   it('refuses a wrong master password, and everything when the manager is disabled', async () => {
-    expect(await odooError(client.dropDatabase('wrong', 'acme'))).toMatchObject({ kind: 'access_denied', faultCode: 3, message: 'Access Denied' });
+    // The manager's page says it: "Database deletion error: Access Denied".
+    expect(await odooError(client.dropDatabase('wrong', 'acme'))).toMatchObject({ kind: 'access_denied', faultCode: 3, message: 'Database deletion error: Access Denied' });
     expect(await odooError(client.listCountries('wrong'))).toMatchObject({ kind: 'access_denied' });
     odoo.listDb = false;
     try {
       expect(await odooError(client.listDatabases())).toMatchObject({ kind: 'access_denied', faultCode: 3 });
-      expect(await odooError(client.createDatabase(MASTER, { name: 'x', adminPassword: 'x' }))).toMatchObject({ kind: 'access_denied' });
+      expect(await odooError(client.createDatabase(MASTER, { name: 'xx', adminPassword: 'x' }))).toMatchObject({ kind: 'access_denied' });
       // common and object keep working
       expect(await client.authenticate({ database: 'acme', login: 'admin', password: 'admin-pw' })).toBe(2);
     } finally {
@@ -153,13 +154,19 @@ describe('db', () => {
     expect(odoo.databases.has('acme')).toBe(true);
   });
 
-  it('does not call the db service of a server that has none (Odoo 20)', async () => {
-    const future = new OdooServerDouble({ serverSerie: '20.0' });
+  it('manages the databases of Odoo 20 over the HTTP manager and never calls its XML-RPC services', async () => {
+    const future = new OdooServerDouble({ serverSerie: '20.0', masterPassword: MASTER });
     const url = await future.listen();
     try {
-      const error = await odooError(new OdooClient(url).listDatabases());
+      const next = new OdooClient(url);
+      await next.createDatabase(MASTER, { name: 'next', adminPassword: 'pw' });
+      await next.duplicateDatabase(MASTER, 'next', 'next_copy', true);
+      expect(await next.listDatabases()).toEqual(['next', 'next_copy']);
+      expect(future.databases.get('next_copy')?.neutralized).toBe(true);
+      expect(await next.dropDatabase(MASTER, 'next_copy')).toBe(true);
+      const error = await odooError(next.renameDatabase(MASTER, 'next', 'renamed'));
       expect(error).toMatchObject({ kind: 'unsupported', message: 'Odoo 20.0 has no database service (removed in Odoo 20)' });
-      expect(future.calls).toEqual(['common.version']);
+      expect(future.calls.filter((call) => !call.startsWith('http.'))).toEqual([]);
     } finally {
       await future.close();
     }

@@ -417,12 +417,12 @@ describe('deployment strategy on a self-hosted server', () => {
 describe('long calls to a self-hosted server', () => {
   it('a slow install (longer than its timeout) ends SUCCESS without an upgrade; a slow creation is waited for, not repeated', async () => {
     fleet.odoo.delays.createDatabaseMs = 700; // beyond the 400 ms call, within the wait that follows it
-    const createsBefore = fleet.odoo.calls.filter((call) => call === 'db.create_database').length;
+    const createsBefore = fleet.odoo.calls.filter((call) => call === 'http./web/database/create').length;
     const id = await fleet.runningInstance({ name: 'slow-server', version: '17.0', deploymentMethod: 'SELF_HOSTED', serverUrl: fleet.odooUrl }, async (instanceId) => {
       await fleet.gql(SetInstanceCredentialsDocument, { input: { instanceId, odooLogin: 'admin', odooPassword: 'odoo-admin-pw', masterPassword: 'master-pw' } });
     });
     fleet.odoo.delays.createDatabaseMs = 0;
-    expect(fleet.odoo.calls.filter((call) => call === 'db.create_database').length).toBe(createsBefore + 1);
+    expect(fleet.odoo.calls.filter((call) => call === 'http./web/database/create').length).toBe(createsBefore + 1);
     expect(fleet.odoo.databases.get('slow_server')?.parameters.get('odoo_fleet.created_by_operation')).toMatch(/:create$/);
 
     const created = await fleet.gql(CreateTemplateDocument, {

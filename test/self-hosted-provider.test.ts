@@ -77,7 +77,7 @@ describe('self-hosted instances', () => {
 
   it('maps Odoo\'s refusals to typed errors', async () => {
     const wrongMaster = new SelfHostedProvider({ url: provider['server'].url, ...server, masterPassword: 'nope' });
-    expect((await failure(wrongMaster.createInstance({ name: 'x', database: 'x', version: '17.0', subscriptionTier: 'starter' }))).kind).toBe('unauthorized');
+    expect((await failure(wrongMaster.createInstance({ name: 'xx', database: 'xx', version: '17.0', subscriptionTier: 'starter' }))).kind).toBe('unauthorized');
     const down = new SelfHostedProvider({ url: 'http://127.0.0.1:9', ...server }, { timeoutMs: 500 });
     expect((await failure(down.getInstance('shop'))).kind).toBe('unavailable');
     expect(await down.getHealth('shop')).toMatchObject({ status: 'down' });

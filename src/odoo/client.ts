@@ -1,9 +1,14 @@
-// A client for one Odoo server: common (version, authenticate), model calls
-// (execute_kw) and the database service, over XML-RPC. Model calls go through the
-// `ModelCalls` seam so a JSON-2 transport (/json/2/<model>/<method>, Odoo 19+) can be
-// added beside XML-RPC without changing callers; the db service exists only up to
-// Odoo 19 (removed in 20), which `version()` tells before any db call is made.
+// A client for one Odoo server. Its version is asked once per server (the
+// `/web/webclient/version_info` route every version answers) and chooses how model
+// calls travel: JSON-2 (/json/2/<model>/<method>, bearer API key) from Odoo 19 on when
+// an API key is known, XML-RPC up to 19. Databases are managed over the HTTP database
+// manager, which every version has (the XML-RPC db service is gone in 20); the few db
+// methods the manager lacks (rename, dump as one string) are XML-RPC only, up to 19.
+import { managerAction } from './database-manager.js';
 import { OdooError } from './errors.js';
+import { jsonRpc } from './json-rpc.js';
+import { namedArguments } from './json2-arguments.js';
+import { createJson2Caller } from './json2-transport.js';
 import { createXmlRpcCaller, type XmlRpcCaller } from './xmlrpc-transport.js';
 
 export interface OdooVersion {
@@ -13,22 +18,61 @@ export interface OdooVersion {
   protocolVersion: number;
 }
 
-/** Who calls models: a database and a login. */
+/** Who calls models: a database and a login, and on Odoo 19+ the login's API key. */
 export interface OdooCredentials {
   database: string;
   login: string;
   password: string;
+  apiKey?: string | null;
 }
 
 export type Domain = Array<[string, string, unknown] | '&' | '|' | '!'>;
 
-/** How a model method reaches the server: XML-RPC today, JSON-2 later. */
+/** How a model method reaches the server, whichever transport carries it. */
 export interface ModelCalls {
   execute(model: string, method: string, args: unknown[], kwargs?: Record<string, unknown>): Promise<unknown>;
 }
 
+export type OdooTransport = 'xmlrpc' | 'json2';
+
 /** The last Odoo major version with the /xmlrpc/2/db service. */
 export const LAST_DB_SERVICE_MAJOR = 19;
+/** The first Odoo major version with the JSON-2 API. */
+export const FIRST_JSON2_MAJOR = 19;
+/** The last Odoo major version the fleet drives over XML-RPC (Odoo itself keeps it until 21). */
+export const LAST_XMLRPC_MAJOR = 19;
+
+/** The transport a server of this version is driven through, given whether an API key is known. */
+export function transportFor(major: number, hasApiKey: boolean): OdooTransport | null {
+  if (major >= FIRST_JSON2_MAJOR && hasApiKey) return 'json2';
+  return major <= LAST_XMLRPC_MAJOR ? 'xmlrpc' : null;
+}
+
+/**
+ * Versions by server URL, shared by the clients of one process: a server's version is
+ * asked once, not on every call (a failed question is asked again next time).
+ */
+export class OdooVersionCache {
+  private readonly known = new Map<string, Promise<OdooVersion>>();
+
+  get(baseUrl: string, load: () => Promise<OdooVersion>): Promise<OdooVersion> {
+    const key = baseUrl.replace(/\/$/, '');
+    let version = this.known.get(key);
+    if (!version) {
+      version = load().catch((error: unknown) => {
+        this.known.delete(key);
+        throw error;
+      });
+      this.known.set(key, version);
+    }
+    return version;
+  }
+
+  /** Forget a server's version (after an upgrade of the server). */
+  forget(baseUrl: string): void {
+    this.known.delete(baseUrl.replace(/\/$/, ''));
+  }
+}
 
 /** Bounds of the calls a server takes long over, apart from the default bound of a call. */
 export interface LongCallTimeouts {
@@ -50,21 +94,33 @@ export interface ModuleState {
   latestVersion: string | false;
 }
 
+export interface OdooClientOptions {
+  timeoutMs?: number;
+  long?: Partial<LongCallTimeouts>;
+  /** versions already known in this process (default: this client's own) */
+  versions?: OdooVersionCache;
+}
+
 export class OdooClient {
   private readonly call: XmlRpcCaller;
-  private detected: Promise<OdooVersion> | undefined;
+  private readonly timeoutMs: number;
+  private readonly versions: OdooVersionCache;
 
   private readonly longTimeouts: LongCallTimeouts;
 
-  constructor(readonly baseUrl: string, options: { timeoutMs?: number; long?: Partial<LongCallTimeouts> } = {}) {
-    this.call = createXmlRpcCaller({ baseUrl, timeoutMs: options.timeoutMs });
+  constructor(readonly baseUrl: string, options: OdooClientOptions = {}) {
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+    this.call = createXmlRpcCaller({ baseUrl, timeoutMs: this.timeoutMs });
     this.longTimeouts = { ...DEFAULT_LONG_TIMEOUTS, ...options.long };
+    this.versions = options.versions ?? new OdooVersionCache();
   }
 
   // ------------------------------------------------------------------ common
 
+  /** The server's version, asked now (no login needed; every version from 16 on answers it). */
   async version(): Promise<OdooVersion> {
-    const raw = (await this.call('common', 'version', [])) as Record<string, unknown>;
+    const { result } = await jsonRpc(this.baseUrl, '/web/webclient/version_info', {}, { timeoutMs: this.timeoutMs });
+    const raw = (result ?? {}) as Record<string, unknown>;
     const info = Array.isArray(raw.server_version_info) ? raw.server_version_info : [];
     return {
       serverVersion: String(raw.server_version),
@@ -74,13 +130,17 @@ export class OdooClient {
     };
   }
 
-  /** The server's version, asked once per client. */
+  /** The server's version, asked once per server. */
   detectVersion(): Promise<OdooVersion> {
-    this.detected ??= this.version().catch((error: unknown) => {
-      this.detected = undefined;
-      throw error;
-    });
-    return this.detected;
+    return this.versions.get(this.baseUrl, () => this.version());
+  }
+
+  /** How model calls with these credentials travel to this server. */
+  async transport(credentials: Pick<OdooCredentials, 'apiKey'>): Promise<OdooTransport> {
+    const version = await this.detectVersion();
+    const transport = transportFor(version.major, Boolean(credentials.apiKey));
+    if (!transport) throw new OdooError('access_denied', `Odoo ${version.serverSerie} is driven through JSON-2 only, which needs an API key`, 3);
+    return transport;
   }
 
   /** The user id, or null for a wrong login or password (Odoo answers False, not a fault). */
@@ -95,9 +155,10 @@ export class OdooClient {
 
   // ------------------------------------------------------------------ models
 
-  /** Model calls as an authenticated user; authentication happens once, on first use. */
+  /** Model calls as an authenticated user, over the transport the server's version calls for. */
   models(credentials: OdooCredentials): ModelCalls {
     let uid: Promise<number> | undefined;
+    let json2: ReturnType<typeof createJson2Caller> | undefined;
     const login = async () => {
       const id = await this.authenticate(credentials);
       if (id === null) throw new OdooError('access_denied', `Odoo refused the login "${credentials.login}" on ${credentials.database}`, 3);
@@ -105,18 +166,25 @@ export class OdooClient {
     };
     return {
       execute: async (model, method, args, kwargs = {}) => {
+        // Installing or upgrading modules reloads the registry: minutes on a real server.
+        const long = (model === 'ir.module.module' && method.startsWith('button_immediate_')) || (model === 'base.import.module' && method === 'import_module') ? this.longTimeouts.modulesMs : undefined;
+        if ((await this.transport(credentials)) === 'json2') {
+          json2 ??= createJson2Caller({ baseUrl: this.baseUrl, database: credentials.database, apiKey: credentials.apiKey!, timeoutMs: this.timeoutMs });
+          // create takes a list over JSON-2; given one record, answer its id as execute_kw does.
+          const single = method === 'create' && args.length > 0 && !Array.isArray(args[0]);
+          const result = await json2(model, method, namedArguments(model, method, single ? [[args[0]], ...args.slice(1)] : args, kwargs), long);
+          return single && Array.isArray(result) ? result[0] : result;
+        }
         uid ??= login().catch((error: unknown) => {
           uid = undefined;
           throw error;
         });
-        // Installing or upgrading modules reloads the registry: minutes on a real server.
-        const long = (model === 'ir.module.module' && method.startsWith('button_immediate_')) || (model === 'base.import.module' && method === 'import_module') ? this.longTimeouts.modulesMs : undefined;
         return this.call('object', 'execute_kw', [credentials.database, await uid, credentials.password, model, method, args, kwargs], long);
       },
     };
   }
 
-  // ------------------------------------------------------------------ db (up to Odoo 19)
+  // ------------------------------------------------------------------ databases
 
   private async db(method: string, params: unknown[]): Promise<unknown> {
     const version = await this.detectVersion();
@@ -127,11 +195,13 @@ export class OdooClient {
     return this.call('db', method, params, long);
   }
 
+  /** Needs `list_db` (the manager is off without it). */
   async listDatabases(): Promise<string[]> {
-    return (await this.db('list', [])) as string[];
+    const { result } = await jsonRpc(this.baseUrl, '/web/database/list', {}, { timeoutMs: this.timeoutMs });
+    return (result as string[]) ?? [];
   }
   async databaseExists(name: string): Promise<boolean> {
-    return Boolean(await this.db('db_exist', [name]));
+    return (await this.listDatabases()).includes(name);
   }
   async listLanguages(): Promise<Array<[string, string]>> {
     return (await this.db('list_lang', [])) as Array<[string, string]>;
@@ -146,24 +216,34 @@ export class OdooClient {
     masterPassword: string,
     request: { name: string; demo?: boolean; lang?: string; adminPassword: string; adminLogin?: string; countryCode?: string | false },
   ): Promise<void> {
-    await this.db('create_database', [
-      masterPassword,
-      request.name,
-      request.demo ?? false,
-      request.lang ?? 'en_US',
-      request.adminPassword,
-      request.adminLogin ?? 'admin',
-      request.countryCode ?? false,
-    ]);
+    await managerAction(
+      this.baseUrl,
+      'create',
+      {
+        master_pwd: masterPassword,
+        name: request.name,
+        login: request.adminLogin ?? 'admin',
+        password: request.adminPassword,
+        lang: request.lang ?? 'en_US',
+        // Odoo 19 reads the phone field by name: it must be sent, even empty.
+        phone: '',
+        country_code: request.countryCode || '',
+        ...(request.demo ? { demo: 'on' } : {}),
+      },
+      this.longTimeouts.databasesMs,
+    );
   }
   /** `neutralize` turns off mail servers, crons and payment providers (Odoo 17+). */
   async duplicateDatabase(masterPassword: string, source: string, target: string, neutralize = false): Promise<void> {
     const version = await this.detectVersion();
-    await this.db('duplicate_database', version.major >= 17 ? [masterPassword, source, target, neutralize] : [masterPassword, source, target]);
+    const form = { master_pwd: masterPassword, name: source, new_name: target, ...(neutralize && version.major >= 17 ? { neutralize_database: 'on' } : {}) };
+    await managerAction(this.baseUrl, 'duplicate', form, this.longTimeouts.databasesMs);
   }
-  /** false when the database did not exist. */
+  /** false when the database did not exist (the manager answers the same for both). */
   async dropDatabase(masterPassword: string, name: string): Promise<boolean> {
-    return Boolean(await this.db('drop', [masterPassword, name]));
+    if (!(await this.databaseExists(name))) return false;
+    await managerAction(this.baseUrl, 'drop', { master_pwd: masterPassword, name }, this.longTimeouts.databasesMs);
+    return true;
   }
   async renameDatabase(masterPassword: string, from: string, to: string): Promise<void> {
     await this.db('rename', [masterPassword, from, to]);

@@ -1,6 +1,6 @@
-// Odoo's HTTP database manager, for backups too large for one XML-RPC string:
-// POST /web/database/backup streams the file out; POST /web/database/restore takes a
-// multipart upload. Both answer an HTML page (HTTP 200) when they fail.
+// Odoo's HTTP database manager: create, duplicate and drop take a form; POST
+// /web/database/backup streams the file out; POST /web/database/restore takes a
+// multipart upload. Each answers an HTML page (HTTP 200) when it fails.
 // node:http is used rather than fetch: its socket backpressure keeps a backup of any
 // size to a few chunks in memory (measured in bench/backup-stream.ts).
 import { randomBytes } from 'node:crypto';
@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import { request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { Readable } from 'node:stream';
-import { OdooError } from './errors.js';
+import { OdooError, OdooTimeoutError, transportFailure } from './errors.js';
 import { htmlText } from './html-text.js';
 
 export type BackupFormat = 'zip' | 'dump';
@@ -28,14 +28,47 @@ async function text(response: IncomingMessage): Promise<string> {
   return body;
 }
 
-async function failureOf(response: IncomingMessage, action: string): Promise<OdooError> {
-  const html = await text(response);
+/** The error a manager page shows (its `.alert-danger`), as a typed error. */
+export function failureFromPage(status: number | undefined, html: string, action: string): OdooError {
   // The manager page shows the error in an alert; keep its text, not the page.
   const alert = /<div[^>]*alert[^>]*>([\s\S]*?)<\/div>/i.exec(html)?.[1];
-  const message = (alert && htmlText(alert)) || `${action} failed with HTTP ${response.statusCode}`;
+  const message = (alert && htmlText(alert)) || `${action} failed with HTTP ${status}`;
   // An alert is the manager's considered answer; a page without one is the server failing.
-  const kind = /access denied/i.test(message) ? 'access_denied' : alert && response.statusCode === 200 ? 'refused' : 'server_error';
-  return new OdooError(kind, message);
+  const kind = /access denied/i.test(message) ? 'access_denied' : alert && status === 200 ? 'refused' : 'server_error';
+  return new OdooError(kind, message, kind === 'access_denied' ? 3 : null);
+}
+
+async function failureOf(response: IncomingMessage, action: string): Promise<OdooError> {
+  return failureFromPage(response.statusCode, await text(response), action);
+}
+
+/**
+ * Posts a form to one of the manager's actions (create, duplicate, drop): a 303 redirect
+ * is success, a page is the failure it shows. Every version has these routes; from Odoo
+ * 20 on they are the only way to manage databases.
+ */
+export async function managerAction(baseUrl: string, action: 'create' | 'duplicate' | 'drop', form: Record<string, string>, timeoutMs: number): Promise<void> {
+  const where = `${action} of ${form.name ?? form.new_name} on ${new URL(baseUrl).host}`;
+  const signal = AbortSignal.timeout(timeoutMs);
+  let response: Response;
+  let page: string;
+  try {
+    response = await fetch(new URL(`/web/database/${action}`, baseUrl), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(form).toString(),
+      redirect: 'manual',
+      signal,
+    });
+    page = await response.text();
+  } catch (error) {
+    // The server may still be building the database: callers read the state before repeating.
+    if (signal.aborted) throw new OdooTimeoutError(`${where}: timed out after ${timeoutMs} ms`);
+    throw transportFailure(where, error);
+  }
+  if (response.status === 303 || response.status === 302) return;
+  if (response.status >= 502 && response.status <= 504) throw new OdooError('unavailable', `${where}: HTTP ${response.status}`);
+  throw failureFromPage(response.status, page, `Database ${action}`);
 }
 
 const unavailable = (what: string) => (error: Error) => {

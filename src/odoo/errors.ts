@@ -29,6 +29,13 @@ export class OdooTimeoutError extends OdooError {
   }
 }
 
+/** A request that got no answer: fetch hides the reason (ECONNREFUSED, ...) in its cause. */
+export function transportFailure(where: string, error: unknown): OdooError {
+  const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause;
+  const reason = cause ? String(cause.code ?? cause.message) : (error as Error).message;
+  return new OdooError('unavailable', `${where}: ${reason}`);
+}
+
 /** The meaningful line of a fault string: Odoo sends whole tracebacks for fault 1. */
 function lastLine(faultString: string): string {
   const lines = faultString.trim().split('\n').map((line) => line.trim()).filter(Boolean);

@@ -5,11 +5,13 @@
 // streams, so the double can serve and swallow files far larger than memory; a restore
 // brings back the dumped database's data, and bytes that are not a dump are refused as
 // Odoo refuses them, leaving an empty database behind.
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Deserializer from 'xmlrpc/lib/deserializer.js';
 import Serializer from 'xmlrpc/lib/serializer.js';
+import { handleJson2 } from './odoo-double-json2.js';
+import { handleWeb, managerErrorPage } from './odoo-double-web.js';
 import { customDump, DumpReader, NOT_A_DUMP, zipDumpChunks, zipEntries, type DumpContent } from './odoo-dump.js';
 
 interface Fault {
@@ -22,7 +24,7 @@ const ACCESS_DENIED = fault(3, 'Access Denied');
 /** What a database without Odoo's tables (left by a failed restore) answers. */
 const EMPTY_DATABASE = traceback('psycopg2.errors.UndefinedTable: relation "ir_module_module" does not exist');
 
-interface DoubleUser {
+export interface DoubleUser {
   id: number;
   login: string;
   password: string;
@@ -49,6 +51,8 @@ export interface DoubleDatabase {
   records: { attachments: Array<{ id: number; file_size: number }>; mails: Array<{ id: number; state: string }>; crons: Array<{ id: number; active: boolean; nextcall: string; failure_count: number }> };
   /** ir.logging rows (Odoo writes them when log_db is set) */
   logs: Array<{ id: number; type: 'server' | 'client'; create_date: string; level: string; name: string; message: string }>;
+  /** API keys (Odoo 19+), each for one user id */
+  apiKeys: Map<string, number>;
 }
 
 export interface OdooDoubleOptions {
@@ -104,6 +108,7 @@ export class OdooServerDouble {
         crons: [{ id: 1, active: true, nextcall: '2999-01-01 00:00:00', failure_count: 0 }],
       },
       logs: [],
+      apiKeys: new Map(),
     };
     this.databases.set(name, database);
     return database;
@@ -121,6 +126,7 @@ export class OdooServerDouble {
       logs: database.logs,
       records: database.records,
       backupBytes: database.backupBytes,
+      apiKeys: [...database.apiKeys.entries()],
     };
     const modules = Object.fromEntries([...database.modules.values()].filter((module) => module.state === 'installed').map((module) => [module.name, module.latest_version || '']));
     return { database: database.name, serverSerie: this.serverSerie, state, modules, totalBytes: database.backupBytes };
@@ -159,6 +165,7 @@ export class OdooServerDouble {
       logs: DoubleDatabase['logs'];
       records: DoubleDatabase['records'];
       backupBytes: number;
+      apiKeys: Array<[string, number]>;
     };
     this.databases.set(name, {
       name,
@@ -171,6 +178,7 @@ export class OdooServerDouble {
       parameters: new Map(state.parameters),
       logs: state.logs,
       records: state.records,
+      apiKeys: new Map(state.apiKeys),
       restored: { bytes: dumped.bytes, sha256: dumped.sha256 },
     });
   }
@@ -187,10 +195,32 @@ export class OdooServerDouble {
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
 
+  /** The major version: 16-18 speak XML-RPC, 19 XML-RPC and JSON-2, 20 JSON-2 only (and no db service). */
+  get major(): number {
+    return Number(this.serverSerie.split('.')[0]);
+  }
+
+  /** An API key of a database's user (as res.users.apikeys makes them: 40 hex characters). */
+  addApiKey(databaseName: string, login = 'admin'): string {
+    const database = this.databases.get(databaseName);
+    const user = database?.users.find((candidate) => candidate.login === login);
+    if (!database || !user) throw new Error(`no user ${login} in ${databaseName}`);
+    const key = randomBytes(20).toString('hex');
+    database.apiKeys.set(key, user.id);
+    return key;
+  }
+
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0]!;
     const service = /^\/xmlrpc\/2\/(common|object|db)$/.exec(path)?.[1];
-    if (req.method === 'POST' && service) return this.xmlrpc(service, req, res);
+    // Odoo 20 is driven through JSON-2 and the HTTP database manager only.
+    if (req.method === 'POST' && service && this.major < 20) return this.xmlrpc(service, req, res);
+    if (path === '/json/2' || path.startsWith('/json/2/')) {
+      if (this.major < 19) return void res.writeHead(404, { 'content-type': 'text/html' }).end('<h1>Not Found</h1>');
+      this.calls.push(`json2.${path.slice('/json/2/'.length)}`);
+      return handleJson2(this, path, req, res);
+    }
+    if (path.startsWith('/web/') && (await handleWeb(this, path, req, res))) return;
     if (req.method === 'POST' && path.startsWith('/web/database/')) this.calls.push(`http.${path}`);
     if (req.method === 'POST' && path === '/web/database/backup') return this.httpBackup(req, res);
     if (req.method === 'POST' && path === '/web/database/restore') return this.httpRestore(req, res);
@@ -245,7 +275,7 @@ export class OdooServerDouble {
     return `${this.serverSerie}-20240709`;
   }
 
-  private versionInfo() {
+  versionInfo() {
     const [major, minor] = this.serverSerie.split('.').map(Number);
     return { server_version: this.serverVersion(), server_version_info: [major, minor, 0, 'final', 0, ''], server_serie: this.serverSerie, protocol_version: 1 };
   }
@@ -255,7 +285,7 @@ export class OdooServerDouble {
     if (password !== this.masterPassword) throw ACCESS_DENIED;
   }
 
-  private db(method: string, params: unknown[]): unknown {
+  db(method: string, params: unknown[]): unknown {
     const names = () => [...this.databases.keys()].sort();
     switch (method) {
       case 'list':
@@ -352,9 +382,15 @@ export class OdooServerDouble {
     const uid = Number(rawUid);
     const known = database.users.find((candidate) => candidate.id === uid);
     if (!known) throw fault(2, `Record does not exist or has been deleted.\n(Record: res.users(${uid},), User: ${uid})`);
-    const user = known.password === password && known.active ? known : undefined;
+    // From Odoo 19 an API key is accepted in place of the password.
+    const user = (known.password === password || database.apiKeys.get(password) === known.id) && known.active ? known : undefined;
     if (!user) throw ACCESS_DENIED;
     if (method.startsWith('_')) throw fault(4, `Private methods (such as ${method}) cannot be called remotely.`);
+    return this.callModel(database, user, model, method, args, kwargs);
+  }
+
+  /** A model method run as an authenticated user, whichever transport brought it. */
+  callModel(database: DoubleDatabase, user: DoubleUser, model: string, method: string, args: unknown[], kwargs: Record<string, unknown>): unknown {
     if (model === 'res.partner') return this.partners(database, user, method, args, kwargs);
     if (model === 'ir.model.data' && method === 'toggle_noupdate') return undefined; // returns None: a marshalling fault
     if (model === 'ir.module.module') return this.modules(database, user, method, args, kwargs);
@@ -529,6 +565,8 @@ export class OdooServerDouble {
       }
       case 'search_count':
         return visible.length;
+      case 'context_get':
+        return { lang: 'en_US', tz: false, uid: user.id };
       case 'write': {
         if (!user.admin) throw fault(4, "You are not allowed to modify 'User' (res.users) records.");
         const [ids, values] = args as [number[], Record<string, unknown>];
@@ -592,12 +630,8 @@ export class OdooServerDouble {
 
   // ------------------------------------------------------------------ HTTP database manager
 
-  /** The manager page with an alert: how Odoo reports a failed backup or restore (HTTP 200). */
   private managerError(res: ServerResponse, message: string): void {
-    // QWeb escapes the message, quotes included: `Couldn&#39;t restore database`.
-    const escaped = message.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&#34;').replace(/'/g, '&#39;');
-    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
-      .end(`<!DOCTYPE html><html><body><div class="alert alert-danger" role="alert">${escaped}</div><form action="/web/database/backup"></form></body></html>`);
+    managerErrorPage(res, message);
   }
 
   private async httpBackup(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -1,12 +1,14 @@
 // A self-hosted Odoo server as a provider: an instance is one database on the server.
 // Databases are created, duplicated, dropped, backed up and restored through Odoo's
-// database service and HTTP database manager; health, metrics and logs come from
-// what Odoo itself exposes. Odoo has no "suspend": suspension deactivates the
+// HTTP database manager (every version has it); models are called over XML-RPC up to
+// Odoo 18 and JSON-2 from 19 on (src/odoo/client.ts); health, metrics and logs come
+// from what Odoo itself exposes. Odoo has no "suspend": suspension deactivates the
 // database's internal users (except the administrator the fleet uses) and resumption
 // reactivates exactly those users.
 import { randomUUID } from 'node:crypto';
 import { addonZip } from '../../odoo/addon-zip.js';
-import { modules as odooModules, OdooClient, orm, type LongCallTimeouts, type ModelCalls } from '../../odoo/client.js';
+import { createApiKey } from '../../odoo/api-keys.js';
+import { modules as odooModules, OdooClient, orm, type LongCallTimeouts, type ModelCalls, type OdooVersionCache, FIRST_JSON2_MAJOR } from '../../odoo/client.js';
 import { restoreFromStream, streamBackup } from '../../odoo/database-manager.js';
 import { OdooError, OdooTimeoutError } from '../../odoo/errors.js';
 import { ProviderError } from '../errors.js';
@@ -31,6 +33,17 @@ export interface SelfHostedServer {
   masterPassword: string;
   adminLogin: string;
   adminPassword: string;
+  /** the admin's API key (Odoo 19+), supplied by the user or made by an earlier call */
+  apiKey?: string | null;
+}
+
+export interface SelfHostedOptions {
+  timeoutMs?: number;
+  long?: Partial<LongCallTimeouts>;
+  /** server versions known in this process */
+  versions?: OdooVersionCache;
+  /** keeps an API key this provider made for the admin, so the next call finds it */
+  onApiKeyCreated?: (apiKey: string) => Promise<void>;
 }
 
 const SUSPENDED_USERS_PARAMETER = 'odoo_fleet.suspended_user_ids';
@@ -59,17 +72,61 @@ export function providerErrorFrom(error: unknown, what: string): never {
 export class SelfHostedProvider implements InstanceProvider {
   private readonly client: OdooClient;
   private readonly databaseWaitMs: number;
+  private apiKey: Promise<string | null> | undefined;
 
   constructor(
     private readonly server: SelfHostedServer,
-    options: { timeoutMs?: number; long?: Partial<LongCallTimeouts> } = {},
+    private readonly options: SelfHostedOptions = {},
   ) {
     this.client = new OdooClient(server.url, options);
     this.databaseWaitMs = options.long?.databasesMs ?? 900_000;
+    if (server.apiKey) this.apiKey = Promise.resolve(server.apiKey);
   }
 
+  /**
+   * Model calls as the fleet's admin. On a server that speaks JSON-2 (Odoo 19+) they go
+   * with the admin's API key; when only the password is known, a key is made from it
+   * (and kept through `onApiKeyCreated`), and made anew once if the server refuses the
+   * one it has (a restore brings another database's keys).
+   */
   private admin(database: string): ModelCalls {
-    return this.client.models({ database, login: this.server.adminLogin, password: this.server.adminPassword });
+    const password = { database, login: this.server.adminLogin, password: this.server.adminPassword };
+    const json2 = async () => (await this.client.detectVersion()).major >= FIRST_JSON2_MAJOR;
+    return {
+      execute: async (model, method, args, kwargs) => {
+        if (!(await json2())) return this.client.models(password).execute(model, method, args, kwargs);
+        const first = await this.keyFor(database, false);
+        try {
+          return await this.client.models({ ...password, apiKey: first }).execute(model, method, args, kwargs);
+        } catch (error) {
+          if (!(error instanceof OdooError && error.kind === 'access_denied')) throw error;
+          const renewed = await this.keyFor(database, true, first);
+          if (renewed === first) throw error;
+          return this.client.models({ ...password, apiKey: renewed }).execute(model, method, args, kwargs);
+        }
+      },
+    };
+  }
+
+  /** The admin's API key, made from the password when none is known (or `renew`ing a refused one). */
+  private keyFor(database: string, renew: boolean, refused?: string): Promise<string> {
+    const current = this.apiKey;
+    if (current && !renew) {
+      return current.then((key) => key ?? this.keyFor(database, true));
+    }
+    const made = (async () => {
+      // Another call may have renewed the refused key meanwhile.
+      const known = await current?.catch(() => null);
+      if (renew && known && known !== refused) return known;
+      const key = await createApiKey(this.server.url, { database, login: this.server.adminLogin, password: this.server.adminPassword, description: 'Odoo Fleet API' }, this.options.timeoutMs);
+      await this.options.onApiKeyCreated?.(key);
+      return key;
+    })();
+    this.apiKey = made.catch((error: unknown) => {
+      this.apiKey = current;
+      throw error;
+    });
+    return made;
   }
 
   private async guard<T>(what: string, work: () => Promise<T>): Promise<T> {
@@ -142,12 +199,18 @@ export class SelfHostedProvider implements InstanceProvider {
   private async untilReady(database: string): Promise<void> {
     const deadline = Date.now() + this.databaseWaitMs;
     for (;;) {
-      const ready = (await this.client.databaseExists(database)) && (await this.client.authenticate({ database, login: this.server.adminLogin, password: this.server.adminPassword }).catch(() => null)) !== null;
+      const ready = (await this.client.databaseExists(database)) && (await this.adminId(database).catch(() => null)) !== null;
       if (ready) return;
       if (Date.now() > deadline) throw new ProviderError('unavailable', `The database "${database}" was still not ready on ${this.server.url}`, { code: 'timeout' });
       // About twenty looks within the bound, never more often than needed.
       await new Promise((resolve) => setTimeout(resolve, Math.min(2000, Math.max(50, this.databaseWaitMs / 20))));
     }
+  }
+
+  /** The user id of the fleet's admin in a database (over either transport). */
+  private async adminId(database: string): Promise<number> {
+    const context = (await this.admin(database).execute('res.users', 'context_get', [])) as { uid?: unknown };
+    return Number(context.uid);
   }
 
   /** The creation mark of a database, or null when it has none or refuses the fleet's login. */
@@ -206,7 +269,7 @@ export class SelfHostedProvider implements InstanceProvider {
     return this.guard(`suspend ${instanceId}`, async () => {
       const calls = this.admin(instanceId);
       if (await calls.execute('ir.config_parameter', 'get_param', [SUSPENDED_USERS_PARAMETER])) return this.describe(instanceId, 'suspended');
-      const adminId = await this.client.authenticate({ database: instanceId, login: this.server.adminLogin, password: this.server.adminPassword });
+      const adminId = await this.adminId(instanceId);
       const users = (await orm.search(calls, 'res.users', [['share', '=', false], ['active', '=', true], ['id', '!=', adminId]])) as number[];
       // Remember first, then revoke: an interrupted suspension can be resumed.
       await calls.execute('ir.config_parameter', 'set_param', [SUSPENDED_USERS_PARAMETER, JSON.stringify(users)]);
@@ -267,7 +330,7 @@ export class SelfHostedProvider implements InstanceProvider {
   restoreBackupFile(targetInstanceId: string, file: AsyncIterable<Uint8Array>, options: { neutralize?: boolean } = {}) {
     return this.guard(`restore into ${targetInstanceId}`, async () => {
       const staging = `${targetInstanceId}--restoring`;
-      const neutral = `${targetInstanceId}--neutral`;
+      if (options.neutralize && (await this.client.detectVersion()).major < 17) throw new ProviderError('invalid_input', 'Odoo neutralizes databases from version 17 on');
       await this.client.dropDatabase(this.server.masterPassword, staging);
       try {
         await restoreFromStream(this.server.url, { masterPassword: this.server.masterPassword, database: staging, backup: file, copy: true });
@@ -276,17 +339,11 @@ export class SelfHostedProvider implements InstanceProvider {
         await this.client.dropDatabase(this.server.masterPassword, staging).catch(() => false);
         throw error;
       }
-      let ready = staging;
-      if (options.neutralize) {
-        // Odoo neutralizes a database while duplicating it (mail servers, crons, payment providers off).
-        if ((await this.client.detectVersion()).major < 17) throw new ProviderError('invalid_input', 'Odoo neutralizes databases from version 17 on');
-        await this.client.dropDatabase(this.server.masterPassword, neutral);
-        await this.client.duplicateDatabase(this.server.masterPassword, staging, neutral, true);
-        await this.client.dropDatabase(this.server.masterPassword, staging);
-        ready = neutral;
-      }
+      // The manager has no rename: the restored copy is duplicated into place, neutralized
+      // on request (Odoo neutralizes while duplicating), and the staging copy dropped.
       await this.client.dropDatabase(this.server.masterPassword, targetInstanceId);
-      await this.client.renameDatabase(this.server.masterPassword, ready, targetInstanceId);
+      await this.client.duplicateDatabase(this.server.masterPassword, staging, targetInstanceId, options.neutralize ?? false);
+      await this.client.dropDatabase(this.server.masterPassword, staging);
     });
   }
 
@@ -307,7 +364,7 @@ export class SelfHostedProvider implements InstanceProvider {
     return { items: [], nextCursor: null };
   }
 
-  /** The XML-RPC path for deployments: refresh the module list, then install or upgrade. */
+  /** Deployments over RPC (XML-RPC or JSON-2): refresh the module list, then install or upgrade. */
   installModules(instanceId: string, names: string[]) {
     return this.guard(`install modules on ${instanceId}`, async () => {
       const calls = this.admin(instanceId);
