@@ -16,6 +16,7 @@ import { createLogger } from './logger.js';
 import { createFleetPubSub, createRedisFleetPubSub } from './pubsub.js';
 import { odooShDestination, startInProcessSimulator } from './providers/odoo-sh/in-process-simulator.js';
 import { createProviderRegistry } from './providers/registry.js';
+import { createOdooApiKeyStore } from './providers/self-hosted/api-key-store.js';
 import { loadKeyRing } from './services/crypto/load-key-ring.js';
 import { rebindLegacySecrets } from './services/crypto/rotate.js';
 import { createUrlSigner } from './services/backups/download-urls.js';
@@ -74,6 +75,7 @@ async function main(): Promise<void> {
     timeoutMs: config.PROVIDER_TIMEOUT_MS,
     odooLongTimeouts: { modulesMs: config.ODOO_MODULE_TIMEOUT_MS, databasesMs: config.ODOO_DATABASE_TIMEOUT_MS },
     breakers,
+    odooApiKeys: createOdooApiKeyStore({ prisma: database.prisma, keyRing }),
   }), telemetry);
   // Secrets stored before destinations were bound are bound to their row's destination once.
   const rebound = await rebindLegacySecrets({ prisma: database.prisma, keyRing, providerBaseUrl: providers.odooShBaseUrl });

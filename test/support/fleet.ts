@@ -10,6 +10,7 @@ import { createPoller } from '../../src/jobs/poller.js';
 import { createLogger } from '../../src/logger.js';
 import type { LongCallTimeouts } from '../../src/odoo/client.js';
 import { createProviderRegistry, type ProviderRegistry } from '../../src/providers/registry.js';
+import { createOdooApiKeyStore } from '../../src/providers/self-hosted/api-key-store.js';
 import { createFleetPubSub, type PubSub } from '../../src/pubsub.js';
 import type { GitPublisher } from '../../src/services/deployments/git-publisher.js';
 import { operationHandlers } from '../../src/services/operations/handlers.js';
@@ -44,14 +45,21 @@ export interface Fleet {
   stop(): Promise<void>;
 }
 
-export async function startFleet(slug: string, options: { git?: GitPublisher; odooLongTimeouts?: Partial<LongCallTimeouts> } = {}): Promise<Fleet> {
+export async function startFleet(slug: string, options: { git?: GitPublisher; odooLongTimeouts?: Partial<LongCallTimeouts>; odooSerie?: string } = {}): Promise<Fleet> {
   const db = await createTestDatabase();
   const sim = await startSimulator();
-  const odoo = new OdooServerDouble({ masterPassword: 'master-pw' });
-  const odooUrl = await odoo.listen();
   const folder = await mkdtemp(join(tmpdir(), `fleet-${slug}-`));
   const store = createLocalBackupStore(join(folder, 'backups'));
-  const providers = createProviderRegistry({ keyRing: testKeyRing, odooShBaseUrl: sim.baseUrl, odooShDefaultToken: 'account-token', timeoutMs: 2000, odooLongTimeouts: options.odooLongTimeouts });
+  const odoo = new OdooServerDouble({ masterPassword: 'master-pw', serverSerie: options.odooSerie });
+  const odooUrl = await odoo.listen();
+  const providers = createProviderRegistry({
+    keyRing: testKeyRing,
+    odooShBaseUrl: sim.baseUrl,
+    odooShDefaultToken: 'account-token',
+    timeoutMs: 2000,
+    odooLongTimeouts: options.odooLongTimeouts,
+    odooApiKeys: createOdooApiKeyStore({ prisma: db.prisma, keyRing: testKeyRing }),
+  });
   const pubsub = createFleetPubSub();
   const company = await seedCompany(db.prisma, slug);
   const defaults = { ...testOperationDeps(), ...(options.git ? { git: options.git } : {}) };

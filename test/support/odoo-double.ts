@@ -496,9 +496,13 @@ export class OdooServerDouble {
     if (database.modules.get('base_import_module')?.state !== 'installed') throw fault(2, "Object base.import.module doesn't exist");
     if (!user.admin) throw ACCESS_DENIED;
     if (method === 'create') {
-      const id = database.nextId++;
-      this.importWizards.set(id, String((args[0] as { module_file?: string }).module_file ?? ''));
-      return id;
+      // create takes one dict (execute_kw) or a list of them (as JSON-2's vals_list always is).
+      const create = (values: { module_file?: string }) => {
+        const id = database.nextId++;
+        this.importWizards.set(id, String(values.module_file ?? ''));
+        return id;
+      };
+      return Array.isArray(args[0]) ? (args[0] as Array<{ module_file?: string }>).map(create) : create(args[0] as { module_file?: string });
     }
     if (method !== 'import_module') throw traceback(`AttributeError: The method 'base.import.module.${method}' does not exist`);
     const [id] = args[0] as number[];

@@ -18,6 +18,11 @@ const SetInstanceCredentialsInput = builder.inputType('SetInstanceCredentialsInp
     odooLogin: t.string({ required: false, description: 'Odoo administrator login (self-hosted).' }),
     odooPassword: t.string({ required: false, description: 'Password or API key of that login.', extensions: secretLength }),
     masterPassword: t.string({ required: false, description: 'Database manager master password (self-hosted).', extensions: secretLength }),
+    odooApiKey: t.string({
+      required: false,
+      description: "Self-hosted Odoo 19+: an API key of that login, for the JSON-2 API. Without one the fleet makes a key from the password.",
+      extensions: secretLength,
+    }),
     gitCredential: t.string({ required: false, description: 'Token for pushing to the instance\'s git repository.', extensions: secretLength }),
     gitRepositoryUrl: t.string({
       required: false,

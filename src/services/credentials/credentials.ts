@@ -17,6 +17,8 @@ function credentialsInput(policy: RepositoryPolicy) {
     odooLogin: z.string().trim().min(1, 'must not be empty').max(200).nullish(),
     odooPassword: secret.nullish(),
     masterPassword: secret.nullish(),
+    // Odoo API keys are 40 hexadecimal characters (res.users.apikeys).
+    odooApiKey: z.string().regex(/^[0-9a-f]{40}$/i, 'must be an Odoo API key (40 hexadecimal characters)').nullish(),
     gitCredential: secret.nullish(),
     // A destination and its secret in one call: the secret is bound to the new destination.
     gitRepositoryUrl: repositoryUrlSchema(policy).nullish(),
@@ -33,6 +35,7 @@ export const secretFields = {
   providerToken: 'providerTokenEnc',
   odooPassword: 'odooPasswordEnc',
   masterPassword: 'masterPasswordEnc',
+  odooApiKey: 'odooApiKeyEnc',
   gitCredential: 'gitCredentialEnc',
 } as const satisfies Record<string, InstanceSecretColumn>;
 
@@ -100,6 +103,8 @@ export async function setInstanceCredentials(deps: CredentialDeps, input: { comp
   };
   const given = (Object.keys(secretFields) as SecretField[]).filter((field) => secrets[field] !== undefined);
   const unbound = secretsUnboundBy(instance, target, deps.providerBaseUrl).filter((column) => !given.includes(fieldOfColumn[column]));
+  // The fleet makes a new API key from the password when none is stored: nothing waits for one.
+  const awaited = unbound.filter((column) => column !== 'odooApiKeyEnc');
   const data: Record<string, string | string[] | null> = {};
   for (const column of unbound) data[column] = null;
   for (const field of given) {
@@ -114,7 +119,7 @@ export async function setInstanceCredentials(deps: CredentialDeps, input: { comp
     data.providerScope = providerScopeOf({ deploymentMethod: instance.deploymentMethod, serverUrl });
   }
   if (odooLogin !== undefined) data.odooLogin = odooLogin;
-  data.credentialsAwaiting = awaitingAfter(instance.credentialsAwaiting, unbound, given);
+  data.credentialsAwaiting = awaitingAfter(instance.credentialsAwaiting, awaited, given);
   const updated = await deps.prisma.odooInstance.update({ where: { id: instance.id }, data });
   // Operations waiting for these credentials may go on now.
   await deps.prisma.operation.updateMany({ where: { instanceId: instance.id, status: 'PENDING' }, data: { runAfter: new Date() } });

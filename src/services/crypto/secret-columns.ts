@@ -8,6 +8,8 @@ export const secretColumns = {
     /** the self-hosted Odoo server the passwords are sent to */
     odooPasswordEnc: 'serverUrl',
     masterPasswordEnc: 'serverUrl',
+    /** the admin's API key for Odoo 19+ (JSON-2), sent to the same server */
+    odooApiKeyEnc: 'serverUrl',
     /** the repository the credential is sent to as an HTTP header */
     gitCredentialEnc: 'gitRepositoryUrl',
   },

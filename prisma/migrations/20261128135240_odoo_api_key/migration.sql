@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "OdooInstance" ADD COLUMN     "odooApiKeyEnc" TEXT;
