@@ -87,7 +87,7 @@ describe('object', () => {
 
   it('updates the module list and installs and upgrades modules as an admin only', async () => {
     // Like Odoo: the modules on the addons path are counted, none is invented.
-    expect(await modules.updateList(admin)).toEqual({ updated: 8, added: 0 });
+    expect(await modules.updateList(admin)).toEqual({ updated: 9, added: 0 });
     const [sale] = await modules.states(admin, ['sale']);
     expect(sale).toMatchObject({ name: 'sale', state: 'uninstalled', latestVersion: false });
     await modules.install(admin, [sale!.id]);

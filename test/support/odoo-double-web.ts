@@ -56,6 +56,92 @@ interface Session {
 }
 const sessionsOf = new WeakMap<WebHost, Map<string, Session>>();
 
+function sessionsFor(host: WebHost): Map<string, Session> {
+  const sessions = sessionsOf.get(host) ?? new Map<string, Session>();
+  sessionsOf.set(host, sessions);
+  return sessions;
+}
+
+/** What /web/session/authenticate answers (the keys and types Odoo 19 sends). */
+function sessionInfo(database: DoubleDatabase, user: DoubleDatabase['users'][number], info: ReturnType<WebHost['versionInfo']>) {
+  const name = user.admin ? 'Administrator' : user.login;
+  return {
+    uid: user.id,
+    is_system: user.admin,
+    is_admin: user.admin,
+    is_public: false,
+    is_internal_user: !user.share,
+    user_context: { lang: 'en_US', tz: false, uid: user.id },
+    db: database.name,
+    registry_hash: '0'.repeat(64),
+    user_settings: { id: 1, embedded_actions_config_ids: {}, user_id: { id: user.id } },
+    server_version: info.server_serie,
+    server_version_info: info.server_version_info,
+    support_url: 'https://www.odoo.com/buy',
+    name,
+    username: user.login,
+    quick_login: true,
+    partner_write_date: '2026-06-01 12:00:00',
+    partner_display_name: name,
+    partner_id: user.id + 1,
+    'web.base.url': 'http://localhost:8069',
+    active_ids_limit: 20000,
+    profile_session: null,
+    profile_collectors: null,
+    profile_params: null,
+    max_file_upload_size: 134217728,
+    home_action_id: false,
+    currencies: { 1: { name: 'USD', symbol: '$', position: 'before', digits: [69, 2] } },
+    bundle_params: { lang: 'en_US' },
+    test_mode: false,
+    view_info: Object.fromEntries(
+      [['list', 'List', 'oi oi-view-list', true], ['form', 'Form', 'fa fa-address-card', false], ['graph', 'Graph', 'fa fa-area-chart', true], ['pivot', 'Pivot', 'oi oi-view-pivot', true], ['calendar', 'Calendar', 'fa fa-calendar', true], ['kanban', 'Kanban', 'oi oi-view-kanban', true], ['search', 'Search', 'oi oi-search', true]].map(
+        ([type, display_name, icon, multi_record]) => [type, { display_name, icon, multi_record }],
+      ),
+    ),
+    groups: { 'base.group_allow_export': user.admin },
+    user_companies: { current_company: 1, allowed_companies: { 1: { id: 1, name: 'My Company', sequence: 0, child_ids: [], parent_id: false, currency_id: 1 } }, disallowed_ancestor_companies: {} },
+    show_effect: true,
+    websocket_worker_version: info.server_serie,
+    tour_enabled: false,
+    current_tour: false,
+  };
+}
+
+/** The modules and models the double's catalogue (api_doc, Odoo 19+) lists. */
+const DOC_MODULES = ['base', 'base_sparse_field', 'rpc', 'web', 'api_doc', 'base_import', 'base_import_module', 'base_setup', 'bus'];
+const DOC_MODELS = [{ model: 'res.partner', name: 'Contact' }, { model: 'res.users', name: 'User' }, { model: 'ir.module.module', name: 'Module' }];
+
+/** /doc-bearer/*.json with the bearer key, /doc/*.json and /doc with a web session (api_doc). */
+function apiDoc(host: WebHost, path: string, req: IncomingMessage, res: ServerResponse): boolean {
+  if (host.major < 19) return false;
+  const bearer = /^bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+  const sid = /(?:^|;\s*)session_id=([^;]+)/.exec(req.headers.cookie ?? '')?.[1];
+  const known = path.startsWith('/doc-bearer/')
+    ? [...host.databases.values()].some((database) => bearer !== undefined && database.apiKeys.has(bearer))
+    : sid !== undefined && sessionsFor(host).has(sid);
+  if (!known) {
+    res.writeHead(401, { 'content-type': 'application/json; charset=utf-8', 'www-authenticate': 'Bearer' }).end(JSON.stringify({ name: 'werkzeug.exceptions.Unauthorized', message: 'Invalid apikey' }));
+    return true;
+  }
+  if (path === '/doc') {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end('<!DOCTYPE html>\n<html style="height: 100%;">\n    <head>\n        <title>Odoo Runtime Doc</title>\n    </head>\n    <body></body>\n</html>');
+    return true;
+  }
+  const file = /^\/doc(?:-bearer)?\/(.+)\.json$/.exec(path)?.[1];
+  const body = file === 'index'
+    ? { modules: DOC_MODULES, models: DOC_MODELS.map((model) => ({ ...model, fields: { id: { string: 'ID', type: 'integer' } }, methods: ['search', 'read'] })) }
+    : DOC_MODELS.some((model) => model.model === file)
+      ? { model: file, name: DOC_MODELS.find((model) => model.model === file)!.name, doc: null, fields: { id: { name: 'id', type: 'integer', readonly: true, required: false } }, methods: { search: { api: ['model'], signature: '(domain, offset=0, limit=None, order=None)' } } }
+      : undefined;
+  if (!body) {
+    res.writeHead(404, { 'content-type': 'text/html; charset=utf-8' }).end('<h1>Not Found</h1>');
+    return true;
+  }
+  res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
+  return true;
+}
+
 function jsonRpc(res: ServerResponse, id: unknown, outcome: { result: unknown } | { error: { name: string; message: string } }): void {
   const body = 'result' in outcome
     ? { jsonrpc: '2.0', id, result: outcome.result }
@@ -70,6 +156,11 @@ export async function handleWeb(host: WebHost, path: string, req: IncomingMessag
     res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify({ version_info: info.server_version_info, version: info.server_serie }));
     return true;
   }
+  if (req.method === 'GET' && (path === '/web/database/manager' || path === '/web/database/selector')) {
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end('<html>\n<head>\n    <title>Odoo</title>\n</head>\n<body><form action="/web/database/create" method="post"></form></body>\n</html>');
+    return true;
+  }
+  if (req.method === 'GET' && (path.startsWith('/doc-bearer/') || path.startsWith('/doc/') || path === '/doc')) return apiDoc(host, path, req, res);
   if (req.method !== 'POST') return false;
   if (path === '/web/database/backup' || path === '/web/database/restore') return false;
 
@@ -136,8 +227,7 @@ export async function handleWeb(host: WebHost, path: string, req: IncomingMessag
     if (!host.listDb) return (jsonRpc(res, request.id, { error: { name: 'odoo.exceptions.AccessDenied', message: 'Access Denied' } }), true);
     return (jsonRpc(res, request.id, { result: [...host.databases.keys()].sort() }), true);
   }
-  const sessions = sessionsOf.get(host) ?? new Map<string, Session>();
-  sessionsOf.set(host, sessions);
+  const sessions = sessionsFor(host);
   if (path === '/web/session/authenticate') {
     const database = host.databases.get(String(params.db));
     const user = database?.users.find((candidate) => candidate.login === params.login && candidate.password === params.password && candidate.active);
@@ -145,7 +235,7 @@ export async function handleWeb(host: WebHost, path: string, req: IncomingMessag
     const sid = randomBytes(30).toString('base64url');
     sessions.set(sid, { database: database.name, uid: user.id, pending: new Map() });
     res.setHeader('set-cookie', `session_id=${sid}; HttpOnly; Path=/`);
-    jsonRpc(res, request.id, { result: { uid: user.id, is_admin: user.admin, db: database.name, username: user.login, server_version: info.server_serie, server_version_info: info.server_version_info } });
+    jsonRpc(res, request.id, { result: sessionInfo(database, user, info) });
     return true;
   }
   const call = /^\/web\/dataset\/call_kw\/([^/]+)\/([^/]+)$/.exec(path);

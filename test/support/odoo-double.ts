@@ -36,7 +36,7 @@ export interface DoubleUser {
 export interface DoubleDatabase {
   name: string;
   users: DoubleUser[];
-  partners: Map<number, { id: number; name: string; email: string | false; parent_id: number | false; active: boolean }>;
+  partners: Map<number, { id: number; name: string; email: string | false; parent_id: number | false; active: boolean; is_company?: boolean; phone?: string | false }>;
   modules: Map<string, { id: number; name: string; state: string; latest_version: string | false }>;
   nextId: number;
   /** size of the generated backup file (its filestore makes up the difference) */
@@ -90,15 +90,21 @@ export class OdooServerDouble {
         { id: 6, login: 'demo', password: 'demo', admin: false, active: true, share: false },
         { id: 7, login: 'portal', password: 'portal', admin: false, active: true, share: true },
       ],
-      partners: new Map([[3, { id: 3, name: 'YourCompany', email: 'info@yourcompany.example', parent_id: false, active: true }]]),
+      // A new Odoo 19 database holds its company (1) and the admin's partner (3); 4 and 5 are archived.
+      partners: this.major >= 19
+        ? new Map([
+            [1, { id: 1, name: 'My Company', email: false, parent_id: false, active: true, is_company: true }],
+            [3, { id: 3, name: 'Administrator', email: false, parent_id: false, active: true }],
+          ])
+        : new Map([[3, { id: 3, name: 'YourCompany', email: 'info@yourcompany.example', parent_id: false, active: true }]]),
       modules: new Map(
-        ['base', 'web', 'mail', 'sale', 'stock', 'account', 'base_import_module', 'contacts'].map((module, index) => [
+        ['base', 'web', 'mail', 'sale', 'stock', 'account', 'base_import_module', 'contacts', 'base_sparse_field'].map((module, index) => [
           module,
-          // contacts keeps the id it had on the recorded Odoo 17 server (shared/odoo17-exchanges)
-          { id: module === 'contacts' ? 46 : index + 1, name: module, state: index < 2 ? 'installed' : 'uninstalled', latest_version: index < 2 ? `${this.serverSerie}.1.0` : false },
+          // contacts and base_sparse_field keep the ids they had on the recorded Odoo 17 and 19 servers
+          { id: RECORDED_MODULE_IDS[module] ?? index + 1, name: module, state: index < 2 ? 'installed' : 'uninstalled', latest_version: index < 2 ? `${this.serverSerie}.1.0` : false },
         ]),
       ),
-      nextId: 100,
+      nextId: this.major >= 19 ? 6 : 100,
       backupBytes: options.backupBytes ?? 256 * 1024,
       neutralized: false,
       parameters: new Map(),
@@ -220,7 +226,7 @@ export class OdooServerDouble {
       this.calls.push(`json2.${path.slice('/json/2/'.length)}`);
       return handleJson2(this, path, req, res);
     }
-    if (path.startsWith('/web/') && (await handleWeb(this, path, req, res))) return;
+    if ((path.startsWith('/web/') || path === '/json/version' || path === '/doc' || path.startsWith('/doc')) && (await handleWeb(this, path, req, res))) return;
     if (req.method === 'POST' && path.startsWith('/web/database/')) this.calls.push(`http.${path}`);
     if (req.method === 'POST' && path === '/web/database/backup') return this.httpBackup(req, res);
     if (req.method === 'POST' && path === '/web/database/restore') return this.httpRestore(req, res);
@@ -432,6 +438,9 @@ export class OdooServerDouble {
         parent_id: row.parent_id === false ? false : [row.parent_id, database.partners.get(row.parent_id)?.name ?? ''],
         active: row.active,
         display_name: row.name,
+        is_company: row.is_company ?? false,
+        phone: row.phone ?? false,
+        lang: 'en_US',
       };
       return fields?.length ? Object.fromEntries(['id', ...fields].map((field) => [field, full[field] ?? false])) : full;
     };
@@ -441,7 +450,7 @@ export class OdooServerDouble {
       return ids.slice(offset, limit === undefined ? undefined : offset + limit);
     };
     const domain = Array.isArray(args[0]) ? (args[0] as unknown[]) : [];
-    checkFields('res.partner', PARTNER_FIELDS, domain);
+    checkFields('res.partner', PARTNER_FIELDS, domain, this.major);
     switch (method) {
       case 'search':
         return page(rows().filter((row) => matches({ ...row, create_date: PARTNER_CREATED }, domain)).map((row) => row.id));
@@ -459,7 +468,7 @@ export class OdooServerDouble {
         return (args[0] as number[]).filter((id) => database.partners.has(id)).map((id) => asRead(database.partners.get(id)!, (kwargs.fields ?? args[1]) as string[]));
       case 'create': {
         const create = (values: Record<string, unknown>) => {
-          if (!values.name) throw fault(2, 'The operation cannot be completed: Missing required fields on Contact: name');
+          if (!values.name) throw fault(2, this.major >= 19 ? 'The operation cannot be completed: Contacts require a name' : 'The operation cannot be completed: Missing required fields on Contact: name');
           const id = database.nextId++;
           database.partners.set(id, { id, name: String(values.name), email: (values.email as string) ?? false, parent_id: (values.parent_id as number) ?? false, active: true });
           return id;
@@ -479,13 +488,21 @@ export class OdooServerDouble {
       case 'unlink':
         for (const id of args[0] as number[]) database.partners.delete(id);
         return true;
-      case 'fields_get':
-        return {
-          name: { string: 'Name', type: 'char' },
-          email: { string: 'Email', type: 'char' },
-          parent_id: { string: 'Related Company', type: 'many2one' },
-          active: { string: 'Active', type: 'boolean' },
+      case 'fields_get': {
+        const all: Record<string, Record<string, unknown>> = {
+          name: { string: 'Name', type: 'char', required: false },
+          email: { string: 'Email', type: 'char', required: false },
+          parent_id: { string: 'Related Company', type: 'many2one', required: false },
+          active: { string: 'Active', type: 'boolean', required: false },
         };
+        const wanted = (kwargs.allfields ?? args[0]) as string[] | undefined;
+        const attributes = (kwargs.attributes ?? args[1] ?? ['string', 'type']) as string[];
+        return Object.fromEntries(
+          Object.entries(all)
+            .filter(([name]) => !wanted?.length || wanted.includes(name))
+            .map(([name, description]) => [name, Object.fromEntries(attributes.filter((key) => key in description).map((key) => [key, description[key]]))]),
+        );
+      }
       default:
         throw traceback(`AttributeError: The method 'res.partner.${method}' does not exist`);
     }
@@ -571,6 +588,23 @@ export class OdooServerDouble {
         return visible.length;
       case 'context_get':
         return { lang: 'en_US', tz: false, uid: user.id };
+      case 'create': {
+        const create = (values: Record<string, unknown>) => {
+          if (!values.login) {
+            throw fault(2, "The operation cannot be completed: Missing required value for the field 'Login' (login).\nModel: 'User' (res.users)\n- create/update: a mandatory field is not set\n- delete: another model requires the record being deleted, you can archive it instead\n");
+          }
+          const id = database.nextId++;
+          database.users.push({ id, login: String(values.login), password: String(values.password ?? ''), admin: false, active: true, share: false });
+          return id;
+        };
+        return Array.isArray(args[0]) ? (args[0] as Array<Record<string, unknown>>).map(create) : create(args[0] as Record<string, unknown>);
+      }
+      case 'unlink':
+        if ((args[0] as number[]).includes(2)) {
+          throw fault(2, 'You cannot delete the admin user because it is utilized in various places (such as security configurations,...). Instead, archive it.');
+        }
+        database.users = database.users.filter((candidate) => !(args[0] as number[]).includes(candidate.id));
+        return true;
       case 'write': {
         if (!user.admin) throw fault(4, "You are not allowed to modify 'User' (res.users) records.");
         const [ids, values] = args as [number[], Record<string, unknown>];
@@ -591,7 +625,7 @@ export class OdooServerDouble {
     if (!user.admin) throw ACCESS_DENIED;
     const byId = (ids: number[]) => [...database.modules.values()].filter((module) => ids.includes(module.id));
     // installed_version is the version of the module's files on the server (Odoo's naming is crossed).
-    const withDiskVersion = (module: object): Record<string, unknown> => ({ installed_version: `${this.serverSerie}.1.0`, ...module });
+    const withDiskVersion = (module: { name: string }): Record<string, unknown> => ({ installed_version: `${this.serverSerie}.1.0`, shortdesc: module.name.replace(/_/g, ' '), ...module });
     const action = { type: 'ir.actions.act_url', target: 'self', url: '/web' };
     switch (method) {
       case 'update_list':
@@ -643,13 +677,15 @@ export class OdooServerDouble {
     if (!this.listDb) return this.managerError(res, 'The database manager has been disabled by the administrator');
     if (form.get('master_pwd') !== this.masterPassword) return this.managerError(res, 'Database backup error: Access Denied');
     const database = this.databases.get(form.get('name') ?? '');
-    if (!database) return this.managerError(res, `Database backup error: database "${form.get('name')}" does not exist`);
+    if (!database) return this.managerError(res, `Database backup error: Database '${form.get('name')}' is not known`);
     const extension = form.get('backup_format') === 'dump' ? 'dump' : 'zip';
     res.writeHead(200, {
       'content-type': 'application/octet-stream; charset=binary',
       'content-disposition': `attachment; filename*=UTF-8''${database.name}_2026-06-01_12-00-00.${extension}`,
     });
-    for (const chunk of zipDumpChunks(this.dumpContent(database))) {
+    // backup_format=dump is pg_dump's custom format, without the filestore.
+    const chunks = extension === 'dump' ? [customDump(this.dumpContent(database))] : zipDumpChunks(this.dumpContent(database));
+    for (const chunk of chunks) {
       if (!res.write(chunk)) await new Promise((resolve) => res.once('drain', resolve));
     }
     res.end();
@@ -681,18 +717,22 @@ function isFault(value: unknown): value is Fault {
   return typeof value === 'object' && value !== null && 'faultCode' in value && 'faultString' in value;
 }
 
+/** Module ids as the recorded servers had them (shared/odoo17-exchanges, odoo19-exchanges). */
+const RECORDED_MODULE_IDS: Record<string, number> = { contacts: 46, base_sparse_field: 43 };
+
 /** When the double's partners were created (Odoo's create_date). */
 const PARTNER_CREATED = '2026-06-01 12:00:00';
-const PARTNER_FIELDS = new Set(['id', 'name', 'email', 'parent_id', 'active', 'display_name', 'create_date']);
+const PARTNER_FIELDS = new Set(['id', 'name', 'email', 'parent_id', 'active', 'display_name', 'create_date', 'is_company', 'phone', 'lang', 'comment']);
 
 /** Python's repr of a domain leaf, as Odoo prints it in errors. */
 const pythonRepr = (value: unknown): string => (typeof value === 'string' ? `'${value}'` : typeof value === 'boolean' ? (value ? 'True' : 'False') : String(value));
 
 /** A domain on a field the model does not have is a fault, as in Odoo (never an empty result). */
-function checkFields(model: string, fields: Set<string>, domain: unknown[]): void {
+function checkFields(model: string, fields: Set<string>, domain: unknown[], major: number): void {
   for (const leaf of domain) {
     if (!Array.isArray(leaf) || fields.has(String(leaf[0]).split('.')[0]!)) continue;
-    throw traceback(`ValueError: Invalid field ${model}.${String(leaf[0])} in leaf (${leaf.map(pythonRepr).join(', ')})`);
+    // Odoo 19 calls a leaf a condition.
+    throw traceback(`ValueError: Invalid field ${model}.${String(leaf[0])} in ${major >= 19 ? 'condition' : 'leaf'} (${leaf.map(pythonRepr).join(', ')})`);
   }
 }
 
