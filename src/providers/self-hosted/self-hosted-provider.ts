@@ -92,17 +92,25 @@ export class SelfHostedProvider implements InstanceProvider {
   private admin(database: string): ModelCalls {
     const password = { database, login: this.server.adminLogin, password: this.server.adminPassword };
     const json2 = async () => (await this.client.detectVersion()).major >= FIRST_JSON2_MAJOR;
+    // One set of calls per credential, so an XML-RPC login happens once, not per call.
+    let withPassword: ModelCalls | undefined;
+    const withKey = new Map<string, ModelCalls>();
+    const overKey = (apiKey: string) => {
+      const calls = withKey.get(apiKey) ?? this.client.models({ ...password, apiKey });
+      withKey.set(apiKey, calls);
+      return calls;
+    };
     return {
       execute: async (model, method, args, kwargs) => {
-        if (!(await json2())) return this.client.models(password).execute(model, method, args, kwargs);
+        if (!(await json2())) return (withPassword ??= this.client.models(password)).execute(model, method, args, kwargs);
         const first = await this.keyFor(database, false);
         try {
-          return await this.client.models({ ...password, apiKey: first }).execute(model, method, args, kwargs);
+          return await overKey(first).execute(model, method, args, kwargs);
         } catch (error) {
           if (!(error instanceof OdooError && error.kind === 'access_denied')) throw error;
           const renewed = await this.keyFor(database, true, first);
           if (renewed === first) throw error;
-          return this.client.models({ ...password, apiKey: renewed }).execute(model, method, args, kwargs);
+          return overKey(renewed).execute(model, method, args, kwargs);
         }
       },
     };
