@@ -94,6 +94,18 @@ describe('versions and transports', () => {
     expect(asked() - before).toBe(1);
   });
 
+  it('asks again once the answer is older than its bound (a server upgraded in place)', async () => {
+    let now = 0;
+    const cache = new OdooVersionCache({ maxAgeMs: 1000, now: () => now });
+    const answers = ['19.0', '20.0'];
+    const load = async () => ({ serverVersion: answers[0]!, serverSerie: answers[0]!, major: Number.parseInt(answers.shift()!, 10), protocolVersion: 1 });
+    expect((await cache.get(url, load)).major).toBe(19);
+    now = 999;
+    expect((await cache.get(url, load)).major).toBe(19);
+    now = 1000;
+    expect((await cache.get(url, load)).major).toBe(20);
+  });
+
   it('drives Odoo 17 over XML-RPC and Odoo 20 over JSON-2 only', async () => {
     const odoo17 = new OdooServerDouble({ serverSerie: '17.0' });
     const odoo20 = new OdooServerDouble({ serverSerie: '20.0' });

@@ -50,27 +50,29 @@ export function transportFor(major: number, hasApiKey: boolean): OdooTransport |
 
 /**
  * Versions by server URL, shared by the clients of one process: a server's version is
- * asked once, not on every call (a failed question is asked again next time).
+ * asked once, not on every call (a failed question is asked again next time), and asked
+ * again after `maxAgeMs`, so a server upgraded in place (say 19 to 20) is noticed.
  */
 export class OdooVersionCache {
-  private readonly known = new Map<string, Promise<OdooVersion>>();
+  private readonly known = new Map<string, { askedAt: number; version: Promise<OdooVersion> }>();
+  private readonly maxAgeMs: number;
+  private readonly now: () => number;
+
+  constructor(options: { maxAgeMs?: number; now?: () => number } = {}) {
+    this.maxAgeMs = options.maxAgeMs ?? 3_600_000;
+    this.now = options.now ?? Date.now;
+  }
 
   get(baseUrl: string, load: () => Promise<OdooVersion>): Promise<OdooVersion> {
     const key = baseUrl.replace(/\/$/, '');
-    let version = this.known.get(key);
-    if (!version) {
-      version = load().catch((error: unknown) => {
-        this.known.delete(key);
-        throw error;
-      });
-      this.known.set(key, version);
-    }
+    const cached = this.known.get(key);
+    if (cached && this.now() - cached.askedAt < this.maxAgeMs) return cached.version;
+    const version = load().catch((error: unknown) => {
+      this.known.delete(key);
+      throw error;
+    });
+    this.known.set(key, { askedAt: this.now(), version });
     return version;
-  }
-
-  /** Forget a server's version (after an upgrade of the server). */
-  forget(baseUrl: string): void {
-    this.known.delete(baseUrl.replace(/\/$/, ''));
   }
 }
 
