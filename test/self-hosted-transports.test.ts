@@ -1,5 +1,5 @@
-// The same self-hosted provider tests through the GraphQL API, over XML-RPC (an Odoo 17
-// double: how 16-18 are driven) and over JSON-2 (Odoo 19 and 20 doubles: how 19+ are
+// The same self-hosted provider tests through the GraphQL API, over XML-RPC (Odoo 16, 17
+// and 18 doubles) and over JSON-2 (Odoo 19 and 20 doubles: how 19+ are
 // driven): create, health, metrics, logs, backup, restore, module deployment, suspend
 // and resume, delete. Over JSON-2 the fleet makes the admin's API key from the password
 // once, keeps it encrypted, and never sends a model call over XML-RPC.
@@ -24,7 +24,9 @@ import {
 import { startFleet, type Fleet } from './support/fleet.js';
 
 const TRANSPORTS = [
+  { serie: '16.0', transport: 'XML-RPC', modelCall: /^object\./ },
   { serie: '17.0', transport: 'XML-RPC', modelCall: /^object\./ },
+  { serie: '18.0', transport: 'XML-RPC', modelCall: /^object\./ },
   { serie: '19.0', transport: 'JSON-2', modelCall: /^json2\./ },
   // Odoo 20: no XML-RPC db service any more (the double answers no /xmlrpc/2 at all).
   { serie: '20.0', transport: 'JSON-2', modelCall: /^json2\./ },
