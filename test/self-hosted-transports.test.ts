@@ -85,6 +85,8 @@ describe.each(TRANSPORTS)('a self-hosted Odoo $serie server, driven over $transp
     await drain(5);
     expect((await fleet.gql(BackupStateDocument, { id: backupId })).data?.backup?.status).toBe('COMPLETED');
 
+    const storedKey = async () => (await fleet.db.prisma.odooInstance.findUniqueOrThrow({ where: { id: decodeGlobalID(target).id } })).odooApiKeyEnc;
+    const keyBefore = await storedKey();
     const requested = await fleet.gql(RestoreBackupDocument, { input: { backupId, targetInstanceId: target, confirm: true, safetyBackup: false } });
     if (requested.data?.restoreBackup.__typename !== 'RestoreBackupSuccess') throw new Error(JSON.stringify(requested));
     await drain(10);
@@ -95,6 +97,9 @@ describe.each(TRANSPORTS)('a self-hosted Odoo $serie server, driven over $transp
     // The restored database holds the source's users and keys: the target still answers.
     expect((await fleet.gql(CheckInstanceHealthDocument, { input: { instanceId: target } })).data?.checkInstanceHealth.__typename).toBe('CheckInstanceHealthSuccess');
     expect((await observed(target)).health).toMatchObject({ status: 'HEALTHY' });
+    // Over JSON-2 the target's own key went with its old database: a new one was made and stored.
+    if (transport === 'JSON-2') expect(await storedKey()).not.toBe(keyBefore);
+    else expect(await storedKey()).toBeNull();
   });
 
   it('deploys modules and a data-only addon, reading their versions back', async () => {
