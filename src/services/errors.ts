@@ -31,3 +31,14 @@ export class InvalidInputError extends DomainError {
 export function invalidInputFrom(issues: ReadonlyArray<{ path: PropertyKey[]; message: string }>): InvalidInputError {
   return new InvalidInputError(issues.map((issue) => ({ path: issue.path.map(String), message: issue.message })));
 }
+
+/** The instance's provider cannot do what was asked (see providers/descriptor.ts for the list). */
+export class UnsupportedError extends DomainError {
+  constructor(
+    readonly capability: string,
+    readonly deploymentMethod: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}

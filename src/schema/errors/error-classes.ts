@@ -24,4 +24,4 @@ export class NotAuthorizedError extends GraphQLError {
   }
 }
 
-export { ConflictError, DomainError, InvalidInputError, NotFoundError, type FieldError } from '../../services/errors.js';
+export { ConflictError, DomainError, InvalidInputError, NotFoundError, UnsupportedError, type FieldError } from '../../services/errors.js';

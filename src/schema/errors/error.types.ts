@@ -6,6 +6,7 @@ import {
   DomainError,
   InvalidInputError,
   NotFoundError,
+  UnsupportedError,
   type FieldError,
 } from './error-classes.js';
 
@@ -50,5 +51,15 @@ builder.objectType(InvalidInputError, {
       description: 'Every invalid field with its reason.',
       resolve: (error) => error.fieldErrors,
     }),
+  }),
+});
+
+builder.objectType(UnsupportedError, {
+  name: 'UnsupportedError',
+  description: 'The instance\'s provider cannot do this (e.g. Odoo.sh does not install modules over RPC); nothing was changed.',
+  interfaces: [ErrorInterface],
+  fields: (t) => ({
+    capability: t.exposeString('capability', { description: 'What the provider lacks, e.g. `deployByModuleInstall`.' }),
+    deploymentMethod: t.exposeString('deploymentMethod', { description: 'The provider of the instance, e.g. `ODOO_SH`.' }),
   }),
 });

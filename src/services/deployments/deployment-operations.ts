@@ -14,7 +14,9 @@
 // A deployment cancelled meanwhile stops at its next step.
 import type { Deployment, Operation, PrismaClient } from '../../generated/prisma/client.js';
 import type { DeploymentStatus } from '../../generated/prisma/enums.js';
+import { hasCapability } from '../../providers/descriptor.js';
 import { ProviderError } from '../../providers/errors.js';
+import { providerDescriptor } from '../../providers/registry.js';
 import type { ProviderDeploymentStatus } from '../../providers/provider.js';
 import type { ProviderRegistry } from '../../providers/registry.js';
 import type { PubSub } from '../../pubsub.js';
@@ -146,8 +148,8 @@ export function deploymentOperationHandler(deps: DeploymentOperationDeps): Opera
           data: { commitHash: published.commit },
           lines: [published.pushedNow ? `Pushed ${published.commit} to ${deployment.branch}` : `Found ${published.commit} already pushed to ${deployment.branch}`],
         });
-        // A self-hosted server has no build of its own: the pushed addons are installed over RPC.
-        return { next: instance.deploymentMethod === 'SELF_HOSTED' ? 'install' : 'trigger' };
+        // A provider that installs modules has no build of its own: the pushed addons are installed over RPC.
+        return { next: hasCapability(providerDescriptor(instance.deploymentMethod), 'deployByModuleInstall') ? 'install' : 'trigger' };
       } catch (error) {
         // An unreachable repository may come back; a refused push or a conflict will not.
         if (error instanceof RepositoryError && error.kind !== 'unreachable') return { failed: error.message };

@@ -3,6 +3,8 @@
 // a row of DeploymentStatusChange and an event; log lines are appended to the record.
 import type { Deployment, OdooInstance, PrismaClient } from '../../generated/prisma/client.js';
 import type { DeploymentStatus, DeploymentStrategy } from '../../generated/prisma/enums.js';
+import { requireCapability } from '../../providers/capabilities.js';
+import { providerDescriptor } from '../../providers/registry.js';
 import { publishFleetEvent, type PubSub } from '../../pubsub.js';
 import { busyWith } from '../backups/backups.js';
 import { openInstanceSecret } from '../credentials/credentials.js';
@@ -135,6 +137,7 @@ export async function requestRedeploy(
   if (!previous) throw new NotFoundError('Deployment', request.deploymentId);
   if (previous.strategy !== 'GIT' || !previous.commitHash) throw new ConflictError('Only a deployment that pushed a commit can be re-deployed.');
   const instance = await liveInstance(deps.prisma, request.companyId, previous.instanceId);
+  requireCapability(providerDescriptor(instance.deploymentMethod), 'deployByGit');
   return enqueue(
     deps,
     { ...request, instance, operation: 'redeploy', input: { deploymentId: previous.id } },
@@ -147,8 +150,12 @@ export async function requestRedeploy(
  * deployment the provider is building cannot be cancelled (Odoo.sh offers no way to).
  */
 export async function cancelDeployment(deps: DeploymentDeps, request: { companyId: string; deploymentId: string }): Promise<Deployment> {
-  const deployment = await deps.prisma.deployment.findFirst({ where: { id: request.deploymentId, companyId: request.companyId } });
+  const deployment = await deps.prisma.deployment.findFirst({
+    where: { id: request.deploymentId, companyId: request.companyId },
+    include: { instance: { select: { deploymentMethod: true } } },
+  });
   if (!deployment) throw new NotFoundError('Deployment', request.deploymentId);
+  requireCapability(providerDescriptor(deployment.instance.deploymentMethod), 'cancelDeployment');
   if (isTerminalDeployment(deployment.status)) throw new ConflictError(`The deployment already ended (${deployment.status}).`);
   if (deployment.providerDeploymentId || deployment.status !== 'PENDING') {
     throw new ConflictError('The provider has started this deployment and does not allow cancelling it; wait for it to end, then roll back.');

@@ -4,8 +4,9 @@
 import { z } from 'zod';
 import type { OdooInstance, Prisma, PrismaClient } from '../../generated/prisma/client.js';
 import type { InstanceStatus } from '../../generated/prisma/enums.js';
+import { requireCapability } from '../../providers/capabilities.js';
 import { ProviderError } from '../../providers/errors.js';
-import type { ProviderRegistry } from '../../providers/registry.js';
+import { providerDescriptor, type ProviderRegistry } from '../../providers/registry.js';
 import { publishFleetEvent, type PubSub } from '../../pubsub.js';
 import { awaitingAfter, secretsUnboundBy } from '../credentials/credentials.js';
 import { ConflictError, DomainError, invalidInputFrom, NotFoundError } from '../errors.js';
@@ -41,8 +42,9 @@ const createInput = (policy: RepositoryPolicy) => z
     serverUrl: serverUrlSchema.optional(),
   })
   .superRefine((input, context) => {
-    if (input.deploymentMethod === 'SELF_HOSTED' && !input.serverUrl) {
-      context.addIssue({ code: 'custom', path: ['serverUrl'], message: 'is required for a self-hosted instance' });
+    const provider = providerDescriptor(input.deploymentMethod);
+    if (provider.needsServerUrl && !input.serverUrl) {
+      context.addIssue({ code: 'custom', path: ['serverUrl'], message: `is required for a ${provider.label} instance` });
     }
   });
 
@@ -149,6 +151,7 @@ function providerFailure(error: unknown): never {
 
 async function toggle(deps: InstanceDeps, request: { companyId: string; instanceId: string }, target: 'SUSPENDED' | 'RUNNING') {
   const instance = await owned(deps.prisma, request.companyId, request.instanceId);
+  requireCapability(providerDescriptor(instance.deploymentMethod), 'suspend');
   if (instance.status === target) return instance;
   const from: InstanceStatus = target === 'SUSPENDED' ? 'RUNNING' : 'SUSPENDED';
   if (instance.status !== from || !instance.instanceId) {
@@ -187,7 +190,7 @@ export async function updateInstance(deps: InstanceDeps, request: { companyId: s
   const input = parsed.data;
   const instance = await owned(deps.prisma, request.companyId, request.instanceId);
   if (instance.status === 'DELETING') throw new ConflictError('The instance is being deleted.');
-  const providerChange = instance.deploymentMethod === 'ODOO_SH' && instance.instanceId && (input.subscriptionTier || input.gitBranch);
+  const providerChange = providerDescriptor(instance.deploymentMethod).forwardsSettings && instance.instanceId && (input.subscriptionTier || input.gitBranch);
   if (providerChange) {
     try {
       await deps.providers.providerFor(instance).updateInstance(instance.instanceId!, {
