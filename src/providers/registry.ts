@@ -23,6 +23,14 @@ export function providerDescriptor(method: string, descriptors: readonly Provide
   return descriptor;
 }
 
+/** What services ask of the registry: the descriptor serving an instance. */
+export interface ProviderCatalog {
+  descriptorOf(instance: { deploymentMethod: string }): ProviderDescriptor;
+}
+
+/** The built-in providers, for callers that build no registry (scripts, unit tests). */
+export const builtInCatalog: ProviderCatalog = { descriptorOf: (instance) => providerDescriptor(instance.deploymentMethod) };
+
 /** The columns of an instance that choosing and authenticating its provider needs. */
 export interface ProviderTarget {
   id: string;

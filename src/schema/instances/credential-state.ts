@@ -2,7 +2,7 @@
 // of its provider, and any secret cleared because its repository or server changed.
 import type { OdooInstance } from '../../generated/prisma/client.js';
 import type { CredentialField } from '../../providers/descriptor.js';
-import { providerDescriptor } from '../../providers/registry.js';
+import type { ProviderCatalog } from '../../providers/registry.js';
 
 export const credentialStateSelect = {
   deploymentMethod: true,
@@ -22,8 +22,8 @@ const columnOf = {
   masterPassword: 'masterPasswordEnc',
 } as const satisfies Record<CredentialField, keyof OdooInstance>;
 
-export function credentialState(instance: CredentialColumns): { configured: boolean; message: string | null } {
-  const missing = providerDescriptor(instance.deploymentMethod).requiredCredentials.filter((field) => instance[columnOf[field]] === null);
+export function credentialState(instance: CredentialColumns, providers: ProviderCatalog): { configured: boolean; message: string | null } {
+  const missing = providers.descriptorOf(instance).requiredCredentials.filter((field) => instance[columnOf[field]] === null);
   const awaiting = instance.credentialsAwaiting ?? [];
   const reasons = [
     ...(awaiting.length > 0

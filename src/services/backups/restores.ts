@@ -5,7 +5,7 @@
 import type { OdooInstance, PrismaClient, Restore } from '../../generated/prisma/client.js';
 import { requireCapability } from '../../providers/capabilities.js';
 import { hasCapability } from '../../providers/descriptor.js';
-import { providerDescriptor } from '../../providers/registry.js';
+import type { ProviderCatalog } from '../../providers/registry.js';
 import { publishFleetEvent, type PubSub } from '../../pubsub.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors.js';
 import { once } from '../idempotency.js';
@@ -35,16 +35,16 @@ export function publishRestore(pubsub: PubSub, restore: Pick<Restore, 'id' | 'co
  * instance; the others (Odoo.sh) restore their own backups, between their own instances.
  * Answers whether the restore reads the fleet's stored copy.
  */
-function checkRestorable(source: Pick<OdooInstance, 'id' | 'deploymentMethod'>, target: Pick<OdooInstance, 'id' | 'deploymentMethod'>, neutralize: boolean): boolean {
-  const from = providerDescriptor(source.deploymentMethod);
-  const into = providerDescriptor(target.deploymentMethod);
+function checkRestorable(providers: ProviderCatalog, source: Pick<OdooInstance, 'id' | 'deploymentMethod'>, target: Pick<OdooInstance, 'id' | 'deploymentMethod'>, neutralize: boolean): boolean {
+  const from = providers.descriptorOf(source);
+  const into = providers.descriptorOf(target);
   if (source.id !== target.id) requireCapability(into, 'restoreIntoAnotherInstance');
   if (neutralize) requireCapability(into, 'neutralize');
   if (from !== into) requireCapability(into, 'restoreStoredCopies');
   return hasCapability(into, 'restoreStoredCopies');
 }
 
-export async function requestRestore(deps: { prisma: PrismaClient; pubsub: PubSub }, request: RestoreRequest): Promise<Restore> {
+export async function requestRestore(deps: { prisma: PrismaClient; pubsub: PubSub; providers: ProviderCatalog }, request: RestoreRequest): Promise<Restore> {
   const backup = await deps.prisma.backup.findFirst({ where: { id: request.backupId, companyId: request.companyId }, include: { instance: true } });
   if (!backup) throw new NotFoundError('Backup', request.backupId);
   const targetId = request.targetInstanceId ?? backup.instanceId;
@@ -53,7 +53,7 @@ export async function requestRestore(deps: { prisma: PrismaClient; pubsub: PubSu
   if (request.confirm !== true) {
     throw new InvalidInputError([{ path: ['confirm'], message: 'must be true: a restore overwrites the target instance\'s data' }]);
   }
-  const fromStoredCopy = checkRestorable(backup.instance, target, request.neutralize ?? false);
+  const fromStoredCopy = checkRestorable(deps.providers, backup.instance, target, request.neutralize ?? false);
 
   const { id, replayed } = await once(
     deps.prisma,

@@ -2,6 +2,7 @@
 // read only by the providers that need them, never returned through the API.
 import { z } from 'zod';
 import type { OdooInstance, PrismaClient } from '../../generated/prisma/client.js';
+import type { ProviderCatalog } from '../../providers/registry.js';
 import type { KeyRing } from '../crypto/key-ring.js';
 import { secretColumns, type SecretColumn } from '../crypto/secret-columns.js';
 import { secretDestination, type DestinationInputs } from '../crypto/secret-destinations.js';
@@ -46,6 +47,7 @@ export interface CredentialDeps {
   /** the Odoo.sh-style API base URL provider tokens are bound to */
   providerBaseUrl: string;
   repositoryPolicy: RepositoryPolicy;
+  providers: ProviderCatalog;
 }
 
 type DestinationRow = Pick<OdooInstance, 'gitRepositoryUrl' | 'serverUrl'>;
@@ -111,7 +113,7 @@ export async function setInstanceCredentials(deps: CredentialDeps, input: { comp
   if (serverUrl) {
     data.serverUrl = serverUrl;
     // The instance's identity is (server, database): it moves with the server.
-    data.providerScope = providerScopeOf({ deploymentMethod: instance.deploymentMethod, serverUrl });
+    data.providerScope = providerScopeOf(deps.providers.descriptorOf(instance), serverUrl);
   }
   if (odooLogin !== undefined) data.odooLogin = odooLogin;
   data.credentialsAwaiting = awaitingAfter(instance.credentialsAwaiting, unbound, given);

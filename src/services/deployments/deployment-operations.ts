@@ -16,7 +16,6 @@ import type { Deployment, Operation, PrismaClient } from '../../generated/prisma
 import type { DeploymentStatus } from '../../generated/prisma/enums.js';
 import { hasCapability } from '../../providers/descriptor.js';
 import { ProviderError } from '../../providers/errors.js';
-import { providerDescriptor } from '../../providers/registry.js';
 import type { ProviderDeploymentStatus } from '../../providers/provider.js';
 import type { ProviderRegistry } from '../../providers/registry.js';
 import type { PubSub } from '../../pubsub.js';
@@ -149,7 +148,7 @@ export function deploymentOperationHandler(deps: DeploymentOperationDeps): Opera
           lines: [published.pushedNow ? `Pushed ${published.commit} to ${deployment.branch}` : `Found ${published.commit} already pushed to ${deployment.branch}`],
         });
         // A provider that installs modules has no build of its own: the pushed addons are installed over RPC.
-        return { next: hasCapability(providerDescriptor(instance.deploymentMethod), 'deployByModuleInstall') ? 'install' : 'trigger' };
+        return { next: hasCapability(deps.providers.descriptorOf(instance), 'deployByModuleInstall') ? 'install' : 'trigger' };
       } catch (error) {
         // An unreachable repository may come back; a refused push or a conflict will not.
         if (error instanceof RepositoryError && error.kind !== 'unreachable') return { failed: error.message };

@@ -7,8 +7,7 @@
 import type { OdooInstance } from '../../generated/prisma/client.js';
 import type { DeploymentStrategy } from '../../generated/prisma/enums.js';
 import { requireCapability } from '../../providers/capabilities.js';
-import { hasCapability } from '../../providers/descriptor.js';
-import { providerDescriptor } from '../../providers/registry.js';
+import { hasCapability, type ProviderDescriptor } from '../../providers/descriptor.js';
 import { InvalidInputError } from '../errors.js';
 import { parsePythonLiteral } from '../templates/python-literal.js';
 
@@ -18,12 +17,12 @@ export function pythonCodeFiles(files: ReadonlyArray<{ path: string; content: st
 }
 
 export function deploymentStrategyFor(
-  instance: Pick<OdooInstance, 'deploymentMethod' | 'gitRepositoryUrl'>,
+  provider: ProviderDescriptor,
+  instance: Pick<OdooInstance, 'gitRepositoryUrl'>,
   template: { files: ReadonlyArray<{ path: string; content: string }> },
   asked: DeploymentStrategy | null | undefined,
 ): DeploymentStrategy {
   const python = pythonCodeFiles(template.files);
-  const provider = providerDescriptor(instance.deploymentMethod);
   const gitNeeded = hasCapability(provider, 'deployByGit') && python.length > 0 && instance.gitRepositoryUrl;
   const strategy = asked ?? (hasCapability(provider, 'deployByModuleInstall') && !gitNeeded ? 'XMLRPC' : 'GIT');
   requireCapability(provider, strategy === 'GIT' ? 'deployByGit' : 'deployByModuleInstall');

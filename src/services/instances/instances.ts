@@ -6,7 +6,7 @@ import type { OdooInstance, Prisma, PrismaClient } from '../../generated/prisma/
 import type { InstanceStatus } from '../../generated/prisma/enums.js';
 import { requireCapability } from '../../providers/capabilities.js';
 import { ProviderError } from '../../providers/errors.js';
-import { providerDescriptor, type ProviderRegistry } from '../../providers/registry.js';
+import type { ProviderCatalog, ProviderRegistry } from '../../providers/registry.js';
 import { publishFleetEvent, type PubSub } from '../../pubsub.js';
 import { awaitingAfter, secretsUnboundBy } from '../credentials/credentials.js';
 import { ConflictError, DomainError, invalidInputFrom, NotFoundError } from '../errors.js';
@@ -30,7 +30,7 @@ export class ProviderAuthError extends DomainError {}
 
 const name = z.string().regex(/^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$/, 'must be 3-63 lowercase letters, digits or inner hyphens (it becomes the subdomain)');
 const branch = z.string().regex(/^[A-Za-z0-9._/-]{1,100}$/, 'must be a git branch name');
-const createInput = (policy: RepositoryPolicy) => z
+const createInput = (policy: RepositoryPolicy, providers: ProviderCatalog) => z
   .object({
     name,
     version: z.string().regex(/^\d{2}\.\d$/, 'must be an Odoo version such as "17.0"'),
@@ -42,7 +42,7 @@ const createInput = (policy: RepositoryPolicy) => z
     serverUrl: serverUrlSchema.optional(),
   })
   .superRefine((input, context) => {
-    const provider = providerDescriptor(input.deploymentMethod);
+    const provider = providers.descriptorOf(input);
     if (provider.needsServerUrl && !input.serverUrl) {
       context.addIssue({ code: 'custom', path: ['serverUrl'], message: `is required for a ${provider.label} instance` });
     }
@@ -79,7 +79,7 @@ async function owned(prisma: PrismaClient, companyId: string, instanceId: string
 
 /** Records the instance and its creation operation; the worker does the rest. */
 export async function requestInstance(deps: InstanceDeps, request: { companyId: string; input: CreateInstanceInput; idempotencyKey?: string | null }) {
-  const parsed = createInput(deps.repositoryPolicy).safeParse(request.input);
+  const parsed = createInput(deps.repositoryPolicy, deps.providers).safeParse(request.input);
   if (!parsed.success) throw invalidInputFrom(parsed.error.issues);
   const input = parsed.data;
   const { id, replayed } = await once(
@@ -88,7 +88,7 @@ export async function requestInstance(deps: InstanceDeps, request: { companyId: 
     async (tx) => {
       const taken = await tx.odooInstance.findFirst({ where: { companyId: request.companyId, name: input.name }, select: { id: true } });
       if (taken) throw new ConflictError(`An instance named "${input.name}" already exists.`);
-      const providerScope = providerScopeOf(input);
+      const providerScope = providerScopeOf(deps.providers.descriptorOf(input), input.serverUrl);
       const database = input.database ?? input.name.replace(/-/g, '_');
       if (providerScope !== ODOO_SH_SCOPE && (await tx.odooInstance.findFirst({ where: { providerScope, database, status: { not: 'DELETED' } }, select: { id: true } }))) {
         throw new ConflictError(`The database "${database}" on ${providerScope} is already an instance of the fleet.`);
@@ -151,7 +151,7 @@ function providerFailure(error: unknown): never {
 
 async function toggle(deps: InstanceDeps, request: { companyId: string; instanceId: string }, target: 'SUSPENDED' | 'RUNNING') {
   const instance = await owned(deps.prisma, request.companyId, request.instanceId);
-  requireCapability(providerDescriptor(instance.deploymentMethod), 'suspend');
+  requireCapability(deps.providers.descriptorOf(instance), 'suspend');
   if (instance.status === target) return instance;
   const from: InstanceStatus = target === 'SUSPENDED' ? 'RUNNING' : 'SUSPENDED';
   if (instance.status !== from || !instance.instanceId) {
@@ -190,7 +190,7 @@ export async function updateInstance(deps: InstanceDeps, request: { companyId: s
   const input = parsed.data;
   const instance = await owned(deps.prisma, request.companyId, request.instanceId);
   if (instance.status === 'DELETING') throw new ConflictError('The instance is being deleted.');
-  const providerChange = providerDescriptor(instance.deploymentMethod).forwardsSettings && instance.instanceId && (input.subscriptionTier || input.gitBranch);
+  const providerChange = deps.providers.descriptorOf(instance).forwardsSettings && instance.instanceId && (input.subscriptionTier || input.gitBranch);
   if (providerChange) {
     try {
       await deps.providers.providerFor(instance).updateInstance(instance.instanceId!, {
@@ -214,7 +214,7 @@ export async function updateInstance(deps: InstanceDeps, request: { companyId: s
       ...(input.subscriptionTier ? { subscriptionTier: input.subscriptionTier } : {}),
       ...(input.gitRepositoryUrl !== undefined ? { gitRepositoryUrl: input.gitRepositoryUrl } : {}),
       ...(input.gitBranch ? { gitBranch: input.gitBranch } : {}),
-      ...(input.serverUrl ? { serverUrl: input.serverUrl, providerScope: providerScopeOf({ deploymentMethod: instance.deploymentMethod, serverUrl: input.serverUrl }) } : {}),
+      ...(input.serverUrl ? { serverUrl: input.serverUrl, providerScope: providerScopeOf(deps.providers.descriptorOf(instance), input.serverUrl) } : {}),
     },
   });
 }
