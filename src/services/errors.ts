@@ -1,5 +1,9 @@
-// Expected failures of domain operations. The GraphQL layer lists them in mutation
-// result unions; they never carry secrets.
+// Expected failures of domain operations, all in this one module. The GraphQL layer
+// lists them in mutation result unions (schema/errors/error.types.ts); they never carry
+// secrets. Providers report ProviderError (providers/errors.ts); `rethrowProviderFailure`
+// is the one place that turns it into what callers of the API see.
+import { ProviderError } from '../providers/errors.js';
+
 export class DomainError extends Error {
   constructor(message: string) {
     super(message);
@@ -41,4 +45,21 @@ export class UnsupportedError extends DomainError {
   ) {
     super(message);
   }
+}
+
+/** The provider could not be reached or refused for a reason of its own. */
+export class ProviderUnavailableError extends DomainError {}
+
+/** The provider refused the fleet's credentials (a wrong password or token): fix them, then try again. */
+export class ProviderAuthError extends DomainError {}
+
+/** A provider's failure as the API reports it; anything else is rethrown as it is (and masked). */
+export function rethrowProviderFailure(error: unknown): never {
+  if (error instanceof ProviderError) {
+    if (error.kind === 'conflict') throw new ConflictError(error.message);
+    if (error.kind === 'not_found') throw new ConflictError(`The provider no longer knows this instance: ${error.message}`);
+    if (error.kind === 'unauthorized') throw new ProviderAuthError(error.message);
+    throw new ProviderUnavailableError(error.message);
+  }
+  throw error;
 }

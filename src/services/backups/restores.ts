@@ -2,13 +2,15 @@
 // is recorded: an explicit confirmation, a completed backup of the caller's company, a
 // target that can take it and is not busy. The worker then takes a safety backup of the
 // target (unless the caller opts out) and restores (see restore-operations.ts).
+import { z } from 'zod';
 import type { OdooInstance, PrismaClient, Restore } from '../../generated/prisma/client.js';
 import { requireCapability } from '../../providers/capabilities.js';
 import { hasCapability } from '../../providers/descriptor.js';
 import type { ProviderCatalog } from '../../providers/registry.js';
 import { publishFleetEvent, type PubSub } from '../../pubsub.js';
-import { ConflictError, InvalidInputError, NotFoundError } from '../errors.js';
+import { ConflictError, NotFoundError } from '../errors.js';
 import { once } from '../idempotency.js';
+import { parseInput } from '../validation.js';
 import { busyWith } from './backups.js';
 
 export interface RestoreRequest {
@@ -24,6 +26,10 @@ export interface RestoreRequest {
   safetyBackup?: boolean | null;
   idempotencyKey?: string | null;
 }
+
+const confirmation = z.object({
+  confirm: z.literal(true, { error: 'must be true: a restore overwrites the target instance\'s data' }),
+});
 
 export function publishRestore(pubsub: PubSub, restore: Pick<Restore, 'id' | 'companyId' | 'status' | 'targetInstanceId'>): void {
   publishFleetEvent(pubsub, 'RESTORE', restore);
@@ -50,9 +56,7 @@ export async function requestRestore(deps: { prisma: PrismaClient; pubsub: PubSu
   const targetId = request.targetInstanceId ?? backup.instanceId;
   const target = await deps.prisma.odooInstance.findFirst({ where: { id: targetId, companyId: request.companyId, status: { not: 'DELETED' } } });
   if (!target) throw new NotFoundError('OdooInstance', targetId);
-  if (request.confirm !== true) {
-    throw new InvalidInputError([{ path: ['confirm'], message: 'must be true: a restore overwrites the target instance\'s data' }]);
-  }
+  parseInput(confirmation, { confirm: request.confirm });
   const fromStoredCopy = checkRestorable(deps.providers, backup.instance, target, request.neutralize ?? false);
 
   const { id, replayed } = await once(

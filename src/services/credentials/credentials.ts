@@ -6,7 +6,8 @@ import type { ProviderCatalog } from '../../providers/registry.js';
 import type { KeyRing } from '../crypto/key-ring.js';
 import { secretColumns, type SecretColumn } from '../crypto/secret-columns.js';
 import { secretDestination, type DestinationInputs } from '../crypto/secret-destinations.js';
-import { invalidInputFrom, NotFoundError } from '../errors.js';
+import { NotFoundError } from '../errors.js';
+import { parseInput } from '../validation.js';
 import { repositoryUrlSchema, serverUrlSchema, type RepositoryPolicy } from '../instances/destination-urls.js';
 import { providerScopeOf } from '../instances/provider-scope.js';
 
@@ -89,9 +90,7 @@ export function awaitingAfter(current: readonly string[], unbound: readonly Inst
  * given here are bound to the new one, the others bound to the old one are cleared.
  */
 export async function setInstanceCredentials(deps: CredentialDeps, input: { companyId: string; instanceId: string; credentials: CredentialsInput }) {
-  const parsed = credentialsInput(deps.repositoryPolicy).safeParse(input.credentials);
-  if (!parsed.success) throw invalidInputFrom(parsed.error.issues);
-  const { gitRepositoryUrl, serverUrl, odooLogin, ...secrets } = parsed.data;
+  const { gitRepositoryUrl, serverUrl, odooLogin, ...secrets } = parseInput(credentialsInput(deps.repositoryPolicy), input.credentials);
   const instance = await deps.prisma.odooInstance.findFirst({ where: { id: input.instanceId, companyId: input.companyId, status: { not: 'DELETED' } } });
   if (!instance) throw new NotFoundError('OdooInstance', input.instanceId);
 

@@ -5,11 +5,11 @@ import { z } from 'zod';
 import type { OdooInstance, Prisma, PrismaClient } from '../../generated/prisma/client.js';
 import type { InstanceStatus } from '../../generated/prisma/enums.js';
 import { requireCapability } from '../../providers/capabilities.js';
-import { ProviderError } from '../../providers/errors.js';
 import type { ProviderCatalog, ProviderRegistry } from '../../providers/registry.js';
 import { publishFleetEvent, type PubSub } from '../../pubsub.js';
 import { awaitingAfter, secretsUnboundBy } from '../credentials/credentials.js';
-import { ConflictError, DomainError, invalidInputFrom, NotFoundError } from '../errors.js';
+import { ConflictError, NotFoundError, rethrowProviderFailure } from '../errors.js';
+import { parseInput } from '../validation.js';
 import { publishRecorded, recordFleetEvent } from '../events/outbox.js';
 import { once } from '../idempotency.js';
 import { repositoryUrlSchema, serverUrlSchema, type RepositoryPolicy } from './destination-urls.js';
@@ -21,12 +21,6 @@ export interface InstanceDeps {
   providers: ProviderRegistry;
   repositoryPolicy: RepositoryPolicy;
 }
-
-/** The provider could not be reached or refused for a reason of its own. */
-export class ProviderUnavailableError extends DomainError {}
-
-/** The provider refused the fleet's credentials (a wrong password or token): fix them, then try again. */
-export class ProviderAuthError extends DomainError {}
 
 const name = z.string().regex(/^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$/, 'must be 3-63 lowercase letters, digits or inner hyphens (it becomes the subdomain)');
 const branch = z.string().regex(/^[A-Za-z0-9._/-]{1,100}$/, 'must be a git branch name');
@@ -79,9 +73,7 @@ async function owned(prisma: PrismaClient, companyId: string, instanceId: string
 
 /** Records the instance and its creation operation; the worker does the rest. */
 export async function requestInstance(deps: InstanceDeps, request: { companyId: string; input: CreateInstanceInput; idempotencyKey?: string | null }) {
-  const parsed = createInput(deps.repositoryPolicy, deps.providers).safeParse(request.input);
-  if (!parsed.success) throw invalidInputFrom(parsed.error.issues);
-  const input = parsed.data;
+  const input = parseInput(createInput(deps.repositoryPolicy, deps.providers), request.input);
   const { id, replayed } = await once(
     deps.prisma,
     { companyId: request.companyId, key: request.idempotencyKey, operation: 'createInstance', input },
@@ -139,16 +131,6 @@ export async function requestInstanceDeletion(deps: InstanceDeps, request: { com
   return instance;
 }
 
-function providerFailure(error: unknown): never {
-  if (error instanceof ProviderError) {
-    if (error.kind === 'conflict') throw new ConflictError(error.message);
-    if (error.kind === 'not_found') throw new ConflictError(`The provider no longer knows this instance: ${error.message}`);
-    if (error.kind === 'unauthorized') throw new ProviderAuthError(error.message);
-    throw new ProviderUnavailableError(error.message);
-  }
-  throw error;
-}
-
 async function toggle(deps: InstanceDeps, request: { companyId: string; instanceId: string }, target: 'SUSPENDED' | 'RUNNING') {
   const instance = await owned(deps.prisma, request.companyId, request.instanceId);
   requireCapability(deps.providers.descriptorOf(instance), 'suspend');
@@ -161,7 +143,7 @@ async function toggle(deps: InstanceDeps, request: { companyId: string; instance
     const provider = deps.providers.providerFor(instance);
     await (target === 'SUSPENDED' ? provider.suspendInstance(instance.instanceId) : provider.resumeInstance(instance.instanceId));
   } catch (error) {
-    providerFailure(error);
+    rethrowProviderFailure(error);
   }
   const updated = await deps.prisma.odooInstance.update({ where: { id: instance.id }, data: { status: target, statusMessage: null } });
   publishStatus(deps.pubsub, updated);
@@ -185,9 +167,7 @@ const updateInput = (policy: RepositoryPolicy) => z.object({
  * admin sets them again. setInstanceCredentials moves a destination and its secret at once.
  */
 export async function updateInstance(deps: InstanceDeps, request: { companyId: string; instanceId: string; input: z.input<ReturnType<typeof updateInput>> }) {
-  const parsed = updateInput(deps.repositoryPolicy).safeParse(request.input);
-  if (!parsed.success) throw invalidInputFrom(parsed.error.issues);
-  const input = parsed.data;
+  const input = parseInput(updateInput(deps.repositoryPolicy), request.input);
   const instance = await owned(deps.prisma, request.companyId, request.instanceId);
   if (instance.status === 'DELETING') throw new ConflictError('The instance is being deleted.');
   const providerChange = deps.providers.descriptorOf(instance).forwardsSettings && instance.instanceId && (input.subscriptionTier || input.gitBranch);
@@ -198,7 +178,7 @@ export async function updateInstance(deps: InstanceDeps, request: { companyId: s
         ...(input.gitBranch ? { gitBranch: input.gitBranch } : {}),
       });
     } catch (error) {
-      providerFailure(error);
+      rethrowProviderFailure(error);
     }
   }
   const destinations = {
