@@ -47,6 +47,18 @@ export class UnsupportedError extends DomainError {
   }
 }
 
+export type RepositoryErrorKind = 'unreachable' | 'conflict' | 'rejected';
+
+/** A git repository that cannot be reached, or refuses the push; the message holds no credentials. */
+export class RepositoryError extends DomainError {
+  constructor(
+    readonly kind: RepositoryErrorKind,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /** The provider could not be reached or refused for a reason of its own. */
 export class ProviderUnavailableError extends DomainError {}
 

@@ -1,6 +1,6 @@
 import type { DeploymentStatus } from '../../generated/prisma/enums.js';
 import { cancelDeployment, isTerminalDeployment, requestDeployment, requestRedeploy } from '../../services/deployments/deployments.js';
-import { RepositoryError } from '../../services/deployments/git-publisher.js';
+import { RepositoryError } from '../../services/errors.js';
 import { builder } from '../builder.js';
 import { DeploymentStrategyEnum } from '../enums.js';
 import { ConflictError, InvalidInputError, NotFoundError, UnsupportedError } from '../errors/error-classes.js';

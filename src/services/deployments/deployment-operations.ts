@@ -22,11 +22,12 @@ import type { PubSub } from '../../pubsub.js';
 import { effectivePolicy } from '../backups/backup-policies.js';
 import { backupOutcome, EXCLUSIVE_OPERATION_KINDS, publishBackup, recordBackup } from '../backups/backups.js';
 import type { KeyRing } from '../crypto/key-ring.js';
+import { RepositoryError } from '../errors.js';
 import type { OperationHandler, StepOutcome } from '../operations/worker.js';
 import { addonFolders } from '../templates/templates.js';
 import { manifestVersions, sameModuleVersion } from './deployment-strategy.js';
 import { gitTargetOf, recordDeployment } from './deployments.js';
-import { RepositoryError, type GitPublisher } from './git-publisher.js';
+import type { GitPublisher } from './git-publisher.js';
 
 export interface DeploymentOperationDeps {
   prisma: PrismaClient;
