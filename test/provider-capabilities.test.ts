@@ -29,7 +29,13 @@ beforeAll(async () => {
   db = await createTestDatabase();
   company = await seedCompany(db.prisma, 'capabilities');
   // Nothing answers at the provider's address: a call that got through would fail loudly.
-  const providers = createProviderRegistry({ keyRing: testKeyRing, odooShBaseUrl: TEST_PROVIDER_BASE_URL, odooShDefaultToken: 'token', timeoutMs: 500, descriptors: served });
+  const providers = createProviderRegistry({
+    keyRing: testKeyRing,
+    odooShBaseUrl: TEST_PROVIDER_BASE_URL,
+    odooShDefaultToken: 'token',
+    timeoutMs: 500,
+    descriptors: served,
+  });
   server = await startTestServer(db.prisma, { providers });
 });
 afterAll(async () => {
@@ -39,11 +45,28 @@ afterAll(async () => {
 
 describe('declared capabilities', () => {
   it('lists what each built-in provider can do', () => {
-    expect(Object.fromEntries(builtInProviders.map((provider) => [provider.method, [...provider.capabilities].sort()]))).toEqual({
+    expect(
+      Object.fromEntries(builtInProviders.map((provider) => [provider.method, [...provider.capabilities].sort()])),
+    ).toEqual({
       ODOO_SH: ['cancelDeployment', 'deployByGit', 'neutralize', 'restoreIntoAnotherInstance', 'suspend'],
-      SELF_HOSTED: ['cancelDeployment', 'deployByGit', 'deployByModuleInstall', 'neutralize', 'restoreIntoAnotherInstance', 'restoreStoredCopies', 'suspend'],
+      SELF_HOSTED: [
+        'cancelDeployment',
+        'deployByGit',
+        'deployByModuleInstall',
+        'neutralize',
+        'restoreIntoAnotherInstance',
+        'restoreStoredCopies',
+        'suspend',
+      ],
     });
-    expect(builtInProviders.map((provider) => [provider.method, provider.suspendsNatively, provider.forwardsSettings, provider.needsServerUrl])).toEqual([
+    expect(
+      builtInProviders.map((provider) => [
+        provider.method,
+        provider.suspendsNatively,
+        provider.forwardsSettings,
+        provider.needsServerUrl,
+      ]),
+    ).toEqual([
       ['ODOO_SH', true, true, false],
       ['SELF_HOSTED', false, false, true],
     ]);
@@ -51,7 +74,8 @@ describe('declared capabilities', () => {
 });
 
 const gid = (type: string, id: string) => encodeGlobalID(type, id);
-const gql = <R, V>(document: TypedDocumentNode<R, V>, variables: V) => execute(server.httpUrl, document, { token: company.token, variables });
+const gql = <R, V>(document: TypedDocumentNode<R, V>, variables: V) =>
+  execute(server.httpUrl, document, { token: company.token, variables });
 
 let instanceCount = 0;
 async function runningInstance(deploymentMethod: OdooInstance['deploymentMethod']): Promise<OdooInstance> {
@@ -75,56 +99,114 @@ async function runningInstance(deploymentMethod: OdooInstance['deploymentMethod'
 
 async function completedBackup(instance: OdooInstance) {
   return db.prisma.backup.create({
-    data: { companyId: company.id, instanceId: instance.id, status: 'COMPLETED', backupId: `backup-of-${instance.name}`, storageKey: `backups/${instance.id}.zip`, completedAt: new Date() },
+    data: {
+      companyId: company.id,
+      instanceId: instance.id,
+      status: 'COMPLETED',
+      backupId: `backup-of-${instance.name}`,
+      storageKey: `backups/${instance.id}.zip`,
+      completedAt: new Date(),
+    },
   });
 }
 
 /** The probe of each capability: the call that needs it, on an instance of `method`. */
-const probes: Record<Capability, (method: OdooInstance['deploymentMethod']) => Promise<{ __typename: string; capability?: string }>> = {
+const probes: Record<
+  Capability,
+  (method: OdooInstance['deploymentMethod']) => Promise<{ __typename: string; capability?: string }>
+> = {
   async suspend(method) {
     const instance = await runningInstance(method);
-    const suspended = (await gql(SuspendForCapabilityDocument, { input: { id: gid('OdooInstance', instance.id) } })).data!.suspendInstance;
+    const suspended = (await gql(SuspendForCapabilityDocument, { input: { id: gid('OdooInstance', instance.id) } }))
+      .data!.suspendInstance;
     await db.prisma.odooInstance.update({ where: { id: instance.id }, data: { status: 'SUSPENDED' } });
-    const resumed = (await gql(ResumeForCapabilityDocument, { input: { id: gid('OdooInstance', instance.id) } })).data!.resumeInstance;
+    const resumed = (await gql(ResumeForCapabilityDocument, { input: { id: gid('OdooInstance', instance.id) } })).data!
+      .resumeInstance;
     // Both directions need the capability: report the resume only if the suspend agreed.
-    expect([resumed.__typename, 'capability' in resumed && resumed.capability]).toEqual([suspended.__typename, 'capability' in suspended && suspended.capability]);
+    expect([resumed.__typename, 'capability' in resumed && resumed.capability]).toEqual([
+      suspended.__typename,
+      'capability' in suspended && suspended.capability,
+    ]);
     return resumed;
   },
   async restoreIntoAnotherInstance(method) {
     const [source, target] = [await runningInstance(method), await runningInstance(method)];
     const backup = await completedBackup(source);
-    return (await gql(RestoreForCapabilityDocument, { input: { backupId: gid('Backup', backup.id), targetInstanceId: gid('OdooInstance', target.id), confirm: true } })).data!.restoreBackup;
+    return (
+      await gql(RestoreForCapabilityDocument, {
+        input: { backupId: gid('Backup', backup.id), targetInstanceId: gid('OdooInstance', target.id), confirm: true },
+      })
+    ).data!.restoreBackup;
   },
   async restoreStoredCopies(method) {
-    const [source, target] = [await runningInstance(method === 'ODOO_SH' ? 'SELF_HOSTED' : 'ODOO_SH'), await runningInstance(method)];
+    const [source, target] = [
+      await runningInstance(method === 'ODOO_SH' ? 'SELF_HOSTED' : 'ODOO_SH'),
+      await runningInstance(method),
+    ];
     const backup = await completedBackup(source);
-    return (await gql(RestoreForCapabilityDocument, { input: { backupId: gid('Backup', backup.id), targetInstanceId: gid('OdooInstance', target.id), confirm: true } })).data!.restoreBackup;
+    return (
+      await gql(RestoreForCapabilityDocument, {
+        input: { backupId: gid('Backup', backup.id), targetInstanceId: gid('OdooInstance', target.id), confirm: true },
+      })
+    ).data!.restoreBackup;
   },
   async neutralize(method) {
     const instance = await runningInstance(method);
     const backup = await completedBackup(instance);
-    return (await gql(RestoreForCapabilityDocument, { input: { backupId: gid('Backup', backup.id), confirm: true, neutralize: true } })).data!.restoreBackup;
+    return (
+      await gql(RestoreForCapabilityDocument, {
+        input: { backupId: gid('Backup', backup.id), confirm: true, neutralize: true },
+      })
+    ).data!.restoreBackup;
   },
   async cancelDeployment(method) {
     const instance = await runningInstance(method);
-    const deployment = await db.prisma.deployment.create({ data: { companyId: company.id, instanceId: instance.id, branch: 'master' } });
-    return (await gql(CancelForCapabilityDocument, { input: { deploymentId: gid('Deployment', deployment.id) } })).data!.cancelDeployment;
+    const deployment = await db.prisma.deployment.create({
+      data: { companyId: company.id, instanceId: instance.id, branch: 'master' },
+    });
+    return (await gql(CancelForCapabilityDocument, { input: { deploymentId: gid('Deployment', deployment.id) } })).data!
+      .cancelDeployment;
   },
   async deployByGit(method) {
     const instance = await runningInstance(method);
     const template = await dataOnlyTemplate();
-    const deploy = (await gql(DeployForCapabilityDocument, { input: { instanceId: gid('OdooInstance', instance.id), templateId: gid('Template', template.id), strategy: 'GIT' } })).data!.deployTemplate;
+    const deploy = (
+      await gql(DeployForCapabilityDocument, {
+        input: {
+          instanceId: gid('OdooInstance', instance.id),
+          templateId: gid('Template', template.id),
+          strategy: 'GIT',
+        },
+      })
+    ).data!.deployTemplate;
     const previous = await db.prisma.deployment.create({
-      data: { companyId: company.id, instanceId: instance.id, branch: 'master', status: 'SUCCESS', commitHash: 'a'.repeat(40), finishedAt: new Date() },
+      data: {
+        companyId: company.id,
+        instanceId: instance.id,
+        branch: 'master',
+        status: 'SUCCESS',
+        commitHash: 'a'.repeat(40),
+        finishedAt: new Date(),
+      },
     });
-    const redeploy = (await gql(RedeployForCapabilityDocument, { input: { deploymentId: gid('Deployment', previous.id) } })).data!.redeploy;
+    const redeploy = (
+      await gql(RedeployForCapabilityDocument, { input: { deploymentId: gid('Deployment', previous.id) } })
+    ).data!.redeploy;
     expect(redeploy).toEqual(deploy);
     return redeploy;
   },
   async deployByModuleInstall(method) {
     const instance = await runningInstance(method);
     const template = await dataOnlyTemplate();
-    return (await gql(DeployForCapabilityDocument, { input: { instanceId: gid('OdooInstance', instance.id), templateId: gid('Template', template.id), strategy: 'XMLRPC' } })).data!.deployTemplate;
+    return (
+      await gql(DeployForCapabilityDocument, {
+        input: {
+          instanceId: gid('OdooInstance', instance.id),
+          templateId: gid('Template', template.id),
+          strategy: 'XMLRPC',
+        },
+      })
+    ).data!.deployTemplate;
   },
 };
 
@@ -137,7 +219,9 @@ function dataOnlyTemplate() {
       name: `data-only-${templateCount}`,
       version: '1.0',
       modules: ['fleet_data'],
-      files: { create: [{ path: 'fleet_data/__manifest__.py', content: "{'name': 'Fleet data', 'version': '1.0'}\n" }] },
+      files: {
+        create: [{ path: 'fleet_data/__manifest__.py', content: "{'name': 'Fleet data', 'version': '1.0'}\n" }],
+      },
     },
   });
 }

@@ -21,9 +21,17 @@ providerContract('ODOO_SH', async () => {
   return {
     descriptor: odooShDescriptor,
     registry,
-    target: () => ({ ...row, providerTokenEnc: testKeyRing.encrypt('instance-token', instanceSecretSlot(row, 'providerTokenEnc', sim.baseUrl)) }),
+    target: () => ({
+      ...row,
+      providerTokenEnc: testKeyRing.encrypt('instance-token', instanceSecretSlot(row, 'providerTokenEnc', sim.baseUrl)),
+    }),
     targetWithoutCredentials: () => row,
-    newInstance: () => ({ name: `contract-${(count += 1)}`, database: `contract_${count}`, version: '17.0', subscriptionTier: 'starter' }),
+    newInstance: () => ({
+      name: `contract-${(count += 1)}`,
+      database: `contract_${count}`,
+      version: '17.0',
+      subscriptionTier: 'starter',
+    }),
     settle: async () => sim.advance(1000),
     close: () => sim.close(),
   };
@@ -32,17 +40,32 @@ providerContract('ODOO_SH', async () => {
 providerContract('SELF_HOSTED', async () => {
   const odoo = new OdooServerDouble({ masterPassword: 'master-pw' });
   const serverUrl = await odoo.listen();
-  const registry = createProviderRegistry({ keyRing: testKeyRing, odooShBaseUrl: 'http://127.0.0.1:9', timeoutMs: 2000 });
+  const registry = createProviderRegistry({
+    keyRing: testKeyRing,
+    odooShBaseUrl: 'http://127.0.0.1:9',
+    timeoutMs: 2000,
+  });
   const id = '6b1d3a8f-1111-4222-8333-444455556666';
   const row: ProviderTarget = { id, deploymentMethod: 'SELF_HOSTED', serverUrl, ...noCredentials };
-  const seal = (column: 'odooPasswordEnc' | 'masterPasswordEnc', value: string) => testKeyRing.encrypt(value, instanceSecretSlot(row, column, ''));
+  const seal = (column: 'odooPasswordEnc' | 'masterPasswordEnc', value: string) =>
+    testKeyRing.encrypt(value, instanceSecretSlot(row, column, ''));
   let count = 0;
   return {
     descriptor: selfHostedDescriptor,
     registry,
-    target: () => ({ ...row, odooLogin: 'admin', odooPasswordEnc: seal('odooPasswordEnc', 'odoo-pw'), masterPasswordEnc: seal('masterPasswordEnc', 'master-pw') }),
+    target: () => ({
+      ...row,
+      odooLogin: 'admin',
+      odooPasswordEnc: seal('odooPasswordEnc', 'odoo-pw'),
+      masterPasswordEnc: seal('masterPasswordEnc', 'master-pw'),
+    }),
     targetWithoutCredentials: () => row,
-    newInstance: () => ({ name: `contract-${(count += 1)}`, database: `contract_${count}`, version: '17.0', subscriptionTier: 'starter' }),
+    newInstance: () => ({
+      name: `contract-${(count += 1)}`,
+      database: `contract_${count}`,
+      version: '17.0',
+      subscriptionTier: 'starter',
+    }),
     settle: async () => {},
     close: () => odoo.close(),
   };

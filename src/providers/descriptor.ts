@@ -71,8 +71,15 @@ export interface ProviderDescriptor<Credentials = unknown> {
   connect(credentials: Credentials, environment: ProviderEnvironment): InstanceProvider;
 }
 
+/** What services ask of the registry: the descriptor serving an instance. */
+export interface ProviderCatalog {
+  descriptorOf(instance: { deploymentMethod: string }): ProviderDescriptor;
+}
+
 /** Types a descriptor literal against its credential schema. */
-export function defineProvider<Credentials>(descriptor: ProviderDescriptor<Credentials>): ProviderDescriptor<Credentials> {
+export function defineProvider<Credentials>(
+  descriptor: ProviderDescriptor<Credentials>,
+): ProviderDescriptor<Credentials> {
   return descriptor;
 }
 

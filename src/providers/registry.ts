@@ -7,7 +7,7 @@ import type { LongCallTimeouts } from '../odoo/client.js';
 import { openInstanceSecret } from '../services/credentials/credentials.js';
 import type { KeyRing } from '../services/crypto/key-ring.js';
 import { CircuitBreakers } from './circuit-breaker.js';
-import type { CredentialSource, ProviderDescriptor, ProviderEnvironment } from './descriptor.js';
+import type { CredentialSource, ProviderCatalog, ProviderDescriptor, ProviderEnvironment } from './descriptor.js';
 import { ProviderError } from './errors.js';
 import { odooShDescriptor } from './odoo-sh/descriptor.js';
 import type { InstanceProvider } from './provider.js';
@@ -17,19 +17,19 @@ import { selfHostedDescriptor } from './self-hosted/descriptor.js';
 export const builtInProviders: readonly ProviderDescriptor[] = [odooShDescriptor, selfHostedDescriptor];
 
 /** The descriptor of a deployment method among `descriptors` (default: the built-in ones). */
-export function providerDescriptor(method: string, descriptors: readonly ProviderDescriptor[] = builtInProviders): ProviderDescriptor {
+export function providerDescriptor(
+  method: string,
+  descriptors: readonly ProviderDescriptor[] = builtInProviders,
+): ProviderDescriptor {
   const descriptor = descriptors.find((candidate) => candidate.method === method);
   if (!descriptor) throw new ProviderError('invalid_input', `No provider serves the deployment method ${method}`);
   return descriptor;
 }
 
-/** What services ask of the registry: the descriptor serving an instance. */
-export interface ProviderCatalog {
-  descriptorOf(instance: { deploymentMethod: string }): ProviderDescriptor;
-}
-
 /** The built-in providers, for callers that build no registry (scripts, unit tests). */
-export const builtInCatalog: ProviderCatalog = { descriptorOf: (instance) => providerDescriptor(instance.deploymentMethod) };
+export const builtInCatalog: ProviderCatalog = {
+  descriptorOf: (instance) => providerDescriptor(instance.deploymentMethod),
+};
 
 /** The columns of an instance that choosing and authenticating its provider needs. */
 export interface ProviderTarget {
@@ -65,11 +65,16 @@ export function createProviderRegistry(options: ProviderRegistryOptions) {
     odooLongTimeouts: options.odooLongTimeouts,
   };
   const tokenDestination = options.odooShDestination ?? options.odooShBaseUrl;
-  const descriptorOf = (instance: { deploymentMethod: string }) => providerDescriptor(instance.deploymentMethod, descriptors);
+  const descriptorOf = (instance: { deploymentMethod: string }) =>
+    providerDescriptor(instance.deploymentMethod, descriptors);
 
   function connect(descriptor: ProviderDescriptor, source: CredentialSource): InstanceProvider {
     const credentials = descriptor.credentials.safeParse(descriptor.readCredentials(source, environment));
-    if (!credentials.success) throw new ProviderError('unauthorized', credentials.error.issues[0]?.message ?? `Incomplete credentials for ${descriptor.label}`);
+    if (!credentials.success)
+      throw new ProviderError(
+        'unauthorized',
+        credentials.error.issues[0]?.message ?? `Incomplete credentials for ${descriptor.label}`,
+      );
     return descriptor.connect(credentials.data, environment);
   }
 
@@ -87,7 +92,8 @@ export function createProviderRegistry(options: ProviderRegistryOptions) {
       return connect(descriptorOf(instance), {
         serverUrl: instance.serverUrl,
         odooLogin: instance.odooLogin,
-        secret: (column) => openInstanceSecret(options.keyRing, instance, column, column === 'providerTokenEnc' ? tokenDestination : ''),
+        secret: (column) =>
+          openInstanceSecret(options.keyRing, instance, column, column === 'providerTokenEnc' ? tokenDestination : ''),
       });
     },
   };

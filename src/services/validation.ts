@@ -12,7 +12,10 @@ export function parseInput<Schema extends z.ZodType>(schema: Schema, input: unkn
 }
 
 /** For schemas with asynchronous refinements (e.g. resolving a host name). */
-export async function parseInputAsync<Schema extends z.ZodType>(schema: Schema, input: unknown): Promise<z.output<Schema>> {
+export async function parseInputAsync<Schema extends z.ZodType>(
+  schema: Schema,
+  input: unknown,
+): Promise<z.output<Schema>> {
   const parsed = await schema.safeParseAsync(input);
   if (!parsed.success) throw invalidInputFrom(parsed.error.issues);
   return parsed.data;

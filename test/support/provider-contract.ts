@@ -31,7 +31,11 @@ async function sizeOf(stream: AsyncIterable<Uint8Array>): Promise<number> {
 }
 
 /** Retries `read` through `settle` until `done` holds (a provider may finish work later). */
-async function eventually<T>(harness: ContractHarness, read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
+async function eventually<T>(
+  harness: ContractHarness,
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+): Promise<T> {
   let value = await read();
   for (let round = 0; round < 10 && !done(value); round += 1) {
     await harness.settle();
@@ -76,8 +80,12 @@ export function providerContract(name: string, start: () => Promise<ContractHarn
 
     it('offers the optional calls its capabilities promise, and only those', () => {
       provider = harness.registry.providerFor(harness.target());
-      expect(typeof provider.restoreBackupFile === 'function').toBe(harness.descriptor.capabilities.includes('restoreStoredCopies'));
-      expect(typeof provider.installModules === 'function').toBe(harness.descriptor.capabilities.includes('deployByModuleInstall'));
+      expect(typeof provider.restoreBackupFile === 'function').toBe(
+        harness.descriptor.capabilities.includes('restoreStoredCopies'),
+      );
+      expect(typeof provider.installModules === 'function').toBe(
+        harness.descriptor.capabilities.includes('deployByModuleInstall'),
+      );
     });
 
     let instanceId: string;
@@ -86,7 +94,11 @@ export function providerContract(name: string, start: () => Promise<ContractHarn
       const created = await provider.createInstance(request, { idempotencyKey: `contract-${request.name}` });
       instanceId = created.id;
       expect(created).toMatchObject({ database: request.database });
-      const running = await eventually(harness, () => provider.getInstance(instanceId), (instance) => instance.status === 'running');
+      const running = await eventually(
+        harness,
+        () => provider.getInstance(instanceId),
+        (instance) => instance.status === 'running',
+      );
       expect(running).toMatchObject({ id: instanceId, status: 'running' });
       expect((await provider.listInstances({ limit: 100 })).items.map((instance) => instance.id)).toContain(instanceId);
     });
@@ -105,7 +117,11 @@ export function providerContract(name: string, start: () => Promise<ContractHarn
     it('takes a backup that completes and downloads as a non-empty file', async () => {
       const backup = await provider.createBackup(instanceId);
       expect(backup).toMatchObject({ instanceId });
-      const completed = await eventually(harness, () => provider.getBackup(instanceId, backup.id), (state) => state.status === 'completed');
+      const completed = await eventually(
+        harness,
+        () => provider.getBackup(instanceId, backup.id),
+        (state) => state.status === 'completed',
+      );
       expect(completed.status).toBe('completed');
       expect(await sizeOf(await provider.downloadBackup(instanceId, backup.id))).toBeGreaterThan(0);
     });
@@ -113,16 +129,36 @@ export function providerContract(name: string, start: () => Promise<ContractHarn
     it('suspends and resumes when it declares it can', async () => {
       if (!harness.descriptor.capabilities.includes('suspend')) return;
       await provider.suspendInstance(instanceId);
-      expect((await eventually(harness, () => provider.getInstance(instanceId), (instance) => instance.status === 'suspended')).status).toBe('suspended');
+      expect(
+        (
+          await eventually(
+            harness,
+            () => provider.getInstance(instanceId),
+            (instance) => instance.status === 'suspended',
+          )
+        ).status,
+      ).toBe('suspended');
       await provider.resumeInstance(instanceId);
-      expect((await eventually(harness, () => provider.getInstance(instanceId), (instance) => instance.status === 'running')).status).toBe('running');
+      expect(
+        (
+          await eventually(
+            harness,
+            () => provider.getInstance(instanceId),
+            (instance) => instance.status === 'running',
+          )
+        ).status,
+      ).toBe('running');
     });
 
     it('deletes the instance, which is then not found', async () => {
       await provider.deleteInstance(instanceId);
       const gone = await eventually(
         harness,
-        () => provider.getInstance(instanceId).then(() => null, (error: unknown) => error),
+        () =>
+          provider.getInstance(instanceId).then(
+            () => null,
+            (error: unknown) => error,
+          ),
         (error) => error !== null,
       );
       expect(gone).toBeInstanceOf(ProviderError);

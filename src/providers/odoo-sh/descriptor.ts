@@ -5,7 +5,7 @@ import { defineProvider } from '../descriptor.js';
 import { OdooShHttp } from './http.js';
 import { OdooShProvider } from './odoo-sh-provider.js';
 
-const noToken = 'No Odoo.sh token: set the instance\'s providerToken or ODOO_SH_API_TOKEN';
+const noToken = "No Odoo.sh token: set the instance's providerToken or ODOO_SH_API_TOKEN";
 
 export const odooShDescriptor = defineProvider({
   method: 'ODOO_SH',
@@ -16,7 +16,9 @@ export const odooShDescriptor = defineProvider({
   needsServerUrl: false,
   requiredCredentials: ['providerToken'],
   credentials: z.object({ token: z.string({ error: noToken }).min(1, noToken) }),
-  readCredentials: (source, environment) => ({ token: source.secret('providerTokenEnc') ?? environment.odooSh.defaultToken }),
+  readCredentials: (source, environment) => ({
+    token: source.secret('providerTokenEnc') ?? environment.odooSh.defaultToken,
+  }),
   connect: ({ token }, environment) =>
     new OdooShProvider(
       new OdooShHttp({

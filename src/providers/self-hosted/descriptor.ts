@@ -10,7 +10,15 @@ const required = 'A self-hosted instance needs its server URL, Odoo login and pa
 export const selfHostedDescriptor = defineProvider({
   method: 'SELF_HOSTED',
   label: 'self-hosted Odoo',
-  capabilities: ['suspend', 'restoreIntoAnotherInstance', 'restoreStoredCopies', 'neutralize', 'cancelDeployment', 'deployByGit', 'deployByModuleInstall'],
+  capabilities: [
+    'suspend',
+    'restoreIntoAnotherInstance',
+    'restoreStoredCopies',
+    'neutralize',
+    'cancelDeployment',
+    'deployByGit',
+    'deployByModuleInstall',
+  ],
   suspendsNatively: false,
   forwardsSettings: false,
   needsServerUrl: true,
@@ -27,5 +35,6 @@ export const selfHostedDescriptor = defineProvider({
     adminPassword: source.secret('odooPasswordEnc') ?? undefined,
     masterPassword: source.secret('masterPasswordEnc') ?? undefined,
   }),
-  connect: (server, environment) => new SelfHostedProvider(server, { timeoutMs: environment.timeoutMs, long: environment.odooLongTimeouts }),
+  connect: (server, environment) =>
+    new SelfHostedProvider(server, { timeoutMs: environment.timeoutMs, long: environment.odooLongTimeouts }),
 });

@@ -1,8 +1,7 @@
 // Whether an instance has the secrets it needs, and if not, what to set: the base secrets
 // of its provider, and any secret cleared because its repository or server changed.
 import type { OdooInstance } from '../../generated/prisma/client.js';
-import type { CredentialField } from '../../providers/descriptor.js';
-import type { ProviderCatalog } from '../../providers/registry.js';
+import type { CredentialField, ProviderCatalog } from '../../providers/descriptor.js';
 
 export const credentialStateSelect = {
   deploymentMethod: true,

@@ -5,8 +5,7 @@
 import { z } from 'zod';
 import type { OdooInstance, PrismaClient, Restore } from '../../generated/prisma/client.js';
 import { requireCapability } from '../../providers/capabilities.js';
-import { hasCapability } from '../../providers/descriptor.js';
-import type { ProviderCatalog } from '../../providers/registry.js';
+import { hasCapability, type ProviderCatalog } from '../../providers/descriptor.js';
 import { publishFleetEvent, type PubSub } from '../../pubsub.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 import { once } from '../idempotency.js';

@@ -2,7 +2,7 @@
 // read only by the providers that need them, never returned through the API.
 import { z } from 'zod';
 import type { OdooInstance, PrismaClient } from '../../generated/prisma/client.js';
-import type { ProviderCatalog } from '../../providers/registry.js';
+import type { ProviderCatalog } from '../../providers/descriptor.js';
 import type { KeyRing } from '../crypto/key-ring.js';
 import { secretColumns, type SecretColumn } from '../crypto/secret-columns.js';
 import { secretDestination, type DestinationInputs } from '../crypto/secret-destinations.js';

@@ -4,7 +4,7 @@
 import type { Deployment, OdooInstance, PrismaClient } from '../../generated/prisma/client.js';
 import type { DeploymentStatus, DeploymentStrategy } from '../../generated/prisma/enums.js';
 import { requireCapability } from '../../providers/capabilities.js';
-import type { ProviderCatalog } from '../../providers/registry.js';
+import type { ProviderCatalog } from '../../providers/descriptor.js';
 import { publishFleetEvent, type PubSub } from '../../pubsub.js';
 import { busyWith } from '../backups/backups.js';
 import { openInstanceSecret } from '../credentials/credentials.js';

@@ -2,7 +2,12 @@
 // API. What the cloud does not offer is refused with the provider error for bad requests.
 import { Readable } from 'node:stream';
 import { ProviderError } from '../../../src/providers/errors.js';
-import type { CreateInstanceRequest, InstanceProvider, ProviderBackup, ProviderInstance } from '../../../src/providers/provider.js';
+import type {
+  CreateInstanceRequest,
+  InstanceProvider,
+  ProviderBackup,
+  ProviderInstance,
+} from '../../../src/providers/provider.js';
 import type { CloudBackup, CloudInstance } from './double.js';
 
 export class TestCloudClient implements InstanceProvider {
@@ -28,13 +33,22 @@ export class TestCloudClient implements InstanceProvider {
   }
 
   async createInstance(request: CreateInstanceRequest) {
-    return toInstance(await this.json<CloudInstance>('POST', '/instances', { name: request.name, database: request.database, version: request.version }));
+    return toInstance(
+      await this.json<CloudInstance>('POST', '/instances', {
+        name: request.name,
+        database: request.database,
+        version: request.version,
+      }),
+    );
   }
   async getInstance(instanceId: string) {
     return toInstance(await this.json<CloudInstance>('GET', `/instances/${instanceId}`));
   }
   async listInstances() {
-    return { items: (await this.json<{ items: CloudInstance[] }>('GET', '/instances')).items.map(toInstance), nextCursor: null };
+    return {
+      items: (await this.json<{ items: CloudInstance[] }>('GET', '/instances')).items.map(toInstance),
+      nextCursor: null,
+    };
   }
   async updateInstance(instanceId: string) {
     return this.getInstance(instanceId);
@@ -82,7 +96,12 @@ export class TestCloudClient implements InstanceProvider {
   async getHealth(instanceId: string) {
     const started = Date.now();
     const { up } = await this.json<{ up: boolean }>('GET', `/instances/${instanceId}/health`);
-    return { status: up ? ('healthy' as const) : ('down' as const), responseTimeMs: Date.now() - started, checkedAt: new Date(), checks: { http: up ? ('ok' as const) : ('fail' as const) } };
+    return {
+      status: up ? ('healthy' as const) : ('down' as const),
+      responseTimeMs: Date.now() - started,
+      checkedAt: new Date(),
+      checks: { http: up ? ('ok' as const) : ('fail' as const) },
+    };
   }
   async getMetrics() {
     return [];
@@ -113,5 +132,14 @@ function toInstance(instance: CloudInstance): ProviderInstance {
 function toBackup(backup: CloudBackup): ProviderBackup {
   const createdAt = new Date(backup.createdAt);
   const completed = backup.status === 'completed';
-  return { id: backup.id, instanceId: backup.instanceId, type: 'manual', status: backup.status, sizeBytes: null, createdAt, completedAt: completed ? createdAt : null, expiresAt: null };
+  return {
+    id: backup.id,
+    instanceId: backup.instanceId,
+    type: 'manual',
+    status: backup.status,
+    sizeBytes: null,
+    createdAt,
+    completedAt: completed ? createdAt : null,
+    expiresAt: null,
+  };
 }

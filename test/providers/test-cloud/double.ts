@@ -59,7 +59,12 @@ export class TestCloudDouble {
         return send(response, 200, { items: [...this.instances.values()] });
       case 'POST /instances': {
         const body = JSON.parse(await readBody(request)) as Pick<CloudInstance, 'name' | 'database' | 'version'>;
-        const created: CloudInstance = { ...body, id: `tc-${(this.sequence += 1)}`, status: 'creating', createdAt: new Date().toISOString() };
+        const created: CloudInstance = {
+          ...body,
+          id: `tc-${(this.sequence += 1)}`,
+          status: 'creating',
+          createdAt: new Date().toISOString(),
+        };
         this.instances.set(created.id, created);
         return send(response, 201, created);
       }
@@ -70,15 +75,24 @@ export class TestCloudDouble {
         instance.status = 'deleting';
         return send(response, 202, instance);
       case 'GET /instances/:id/health':
-        return instance ? send(response, 200, { up: instance.status === 'running' }) : send(response, 404, { error: 'no such instance' });
+        return instance
+          ? send(response, 200, { up: instance.status === 'running' })
+          : send(response, 404, { error: 'no such instance' });
       case 'POST /instances/:id/backups': {
         if (!instance) return send(response, 404, { error: 'no such instance' });
-        const created: CloudBackup = { id: `tcb-${(this.sequence += 1)}`, instanceId: instance.id, status: 'in_progress', createdAt: new Date().toISOString() };
+        const created: CloudBackup = {
+          id: `tcb-${(this.sequence += 1)}`,
+          instanceId: instance.id,
+          status: 'in_progress',
+          createdAt: new Date().toISOString(),
+        };
         this.backups.set(created.id, created);
         return send(response, 201, created);
       }
       case 'GET /instances/:id/backups/:id':
-        return backup?.instanceId === instance?.id && backup ? send(response, 200, backup) : send(response, 404, { error: 'no such backup' });
+        return backup?.instanceId === instance?.id && backup
+          ? send(response, 200, backup)
+          : send(response, 404, { error: 'no such backup' });
       case 'GET /instances/:id/backups/:id/file':
         if (!backup || backup.status !== 'completed') return send(response, 404, { error: 'no such file' });
         response.writeHead(200, { 'content-type': 'application/octet-stream' });

@@ -10,7 +10,12 @@ providerContract('TEST_CLOUD', async () => {
   const double = new TestCloudDouble('cloud-key');
   const serverUrl = await double.listen();
   // The registry line: the built-in providers and this one.
-  const registry = createProviderRegistry({ keyRing: testKeyRing, odooShBaseUrl: 'http://127.0.0.1:9', timeoutMs: 2000, descriptors: [...builtInProviders, testCloudDescriptor] });
+  const registry = createProviderRegistry({
+    keyRing: testKeyRing,
+    odooShBaseUrl: 'http://127.0.0.1:9',
+    timeoutMs: 2000,
+    descriptors: [...builtInProviders, testCloudDescriptor],
+  });
   const row: ProviderTarget = {
     id: '7e2f4b9a-1111-4222-8333-444455556666',
     deploymentMethod: 'TEST_CLOUD',
@@ -24,9 +29,18 @@ providerContract('TEST_CLOUD', async () => {
   return {
     descriptor: testCloudDescriptor,
     registry,
-    target: () => ({ ...row, odooLogin: 'fleet', odooPasswordEnc: testKeyRing.encrypt('cloud-key', instanceSecretSlot(row, 'odooPasswordEnc', '')) }),
+    target: () => ({
+      ...row,
+      odooLogin: 'fleet',
+      odooPasswordEnc: testKeyRing.encrypt('cloud-key', instanceSecretSlot(row, 'odooPasswordEnc', '')),
+    }),
     targetWithoutCredentials: () => row,
-    newInstance: () => ({ name: `cloud-${(count += 1)}`, database: `cloud_${count}`, version: '18.0', subscriptionTier: 'starter' }),
+    newInstance: () => ({
+      name: `cloud-${(count += 1)}`,
+      database: `cloud_${count}`,
+      version: '18.0',
+      subscriptionTier: 'starter',
+    }),
     settle: async () => double.tick(),
     close: () => double.close(),
   };
