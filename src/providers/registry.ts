@@ -45,7 +45,7 @@ export interface ProviderTarget {
 export interface ProviderRegistryOptions {
   keyRing: KeyRing;
   odooShBaseUrl: string;
-  /** what instance tokens are bound to (default: the base URL; see in-process-simulator.ts) */
+  /** what instance tokens are bound to (default: the base URL; see doubles/odoo-sh/in-process.ts) */
   odooShDestination?: string;
   odooShDefaultToken?: string;
   timeoutMs: number;
