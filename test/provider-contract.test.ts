@@ -5,7 +5,7 @@ import { odooShDescriptor } from '../src/providers/odoo-sh/descriptor.js';
 import { createProviderRegistry, type ProviderTarget } from '../src/providers/registry.js';
 import { selfHostedDescriptor } from '../src/providers/self-hosted/descriptor.js';
 import { instanceSecretSlot } from '../src/services/credentials/credentials.js';
-import { OdooServerDouble } from './support/odoo-double.js';
+import { OdooServerDouble } from '../src/doubles/odoo/odoo-double.js';
 import { startSimulator } from './support/odoo-sh.js';
 import { providerContract } from './support/provider-contract.js';
 import { testKeyRing } from './support/server.js';
