@@ -1,6 +1,8 @@
 // What each provider declares it can do, and what the API answers when it cannot: every
 // capability has a call of the API that needs it, and a provider lacking it makes that call
 // answer UnsupportedError, with nothing recorded or sent to the provider.
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -44,6 +46,24 @@ afterAll(async () => {
 });
 
 describe('declared capabilities', () => {
+  it('are the only way the code tells providers apart: no deployment method is compared outside the registry', async () => {
+    const root = join(import.meta.dirname, '..', 'src');
+    const files = (await readdir(root, { recursive: true })).filter(
+      (file) => file.endsWith('.ts') && !file.startsWith('generated'),
+    );
+    const comparisons: string[] = [];
+    for (const file of files) {
+      if (file === join('providers', 'registry.ts')) continue;
+      const text = await readFile(join(root, file), 'utf8');
+      for (const [index, line] of text.split('\n').entries()) {
+        if (/deploymentMethod\s*[!=]==|DeploymentMethod\./.test(line))
+          comparisons.push(`${file}:${index + 1}`);
+      }
+    }
+    expect(files.length).toBeGreaterThan(100);
+    expect(comparisons).toEqual([]);
+  });
+
   it('lists what each built-in provider can do', () => {
     expect(
       Object.fromEntries(builtInProviders.map((provider) => [provider.method, [...provider.capabilities].sort()])),

@@ -1,7 +1,7 @@
 // How a template reaches an instance, decided and checked before anything is pushed or
-// installed, from what its provider can do (descriptor capabilities). Odoo.sh builds from
-// git. A self-hosted server installs over RPC: data-only
-// addons (XML, CSV, static files) go through Odoo's own module import; addons with
+// installed, from what its provider can do (its descriptor's capabilities). Odoo.sh
+// builds from git. A self-hosted server installs over RPC: data-only addons (XML, CSV,
+// static files) go through Odoo's own module import; addons with
 // Python code cannot (Odoo never runs imported Python), so they need the instance's git
 // repository, which the server loads addons from, and are installed over RPC after the push.
 import type { OdooInstance } from '../../generated/prisma/client.js';
