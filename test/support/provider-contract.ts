@@ -126,8 +126,13 @@ export function providerContract(name: string, start: () => Promise<ContractHarn
       expect(await sizeOf(await provider.downloadBackup(instanceId, backup.id))).toBeGreaterThan(0);
     });
 
-    it('suspends and resumes when it declares it can', async () => {
-      if (!harness.descriptor.capabilities.includes('suspend')) return;
+    it('suspends and resumes when it declares it can, and otherwise refuses with a provider error', async () => {
+      if (!harness.descriptor.capabilities.includes('suspend')) {
+        // The API never gets here (UnsupportedError first); a direct call still fails cleanly.
+        await rejectionOf(provider.suspendInstance(instanceId), ProviderError);
+        expect((await provider.getInstance(instanceId)).status).toBe('running');
+        return;
+      }
       await provider.suspendInstance(instanceId);
       expect(
         (

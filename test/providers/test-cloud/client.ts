@@ -28,8 +28,9 @@ export class TestCloudClient implements InstanceProvider {
     return (await (await this.call(method, path, body)).json()) as T;
   }
 
-  private unsupported(what: string): never {
-    throw new ProviderError('invalid_input', `The test cloud cannot ${what}`);
+  /** A rejected promise, as every call of the interface fails asynchronously. */
+  private unsupported(what: string): Promise<never> {
+    return Promise.reject(new ProviderError('invalid_input', `The test cloud cannot ${what}`));
   }
 
   async createInstance(request: CreateInstanceRequest) {
