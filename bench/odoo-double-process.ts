@@ -1,5 +1,5 @@
 // The Odoo double in a process of its own, so a benchmark measures only its own side.
-import { OdooServerDouble } from '../test/support/odoo-double.js';
+import { OdooServerDouble } from '../src/doubles/odoo/odoo-double.js';
 
 const sizes = JSON.parse(process.argv[2] ?? '{}') as Record<string, number>;
 const odoo = new OdooServerDouble({ masterPassword: 'bench-master' });

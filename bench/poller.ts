@@ -24,7 +24,7 @@ const CONCURRENCY = 32;
 const KEY_SPEC = `bench:${Buffer.alloc(32, 7).toString('base64')}`;
 
 async function startSimulatorProcess(): Promise<{ baseUrl: string; stop(): void }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/providers/odoo-sh/simulator-main.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/doubles/odoo-sh/main.ts'], {
     env: { ...process.env, SIMULATOR_PORT: '0' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -1,6 +1,6 @@
 // Operator commands for bootstrapping and maintenance, run against DATABASE_URL (or the
 // embedded database): `npm run cli -- <command> [--flag value ...]`.
-import { odooShDestination } from './providers/odoo-sh/in-process-simulator.js';
+import { odooShDestination } from './doubles/odoo-sh/in-process.js';
 import { parseArgs } from 'node:util';
 import { existsSync } from 'node:fs';
 import { loadConfig } from './config.js';

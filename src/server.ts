@@ -14,7 +14,7 @@ import { openDatabase } from './db/database.js';
 import { waitForDatabase } from './db/wait-for-database.js';
 import { createLogger } from './logger.js';
 import { createFleetPubSub, createRedisFleetPubSub } from './pubsub.js';
-import { odooShDestination, startInProcessSimulator } from './providers/odoo-sh/in-process-simulator.js';
+import { odooShDestination, startInProcessSimulator } from './doubles/odoo-sh/in-process.js';
 import { createProviderRegistry } from './providers/registry.js';
 import { createOdooApiKeyStore } from './providers/self-hosted/api-key-store.js';
 import { loadKeyRing } from './services/crypto/load-key-ring.js';

@@ -2,6 +2,7 @@
 // PostgreSQL that can be interrupted and re-run without losing a secret.
 import { createCipheriv, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { builtInCatalog } from '../src/providers/registry.js';
 import { generateKeySpec, parseKeyRing, type KeyRing } from '../src/services/crypto/key-ring.js';
 import { countStaleSecrets, rebindLegacySecrets, rotateSecrets } from '../src/services/crypto/rotate.js';
 import { openInstanceSecret, setInstanceCredentials } from '../src/services/credentials/credentials.js';
@@ -80,7 +81,7 @@ describe('key ring', () => {
 
 describe('rotation on PostgreSQL', () => {
   let db: TestDatabase;
-  const credentialDeps = (keyRing: KeyRing) => ({ prisma: db.prisma, keyRing, providerBaseUrl: TEST_PROVIDER_BASE_URL, repositoryPolicy: { allowInsecureRepositories: false } });
+  const credentialDeps = (keyRing: KeyRing) => ({ prisma: db.prisma, keyRing, providerBaseUrl: TEST_PROVIDER_BASE_URL, repositoryPolicy: { allowInsecureRepositories: false }, providers: builtInCatalog });
   const oldSpec = generateKeySpec('k1');
   const oldRing = parseKeyRing(oldSpec);
   const k2Spec = generateKeySpec('k2');

@@ -7,7 +7,8 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGitPublisher, redact, RepositoryError } from '../src/services/deployments/git-publisher.js';
+import { createGitPublisher, redact } from '../src/services/deployments/git-publisher.js';
+import { RepositoryError } from '../src/services/errors.js';
 
 let folder: string;
 const sh = (args: string[], cwd?: string) => execFileSync('git', args, { cwd, env: { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null' } }).toString().trim();

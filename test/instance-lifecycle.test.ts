@@ -7,7 +7,7 @@ import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backupOperationHandler } from '../src/services/backups/backup-operations.js';
 import { restoreOperationHandler } from '../src/services/backups/restore-operations.js';
-import { OdooShSimulator } from '../src/providers/odoo-sh/simulator.js';
+import { OdooShSimulator } from '../src/doubles/odoo-sh/simulator.js';
 import { createWorker } from '../src/services/operations/worker.js';
 import {
   BackupStateDocument,

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { modules, OdooClient, orm, type ModelCalls } from '../src/odoo/client.js';
 import { restoreFromStream, streamBackup } from '../src/odoo/database-manager.js';
 import { OdooError } from '../src/odoo/errors.js';
-import { OdooServerDouble } from './support/odoo-double.js';
+import { OdooServerDouble } from '../src/doubles/odoo/odoo-double.js';
 import { rejectionOf } from './support/rejection.js';
 
 let odoo: OdooServerDouble;

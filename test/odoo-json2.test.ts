@@ -7,7 +7,7 @@ import { createApiKey } from '../src/odoo/api-keys.js';
 import { modules, OdooClient, OdooVersionCache, orm, type ModelCalls } from '../src/odoo/client.js';
 import { OdooError } from '../src/odoo/errors.js';
 import { createJson2Caller } from '../src/odoo/json2-transport.js';
-import { OdooServerDouble } from './support/odoo-double.js';
+import { OdooServerDouble } from '../src/doubles/odoo/odoo-double.js';
 import { rejectionOf } from './support/rejection.js';
 
 const MASTER = 'masterpw';

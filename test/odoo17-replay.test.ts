@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import Deserializer from 'xmlrpc/lib/deserializer.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OdooServerDouble } from './support/odoo-double.js';
+import { OdooServerDouble } from '../src/doubles/odoo/odoo-double.js';
 
 const RECORDING = join(import.meta.dirname, 'fixtures', 'odoo17-exchanges');
 

@@ -9,7 +9,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OdooServerDouble } from './support/odoo-double.js';
+import { OdooServerDouble } from '../src/doubles/odoo/odoo-double.js';
 
 const RECORDING = join(import.meta.dirname, 'fixtures', 'odoo19-exchanges');
 

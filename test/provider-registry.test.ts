@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProviderError } from '../src/providers/errors.js';
 import { createProviderRegistry, type ProviderTarget } from '../src/providers/registry.js';
-import { OdooServerDouble } from './support/odoo-double.js';
+import { OdooServerDouble } from '../src/doubles/odoo/odoo-double.js';
 import { startSimulator, type SimulatorHarness } from './support/odoo-sh.js';
 import { testKeyRing } from './support/server.js';
 import { instanceSecretSlot } from '../src/services/credentials/credentials.js';

@@ -27,7 +27,7 @@ import {
   UpdateInstanceDocument,
 } from './generated/graphql.js';
 import { startFleet, type Fleet } from './support/fleet.js';
-import { OdooServerDouble } from './support/odoo-double.js';
+import { OdooServerDouble } from '../src/doubles/odoo/odoo-double.js';
 import { wsClient } from './support/server.js';
 
 let fleet: Fleet;

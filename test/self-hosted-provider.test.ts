@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProviderError } from '../src/providers/errors.js';
 import { SelfHostedProvider } from '../src/providers/self-hosted/self-hosted-provider.js';
 import { createLocalBackupStore } from '../src/services/storage/backup-store.js';
-import { OdooServerDouble } from './support/odoo-double.js';
+import { OdooServerDouble } from '../src/doubles/odoo/odoo-double.js';
 import { rejectionOf } from './support/rejection.js';
 
 let odoo: OdooServerDouble;

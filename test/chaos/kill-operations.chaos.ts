@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { encodeGlobalID } from '@pothos/plugin-relay';
 import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OdooShSimulator } from '../../src/providers/odoo-sh/simulator.js';
+import { OdooShSimulator } from '../../src/doubles/odoo-sh/simulator.js';
 import { CreateBackupDocument } from '../generated/graphql.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { startSimulator, type SimulatorHarness } from '../support/odoo-sh.js';

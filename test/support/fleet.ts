@@ -19,7 +19,7 @@ import { createWorker, type Worker, type WorkerOptions } from '../../src/service
 import { createLocalBackupStore, type BackupStore } from '../../src/services/storage/backup-store.js';
 import { CreateInstanceDocument, InstanceStateDocument } from '../generated/graphql.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
-import { OdooServerDouble } from './odoo-double.js';
+import { OdooServerDouble } from '../../src/doubles/odoo/odoo-double.js';
 import { startSimulator, type SimulatorHarness } from './odoo-sh.js';
 import { seedCompany, type SeededCompany } from './seed.js';
 import { execute, startTestServer, testKeyRing, testOperationDeps, type TestServer } from './server.js';

@@ -2,7 +2,7 @@
 import { CircuitBreakers } from '../../src/providers/circuit-breaker.js';
 import { OdooShHttp, type HttpOptions } from '../../src/providers/odoo-sh/http.js';
 import { OdooShProvider } from '../../src/providers/odoo-sh/odoo-sh-provider.js';
-import { OdooShSimulator, type SimulatorOptions } from '../../src/providers/odoo-sh/simulator.js';
+import { OdooShSimulator, type SimulatorOptions } from '../../src/doubles/odoo-sh/simulator.js';
 
 export interface SimulatorHarness {
   simulator: OdooShSimulator;

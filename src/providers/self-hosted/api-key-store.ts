@@ -4,10 +4,9 @@
 import type { PrismaClient } from '../../generated/prisma/client.js';
 import { instanceSecretSlot } from '../../services/credentials/credentials.js';
 import type { KeyRing } from '../../services/crypto/key-ring.js';
+import type { OdooApiKeyStore } from '../descriptor.js';
 
-export interface OdooApiKeyStore {
-  save(instance: { id: string; serverUrl: string }, apiKey: string): Promise<void>;
-}
+export type { OdooApiKeyStore };
 
 export function createOdooApiKeyStore(deps: { prisma: PrismaClient; keyRing: KeyRing }): OdooApiKeyStore {
   return {

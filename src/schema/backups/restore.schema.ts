@@ -1,7 +1,7 @@
 import { requestRestore } from '../../services/backups/restores.js';
 import { builder } from '../builder.js';
 import { RestoreStatusEnum } from '../enums.js';
-import { ConflictError, InvalidInputError, NotFoundError } from '../errors/error-classes.js';
+import { ConflictError, InvalidInputError, NotFoundError, UnsupportedError } from '../errors/error-classes.js';
 import { OdooInstanceType } from '../instances/instance.types.js';
 import { audited, resultTypes, selectionOf } from '../mutation-result.js';
 import { companyOf, ownedBy } from '../tenancy.js';
@@ -70,7 +70,7 @@ builder.mutationField('restoreBackup', (t) =>
     description: 'Restores a backup into an instance. Returns the restore PENDING; its progress arrives on `fleetEvents` (kind RESTORE).',
     authScopes: { role: 'OPERATOR' },
     args: { input: t.arg({ type: RestoreBackupInput, required: true, description: 'The backup, the target and the confirmation.' }) },
-    errors: { types: [NotFoundError, ConflictError, InvalidInputError], ...resultTypes('restoreBackup', 'restore', 'The restore was requested.') },
+    errors: { types: [NotFoundError, ConflictError, InvalidInputError, UnsupportedError], ...resultTypes('restoreBackup', 'restore', 'The restore was requested.') },
     resolve: async (query, _root, { input }, context) => {
       const restore = await audited(context, 'restoreBackup', input.backupId.id, () =>
         requestRestore(context, {

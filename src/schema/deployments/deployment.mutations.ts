@@ -1,9 +1,9 @@
 import type { DeploymentStatus } from '../../generated/prisma/enums.js';
 import { cancelDeployment, isTerminalDeployment, requestDeployment, requestRedeploy } from '../../services/deployments/deployments.js';
-import { RepositoryError } from '../../services/deployments/git-publisher.js';
+import { RepositoryError } from '../../services/errors.js';
 import { builder } from '../builder.js';
 import { DeploymentStrategyEnum } from '../enums.js';
-import { ConflictError, InvalidInputError, NotFoundError } from '../errors/error-classes.js';
+import { ConflictError, InvalidInputError, NotFoundError, UnsupportedError } from '../errors/error-classes.js';
 import { ErrorInterface } from '../errors/error.types.js';
 import { OdooInstanceType } from '../instances/instance.types.js';
 import { audited, resultTypes, selectionOf } from '../mutation-result.js';
@@ -62,7 +62,7 @@ builder.mutationFields((t) => ({
     description: 'Deploys a template: commits its addons to the instance\'s branch and pushes, then follows the provider\'s deployment. Returns it PENDING; follow it with `deploymentStatus`.',
     authScopes: { role: 'OPERATOR' },
     args: { input: t.arg({ type: DeployTemplateInput, required: true, description: 'The instance and the template.' }) },
-    errors: { types: [NotFoundError, ConflictError, InvalidInputError, RepositoryError], ...resultTypes('deployTemplate', 'deployment', 'The deployment was requested.') },
+    errors: { types: [NotFoundError, ConflictError, InvalidInputError, RepositoryError, UnsupportedError], ...resultTypes('deployTemplate', 'deployment', 'The deployment was requested.') },
     resolve: async (query, _root, { input }, context) => {
       const deployment = await audited(context, 'deployTemplate', input.instanceId.id, () =>
         requestDeployment(context, {
@@ -82,7 +82,7 @@ builder.mutationFields((t) => ({
     description: 'Deploys a previous deployment\'s commit again, without pushing anything new.',
     authScopes: { role: 'OPERATOR' },
     args: { input: t.arg({ type: RedeployInput, required: true, description: 'The deployment to repeat.' }) },
-    errors: { types: [NotFoundError, ConflictError], ...resultTypes('redeploy', 'deployment', 'The new deployment was requested.') },
+    errors: { types: [NotFoundError, ConflictError, UnsupportedError], ...resultTypes('redeploy', 'deployment', 'The new deployment was requested.') },
     resolve: async (query, _root, { input }, context) => {
       const deployment = await audited(context, 'redeploy', input.deploymentId.id, () =>
         requestRedeploy(context, {
@@ -100,7 +100,7 @@ builder.mutationFields((t) => ({
     description: 'Cancels a deployment that the provider has not started yet (waiting in the queue, backing up or pushing).',
     authScopes: { role: 'OPERATOR' },
     args: { input: t.arg({ type: CancelDeploymentInput, required: true, description: 'The deployment.' }) },
-    errors: { types: [NotFoundError, ConflictError], ...resultTypes('cancelDeployment', 'deployment', 'The deployment, CANCELLED.') },
+    errors: { types: [NotFoundError, ConflictError, UnsupportedError], ...resultTypes('cancelDeployment', 'deployment', 'The deployment, CANCELLED.') },
     resolve: async (query, _root, { input }, context) => {
       const deployment = await audited(context, 'cancelDeployment', input.deploymentId.id, () =>
         cancelDeployment(context, { companyId: companyOf(context), deploymentId: ownedBy(context, input.deploymentId.id).id }),

@@ -24,4 +24,13 @@ export class NotAuthorizedError extends GraphQLError {
   }
 }
 
-export { ConflictError, DomainError, InvalidInputError, NotFoundError, type FieldError } from '../../services/errors.js';
+export {
+  ConflictError,
+  DomainError,
+  InvalidInputError,
+  NotFoundError,
+  ProviderAuthError,
+  ProviderUnavailableError,
+  UnsupportedError,
+  type FieldError,
+} from '../../services/errors.js';

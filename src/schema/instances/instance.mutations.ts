@@ -1,6 +1,4 @@
 import {
-  ProviderAuthError,
-  ProviderUnavailableError,
   requestInstance,
   requestInstanceDeletion,
   resumeInstance,
@@ -10,23 +8,10 @@ import {
 import { retryInstanceCreation } from '../../services/instances/retry-instance.js';
 import { builder } from '../builder.js';
 import { DeploymentMethodEnum, SubscriptionTierEnum } from '../enums.js';
-import { ConflictError, InvalidInputError, NotFoundError } from '../errors/error-classes.js';
-import { ErrorInterface } from '../errors/error.types.js';
+import { ConflictError, InvalidInputError, NotFoundError, ProviderAuthError, ProviderUnavailableError, UnsupportedError } from '../errors/error-classes.js';
 import { audited, resultTypes } from '../mutation-result.js';
 import { companyOf, ownedBy } from '../tenancy.js';
 import { OdooInstanceType } from './instance.types.js';
-
-builder.objectType(ProviderUnavailableError, {
-  name: 'ProviderUnavailableError',
-  description: 'The provider could not be reached or refused for a reason of its own; nothing was changed. Try again later.',
-  interfaces: [ErrorInterface],
-});
-
-builder.objectType(ProviderAuthError, {
-  name: 'ProviderAuthError',
-  description: 'The provider refused the credentials stored for this instance (e.g. Odoo refused the login); nothing was changed. Correct them with `setInstanceCredentials`.',
-  interfaces: [ErrorInterface],
-});
 
 const CreateInstanceInput = builder.inputType('CreateInstanceInput', {
   description: 'A new instance. It is returned CREATING; follow it with `fleetEvents` or by polling `instance`.',
@@ -110,7 +95,7 @@ builder.mutationFields((t) => ({
     description: 'Suspends a running instance (for self-hosted servers: its users lose access, see docs/providers.md).',
     authScopes: operatorScopes,
     args: { input: t.arg({ type: InstanceActionInput, required: true, description: 'The instance.' }) },
-    errors: { types: [NotFoundError, ConflictError, ProviderAuthError, ProviderUnavailableError], ...resultTypes('suspendInstance', 'instance', 'The instance is suspended.') },
+    errors: { types: [NotFoundError, ConflictError, UnsupportedError, ProviderAuthError, ProviderUnavailableError], ...resultTypes('suspendInstance', 'instance', 'The instance is suspended.') },
     resolve: (_query, _root, { input }, context) =>
       audited(context, 'suspendInstance', input.id.id, () => suspendInstance(context, { companyId: companyOf(context), instanceId: ownedBy(context, input.id.id).id })),
   }),
@@ -128,7 +113,7 @@ builder.mutationFields((t) => ({
     description: 'Resumes a suspended instance.',
     authScopes: operatorScopes,
     args: { input: t.arg({ type: InstanceActionInput, required: true, description: 'The instance.' }) },
-    errors: { types: [NotFoundError, ConflictError, ProviderAuthError, ProviderUnavailableError], ...resultTypes('resumeInstance', 'instance', 'The instance is running again.') },
+    errors: { types: [NotFoundError, ConflictError, UnsupportedError, ProviderAuthError, ProviderUnavailableError], ...resultTypes('resumeInstance', 'instance', 'The instance is running again.') },
     resolve: (_query, _root, { input }, context) =>
       audited(context, 'resumeInstance', input.id.id, () => resumeInstance(context, { companyId: companyOf(context), instanceId: ownedBy(context, input.id.id).id })),
   }),

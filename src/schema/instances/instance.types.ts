@@ -49,13 +49,13 @@ export const OdooInstanceType = builder.prismaNode('OdooInstance', {
       description:
         'Whether the secrets this instance needs are stored and bound to its current destinations: the provider token for Odoo.sh, the Odoo login and password for self-hosted, and no secret awaited after a repository or server change. The secrets themselves are never returned.',
       select: credentialStateSelect,
-      resolve: (instance) => credentialState(instance).configured,
+      resolve: (instance, _args, context) => credentialState(instance, context.providers).configured,
     }),
     credentialsMessage: t.string({
       nullable: true,
       description: 'Why `credentialsConfigured` is false, and what to set with `setInstanceCredentials`; null when it is true.',
       select: credentialStateSelect,
-      resolve: (instance) => credentialState(instance).message,
+      resolve: (instance, _args, context) => credentialState(instance, context.providers).message,
     }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the instance was requested.' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'Last change of this record.' }),

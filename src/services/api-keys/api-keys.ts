@@ -4,7 +4,8 @@ import type { PrismaClient } from '../../generated/prisma/client.js';
 import type { Role } from '../../generated/prisma/enums.js';
 import type { PubSub } from '../../pubsub.js';
 import { generateApiToken, hashApiToken } from '../auth/authenticate.js';
-import { invalidInputFrom, NotFoundError } from '../errors.js';
+import { NotFoundError } from '../errors.js';
+import { parseInput } from '../validation.js';
 
 const keyInput = z
   .object({
@@ -26,9 +27,7 @@ export async function createApiKey(
   deps: { prisma: PrismaClient },
   input: { companyId: string; name: string; role: Role; expiresAt?: Date | null; instanceIds?: readonly string[] | null },
 ) {
-  const parsed = keyInput.safeParse(input);
-  if (!parsed.success) throw invalidInputFrom(parsed.error.issues);
-  const { instanceIds, expiresAt, ...key } = parsed.data;
+  const { instanceIds, expiresAt, ...key } = parseInput(keyInput, input);
   const company = await deps.prisma.company.findUnique({ where: { id: key.companyId }, select: { id: true } });
   if (!company) throw new NotFoundError('Company', input.companyId);
   const limitedTo = [...new Set(instanceIds ?? [])];

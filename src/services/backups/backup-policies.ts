@@ -6,8 +6,10 @@
 // re-checking, and expiring is a conditional update.
 import type { BackupPolicy, OdooInstance, PrismaClient } from '../../generated/prisma/client.js';
 import type { PubSub } from '../../pubsub.js';
-import { ConflictError, InvalidInputError, NotFoundError, type FieldError } from '../errors.js';
+import { z } from 'zod';
+import { ConflictError, NotFoundError } from '../errors.js';
 import type { BackupStore } from '../storage/backup-store.js';
+import { parseInput } from '../validation.js';
 import { busyWith, publishBackup, recordBackup } from './backups.js';
 import { cronSchedule, scheduleProblem, type CronSchedule } from './cron-schedule.js';
 import { backupsToKeep } from './retention.js';
@@ -23,18 +25,20 @@ export interface BackupPolicyInput {
 
 const MAX_KEEP = 400;
 
-function problemsOf(input: BackupPolicyInput): FieldError[] {
-  const problems: FieldError[] = [];
-  if (input.schedule != null) {
-    const problem = scheduleProblem(input.schedule);
-    if (problem) problems.push({ path: ['schedule'], message: problem });
-  }
-  for (const field of ['keepDaily', 'keepWeekly', 'keepMonthly'] as const) {
-    const value = input[field];
-    if (value != null && (!Number.isInteger(value) || value < 0 || value > MAX_KEEP)) problems.push({ path: [field], message: `must be between 0 and ${MAX_KEEP}` });
-  }
-  return problems;
-}
+const keep = z.number().refine((value) => Number.isInteger(value) && value >= 0 && value <= MAX_KEEP, `must be between 0 and ${MAX_KEEP}`).nullish();
+
+const policyInput = z.object({
+  schedule: z
+    .string()
+    .superRefine((expression, context) => {
+      const problem = scheduleProblem(expression);
+      if (problem) context.addIssue({ code: 'custom', message: problem });
+    })
+    .nullish(),
+  keepDaily: keep,
+  keepWeekly: keep,
+  keepMonthly: keep,
+});
 
 /** Sets the company default (no instance) or an instance's own policy; unset fields keep their value. */
 export async function setBackupPolicy(
@@ -45,8 +49,7 @@ export async function setBackupPolicy(
     const instance = await prisma.odooInstance.findFirst({ where: { id: request.instanceId, companyId: request.companyId, status: { not: 'DELETED' } } });
     if (!instance) throw new NotFoundError('OdooInstance', request.instanceId);
   }
-  const problems = problemsOf(request.input);
-  if (problems.length > 0) throw new InvalidInputError(problems);
+  parseInput(policyInput, request.input);
   const data = Object.fromEntries(Object.entries(request.input).filter(([, value]) => value !== null && value !== undefined));
   return prisma.$transaction(async (tx) => {
     // A company default has no instance, so it cannot use a unique key: lock the company row instead.

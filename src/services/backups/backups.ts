@@ -1,11 +1,13 @@
 // Backups as the fleet records them: requested here, finished by the worker, which
 // copies every file into the fleet's storage (DOWNLOADING) before calling it COMPLETED.
+import { z } from 'zod';
 import type { Backup, Prisma, PrismaClient } from '../../generated/prisma/client.js';
 import type { BackupStatus, BackupType } from '../../generated/prisma/enums.js';
 import { publishFleetEvent, type PubSub } from '../../pubsub.js';
-import { ConflictError, InvalidInputError, NotFoundError } from '../errors.js';
+import { ConflictError, NotFoundError } from '../errors.js';
 import { publishRecorded, recordFleetEvent } from '../events/outbox.js';
 import { once, type Transaction } from '../idempotency.js';
+import { parseInput } from '../validation.js';
 import type { UrlSigner } from './download-urls.js';
 
 export const terminalBackupStatuses = ['COMPLETED', 'FAILED', 'EXPIRED'] as const;
@@ -69,13 +71,19 @@ export async function backupOutcome(prisma: PrismaClient, backupId: string): Pro
   return { state: 'running' };
 }
 
+const backupRequestInput = z.object({
+  expiresAt: z.date().refine((date) => date.getTime() > Date.now(), 'must be in the future').nullish(),
+});
+
+const downloadUrlInput = z.object({
+  expiresInSeconds: z.number().refine((seconds) => Number.isInteger(seconds) && seconds >= 60 && seconds <= 86_400, 'must be between 60 and 86400'),
+});
+
 export async function requestBackup(
   deps: { prisma: PrismaClient; pubsub: PubSub },
   request: { companyId: string; instanceId: string; idempotencyKey?: string | null; type?: BackupType; expiresAt?: Date | null },
 ): Promise<Backup> {
-  if (request.expiresAt && request.expiresAt.getTime() <= Date.now()) {
-    throw new InvalidInputError([{ path: ['expiresAt'], message: 'must be in the future' }]);
-  }
+  parseInput(backupRequestInput, { expiresAt: request.expiresAt });
   const instance = await deps.prisma.odooInstance.findFirst({ where: { id: request.instanceId, companyId: request.companyId, status: { not: 'DELETED' } } });
   if (!instance) throw new NotFoundError('OdooInstance', request.instanceId);
   const { id, replayed } = await once(
@@ -100,10 +108,7 @@ export async function createDownloadUrl(
   deps: { prisma: PrismaClient; signer: UrlSigner; publicUrl: string },
   request: { companyId: string; backupId: string; expiresInSeconds?: number | null },
 ): Promise<Backup> {
-  const seconds = request.expiresInSeconds ?? 900;
-  if (!Number.isInteger(seconds) || seconds < 60 || seconds > 86_400) {
-    throw new InvalidInputError([{ path: ['expiresInSeconds'], message: 'must be between 60 and 86400' }]);
-  }
+  const { expiresInSeconds: seconds } = parseInput(downloadUrlInput, { expiresInSeconds: request.expiresInSeconds ?? 900 });
   const backup = await deps.prisma.backup.findFirst({ where: { id: request.backupId, companyId: request.companyId } });
   if (!backup) throw new NotFoundError('Backup', request.backupId);
   if (backup.status !== 'COMPLETED' || !backup.storageKey) throw new ConflictError(`The backup is ${backup.status}: only completed backups can be downloaded.`);

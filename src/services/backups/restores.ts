@@ -2,10 +2,14 @@
 // is recorded: an explicit confirmation, a completed backup of the caller's company, a
 // target that can take it and is not busy. The worker then takes a safety backup of the
 // target (unless the caller opts out) and restores (see restore-operations.ts).
+import { z } from 'zod';
 import type { OdooInstance, PrismaClient, Restore } from '../../generated/prisma/client.js';
+import { requireCapability } from '../../providers/capabilities.js';
+import { hasCapability, type ProviderCatalog } from '../../providers/descriptor.js';
 import { publishFleetEvent, type PubSub } from '../../pubsub.js';
-import { ConflictError, InvalidInputError, NotFoundError } from '../errors.js';
+import { ConflictError, NotFoundError } from '../errors.js';
 import { once } from '../idempotency.js';
+import { parseInput } from '../validation.js';
 import { busyWith } from './backups.js';
 
 export interface RestoreRequest {
@@ -22,30 +26,37 @@ export interface RestoreRequest {
   idempotencyKey?: string | null;
 }
 
+const confirmation = z.object({
+  confirm: z.literal(true, { error: 'must be true: a restore overwrites the target instance\'s data' }),
+});
+
 export function publishRestore(pubsub: PubSub, restore: Pick<Restore, 'id' | 'companyId' | 'status' | 'targetInstanceId'>): void {
   publishFleetEvent(pubsub, 'RESTORE', restore);
 }
 
 /**
- * Whether a backup of `source` can be restored into `target`: providers that restore
- * files (self-hosted) take any stored copy; Odoo.sh restores its own backups, between
- * instances of the same account.
+ * What the target's provider must be able to do for this restore (refused before anything
+ * is recorded). Providers that restore stored copies (self-hosted) take a backup of any
+ * instance; the others (Odoo.sh) restore their own backups, between their own instances.
+ * Answers whether the restore reads the fleet's stored copy.
  */
-function restorable(source: OdooInstance, target: OdooInstance, hasStoredCopy: boolean): string | null {
-  if (target.deploymentMethod === 'SELF_HOSTED') return hasStoredCopy ? null : 'the backup has no stored copy to restore from';
-  if (source.deploymentMethod !== 'ODOO_SH') return 'an Odoo.sh instance can only be restored from an Odoo.sh backup';
-  return null;
+function checkRestorable(providers: ProviderCatalog, source: Pick<OdooInstance, 'id' | 'deploymentMethod'>, target: Pick<OdooInstance, 'id' | 'deploymentMethod'>, neutralize: boolean): boolean {
+  const from = providers.descriptorOf(source);
+  const into = providers.descriptorOf(target);
+  if (source.id !== target.id) requireCapability(into, 'restoreIntoAnotherInstance');
+  if (neutralize) requireCapability(into, 'neutralize');
+  if (from !== into) requireCapability(into, 'restoreStoredCopies');
+  return hasCapability(into, 'restoreStoredCopies');
 }
 
-export async function requestRestore(deps: { prisma: PrismaClient; pubsub: PubSub }, request: RestoreRequest): Promise<Restore> {
+export async function requestRestore(deps: { prisma: PrismaClient; pubsub: PubSub; providers: ProviderCatalog }, request: RestoreRequest): Promise<Restore> {
   const backup = await deps.prisma.backup.findFirst({ where: { id: request.backupId, companyId: request.companyId }, include: { instance: true } });
   if (!backup) throw new NotFoundError('Backup', request.backupId);
   const targetId = request.targetInstanceId ?? backup.instanceId;
   const target = await deps.prisma.odooInstance.findFirst({ where: { id: targetId, companyId: request.companyId, status: { not: 'DELETED' } } });
   if (!target) throw new NotFoundError('OdooInstance', targetId);
-  if (request.confirm !== true) {
-    throw new InvalidInputError([{ path: ['confirm'], message: 'must be true: a restore overwrites the target instance\'s data' }]);
-  }
+  parseInput(confirmation, { confirm: request.confirm });
+  const fromStoredCopy = checkRestorable(deps.providers, backup.instance, target, request.neutralize ?? false);
 
   const { id, replayed } = await once(
     deps.prisma,
@@ -53,8 +64,7 @@ export async function requestRestore(deps: { prisma: PrismaClient; pubsub: PubSu
     async (tx) => {
       if (backup.status !== 'COMPLETED') throw new ConflictError(`The backup is ${backup.status}: only completed backups can be restored.`);
       if (target.status !== 'RUNNING' || !target.instanceId) throw new ConflictError(`Cannot restore into an instance that is ${target.status}.`);
-      const refusal = restorable(backup.instance, target, backup.storageKey !== null);
-      if (refusal) throw new ConflictError(`This backup cannot be restored into that instance: ${refusal}.`);
+      if (fromStoredCopy && backup.storageKey === null) throw new ConflictError('This backup cannot be restored into that instance: the backup has no stored copy to restore from.');
       const busy = await busyWith(tx, target.id);
       if (busy) throw new ConflictError(`A ${busy} of the target instance is already in progress.`);
       const restore = await tx.restore.create({

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Prisma, type PrismaClient } from '../../generated/prisma/client.js';
-import { ConflictError, invalidInputFrom } from '../errors.js';
+import { ConflictError } from '../errors.js';
+import { parseInput } from '../validation.js';
 
 const companyInput = z.object({
   name: z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters'),
@@ -12,13 +13,12 @@ const companyInput = z.object({
 export type CompanyInput = z.input<typeof companyInput>;
 
 export async function createCompany(deps: { prisma: PrismaClient }, input: CompanyInput) {
-  const parsed = companyInput.safeParse(input);
-  if (!parsed.success) throw invalidInputFrom(parsed.error.issues);
+  const company = parseInput(companyInput, input);
   try {
-    return await deps.prisma.company.create({ data: parsed.data });
+    return await deps.prisma.company.create({ data: company });
   } catch (error) {
     if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002') {
-      throw new ConflictError(`A company with slug "${parsed.data.slug}" already exists.`);
+      throw new ConflictError(`A company with slug "${company.slug}" already exists.`);
     }
     throw error;
   }

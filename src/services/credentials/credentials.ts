@@ -2,10 +2,12 @@
 // read only by the providers that need them, never returned through the API.
 import { z } from 'zod';
 import type { OdooInstance, PrismaClient } from '../../generated/prisma/client.js';
+import type { ProviderCatalog } from '../../providers/descriptor.js';
 import type { KeyRing } from '../crypto/key-ring.js';
 import { secretColumns, type SecretColumn } from '../crypto/secret-columns.js';
 import { secretDestination, type DestinationInputs } from '../crypto/secret-destinations.js';
-import { invalidInputFrom, NotFoundError } from '../errors.js';
+import { NotFoundError } from '../errors.js';
+import { parseInput } from '../validation.js';
 import { repositoryUrlSchema, serverUrlSchema, type RepositoryPolicy } from '../instances/destination-urls.js';
 import { providerScopeOf } from '../instances/provider-scope.js';
 
@@ -49,6 +51,7 @@ export interface CredentialDeps {
   /** the Odoo.sh-style API base URL provider tokens are bound to */
   providerBaseUrl: string;
   repositoryPolicy: RepositoryPolicy;
+  providers: ProviderCatalog;
 }
 
 type DestinationRow = Pick<OdooInstance, 'gitRepositoryUrl' | 'serverUrl'>;
@@ -90,9 +93,7 @@ export function awaitingAfter(current: readonly string[], unbound: readonly Inst
  * given here are bound to the new one, the others bound to the old one are cleared.
  */
 export async function setInstanceCredentials(deps: CredentialDeps, input: { companyId: string; instanceId: string; credentials: CredentialsInput }) {
-  const parsed = credentialsInput(deps.repositoryPolicy).safeParse(input.credentials);
-  if (!parsed.success) throw invalidInputFrom(parsed.error.issues);
-  const { gitRepositoryUrl, serverUrl, odooLogin, ...secrets } = parsed.data;
+  const { gitRepositoryUrl, serverUrl, odooLogin, ...secrets } = parseInput(credentialsInput(deps.repositoryPolicy), input.credentials);
   const instance = await deps.prisma.odooInstance.findFirst({ where: { id: input.instanceId, companyId: input.companyId, status: { not: 'DELETED' } } });
   if (!instance) throw new NotFoundError('OdooInstance', input.instanceId);
 
@@ -116,7 +117,7 @@ export async function setInstanceCredentials(deps: CredentialDeps, input: { comp
   if (serverUrl) {
     data.serverUrl = serverUrl;
     // The instance's identity is (server, database): it moves with the server.
-    data.providerScope = providerScopeOf({ deploymentMethod: instance.deploymentMethod, serverUrl });
+    data.providerScope = providerScopeOf(deps.providers.descriptorOf(instance), serverUrl);
   }
   if (odooLogin !== undefined) data.odooLogin = odooLogin;
   data.credentialsAwaiting = awaitingAfter(instance.credentialsAwaiting, awaited, given);

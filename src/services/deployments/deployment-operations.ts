@@ -14,6 +14,7 @@
 // A deployment cancelled meanwhile stops at its next step.
 import type { Deployment, Operation, PrismaClient } from '../../generated/prisma/client.js';
 import type { DeploymentStatus } from '../../generated/prisma/enums.js';
+import { hasCapability } from '../../providers/descriptor.js';
 import { ProviderError } from '../../providers/errors.js';
 import type { ProviderDeploymentStatus } from '../../providers/provider.js';
 import type { ProviderRegistry } from '../../providers/registry.js';
@@ -21,11 +22,12 @@ import type { PubSub } from '../../pubsub.js';
 import { effectivePolicy } from '../backups/backup-policies.js';
 import { backupOutcome, EXCLUSIVE_OPERATION_KINDS, publishBackup, recordBackup } from '../backups/backups.js';
 import type { KeyRing } from '../crypto/key-ring.js';
+import { RepositoryError } from '../errors.js';
 import type { OperationHandler, StepOutcome } from '../operations/worker.js';
 import { addonFolders } from '../templates/templates.js';
 import { manifestVersions, sameModuleVersion } from './deployment-strategy.js';
 import { gitTargetOf, recordDeployment } from './deployments.js';
-import { RepositoryError, type GitPublisher } from './git-publisher.js';
+import type { GitPublisher } from './git-publisher.js';
 
 export interface DeploymentOperationDeps {
   prisma: PrismaClient;
@@ -146,8 +148,8 @@ export function deploymentOperationHandler(deps: DeploymentOperationDeps): Opera
           data: { commitHash: published.commit },
           lines: [published.pushedNow ? `Pushed ${published.commit} to ${deployment.branch}` : `Found ${published.commit} already pushed to ${deployment.branch}`],
         });
-        // A self-hosted server has no build of its own: the pushed addons are installed over RPC.
-        return { next: instance.deploymentMethod === 'SELF_HOSTED' ? 'install' : 'trigger' };
+        // A provider that installs modules has no build of its own: the pushed addons are installed over RPC.
+        return { next: hasCapability(deps.providers.descriptorOf(instance), 'deployByModuleInstall') ? 'install' : 'trigger' };
       } catch (error) {
         // An unreachable repository may come back; a refused push or a conflict will not.
         if (error instanceof RepositoryError && error.kind !== 'unreachable') return { failed: error.message };

@@ -1,10 +1,13 @@
 // How a template reaches an instance, decided and checked before anything is pushed or
-// installed. Odoo.sh builds from git. A self-hosted server installs over RPC: data-only
-// addons (XML, CSV, static files) go through Odoo's own module import; addons with
+// installed, from what its provider can do (its descriptor's capabilities). Odoo.sh
+// builds from git. A self-hosted server installs over RPC: data-only addons (XML, CSV,
+// static files) go through Odoo's own module import; addons with
 // Python code cannot (Odoo never runs imported Python), so they need the instance's git
 // repository, which the server loads addons from, and are installed over RPC after the push.
 import type { OdooInstance } from '../../generated/prisma/client.js';
 import type { DeploymentStrategy } from '../../generated/prisma/enums.js';
+import { requireCapability } from '../../providers/capabilities.js';
+import { hasCapability, type ProviderDescriptor } from '../../providers/descriptor.js';
 import { InvalidInputError } from '../errors.js';
 import { parsePythonLiteral } from '../templates/python-literal.js';
 
@@ -14,18 +17,17 @@ export function pythonCodeFiles(files: ReadonlyArray<{ path: string; content: st
 }
 
 export function deploymentStrategyFor(
-  instance: Pick<OdooInstance, 'deploymentMethod' | 'gitRepositoryUrl'>,
+  provider: ProviderDescriptor,
+  instance: Pick<OdooInstance, 'gitRepositoryUrl'>,
   template: { files: ReadonlyArray<{ path: string; content: string }> },
   asked: DeploymentStrategy | null | undefined,
 ): DeploymentStrategy {
   const python = pythonCodeFiles(template.files);
-  const selfHosted = instance.deploymentMethod === 'SELF_HOSTED';
-  const strategy = asked ?? (selfHosted ? (python.length > 0 && instance.gitRepositoryUrl ? 'GIT' : 'XMLRPC') : 'GIT');
+  const gitNeeded = hasCapability(provider, 'deployByGit') && python.length > 0 && instance.gitRepositoryUrl;
+  const strategy = asked ?? (hasCapability(provider, 'deployByModuleInstall') && !gitNeeded ? 'XMLRPC' : 'GIT');
+  requireCapability(provider, strategy === 'GIT' ? 'deployByGit' : 'deployByModuleInstall');
   if (strategy === 'GIT' && !instance.gitRepositoryUrl) {
     throw new InvalidInputError([{ path: ['strategy'], message: 'the instance has no git repository (set gitRepositoryUrl with updateInstance)' }]);
-  }
-  if (strategy === 'XMLRPC' && !selfHosted) {
-    throw new InvalidInputError([{ path: ['strategy'], message: 'installing over XML-RPC is for self-hosted instances; Odoo.sh deploys from git' }]);
   }
   if (strategy === 'XMLRPC' && python.length > 0) {
     throw new InvalidInputError([

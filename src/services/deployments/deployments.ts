@@ -3,6 +3,8 @@
 // a row of DeploymentStatusChange and an event; log lines are appended to the record.
 import type { Deployment, OdooInstance, PrismaClient } from '../../generated/prisma/client.js';
 import type { DeploymentStatus, DeploymentStrategy } from '../../generated/prisma/enums.js';
+import { requireCapability } from '../../providers/capabilities.js';
+import type { ProviderCatalog } from '../../providers/descriptor.js';
 import { publishFleetEvent, type PubSub } from '../../pubsub.js';
 import { busyWith } from '../backups/backups.js';
 import { openInstanceSecret } from '../credentials/credentials.js';
@@ -112,11 +114,11 @@ export function gitTargetOf(keyRing: KeyRing, instance: OdooInstance) {
   return { repositoryUrl: instance.gitRepositoryUrl!, branch: instance.gitBranch, credential: openInstanceSecret(keyRing, instance, 'gitCredentialEnc') };
 }
 
-export async function requestDeployment(deps: DeploymentDeps & { keyRing: KeyRing; git: GitPublisher }, request: DeployRequest): Promise<Deployment> {
+export async function requestDeployment(deps: DeploymentDeps & { keyRing: KeyRing; git: GitPublisher; providers: ProviderCatalog }, request: DeployRequest): Promise<Deployment> {
   const instance = await liveInstance(deps.prisma, request.companyId, request.instanceId);
   const template = await deps.prisma.template.findFirst({ where: { id: request.templateId, companyId: request.companyId }, select: { id: true, files: { select: { path: true, content: true } } } });
   if (!template) throw new NotFoundError('Template', request.templateId);
-  const strategy = deploymentStrategyFor(instance, template, request.strategy);
+  const strategy = deploymentStrategyFor(deps.providers.descriptorOf(instance), instance, template, request.strategy);
   // A repository that cannot be read is refused now, with nothing recorded.
   if (strategy === 'GIT') await deps.git.probe(gitTargetOf(deps.keyRing, instance));
   return enqueue(
@@ -128,13 +130,14 @@ export async function requestDeployment(deps: DeploymentDeps & { keyRing: KeyRin
 
 /** Deploys a previous deployment's commit again (a rollback, when it is the last successful one). */
 export async function requestRedeploy(
-  deps: DeploymentDeps,
+  deps: DeploymentDeps & { providers: ProviderCatalog },
   request: { companyId: string; deploymentId: string; queue?: boolean | null; idempotencyKey?: string | null },
 ): Promise<Deployment> {
   const previous = await deps.prisma.deployment.findFirst({ where: { id: request.deploymentId, companyId: request.companyId } });
   if (!previous) throw new NotFoundError('Deployment', request.deploymentId);
   if (previous.strategy !== 'GIT' || !previous.commitHash) throw new ConflictError('Only a deployment that pushed a commit can be re-deployed.');
   const instance = await liveInstance(deps.prisma, request.companyId, previous.instanceId);
+  requireCapability(deps.providers.descriptorOf(instance), 'deployByGit');
   return enqueue(
     deps,
     { ...request, instance, operation: 'redeploy', input: { deploymentId: previous.id } },
@@ -146,9 +149,13 @@ export async function requestRedeploy(
  * Cancels a deployment the provider has not started: it stops before its next step. A
  * deployment the provider is building cannot be cancelled (Odoo.sh offers no way to).
  */
-export async function cancelDeployment(deps: DeploymentDeps, request: { companyId: string; deploymentId: string }): Promise<Deployment> {
-  const deployment = await deps.prisma.deployment.findFirst({ where: { id: request.deploymentId, companyId: request.companyId } });
+export async function cancelDeployment(deps: DeploymentDeps & { providers: ProviderCatalog }, request: { companyId: string; deploymentId: string }): Promise<Deployment> {
+  const deployment = await deps.prisma.deployment.findFirst({
+    where: { id: request.deploymentId, companyId: request.companyId },
+    include: { instance: { select: { deploymentMethod: true } } },
+  });
   if (!deployment) throw new NotFoundError('Deployment', request.deploymentId);
+  requireCapability(deps.providers.descriptorOf(deployment.instance), 'cancelDeployment');
   if (isTerminalDeployment(deployment.status)) throw new ConflictError(`The deployment already ended (${deployment.status}).`);
   if (deployment.providerDeploymentId || deployment.status !== 'PENDING') {
     throw new ConflictError('The provider has started this deployment and does not allow cancelling it; wait for it to end, then roll back.');

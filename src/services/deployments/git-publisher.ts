@@ -10,7 +10,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { simpleGit, type SimpleGit } from 'simple-git';
-import { DomainError } from '../errors.js';
+import { RepositoryError, type RepositoryErrorKind } from '../errors.js';
 
 export interface GitTarget {
   repositoryUrl: string;
@@ -26,15 +26,6 @@ export interface PublishRequest extends GitTarget {
   files: ReadonlyArray<{ path: string; content: string }>;
   message: string;
   author: { name: string; email: string };
-}
-
-export type RepositoryErrorKind = 'unreachable' | 'conflict' | 'rejected';
-
-/** A repository that cannot be reached, or refuses the push; the message holds no credentials. */
-export class RepositoryError extends DomainError {
-  constructor(readonly kind: RepositoryErrorKind, message: string) {
-    super(message);
-  }
 }
 
 export interface RestoreRequest extends GitTarget {

@@ -4,11 +4,13 @@
 import { z } from 'zod';
 import type { OdooInstance, Prisma, PrismaClient } from '../../generated/prisma/client.js';
 import type { InstanceStatus } from '../../generated/prisma/enums.js';
-import { ProviderError } from '../../providers/errors.js';
+import { requireCapability } from '../../providers/capabilities.js';
+import type { ProviderCatalog } from '../../providers/descriptor.js';
 import type { ProviderRegistry } from '../../providers/registry.js';
 import { publishFleetEvent, type PubSub } from '../../pubsub.js';
 import { awaitingAfter, secretsUnboundBy } from '../credentials/credentials.js';
-import { ConflictError, DomainError, invalidInputFrom, NotFoundError } from '../errors.js';
+import { ConflictError, NotFoundError, rethrowProviderFailure } from '../errors.js';
+import { parseInput } from '../validation.js';
 import { publishRecorded, recordFleetEvent } from '../events/outbox.js';
 import { once } from '../idempotency.js';
 import { repositoryUrlSchema, serverUrlSchema, type RepositoryPolicy } from './destination-urls.js';
@@ -21,15 +23,9 @@ export interface InstanceDeps {
   repositoryPolicy: RepositoryPolicy;
 }
 
-/** The provider could not be reached or refused for a reason of its own. */
-export class ProviderUnavailableError extends DomainError {}
-
-/** The provider refused the fleet's credentials (a wrong password or token): fix them, then try again. */
-export class ProviderAuthError extends DomainError {}
-
 const name = z.string().regex(/^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$/, 'must be 3-63 lowercase letters, digits or inner hyphens (it becomes the subdomain)');
 const branch = z.string().regex(/^[A-Za-z0-9._/-]{1,100}$/, 'must be a git branch name');
-const createInput = (policy: RepositoryPolicy) => z
+const createInput = (policy: RepositoryPolicy, providers: ProviderCatalog) => z
   .object({
     name,
     version: z.string().regex(/^\d{2}\.\d$/, 'must be an Odoo version such as "17.0"'),
@@ -41,8 +37,9 @@ const createInput = (policy: RepositoryPolicy) => z
     serverUrl: serverUrlSchema.optional(),
   })
   .superRefine((input, context) => {
-    if (input.deploymentMethod === 'SELF_HOSTED' && !input.serverUrl) {
-      context.addIssue({ code: 'custom', path: ['serverUrl'], message: 'is required for a self-hosted instance' });
+    const provider = providers.descriptorOf(input);
+    if (provider.needsServerUrl && !input.serverUrl) {
+      context.addIssue({ code: 'custom', path: ['serverUrl'], message: `is required for a ${provider.label} instance` });
     }
   });
 
@@ -77,16 +74,14 @@ async function owned(prisma: PrismaClient, companyId: string, instanceId: string
 
 /** Records the instance and its creation operation; the worker does the rest. */
 export async function requestInstance(deps: InstanceDeps, request: { companyId: string; input: CreateInstanceInput; idempotencyKey?: string | null }) {
-  const parsed = createInput(deps.repositoryPolicy).safeParse(request.input);
-  if (!parsed.success) throw invalidInputFrom(parsed.error.issues);
-  const input = parsed.data;
+  const input = parseInput(createInput(deps.repositoryPolicy, deps.providers), request.input);
   const { id, replayed } = await once(
     deps.prisma,
     { companyId: request.companyId, key: request.idempotencyKey, operation: 'createInstance', input },
     async (tx) => {
       const taken = await tx.odooInstance.findFirst({ where: { companyId: request.companyId, name: input.name }, select: { id: true } });
       if (taken) throw new ConflictError(`An instance named "${input.name}" already exists.`);
-      const providerScope = providerScopeOf(input);
+      const providerScope = providerScopeOf(deps.providers.descriptorOf(input), input.serverUrl);
       const database = input.database ?? input.name.replace(/-/g, '_');
       if (providerScope !== ODOO_SH_SCOPE && (await tx.odooInstance.findFirst({ where: { providerScope, database, status: { not: 'DELETED' } }, select: { id: true } }))) {
         throw new ConflictError(`The database "${database}" on ${providerScope} is already an instance of the fleet.`);
@@ -137,18 +132,9 @@ export async function requestInstanceDeletion(deps: InstanceDeps, request: { com
   return instance;
 }
 
-function providerFailure(error: unknown): never {
-  if (error instanceof ProviderError) {
-    if (error.kind === 'conflict') throw new ConflictError(error.message);
-    if (error.kind === 'not_found') throw new ConflictError(`The provider no longer knows this instance: ${error.message}`);
-    if (error.kind === 'unauthorized') throw new ProviderAuthError(error.message);
-    throw new ProviderUnavailableError(error.message);
-  }
-  throw error;
-}
-
 async function toggle(deps: InstanceDeps, request: { companyId: string; instanceId: string }, target: 'SUSPENDED' | 'RUNNING') {
   const instance = await owned(deps.prisma, request.companyId, request.instanceId);
+  requireCapability(deps.providers.descriptorOf(instance), 'suspend');
   if (instance.status === target) return instance;
   const from: InstanceStatus = target === 'SUSPENDED' ? 'RUNNING' : 'SUSPENDED';
   if (instance.status !== from || !instance.instanceId) {
@@ -158,7 +144,7 @@ async function toggle(deps: InstanceDeps, request: { companyId: string; instance
     const provider = deps.providers.providerFor(instance);
     await (target === 'SUSPENDED' ? provider.suspendInstance(instance.instanceId) : provider.resumeInstance(instance.instanceId));
   } catch (error) {
-    providerFailure(error);
+    rethrowProviderFailure(error);
   }
   const updated = await deps.prisma.odooInstance.update({ where: { id: instance.id }, data: { status: target, statusMessage: null } });
   publishStatus(deps.pubsub, updated);
@@ -182,12 +168,10 @@ const updateInput = (policy: RepositoryPolicy) => z.object({
  * admin sets them again. setInstanceCredentials moves a destination and its secret at once.
  */
 export async function updateInstance(deps: InstanceDeps, request: { companyId: string; instanceId: string; input: z.input<ReturnType<typeof updateInput>> }) {
-  const parsed = updateInput(deps.repositoryPolicy).safeParse(request.input);
-  if (!parsed.success) throw invalidInputFrom(parsed.error.issues);
-  const input = parsed.data;
+  const input = parseInput(updateInput(deps.repositoryPolicy), request.input);
   const instance = await owned(deps.prisma, request.companyId, request.instanceId);
   if (instance.status === 'DELETING') throw new ConflictError('The instance is being deleted.');
-  const providerChange = instance.deploymentMethod === 'ODOO_SH' && instance.instanceId && (input.subscriptionTier || input.gitBranch);
+  const providerChange = deps.providers.descriptorOf(instance).forwardsSettings && instance.instanceId && (input.subscriptionTier || input.gitBranch);
   if (providerChange) {
     try {
       await deps.providers.providerFor(instance).updateInstance(instance.instanceId!, {
@@ -195,7 +179,7 @@ export async function updateInstance(deps: InstanceDeps, request: { companyId: s
         ...(input.gitBranch ? { gitBranch: input.gitBranch } : {}),
       });
     } catch (error) {
-      providerFailure(error);
+      rethrowProviderFailure(error);
     }
   }
   const destinations = {
@@ -211,7 +195,7 @@ export async function updateInstance(deps: InstanceDeps, request: { companyId: s
       ...(input.subscriptionTier ? { subscriptionTier: input.subscriptionTier } : {}),
       ...(input.gitRepositoryUrl !== undefined ? { gitRepositoryUrl: input.gitRepositoryUrl } : {}),
       ...(input.gitBranch ? { gitBranch: input.gitBranch } : {}),
-      ...(input.serverUrl ? { serverUrl: input.serverUrl, providerScope: providerScopeOf({ deploymentMethod: instance.deploymentMethod, serverUrl: input.serverUrl }) } : {}),
+      ...(input.serverUrl ? { serverUrl: input.serverUrl, providerScope: providerScopeOf(deps.providers.descriptorOf(instance), input.serverUrl) } : {}),
     },
   });
 }

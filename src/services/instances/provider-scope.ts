@@ -1,7 +1,8 @@
 // Where a provider's instance id is unique. Odoo.sh ids are unique across the platform;
-// a self-hosted instance is a database on one server, so its identity is the pair
+// an instance of a provider that needs a server URL (self-hosted) is a database on one
+// server: a self-hosted instance is a database on one server, so its identity is the pair
 // (server URL, database): two servers may each host a database of the same name.
-import type { DeploymentMethod } from '../../generated/prisma/enums.js';
+import type { ProviderDescriptor } from '../../providers/descriptor.js';
 
 export const ODOO_SH_SCOPE = 'odoo.sh';
 
@@ -10,6 +11,6 @@ export function normalizedServerUrl(url: string): string {
   return new URL(url).href.replace(/\/+$/, '');
 }
 
-export function providerScopeOf(instance: { deploymentMethod: DeploymentMethod; serverUrl?: string | null }): string {
-  return instance.deploymentMethod === 'SELF_HOSTED' && instance.serverUrl ? normalizedServerUrl(instance.serverUrl) : ODOO_SH_SCOPE;
+export function providerScopeOf(provider: Pick<ProviderDescriptor, 'needsServerUrl'>, serverUrl: string | null | undefined): string {
+  return provider.needsServerUrl && serverUrl ? normalizedServerUrl(serverUrl) : ODOO_SH_SCOPE;
 }

@@ -2,8 +2,10 @@
 // Files are checked when saved, so a deployment never pushes what Odoo would refuse:
 // each top-level folder is an addon named like a module, holding a `__manifest__.py` that
 // is a Python dict literal; paths stay inside the addon; sizes are bounded.
+import { z } from 'zod';
 import type { PrismaClient, Template } from '../../generated/prisma/client.js';
-import { ConflictError, InvalidInputError, NotFoundError, type FieldError } from '../errors.js';
+import { ConflictError, NotFoundError, type FieldError } from '../errors.js';
+import { parseInput } from '../validation.js';
 import { parsePythonLiteral, PythonSyntaxError } from './python-literal.js';
 
 export interface TemplateFileInput {
@@ -93,9 +95,13 @@ async function saved(prisma: PrismaClient, work: () => Promise<Template>): Promi
   }
 }
 
+/** A template as saved: its rules are code (manifests are parsed), run as a refinement. */
+const templateInput = z.custom<TemplateInput>().superRefine((input, context) => {
+  for (const problem of templateProblems(input)) context.addIssue({ code: 'custom', path: problem.path, message: problem.message });
+});
+
 export async function createTemplate(prisma: PrismaClient, request: { companyId: string; input: TemplateInput }): Promise<Template> {
-  const problems = templateProblems(request.input);
-  if (problems.length > 0) throw new InvalidInputError(problems);
+  parseInput(templateInput, request.input);
   const { files, ...fields } = request.input;
   return saved(prisma, () =>
     prisma.template.create({ data: { ...fields, companyId: request.companyId, files: { create: files.map((file) => ({ path: file.path, content: file.content })) } } }),
@@ -116,8 +122,7 @@ export async function updateTemplate(
     modules: request.input.modules ?? current.modules,
     files: request.input.files ?? current.files,
   };
-  const problems = templateProblems(next);
-  if (problems.length > 0) throw new InvalidInputError(problems);
+  parseInput(templateInput, next);
   return saved(prisma, () =>
     prisma.$transaction(async (tx) => {
       if (request.input.files) {

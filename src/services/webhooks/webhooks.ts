@@ -7,10 +7,12 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { encodeGlobalID } from '@pothos/plugin-relay';
+import { z } from 'zod';
 import type { PrismaClient, WebhookDelivery, WebhookEndpoint } from '../../generated/prisma/client.js';
 import type { FleetEventPayload } from '../../pubsub.js';
 import type { KeyRing } from '../crypto/key-ring.js';
-import { InvalidInputError, NotFoundError } from '../errors.js';
+import { NotFoundError } from '../errors.js';
+import { parseInputAsync } from '../validation.js';
 import { assertDeliverableUrl, guardedLookup, UnsafeUrlError, type AddressPolicy } from './address-policy.js';
 
 export const WEBHOOK_EVENT_TYPES = ['INSTANCE', 'BACKUP', 'RESTORE', 'DEPLOYMENT', 'HEALTH'] as const;
@@ -38,19 +40,25 @@ export function signatureHeader(secret: string, timestamp: number, body: string)
   return `t=${timestamp},v1=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
 }
 
+/** The URL must be deliverable (resolved, not private unless allowed): an asynchronous refinement. */
+const endpointInput = (policy: AddressPolicy) =>
+  z.object({
+    url: z.string().superRefine(async (url, context) => {
+      try {
+        await assertDeliverableUrl(url, policy);
+      } catch (error) {
+        if (!(error instanceof UnsafeUrlError)) throw error;
+        context.addIssue({ code: 'custom', message: error.message });
+      }
+    }),
+    eventTypes: z.array(z.string()).min(1, 'must name at least one event type'),
+  });
+
 export async function createWebhookEndpoint(
   deps: WebhookDeps,
   request: { companyId: string; url: string; eventTypes: WebhookEventType[] },
 ): Promise<{ endpoint: WebhookEndpoint; secret: string }> {
-  const problems = [];
-  try {
-    await assertDeliverableUrl(request.url, deps.policy);
-  } catch (error) {
-    if (!(error instanceof UnsafeUrlError)) throw error;
-    problems.push({ path: ['url'], message: error.message });
-  }
-  if (request.eventTypes.length === 0) problems.push({ path: ['eventTypes'], message: 'must name at least one event type' });
-  if (problems.length > 0) throw new InvalidInputError(problems);
+  await parseInputAsync(endpointInput(deps.policy), { url: request.url, eventTypes: request.eventTypes });
   const secret = `whsec_${randomBytes(24).toString('base64url')}`;
   const endpoint = await deps.prisma.$transaction(async (tx) => {
     const created = await tx.webhookEndpoint.create({ data: { companyId: request.companyId, url: request.url, eventTypes: [...new Set(request.eventTypes)], secretEnc: 'pending' } });

@@ -12,6 +12,7 @@ import Deserializer from 'xmlrpc/lib/deserializer.js';
 import Serializer from 'xmlrpc/lib/serializer.js';
 import { handleJson2 } from './odoo-double-json2.js';
 import { handleWeb, managerErrorPage } from './odoo-double-web.js';
+import type { DoubleDatabase, DoubleUser } from './double-database.js';
 import { customDump, DumpReader, NOT_A_DUMP, zipDumpChunks, zipEntries, type DumpContent } from './odoo-dump.js';
 
 interface Fault {
@@ -24,42 +25,13 @@ const ACCESS_DENIED = fault(3, 'Access Denied');
 /** What a database without Odoo's tables (left by a failed restore) answers. */
 const EMPTY_DATABASE = traceback('psycopg2.errors.UndefinedTable: relation "ir_module_module" does not exist');
 
-export interface DoubleUser {
-  id: number;
-  login: string;
-  password: string;
-  admin: boolean;
-  active: boolean;
-  share: boolean;
-}
-
-export interface DoubleDatabase {
-  name: string;
-  users: DoubleUser[];
-  partners: Map<number, { id: number; name: string; email: string | false; parent_id: number | false; active: boolean; is_company?: boolean; phone?: string | false }>;
-  modules: Map<string, { id: number; name: string; state: string; latest_version: string | false }>;
-  nextId: number;
-  /** size of the generated backup file (its filestore makes up the difference) */
-  backupBytes: number;
-  /** what a failed restore leaves: a PostgreSQL database without Odoo's tables */
-  empty?: boolean;
-  /** what a restore received */
-  restored?: { bytes: number; sha256: string };
-  neutralized: boolean;
-  parameters: Map<string, string>;
-  /** rows of the models the metrics read: ir.attachment, mail.mail, ir.cron */
-  records: { attachments: Array<{ id: number; file_size: number }>; mails: Array<{ id: number; state: string }>; crons: Array<{ id: number; active: boolean; nextcall: string; failure_count: number }> };
-  /** ir.logging rows (Odoo writes them when log_db is set) */
-  logs: Array<{ id: number; type: 'server' | 'client'; create_date: string; level: string; name: string; message: string }>;
-  /** API keys (Odoo 19+), each for one user id */
-  apiKeys: Map<string, number>;
-}
-
 export interface OdooDoubleOptions {
   masterPassword?: string;
   serverSerie?: string;
   listDb?: boolean;
 }
+
+export type { DoubleDatabase, DoubleUser } from './double-database.js';
 
 export class OdooServerDouble {
   readonly databases = new Map<string, DoubleDatabase>();

@@ -4,7 +4,7 @@
 // result, and errors as `{name, message, arguments, context, debug}` with Odoo's statuses
 // (HTML pages for what fails before routing).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { DoubleDatabase, DoubleUser } from './odoo-double.js';
+import type { DoubleDatabase, DoubleUser } from './double-database.js';
 
 interface Signature {
   /** a record method: `ids` name the records (a model method refuses them) */

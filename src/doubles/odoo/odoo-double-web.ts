@@ -6,7 +6,7 @@
 // make_key → res.users.identitycheck run_check with the password).
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { DoubleDatabase } from './odoo-double.js';
+import type { DoubleDatabase } from './double-database.js';
 
 export interface WebHost {
   databases: Map<string, DoubleDatabase>;
