@@ -1,5 +1,6 @@
 import type { DeploymentStatus } from '../../generated/prisma/enums.js';
-import { cancelDeployment, isTerminalDeployment, requestDeployment, requestRedeploy } from '../../services/deployments/deployments.js';
+import { cancelDeployment, isTerminalDeployment } from '../../services/deployments/deployments.js';
+import { requestDeployment, requestRedeploy } from '../../services/deployments/deployment-requests.js';
 import { RepositoryError } from '../../services/deployments/git-publisher.js';
 import { builder } from '../builder.js';
 import { DeploymentStrategyEnum } from '../enums.js';

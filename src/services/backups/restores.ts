@@ -3,10 +3,12 @@
 // target that can take it and is not busy. The worker then takes a safety backup of the
 // target (unless the caller opts out) and restores (see restore-operations.ts).
 import type { OdooInstance, PrismaClient, Restore } from '../../generated/prisma/client.js';
-import { publishFleetEvent, type PubSub } from '../../pubsub.js';
+import type { FleetEventPayload, PubSub } from '../../pubsub.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors.js';
+import { publishTransitions, recordTransition } from '../events/transitions.js';
 import { once } from '../idempotency.js';
 import { busyWith } from './backups.js';
+import { restoreOperation } from './restore-operations.js';
 
 export interface RestoreRequest {
   companyId: string;
@@ -20,10 +22,6 @@ export interface RestoreRequest {
   /** take a PRE_RESTORE backup of the target first (default true) */
   safetyBackup?: boolean | null;
   idempotencyKey?: string | null;
-}
-
-export function publishRestore(pubsub: PubSub, restore: Pick<Restore, 'id' | 'companyId' | 'status' | 'targetInstanceId'>): void {
-  publishFleetEvent(pubsub, 'RESTORE', restore);
 }
 
 /**
@@ -47,7 +45,8 @@ export async function requestRestore(deps: { prisma: PrismaClient; pubsub: PubSu
     throw new InvalidInputError([{ path: ['confirm'], message: 'must be true: a restore overwrites the target instance\'s data' }]);
   }
 
-  const { id, replayed } = await once(
+  let created: FleetEventPayload | null = null;
+  const { id } = await once(
     deps.prisma,
     { companyId: request.companyId, key: request.idempotencyKey, operation: 'restoreBackup', input: { ...request, idempotencyKey: undefined } },
     async (tx) => {
@@ -55,24 +54,16 @@ export async function requestRestore(deps: { prisma: PrismaClient; pubsub: PubSu
       if (target.status !== 'RUNNING' || !target.instanceId) throw new ConflictError(`Cannot restore into an instance that is ${target.status}.`);
       const refusal = restorable(backup.instance, target, backup.storageKey !== null);
       if (refusal) throw new ConflictError(`This backup cannot be restored into that instance: ${refusal}.`);
-      const busy = await busyWith(tx, target.id);
+      const busy = await busyWith(tx, target.id, restoreOperation);
       if (busy) throw new ConflictError(`A ${busy} of the target instance is already in progress.`);
       const restore = await tx.restore.create({
         data: { companyId: request.companyId, backupId: backup.id, targetInstanceId: target.id, neutralize: request.neutralize ?? false },
       });
-      await tx.operation.create({
-        data: {
-          companyId: request.companyId,
-          instanceId: target.id,
-          kind: 'RESTORE',
-          subjectId: restore.id,
-          input: { safetyBackup: request.safetyBackup ?? true },
-        },
-      });
+      await restoreOperation.record(tx, { companyId: request.companyId, instanceId: target.id, subjectId: restore.id, input: { safetyBackup: request.safetyBackup ?? true } });
+      created = await recordTransition(tx, 'RESTORE', null, restore);
       return restore.id;
     },
   );
-  const restore = await deps.prisma.restore.findUniqueOrThrow({ where: { id } });
-  if (!replayed) publishRestore(deps.pubsub, restore);
-  return restore;
+  publishTransitions(deps.pubsub, [created]);
+  return deps.prisma.restore.findUniqueOrThrow({ where: { id } });
 }

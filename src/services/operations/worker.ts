@@ -6,7 +6,6 @@
 // carry idempotency keys derived from the operation id).
 import { randomUUID } from 'node:crypto';
 import type { Operation, PrismaClient } from '../../generated/prisma/client.js';
-import type { OperationKind } from '../../generated/prisma/enums.js';
 import { ProviderError } from '../../providers/errors.js';
 
 export type StepOutcome =
@@ -23,7 +22,8 @@ export interface OperationHandler {
   onRetry?(operation: Operation, reason: string): Promise<void>;
 }
 
-export type OperationHandlers = Partial<Record<OperationKind, OperationHandler>>;
+/** The handler of each operation kind a worker runs (see definitions.ts). */
+export type OperationHandlers = Partial<Record<string, OperationHandler>>;
 
 export interface WorkerOptions {
   prisma: PrismaClient;
@@ -55,7 +55,7 @@ export function createWorker(options: WorkerOptions): Worker {
   const leaseMs = options.leaseMs ?? 60_000;
   const retryBaseMs = options.retryBaseMs ?? 2_000;
   const maxAttempts = options.maxAttempts ?? 50;
-  const kinds = Object.keys(options.handlers) as OperationKind[];
+  const kinds = Object.keys(options.handlers);
   let timer: NodeJS.Timeout | undefined;
   let running = false;
   const inFlight = new Set<Promise<unknown>>();
