@@ -81,6 +81,7 @@ async function main(): Promise<void> {
     owner,
     handlers: observedHandlers(operationHandlers({ prisma: database.prisma, pubsub, providers, store: backupStore, keyRing, git, author: { name: authorName!, email: authorEmail! } }), telemetry, logger),
     pollMs: config.WORKER_POLL_MS,
+    leaseMs: config.WORKER_LEASE_MS,
     onSettled: (operation, outcome) =>
       publishStepChange({ prisma: database.prisma, pubsub }, operation, outcome).catch((error: unknown) =>
         logger.warn('progress event not published', { operation: operation.id, error: error instanceof Error ? error.message : String(error) }),
