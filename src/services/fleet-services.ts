@@ -5,6 +5,7 @@ import type { PrismaClient } from '../generated/prisma/client.js';
 import type { Poller } from '../jobs/poller.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { PubSub } from '../pubsub.js';
+import { deleteBackup, setBackupLocked, setBackupPolicy } from './backups/backup-policies.js';
 import { createDownloadUrl, requestBackup } from './backups/backups.js';
 import type { UrlSigner } from './backups/download-urls.js';
 import { requestRestore } from './backups/restores.js';
@@ -16,6 +17,10 @@ import type { RepositoryPolicy } from './instances/destination-urls.js';
 import { requestInstance, requestInstanceDeletion, resumeInstance, suspendInstance, updateInstance } from './instances/instances.js';
 import { retryInstanceCreation } from './instances/retry-instance.js';
 import { checkInstanceNow, pollerStatus } from './observability/instance-checks.js';
+import type { BackupStore } from './storage/backup-store.js';
+import { createTemplate, updateTemplate } from './templates/templates.js';
+import type { AddressPolicy } from './webhooks/address-policy.js';
+import { createWebhookEndpoint, deleteWebhookEndpoint, replayDelivery } from './webhooks/webhooks.js';
 
 export interface ServiceDeps {
   prisma: PrismaClient;
@@ -26,6 +31,8 @@ export interface ServiceDeps {
   poller: Poller;
   repositoryPolicy: RepositoryPolicy;
   downloads: { signer: UrlSigner; publicUrl: string };
+  backupStore: BackupStore;
+  webhookPolicy: AddressPolicy;
 }
 
 /** A service function with its dependencies given: what remains is the request. */
@@ -48,6 +55,18 @@ export function fleetServices(deps: ServiceDeps) {
       create: bound(deps, requestBackup),
       createDownloadUrl: bound({ prisma: deps.prisma, ...deps.downloads }, createDownloadUrl),
       restore: bound(deps, requestRestore),
+      delete: bound({ ...deps, store: deps.backupStore }, deleteBackup),
+      setLocked: bound(deps.prisma, setBackupLocked),
+      setPolicy: bound(deps.prisma, setBackupPolicy),
+    },
+    templates: {
+      create: bound(deps.prisma, createTemplate),
+      update: bound(deps.prisma, updateTemplate),
+    },
+    webhooks: {
+      createEndpoint: bound({ ...deps, policy: deps.webhookPolicy }, createWebhookEndpoint),
+      deleteEndpoint: bound(deps.prisma, deleteWebhookEndpoint),
+      replayDelivery: bound(deps.prisma, replayDelivery),
     },
     deployments: {
       deploy: bound(deps, requestDeployment),
