@@ -30,14 +30,14 @@ const fromProvider: Record<ProviderBackupStatus, BackupStatus> = {
   failed: 'FAILED',
 };
 
-/** Work of which an instance runs one at a time: a backup waits for none of it to be queued or running. */
-export const EXCLUSIVE_WITH_BACKUP = ['BACKUP', 'RESTORE', 'DEPLOY'] as const;
+/** Work of which an instance runs one at a time: none of it starts while another is queued or running. */
+export const SERIAL_INSTANCE_WORK = ['BACKUP', 'RESTORE', 'DEPLOY'] as const;
 
 export const backupOperation = defineOperation({
   kind: 'BACKUP',
   input: z.object({}),
   subject: 'BACKUP',
-  excludes: EXCLUSIVE_WITH_BACKUP,
+  excludes: SERIAL_INSTANCE_WORK,
   steps: {
     start: 'Asking the provider for a backup',
     wait: 'Waiting for the provider to finish the backup',

@@ -16,7 +16,7 @@ import { publishTransitions, transition, type SubjectUpdate } from '../events/tr
 import { defineOperation } from '../operations/define.js';
 import type { OperationHandler } from '../operations/worker.js';
 import type { BackupStore } from '../storage/backup-store.js';
-import { EXCLUSIVE_WITH_BACKUP } from './backup-operations.js';
+import { SERIAL_INSTANCE_WORK } from './backup-operations.js';
 import { backupOutcome, recordBackup } from './backups.js';
 import { storedBackupProblem } from './verify-backup.js';
 
@@ -32,7 +32,7 @@ export const restoreOperation = defineOperation({
   kind: 'RESTORE',
   input: z.object({ safetyBackup: z.boolean().default(true) }),
   subject: 'RESTORE',
-  excludes: EXCLUSIVE_WITH_BACKUP,
+  excludes: SERIAL_INSTANCE_WORK,
   steps: {
     start: 'Taking a safety backup of the target',
     wait_safety: 'Waiting for the safety backup',

@@ -20,7 +20,7 @@ import type { ProviderDeploymentStatus } from '../../providers/provider.js';
 import type { ProviderRegistry } from '../../providers/registry.js';
 import type { PubSub } from '../../pubsub.js';
 import { effectivePolicy } from '../backups/backup-policies.js';
-import { EXCLUSIVE_WITH_BACKUP } from '../backups/backup-operations.js';
+import { SERIAL_INSTANCE_WORK } from '../backups/backup-operations.js';
 import { backupOutcome, recordBackup } from '../backups/backups.js';
 import type { KeyRing } from '../crypto/key-ring.js';
 import { publishTransitions } from '../events/transitions.js';
@@ -283,7 +283,7 @@ export const deployOperation = defineOperation({
   kind: 'DEPLOY',
   input: z.object({}),
   subject: 'DEPLOYMENT',
-  excludes: EXCLUSIVE_WITH_BACKUP,
+  excludes: SERIAL_INSTANCE_WORK,
   steps: DEPLOY_STEPS,
   routes: [
     ['start', 'wait_backup', 'push', 'trigger', 'track'],
