@@ -20,6 +20,7 @@ import { createFleetPubSub, type PubSub } from './pubsub.js';
 import { NotAuthenticatedError, RateLimitedError } from './schema/errors/error-classes.js';
 import { schema } from './schema/index.js';
 import { createLoaders } from './schema/loaders.js';
+import { fleetServices } from './services/fleet-services.js';
 import { authenticate, bearerToken } from './services/auth/authenticate.js';
 import { createFailureLimiter, failureCounters } from './services/auth/failure-limiter.js';
 import { createInstanceScopes } from './services/auth/instance-scope.js';
@@ -189,7 +190,7 @@ export function buildApp(options: AppOptions): App {
       const caller = await callerOf(authorization, clientAddress(req));
       // A key limited to some instances reaches only their rows, whatever the resolver does.
       const prisma = caller?.kind === 'apiKey' && caller.instanceIds ? instanceScoped(caller.instanceIds) : options.prisma;
-      return {
+      const dependencies = {
         prisma,
         pubsub,
         keyRing: options.keyRing,
@@ -200,9 +201,8 @@ export function buildApp(options: AppOptions): App {
         poller,
         webhookPolicy: options.webhookPolicy ?? { allowPrivateNetworks: false },
         repositoryPolicy: options.repositoryPolicy ?? { allowInsecureRepositories: false },
-        caller,
-        loaders: createLoaders(prisma),
       };
+      return { ...dependencies, caller, loaders: createLoaders(prisma), services: fleetServices(dependencies) };
     },
   });
 

@@ -58,6 +58,7 @@ const configSchema = z
     PUBLIC_URL: z.string().url('must be the http(s) URL clients reach this server at').optional(),
     WORKER_ENABLED: booleanFlag.default(true),
     WORKER_POLL_MS: z.coerce.number().int().min(50).default(1000),
+    WORKER_LEASE_MS: z.coerce.number().int().min(1000).default(60_000),
     DEPLOY_GIT_AUTHOR: z
       .string()
       .regex(/^[^<>]+ <[^<>\s]+@[^<>\s]+>$/, 'must be "Name <email>"')

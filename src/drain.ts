@@ -2,7 +2,7 @@
 // GraphQL requests are refused; every open subscription (SSE or graphql-ws) receives a
 // last result saying why it ends, then completes, so clients know to reconnect
 // elsewhere instead of seeing a cut connection.
-import type { ExecutionResult } from 'graphql';
+import { GraphQLError, type ExecutionResult } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 
 export const SHUTTING_DOWN = 'SHUTTING_DOWN';
@@ -18,7 +18,7 @@ export interface Drain {
 }
 
 const farewell: ExecutionResult = {
-  errors: [{ message: 'The server is shutting down; reconnect to continue.', extensions: { code: SHUTTING_DOWN } }] as never,
+  errors: [new GraphQLError('The server is shutting down; reconnect to continue.', { extensions: { code: SHUTTING_DOWN } })],
 };
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<ExecutionResult> {

@@ -7,8 +7,6 @@ import { cronJob } from './jobs/cron-job.js';
 import { createPoller, replicaName } from './jobs/poller.js';
 import { openRequestLimits } from './services/rate-limit/rate-limiter.js';
 import { webhookJob } from './jobs/webhook-job.js';
-import { publishingToWebhooks } from './services/webhooks/webhook-outbox.js';
-import { enqueueDeliveries } from './services/webhooks/webhooks.js';
 import { loadConfig, type Config } from './config.js';
 import { openDatabase } from './db/database.js';
 import { waitForDatabase } from './db/wait-for-database.js';
@@ -56,11 +54,8 @@ async function main(): Promise<void> {
   });
   const bus = config.REDIS_URL ? await createRedisFleetPubSub(config.REDIS_URL) : null;
   const webhookPolicy = { allowPrivateNetworks: config.WEBHOOK_ALLOW_PRIVATE_NETWORKS };
-  const pubsub = publishingToWebhooks(
-    countingPubSub(bus?.pubsub ?? createFleetPubSub(), telemetry),
-    (event) => enqueueDeliveries(database.prisma, event),
-    (error) => logger.warn('webhook deliveries not recorded', { error: error instanceof Error ? error.message : String(error) }),
-  );
+  // Webhook deliveries come from the fleet event outbox only (services/events/outbox.ts).
+  const pubsub = countingPubSub(bus?.pubsub ?? createFleetPubSub(), telemetry);
   const budgets = await openRequestLimits({ redisUrl: config.REDIS_URL, perKeyPerMinute: config.RATE_LIMIT_PER_KEY_PER_MINUTE, perAddressPerMinute: config.RATE_LIMIT_PER_ADDRESS_PER_MINUTE });
   const owner = config.REPLICA_NAME ?? replicaName();
   const simulator = config.ODOO_SH_API_BASE_URL ? null : await startInProcessSimulator();
@@ -88,6 +83,7 @@ async function main(): Promise<void> {
     owner,
     handlers: observedHandlers(operationHandlers({ prisma: database.prisma, pubsub, providers, store: backupStore, keyRing, git, author: { name: authorName!, email: authorEmail! } }), telemetry, logger),
     pollMs: config.WORKER_POLL_MS,
+    leaseMs: config.WORKER_LEASE_MS,
     onSettled: (operation, outcome) =>
       publishStepChange({ prisma: database.prisma, pubsub }, operation, outcome).catch((error: unknown) =>
         logger.warn('progress event not published', { operation: operation.id, error: error instanceof Error ? error.message : String(error) }),

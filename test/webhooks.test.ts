@@ -5,10 +5,9 @@
 import { createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createFleetPubSub } from '../src/pubsub.js';
 import { assertDeliverableUrl, isPrivateAddress } from '../src/services/webhooks/address-policy.js';
-import { publishingToWebhooks } from '../src/services/webhooks/webhook-outbox.js';
-import { deliverDue, enqueueDeliveries, retryDelayMs } from '../src/services/webhooks/webhooks.js';
+import { recordFleetEvent, relayOutbox } from '../src/services/events/outbox.js';
+import { deliverDue, retryDelayMs } from '../src/services/webhooks/webhooks.js';
 import { CreateWebhookEndpointDocument, ReplayWebhookDeliveryDocument, WebhookDeliveriesDocument } from './generated/graphql.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
 import { seedCompany, type SeededCompany } from './support/seed.js';
@@ -68,11 +67,13 @@ describe('webhook endpoints', () => {
     const stored = await db.prisma.webhookEndpoint.findFirstOrThrow();
     expect(stored.secretEnc).not.toContain(secret);
 
-    // Events published on this replica become deliveries; kinds the endpoint did not ask for do not.
-    const pubsub = publishingToWebhooks(createFleetPubSub(), (event) => enqueueDeliveries(db.prisma, event), (error) => { throw error; });
-    const occurredAt = new Date().toISOString();
-    pubsub.publish('fleetEvents', company.id, { companyId: company.id, kind: 'BACKUP', subjectId: '00000000-0000-4000-8000-000000000001', status: 'COMPLETED', occurredAt });
-    pubsub.publish('fleetEvents', company.id, { companyId: company.id, kind: 'DEPLOYMENT', subjectId: '00000000-0000-4000-8000-000000000002', status: 'SUCCESS', occurredAt });
+    // Events recorded in the outbox become deliveries when relayed; kinds the endpoint did not ask for do not.
+    const { occurredAt } = await db.prisma.$transaction(async (tx) => {
+      const backup = await recordFleetEvent(tx, 'BACKUP', { id: '00000000-0000-4000-8000-000000000001', companyId: company.id, status: 'COMPLETED' });
+      await recordFleetEvent(tx, 'DEPLOYMENT', { id: '00000000-0000-4000-8000-000000000002', companyId: company.id, status: 'SUCCESS' });
+      return backup;
+    });
+    await relayOutbox(db.prisma);
     await expect.poll(() => db.prisma.webhookDelivery.count()).toBe(1);
 
     // The receiver fails twice, then answers.

@@ -71,14 +71,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     const pool = new pg.Pool({ connectionString: url, max: connections });
     options.onPool?.(pool);
     const adapter = new PrismaPg(pool);
-    const client = new PrismaClient({
-      adapter,
-      log: options.onQuery ? [{ emit: 'event', level: 'query' }] : [],
-    });
-    if (options.onQuery) {
-      const onQuery = options.onQuery;
-      client.$on('query' as never, (event: { query: string }) => onQuery(event.query));
-    }
+    const client = clientOf(adapter, options.onQuery);
     const prisma = options.extendClient ? options.extendClient(client) : client;
     const stopEmbedded = embedded;
     return {
@@ -105,4 +98,12 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     await embedded?.stop();
     throw error;
   }
+}
+
+/** A client on the adapter; with `onQuery`, told each SQL statement (query events cost a little, so only then). */
+function clientOf(adapter: PrismaPg, onQuery?: (query: string) => void): PrismaClient {
+  if (!onQuery) return new PrismaClient({ adapter });
+  const client = new PrismaClient({ adapter, log: [{ emit: 'event', level: 'query' }] });
+  client.$on('query', (event) => onQuery(event.query));
+  return client;
 }

@@ -1,7 +1,9 @@
 // Which replica polls which instance: every live instance has a row of
-// InstancePollState; a replica claims due rows with a lease (FOR UPDATE SKIP LOCKED, so
-// two replicas never claim the same row), polls them, and writes the outcome back while
-// it still holds the lease. A replica that dies keeps its leases only until they expire.
+// InstancePollState; a replica claims due rows with a lease (src/db/leases.ts, the one
+// the worker uses for operations: two replicas never claim the same row), polls them, and
+// writes the outcome back while it still holds the lease. A replica that dies keeps its
+// leases only until they expire.
+import { leaseOf } from '../db/leases.js';
 import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
 import type { HealthStatus } from '../generated/prisma/enums.js';
 
@@ -23,8 +25,11 @@ export interface ClaimedPollState {
   lastError: string | null;
 }
 
-const CLAIMED_COLUMNS = Prisma.sql`RETURNING s."instanceId", s."consecutiveFailures", s."lastHealthStatus", s."lastHealthChecks",
-  s."lastHealthSampleAt", s."lastMetricAt", s."lastLogAt", s."lastLogId", s."lastPolledAt", s."nextPollAt", s."lastError"`;
+const CLAIMED_COLUMNS = Prisma.sql`leased."instanceId", leased."consecutiveFailures", leased."lastHealthStatus", leased."lastHealthChecks",
+  leased."lastHealthSampleAt", leased."lastMetricAt", leased."lastLogAt", leased."lastLogId", leased."lastPolledAt", leased."nextPollAt", leased."lastError"`;
+
+/** A replica's lease on poll states (`leaseMs` only matters to claims). */
+const pollLease = (owner: string, leaseMs = 0) => leaseOf('InstancePollState', { owner, leaseMs });
 
 /** Gives every pollable instance a poll state (due at once). */
 export async function ensurePollStates(prisma: PrismaClient): Promise<void> {
@@ -41,21 +46,19 @@ export async function ensurePollStates(prisma: PrismaClient): Promise<void> {
  * others at the same instant), skipping `exclude` (those this tick already tried).
  */
 export async function claimDueInstances(prisma: PrismaClient, owner: string, limit: number, leaseMs: number, exclude: string[] = []): Promise<ClaimedPollState[]> {
-  const claimed = await prisma.$queryRaw<ClaimedPollState[]>`
-    UPDATE "InstancePollState" s
-    SET "leaseOwner" = ${owner}, "leaseExpiresAt" = now() + (${leaseMs}::int * interval '1 millisecond')
-    WHERE s."instanceId" IN (
+  const lease = pollLease(owner, leaseMs);
+  const claimed = await lease.claim<ClaimedPollState>(prisma, {
+    candidates: Prisma.sql`
       SELECT ps."instanceId" FROM "InstancePollState" ps
       JOIN "OdooInstance" i ON i.id = ps."instanceId"
-      WHERE ps."nextPollAt" <= now()
-        AND (ps."leaseExpiresAt" IS NULL OR ps."leaseExpiresAt" < now())
+      WHERE ps."nextPollAt" <= now() AND ${lease.isFree('ps')}
         AND i.status::text = ANY(${POLLED_STATUSES}::text[]) AND i."instanceId" IS NOT NULL
         AND NOT (ps."instanceId" = ANY(${exclude}::uuid[]))
       ORDER BY ps."nextPollAt", ps."lastPolledAt" NULLS FIRST
       LIMIT ${limit}
-      FOR UPDATE OF ps SKIP LOCKED
-    )
-    ${CLAIMED_COLUMNS}`;
+      FOR UPDATE OF ps SKIP LOCKED`,
+    returning: CLAIMED_COLUMNS,
+  });
   // RETURNING keeps no order: poll them in the order they became due.
   const neverPolled = Number.NEGATIVE_INFINITY;
   return claimed.sort((a, b) => a.nextPollAt.getTime() - b.nextPollAt.getTime() || (a.lastPolledAt?.getTime() ?? neverPolled) - (b.lastPolledAt?.getTime() ?? neverPolled));
@@ -65,11 +68,14 @@ export async function claimDueInstances(prisma: PrismaClient, owner: string, lim
 export async function claimInstance(prisma: PrismaClient, owner: string, instanceId: string, leaseMs: number): Promise<ClaimedPollState | null> {
   // Only this instance's row, not a pass over the whole fleet.
   await prisma.$executeRaw`INSERT INTO "InstancePollState" ("instanceId") VALUES (${instanceId}::uuid) ON CONFLICT DO NOTHING`;
-  const rows = await prisma.$queryRaw<ClaimedPollState[]>`
-    UPDATE "InstancePollState" s
-    SET "leaseOwner" = ${owner}, "leaseExpiresAt" = now() + (${leaseMs}::int * interval '1 millisecond')
-    WHERE s."instanceId" = ${instanceId}::uuid AND (s."leaseExpiresAt" IS NULL OR s."leaseExpiresAt" < now())
-    ${CLAIMED_COLUMNS}`;
+  const lease = pollLease(owner, leaseMs);
+  const rows = await lease.claim<ClaimedPollState>(prisma, {
+    candidates: Prisma.sql`
+      SELECT ps."instanceId" FROM "InstancePollState" ps
+      WHERE ps."instanceId" = ${instanceId}::uuid AND ${lease.isFree('ps')}
+      FOR UPDATE SKIP LOCKED`,
+    returning: CLAIMED_COLUMNS,
+  });
   return rows[0] ?? null;
 }
 
@@ -83,21 +89,22 @@ export type PollOutcome = Omit<ClaimedPollState, 'lastPolledAt'>;
  */
 export async function releaseUnpolled(prisma: PrismaClient, owner: string, instanceIds: string[]): Promise<number> {
   if (instanceIds.length === 0) return 0;
+  const lease = pollLease(owner);
   return prisma.$executeRaw`
-    UPDATE "InstancePollState" SET "leaseOwner" = NULL, "leaseExpiresAt" = NULL
-    WHERE "instanceId" = ANY(${instanceIds}::uuid[]) AND "leaseOwner" = ${owner}`;
+    UPDATE "InstancePollState" s SET ${lease.releaseColumns}
+    WHERE s."instanceId" = ANY(${instanceIds}::uuid[]) AND ${lease.isMine('s')}`;
 }
 
 /** Writes back a batch of outcomes in one statement, for rows this replica still holds. */
 export async function releaseWithOutcomes(prisma: PrismaClient, owner: string, outcomes: PollOutcome[], polledAt: Date): Promise<number> {
   if (outcomes.length === 0) return 0;
+  const lease = pollLease(owner);
   return prisma.$executeRaw`
     UPDATE "InstancePollState" s SET
       "nextPollAt" = v.next_poll_at, "consecutiveFailures" = v.failures,
       "lastHealthStatus" = v.health::"HealthStatus", "lastHealthChecks" = v.checks, "lastHealthSampleAt" = v.sample_at,
       "lastMetricAt" = v.metric_at, "lastLogAt" = v.log_at, "lastLogId" = v.log_id, "lastError" = v.error,
-      "lastPolledAt" = ${polledAt}, "lastPolledBy" = ${owner},
-      "leaseOwner" = NULL, "leaseExpiresAt" = NULL
+      "lastPolledAt" = ${polledAt}, "lastPolledBy" = ${owner}, ${lease.releaseColumns}
     FROM unnest(
       ${outcomes.map((o) => o.instanceId)}::uuid[],
       ${outcomes.map((o) => o.nextPollAt)}::timestamptz[],
@@ -110,5 +117,5 @@ export async function releaseWithOutcomes(prisma: PrismaClient, owner: string, o
       ${outcomes.map((o) => o.lastLogId)}::text[],
       ${outcomes.map((o) => o.lastError)}::text[]
     ) AS v(instance_id, next_poll_at, failures, health, checks, sample_at, metric_at, log_at, log_id, error)
-    WHERE s."instanceId" = v.instance_id AND s."leaseOwner" = ${owner}`;
+    WHERE s."instanceId" = v.instance_id AND ${lease.isMine('s')}`;
 }

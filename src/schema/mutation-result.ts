@@ -1,6 +1,7 @@
 // Shared shape of mutations: one `input` argument, a result union of the success type and
 // the expected errors, and an audit row for every call.
 import type { GraphQLContext } from '../context.js';
+import type { FleetServices } from '../services/fleet-services.js';
 import { recordAudit } from '../services/audit/audit.js';
 import { DomainError } from '../services/errors.js';
 
@@ -50,6 +51,26 @@ export async function audited<Result>(
     });
     throw error;
   }
+}
+
+/**
+ * The one way a mutation calls the domain: a verb of `context.services`, audited. What
+ * the verb returns is the union's success; a domain error it throws becomes the union's
+ * error member (the errors plugin); anything else is masked.
+ */
+export function serviceResult<Result>(
+  context: GraphQLContext,
+  operation: string,
+  targetId: string | null,
+  call: (services: FleetServices) => Promise<Result>,
+  options: Parameters<typeof audited<Result>>[4] = {},
+): Promise<Result> {
+  return audited(context, operation, targetId, () => call(context.services), options);
+}
+
+/** Input fields without those the caller set to null: the services take a missing field as "not given". */
+export function withoutNulls<Fields extends object>(fields: Fields): { [K in keyof Fields]: Exclude<Fields[K], null> } {
+  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== null)) as { [K in keyof Fields]: Exclude<Fields[K], null> };
 }
 
 /**

@@ -1,9 +1,8 @@
-import { deleteBackup, setBackupLocked, setBackupPolicy } from '../../services/backups/backup-policies.js';
 import { builder } from '../builder.js';
 import { CompanyType } from '../companies/company.schema.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors/error-classes.js';
 import { OdooInstanceType } from '../instances/instance.types.js';
-import { audited, resultTypes } from '../mutation-result.js';
+import { resultTypes, serviceResult } from '../mutation-result.js';
 import { companyOf, ownedBy } from '../tenancy.js';
 import { BackupType } from './backup.schema.js';
 
@@ -79,8 +78,8 @@ builder.mutationFields((t) => ({
     errors: { types: [NotFoundError, InvalidInputError], ...resultTypes('setBackupPolicy', 'backupPolicy', 'The policy now in force.') },
     resolve: (_root, { input }, context) => {
       const { instanceId, ...policy } = input;
-      return audited(context, 'setBackupPolicy', instanceId?.id ?? null, () =>
-        setBackupPolicy(context.prisma, { companyId: companyOf(context), instanceId: instanceId ? ownedBy(context, instanceId.id).id : null, input: policy }),
+      return serviceResult(context, 'setBackupPolicy', instanceId?.id ?? null, (services) =>
+        services.backups.setPolicy({ companyId: companyOf(context), instanceId: instanceId ? ownedBy(context, instanceId.id).id : null, input: policy }),
       );
     },
   }),
@@ -91,8 +90,8 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: BackupLockInput, required: true, description: 'The backup and the lock.' }) },
     errors: { types: [NotFoundError], ...resultTypes('setBackupLocked', 'backup', 'The backup with its new lock.') },
     resolve: (_query, _root, { input }, context) =>
-      audited(context, 'setBackupLocked', input.backupId.id, () =>
-        setBackupLocked(context.prisma, { companyId: companyOf(context), backupId: ownedBy(context, input.backupId.id).id, locked: input.locked }),
+      serviceResult(context, 'setBackupLocked', input.backupId.id, (services) =>
+        services.backups.setLocked({ companyId: companyOf(context), backupId: ownedBy(context, input.backupId.id).id, locked: input.locked }),
       ),
   }),
   deleteBackup: t.prismaField({
@@ -102,8 +101,8 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: DeleteBackupInput, required: true, description: 'The backup.' }) },
     errors: { types: [NotFoundError, ConflictError], ...resultTypes('deleteBackup', 'backup', 'The backup, now EXPIRED.') },
     resolve: (_query, _root, { input }, context) =>
-      audited(context, 'deleteBackup', input.backupId.id, () =>
-        deleteBackup({ prisma: context.prisma, pubsub: context.pubsub, store: context.backupStore }, { companyId: companyOf(context), backupId: ownedBy(context, input.backupId.id).id }),
+      serviceResult(context, 'deleteBackup', input.backupId.id, (services) =>
+        services.backups.delete({ companyId: companyOf(context), backupId: ownedBy(context, input.backupId.id).id }),
       ),
   }),
 }));

@@ -1,10 +1,10 @@
 import { filter, pipe } from 'graphql-yoga';
 import type { BackupStatus } from '../../generated/prisma/enums.js';
-import { createDownloadUrl, requestBackup, terminalBackupStatuses } from '../../services/backups/backups.js';
+import { terminalBackupStatuses } from '../../services/backups/backups.js';
 import { builder } from '../builder.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors/error-classes.js';
 import { OdooInstanceType } from '../instances/instance.types.js';
-import { audited, resultTypes, selectionOf } from '../mutation-result.js';
+import { resultTypes, selectionOf, serviceResult } from '../mutation-result.js';
 import { statusStream } from '../status-stream.js';
 import { companyOf, ownedBy } from '../tenancy.js';
 import { BackupType } from './backup.schema.js';
@@ -40,8 +40,8 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: CreateBackupInput, required: true, description: 'The instance.' }) },
     errors: { types: [NotFoundError, ConflictError, InvalidInputError], ...resultTypes('createBackup', 'backup', 'The backup was requested.') },
     resolve: (_query, _root, { input }, context) =>
-      audited(context, 'createBackup', input.instanceId.id, () =>
-        requestBackup(context, { companyId: companyOf(context), instanceId: ownedBy(context, input.instanceId.id).id, idempotencyKey: input.idempotencyKey, expiresAt: input.expiresAt }),
+      serviceResult(context, 'createBackup', input.instanceId.id, (services) =>
+        services.backups.create({ companyId: companyOf(context), instanceId: ownedBy(context, input.instanceId.id).id, idempotencyKey: input.idempotencyKey, expiresAt: input.expiresAt }),
       ),
   }),
   createBackupDownloadUrl: t.prismaField({
@@ -51,11 +51,8 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: CreateBackupDownloadUrlInput, required: true, description: 'The backup.' }) },
     errors: { types: [NotFoundError, ConflictError, InvalidInputError], ...resultTypes('createBackupDownloadUrl', 'backup', 'The URL was issued.') },
     resolve: (_query, _root, { input }, context) =>
-      audited(context, 'createBackupDownloadUrl', input.backupId.id, () =>
-        createDownloadUrl(
-          { prisma: context.prisma, ...context.downloads },
-          { companyId: companyOf(context), backupId: ownedBy(context, input.backupId.id).id, expiresInSeconds: input.expiresInSeconds },
-        ),
+      serviceResult(context, 'createBackupDownloadUrl', input.backupId.id, (services) =>
+        services.backups.createDownloadUrl({ companyId: companyOf(context), backupId: ownedBy(context, input.backupId.id).id, expiresInSeconds: input.expiresInSeconds }),
       ),
   }),
 }));

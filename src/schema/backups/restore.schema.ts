@@ -1,9 +1,8 @@
-import { requestRestore } from '../../services/backups/restores.js';
 import { builder } from '../builder.js';
 import { RestoreStatusEnum } from '../enums.js';
 import { ConflictError, InvalidInputError, NotFoundError, UnsupportedError } from '../errors/error-classes.js';
 import { OdooInstanceType } from '../instances/instance.types.js';
-import { audited, resultTypes, selectionOf } from '../mutation-result.js';
+import { resultTypes, selectionOf, serviceResult } from '../mutation-result.js';
 import { companyOf, ownedBy } from '../tenancy.js';
 import { BackupType } from './backup.schema.js';
 
@@ -72,8 +71,8 @@ builder.mutationField('restoreBackup', (t) =>
     args: { input: t.arg({ type: RestoreBackupInput, required: true, description: 'The backup, the target and the confirmation.' }) },
     errors: { types: [NotFoundError, ConflictError, InvalidInputError, UnsupportedError], ...resultTypes('restoreBackup', 'restore', 'The restore was requested.') },
     resolve: async (query, _root, { input }, context) => {
-      const restore = await audited(context, 'restoreBackup', input.backupId.id, () =>
-        requestRestore(context, {
+      const restore = await serviceResult(context, 'restoreBackup', input.backupId.id, (services) =>
+        services.backups.restore({
           companyId: companyOf(context),
           backupId: ownedBy(context, input.backupId.id).id,
           targetInstanceId: input.targetInstanceId ? ownedBy(context, input.targetInstanceId.id).id : null,

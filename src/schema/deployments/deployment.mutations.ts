@@ -1,12 +1,12 @@
 import type { DeploymentStatus } from '../../generated/prisma/enums.js';
-import { cancelDeployment, isTerminalDeployment, requestDeployment, requestRedeploy } from '../../services/deployments/deployments.js';
+import { isTerminalDeployment } from '../../services/deployments/deployments.js';
 import { RepositoryError } from '../../services/errors.js';
 import { builder } from '../builder.js';
 import { DeploymentStrategyEnum } from '../enums.js';
 import { ConflictError, InvalidInputError, NotFoundError, UnsupportedError } from '../errors/error-classes.js';
 import { ErrorInterface } from '../errors/error.types.js';
 import { OdooInstanceType } from '../instances/instance.types.js';
-import { audited, resultTypes, selectionOf } from '../mutation-result.js';
+import { resultTypes, selectionOf, serviceResult } from '../mutation-result.js';
 import { TemplateType } from '../templates/template.schema.js';
 import { statusStream } from '../status-stream.js';
 import { companyOf, ownedBy } from '../tenancy.js';
@@ -64,8 +64,8 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: DeployTemplateInput, required: true, description: 'The instance and the template.' }) },
     errors: { types: [NotFoundError, ConflictError, InvalidInputError, RepositoryError, UnsupportedError], ...resultTypes('deployTemplate', 'deployment', 'The deployment was requested.') },
     resolve: async (query, _root, { input }, context) => {
-      const deployment = await audited(context, 'deployTemplate', input.instanceId.id, () =>
-        requestDeployment(context, {
+      const deployment = await serviceResult(context, 'deployTemplate', input.instanceId.id, (services) =>
+        services.deployments.deploy({
           companyId: companyOf(context),
           instanceId: ownedBy(context, input.instanceId.id).id,
           templateId: ownedBy(context, input.templateId.id).id,
@@ -84,8 +84,8 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: RedeployInput, required: true, description: 'The deployment to repeat.' }) },
     errors: { types: [NotFoundError, ConflictError, UnsupportedError], ...resultTypes('redeploy', 'deployment', 'The new deployment was requested.') },
     resolve: async (query, _root, { input }, context) => {
-      const deployment = await audited(context, 'redeploy', input.deploymentId.id, () =>
-        requestRedeploy(context, {
+      const deployment = await serviceResult(context, 'redeploy', input.deploymentId.id, (services) =>
+        services.deployments.redeploy({
           companyId: companyOf(context),
           deploymentId: ownedBy(context, input.deploymentId.id).id,
           queue: input.queue,
@@ -102,8 +102,8 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: CancelDeploymentInput, required: true, description: 'The deployment.' }) },
     errors: { types: [NotFoundError, ConflictError, UnsupportedError], ...resultTypes('cancelDeployment', 'deployment', 'The deployment, CANCELLED.') },
     resolve: async (query, _root, { input }, context) => {
-      const deployment = await audited(context, 'cancelDeployment', input.deploymentId.id, () =>
-        cancelDeployment(context, { companyId: companyOf(context), deploymentId: ownedBy(context, input.deploymentId.id).id }),
+      const deployment = await serviceResult(context, 'cancelDeployment', input.deploymentId.id, (services) =>
+        services.deployments.cancel({ companyId: companyOf(context), deploymentId: ownedBy(context, input.deploymentId.id).id }),
       );
       return context.prisma.deployment.findUniqueOrThrow({ ...selectionOf(query), where: { id: deployment.id } });
     },

@@ -1,15 +1,7 @@
-import {
-  requestInstance,
-  requestInstanceDeletion,
-  resumeInstance,
-  suspendInstance,
-  updateInstance,
-} from '../../services/instances/instances.js';
-import { retryInstanceCreation } from '../../services/instances/retry-instance.js';
 import { builder } from '../builder.js';
 import { DeploymentMethodEnum, SubscriptionTierEnum } from '../enums.js';
 import { ConflictError, InvalidInputError, NotFoundError, ProviderAuthError, ProviderUnavailableError, UnsupportedError } from '../errors/error-classes.js';
-import { audited, resultTypes } from '../mutation-result.js';
+import { resultTypes, serviceResult, withoutNulls } from '../mutation-result.js';
 import { companyOf, ownedBy } from '../tenancy.js';
 import { OdooInstanceType } from './instance.types.js';
 
@@ -58,9 +50,8 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: CreateInstanceInput, required: true, description: 'The instance.' }) },
     errors: { types: [InvalidInputError, ConflictError], ...resultTypes('createInstance', 'instance', 'The instance is being created.') },
     resolve: (_query, _root, { input }, context) => {
-      const { idempotencyKey: key, ...fields } = input;
-      const clean = Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== null && value !== undefined));
-      return audited(context, 'createInstance', null, () => requestInstance(context, { companyId: companyOf(context), input: clean as never, idempotencyKey: key }), {
+      const { idempotencyKey, ...fields } = input;
+      return serviceResult(context, 'createInstance', null, (services) => services.instances.create({ companyId: companyOf(context), input: withoutNulls(fields), idempotencyKey }), {
         targetOf: (instance) => instance.id,
       });
     },
@@ -74,8 +65,8 @@ builder.mutationFields((t) => ({
     resolve: (_query, _root, { input }, context) => {
       const { id, ...fields } = input;
       const changes = Object.fromEntries(Object.entries(fields).filter(([key, value]) => value !== undefined && (value !== null || key === 'gitRepositoryUrl')));
-      return audited(context, 'updateInstance', id.id, () =>
-        updateInstance(context, { companyId: companyOf(context), instanceId: ownedBy(context, id.id).id, input: changes }),
+      return serviceResult(context, 'updateInstance', id.id, (services) =>
+        services.instances.update({ companyId: companyOf(context), instanceId: ownedBy(context, id.id).id, input: changes }),
       );
     },
   }),
@@ -86,8 +77,8 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: InstanceActionInput, required: true, description: 'The instance.' }) },
     errors: { types: [NotFoundError, ConflictError], ...resultTypes('deleteInstance', 'instance', 'The instance is being deleted.') },
     resolve: (_query, _root, { input }, context) =>
-      audited(context, 'deleteInstance', input.id.id, () =>
-        requestInstanceDeletion(context, { companyId: companyOf(context), instanceId: ownedBy(context, input.id.id).id, idempotencyKey: input.idempotencyKey }),
+      serviceResult(context, 'deleteInstance', input.id.id, (services) =>
+        services.instances.delete({ companyId: companyOf(context), instanceId: ownedBy(context, input.id.id).id, idempotencyKey: input.idempotencyKey }),
       ),
   }),
   suspendInstance: t.prismaField({
@@ -97,7 +88,7 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: InstanceActionInput, required: true, description: 'The instance.' }) },
     errors: { types: [NotFoundError, ConflictError, UnsupportedError, ProviderAuthError, ProviderUnavailableError], ...resultTypes('suspendInstance', 'instance', 'The instance is suspended.') },
     resolve: (_query, _root, { input }, context) =>
-      audited(context, 'suspendInstance', input.id.id, () => suspendInstance(context, { companyId: companyOf(context), instanceId: ownedBy(context, input.id.id).id })),
+      serviceResult(context, 'suspendInstance', input.id.id, (services) => services.instances.suspend({ companyId: companyOf(context), instanceId: ownedBy(context, input.id.id).id })),
   }),
   retryInstance: t.prismaField({
     type: OdooInstanceType,
@@ -106,7 +97,7 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: InstanceActionInput, required: true, description: 'The instance.' }) },
     errors: { types: [NotFoundError, ConflictError], ...resultTypes('retryInstance', 'instance', 'The creation starts again.') },
     resolve: (_query, _root, { input }, context) =>
-      audited(context, 'retryInstance', input.id.id, () => retryInstanceCreation(context, { companyId: companyOf(context), instanceId: ownedBy(context, input.id.id).id })),
+      serviceResult(context, 'retryInstance', input.id.id, (services) => services.instances.retryCreation({ companyId: companyOf(context), instanceId: ownedBy(context, input.id.id).id })),
   }),
   resumeInstance: t.prismaField({
     type: OdooInstanceType,
@@ -115,6 +106,6 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: InstanceActionInput, required: true, description: 'The instance.' }) },
     errors: { types: [NotFoundError, ConflictError, UnsupportedError, ProviderAuthError, ProviderUnavailableError], ...resultTypes('resumeInstance', 'instance', 'The instance is running again.') },
     resolve: (_query, _root, { input }, context) =>
-      audited(context, 'resumeInstance', input.id.id, () => resumeInstance(context, { companyId: companyOf(context), instanceId: ownedBy(context, input.id.id).id })),
+      serviceResult(context, 'resumeInstance', input.id.id, (services) => services.instances.resume({ companyId: companyOf(context), instanceId: ownedBy(context, input.id.id).id })),
   }),
 }));

@@ -4,7 +4,8 @@ import { ConflictError, NotFoundError } from '../errors/error-classes.js';
 import { builder } from '../builder.js';
 import { untilRevoked } from '../fleet/fleet-events.schema.js';
 import { OdooInstanceType } from '../instances/instance.types.js';
-import { audited, resultTypes, selectionOf } from '../mutation-result.js';
+import { resultTypes, selectionOf, serviceResult } from '../mutation-result.js';
+import type { PollerStatus, ReplicaTick } from '../../services/observability/instance-checks.js';
 import { companyOf, ownedBy } from '../tenancy.js';
 import { HealthSampleType, MetricSampleType } from './observability.schema.js';
 
@@ -76,25 +77,14 @@ builder.mutationField('checkInstanceHealth', (t) =>
     authScopes: { role: 'OPERATOR' },
     args: { input: t.arg({ type: CheckInstanceHealthInput, required: true, description: 'The instance.' }) },
     errors: { types: [NotFoundError, ConflictError], ...resultTypes('checkInstanceHealth', 'instance', 'The instance, checked.') },
-    resolve: (query, _root, { input }, context) =>
-      audited(context, 'checkInstanceHealth', input.instanceId.id, async () => {
-        const where = { ...ownedBy(context, input.instanceId.id), companyId: companyOf(context) };
-        const instance = await context.prisma.odooInstance.findFirst({ where: { ...where, status: { not: 'DELETED' } } });
-        if (!instance) throw new NotFoundError('OdooInstance', input.instanceId.id);
-        if (!instance.instanceId) throw new ConflictError(`The instance is ${instance.status}: there is nothing to check yet.`);
-        if (!(await context.poller.pollNow(instance.id))) throw new ConflictError('A check of this instance is already in progress.');
-        return context.prisma.odooInstance.findUniqueOrThrow({ ...selectionOf(query), where: { id: instance.id } });
-      }),
+    resolve: async (query, _root, { input }, context) => {
+      const instance = await serviceResult(context, 'checkInstanceHealth', input.instanceId.id, (services) =>
+        services.instances.checkNow({ companyId: companyOf(context), instanceId: ownedBy(context, input.instanceId.id).id }),
+      );
+      return context.prisma.odooInstance.findUniqueOrThrow({ ...selectionOf(query), where: { id: instance.id } });
+    },
   }),
 );
-
-interface ReplicaTick {
-  owner: string;
-  startedAt: Date;
-  durationMs: number;
-  instancesPolled: number;
-  failures: number;
-}
 
 const PollerReplicaType = builder.objectRef<ReplicaTick>('PollerReplica').implement({
   description: 'The last poll tick of one replica.',
@@ -106,12 +96,6 @@ const PollerReplicaType = builder.objectRef<ReplicaTick>('PollerReplica').implem
     failures: t.exposeInt('failures', { description: 'Polls that failed in that tick.' }),
   }),
 });
-
-interface PollerStatus {
-  replicas: ReplicaTick[];
-  instancesDue: number;
-  instancesFailing: number;
-}
 
 const PollerStatusType = builder.objectRef<PollerStatus>('PollerStatus').implement({
   description: 'How polling goes across the replicas.',
@@ -127,16 +111,6 @@ builder.queryField('pollerStatus', (t) =>
     type: PollerStatusType,
     description: 'Platform admin: the poller\'s last tick on each replica, and the backlog.',
     authScopes: { platformAdmin: true },
-    resolve: async (_root, _args, context) => {
-      const [replicas, due, failing] = await Promise.all([
-        context.prisma.$queryRaw<ReplicaTick[]>`
-          SELECT DISTINCT ON (owner) owner, "startedAt", "durationMs", "instancesPolled", failures
-          FROM "PollerTick" WHERE "startedAt" > now() - interval '1 hour'
-          ORDER BY owner, "startedAt" DESC`,
-        context.prisma.instancePollState.count({ where: { nextPollAt: { lte: new Date() } } }),
-        context.prisma.instancePollState.count({ where: { consecutiveFailures: { gt: 0 } } }),
-      ]);
-      return { replicas: replicas.sort((a, b) => b.startedAt.getTime() - a.startedAt.getTime()), instancesDue: due, instancesFailing: failing };
-    },
+    resolve: (_root, _args, context) => context.services.polling.status(),
   }),
 );

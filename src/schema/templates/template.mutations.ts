@@ -1,8 +1,8 @@
-import { createTemplate, TEMPLATE_LIMITS, updateTemplate } from '../../services/templates/templates.js';
+import { TEMPLATE_LIMITS } from '../../services/templates/templates.js';
 import { builder } from '../builder.js';
 import { maxLength } from '../input-guard.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors/error-classes.js';
-import { audited, resultTypes, selectionOf } from '../mutation-result.js';
+import { resultTypes, selectionOf, serviceResult } from '../mutation-result.js';
 import { companyOf, ownedBy } from '../tenancy.js';
 import { TemplateType } from './template.schema.js';
 
@@ -45,8 +45,8 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: CreateTemplateInput, required: true, description: 'The template.' }) },
     errors: { types: [InvalidInputError, ConflictError], ...resultTypes('createTemplate', 'template', 'The template was saved.') },
     resolve: async (query, _root, { input }, context) => {
-      const template = await audited(context, 'createTemplate', null, () =>
-        createTemplate(context.prisma, { companyId: companyOf(context), input: { ...input, files: input.files ?? [] } }),
+      const template = await serviceResult(context, 'createTemplate', null, (services) =>
+        services.templates.create({ companyId: companyOf(context), input: { ...input, files: input.files ?? [] } }),
         { targetOf: (created) => created.id },
       );
       return context.prisma.template.findUniqueOrThrow({ ...selectionOf(query), where: { id: template.id } });
@@ -60,8 +60,8 @@ builder.mutationFields((t) => ({
     errors: { types: [NotFoundError, InvalidInputError, ConflictError], ...resultTypes('updateTemplate', 'template', 'The template was changed.') },
     resolve: async (query, _root, { input }, context) => {
       const { id, ...changes } = input;
-      const template = await audited(context, 'updateTemplate', id.id, () =>
-        updateTemplate(context.prisma, {
+      const template = await serviceResult(context, 'updateTemplate', id.id, (services) =>
+        services.templates.update({
           companyId: companyOf(context),
           templateId: ownedBy(context, id.id).id,
           input: {

@@ -1,9 +1,9 @@
 // Webhook endpoints of a company, their deliveries, and the mutations that manage them.
-import { createWebhookEndpoint, deleteWebhookEndpoint, replayDelivery, WEBHOOK_EVENT_TYPES } from '../../services/webhooks/webhooks.js';
+import { WEBHOOK_EVENT_TYPES } from '../../services/webhooks/webhooks.js';
 import { builder } from '../builder.js';
 import { CompanyType } from '../companies/company.schema.js';
 import { InvalidInputError, NotFoundError } from '../errors/error-classes.js';
-import { audited, resultTypes, selectionOf } from '../mutation-result.js';
+import { resultTypes, selectionOf, serviceResult } from '../mutation-result.js';
 import { companyOf, ownedBy } from '../tenancy.js';
 
 const WebhookEventTypeEnum = builder.enumType('WebhookEventType', {
@@ -108,11 +108,11 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: CreateWebhookEndpointInput, required: true, description: 'The endpoint.' }) },
     errors: { types: [InvalidInputError], ...resultTypes('createWebhookEndpoint', 'created', 'The endpoint was registered.') },
     resolve: (_root, { input }, context) =>
-      audited(
+      serviceResult(
         context,
         'createWebhookEndpoint',
         null,
-        () => createWebhookEndpoint({ prisma: context.prisma, keyRing: context.keyRing, policy: context.webhookPolicy }, { companyId: companyOf(context), url: input.url, eventTypes: input.eventTypes }),
+        (services) => services.webhooks.createEndpoint({ companyId: companyOf(context), url: input.url, eventTypes: input.eventTypes }),
         { targetOf: (created) => created.endpoint.id },
       ),
   }),
@@ -123,8 +123,8 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: WebhookEndpointIdInput, required: true, description: 'The endpoint.' }) },
     errors: { types: [NotFoundError], ...resultTypes('deleteWebhookEndpoint', 'endpoint', 'The endpoint as it was.') },
     resolve: (_query, _root, { input }, context) =>
-      audited(context, 'deleteWebhookEndpoint', input.endpointId.id, () =>
-        deleteWebhookEndpoint(context.prisma, { companyId: companyOf(context), endpointId: ownedBy(context, input.endpointId.id).id }),
+      serviceResult(context, 'deleteWebhookEndpoint', input.endpointId.id, (services) =>
+        services.webhooks.deleteEndpoint({ companyId: companyOf(context), endpointId: ownedBy(context, input.endpointId.id).id }),
       ),
   }),
   replayWebhookDelivery: t.prismaField({
@@ -134,8 +134,8 @@ builder.mutationFields((t) => ({
     args: { input: t.arg({ type: ReplayWebhookDeliveryInput, required: true, description: 'The delivery.' }) },
     errors: { types: [NotFoundError], ...resultTypes('replayWebhookDelivery', 'delivery', 'The new delivery, PENDING.') },
     resolve: (_query, _root, { input }, context) =>
-      audited(context, 'replayWebhookDelivery', input.deliveryId.id, () =>
-        replayDelivery(context.prisma, { companyId: companyOf(context), deliveryId: ownedBy(context, input.deliveryId.id).id }),
+      serviceResult(context, 'replayWebhookDelivery', input.deliveryId.id, (services) =>
+        services.webhooks.replayDelivery({ companyId: companyOf(context), deliveryId: ownedBy(context, input.deliveryId.id).id }),
       ),
   }),
 }));

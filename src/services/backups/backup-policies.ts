@@ -9,8 +9,10 @@ import type { PubSub } from '../../pubsub.js';
 import { z } from 'zod';
 import { ConflictError, NotFoundError } from '../errors.js';
 import type { BackupStore } from '../storage/backup-store.js';
+import { publishTransitions, recordTransition } from '../events/transitions.js';
 import { parseInput } from '../validation.js';
-import { busyWith, publishBackup, recordBackup } from './backups.js';
+import { backupOperation } from './backup-operations.js';
+import { busyWith, recordBackup } from './backups.js';
 import { cronSchedule, scheduleProblem, type CronSchedule } from './cron-schedule.js';
 import { backupsToKeep } from './retention.js';
 
@@ -128,15 +130,15 @@ export async function startScheduledBackups(
     // Occurrences before the policy was set or the instance existed do not count.
     const floor = Math.max(lastScheduled.get(instance.id)?.getTime() ?? 0, policy.updatedAt.getTime(), instance.createdAt.getTime());
     if (!fired || fired.getTime() <= floor) continue;
-    const backup = await deps.prisma.$transaction(async (tx) => {
-      if (await busyWith(tx, instance.id)) return null; // due again next tick
+    const recorded = await deps.prisma.$transaction(async (tx) => {
+      if (await busyWith(tx, instance.id, backupOperation)) return null; // due again next tick
       const raced = await tx.backup.findFirst({ where: { instanceId: instance.id, type: 'SCHEDULED', createdAt: { gte: fired } }, select: { id: true } });
       if (raced) return null;
       return recordBackup(tx, { companyId: instance.companyId, instanceId: instance.id }, 'SCHEDULED');
     });
-    if (backup) {
-      publishBackup(deps.pubsub, backup);
-      started.push(backup.id);
+    if (recorded) {
+      publishTransitions(deps.pubsub, [recorded.event]);
+      started.push(recorded.backup.id);
     }
   }
   return started;
@@ -177,14 +179,18 @@ export async function applyRetention(
  */
 async function expireBackup(deps: { prisma: PrismaClient; pubsub: PubSub; store: BackupStore }, id: string, now: Date): Promise<boolean> {
   const backup = await deps.prisma.backup.findUnique({ where: { id }, select: { storageKey: true } });
-  const changed = await deps.prisma.backup.updateMany({
-    where: { id, locked: false, status: { in: ['COMPLETED', 'FAILED'] } },
-    data: { status: 'EXPIRED', storageKey: null, downloadUrl: null, downloadExpiresAt: null, expiresAt: now },
+  const event = await deps.prisma.$transaction(async (tx) => {
+    const expirable = await tx.backup.findFirst({ where: { id, locked: false, status: { in: ['COMPLETED', 'FAILED'] } }, select: { status: true } });
+    const changed = await tx.backup.updateMany({
+      where: { id, locked: false, status: { in: ['COMPLETED', 'FAILED'] } },
+      data: { status: 'EXPIRED', storageKey: null, downloadUrl: null, downloadExpiresAt: null, expiresAt: now },
+    });
+    if (!expirable || changed.count === 0) return undefined;
+    return recordTransition(tx, 'BACKUP', expirable.status, await tx.backup.findUniqueOrThrow({ where: { id } }));
   });
-  if (changed.count === 0) return false;
+  if (event === undefined) return false;
   if (backup?.storageKey) await deps.store.remove(backup.storageKey);
-  const updated = await deps.prisma.backup.findUniqueOrThrow({ where: { id } });
-  publishBackup(deps.pubsub, updated);
+  publishTransitions(deps.pubsub, [event]);
   return true;
 }
 

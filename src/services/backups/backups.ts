@@ -1,64 +1,46 @@
 // Backups as the fleet records them: requested here, finished by the worker, which
 // copies every file into the fleet's storage (DOWNLOADING) before calling it COMPLETED.
 import { z } from 'zod';
-import type { Backup, Prisma, PrismaClient } from '../../generated/prisma/client.js';
-import type { BackupStatus, BackupType } from '../../generated/prisma/enums.js';
-import { publishFleetEvent, type PubSub } from '../../pubsub.js';
+import type { Backup, PrismaClient } from '../../generated/prisma/client.js';
+import type { BackupType } from '../../generated/prisma/enums.js';
+import type { FleetEventPayload, PubSub } from '../../pubsub.js';
 import { ConflictError, NotFoundError } from '../errors.js';
-import { publishRecorded, recordFleetEvent } from '../events/outbox.js';
+import { publishTransitions, recordTransition } from '../events/transitions.js';
 import { once, type Transaction } from '../idempotency.js';
+import { describeKind, type OperationDeclaration } from '../operations/define.js';
 import { parseInput } from '../validation.js';
+import { backupOperation } from './backup-operations.js';
 import type { UrlSigner } from './download-urls.js';
 
 export const terminalBackupStatuses = ['COMPLETED', 'FAILED', 'EXPIRED'] as const;
 
-export function publishBackup(pubsub: PubSub, backup: Pick<Backup, 'id' | 'companyId' | 'status' | 'instanceId'>): void {
-  publishFleetEvent(pubsub, 'BACKUP', backup);
-}
-
-/** Persists a backup's status change, then publishes it if the status really changed. */
-export async function setBackupStatus(
-  deps: { prisma: PrismaClient; pubsub: PubSub },
-  backupId: string,
-  status: BackupStatus,
-  data: Prisma.BackupUpdateInput = {},
-): Promise<Backup> {
-  // The event is written with the change (transactional outbox): neither exists without the other.
-  const { updated, event } = await deps.prisma.$transaction(async (tx) => {
-    const before = await tx.backup.findUniqueOrThrow({ where: { id: backupId }, select: { status: true } });
-    const updated = await tx.backup.update({ where: { id: backupId }, data: { status, ...data } });
-    return { updated, event: before.status !== status ? await recordFleetEvent(tx, 'BACKUP', updated) : null };
-  });
-  if (event) publishRecorded(deps.pubsub, event);
-  return updated;
-}
-
-/** Work of which an instance runs one at a time. */
-export const EXCLUSIVE_OPERATION_KINDS = ['BACKUP', 'RESTORE', 'DEPLOY'] as const;
-
 /**
- * A backup, restore or deployment already queued or running on the instance. Locks the instance row
- * for the rest of the transaction, so two requests at once cannot both find it idle.
+ * Another operation on the instance that the requested kind may not run beside (queued
+ * or running), or null. Locks the instance row for the rest of the transaction, so two
+ * requests at once cannot both find it idle.
  */
-export async function busyWith(tx: Transaction, instanceId: string): Promise<string | null> {
+export async function busyWith(tx: Transaction, instanceId: string, requested: Pick<OperationDeclaration, 'excludes'>): Promise<string | null> {
   await tx.$queryRaw`SELECT 1 FROM "OdooInstance" WHERE id = ${instanceId}::uuid FOR UPDATE`;
   const running = await tx.operation.findFirst({
-    where: { instanceId, kind: { in: [...EXCLUSIVE_OPERATION_KINDS] }, status: { in: ['PENDING', 'RUNNING'] } },
+    where: { instanceId, kind: { in: [...requested.excludes] }, status: { in: ['PENDING', 'RUNNING'] } },
     select: { kind: true },
   });
-  return running ? { BACKUP: 'backup', RESTORE: 'restore', DEPLOY: 'deployment' }[running.kind as (typeof EXCLUSIVE_OPERATION_KINDS)[number]] : null;
+  return running ? describeKind(running.kind) : null;
 }
 
-/** A backup record and the operation that takes it, written in the caller's transaction. */
+/**
+ * A backup record and the operation that takes it, written in the caller's transaction,
+ * with its fleet event: publish `event` once the transaction commits.
+ */
 export async function recordBackup(
   tx: Transaction,
   of: { companyId: string; instanceId: string },
   type: BackupType,
   expiresAt: Date | null = null,
-): Promise<Backup> {
+): Promise<{ backup: Backup; event: FleetEventPayload | null }> {
   const backup = await tx.backup.create({ data: { companyId: of.companyId, instanceId: of.instanceId, type, expiresAt } });
-  await tx.operation.create({ data: { companyId: of.companyId, instanceId: of.instanceId, kind: 'BACKUP', subjectId: backup.id } });
-  return backup;
+  await backupOperation.record(tx, { companyId: of.companyId, instanceId: of.instanceId, subjectId: backup.id, input: {} });
+  return { backup, event: await recordTransition(tx, 'BACKUP', null, backup) };
 }
 
 export type BackupOutcome = { state: 'completed' } | { state: 'failed'; reason: string } | { state: 'running' };
@@ -86,21 +68,23 @@ export async function requestBackup(
   parseInput(backupRequestInput, { expiresAt: request.expiresAt });
   const instance = await deps.prisma.odooInstance.findFirst({ where: { id: request.instanceId, companyId: request.companyId, status: { not: 'DELETED' } } });
   if (!instance) throw new NotFoundError('OdooInstance', request.instanceId);
-  const { id, replayed } = await once(
+  let created: FleetEventPayload | null = null;
+  const { id } = await once(
     deps.prisma,
     { companyId: request.companyId, key: request.idempotencyKey, operation: 'createBackup', input: { instanceId: instance.id, expiresAt: request.expiresAt ?? null } },
     async (tx) => {
       if (!['RUNNING', 'SUSPENDED'].includes(instance.status) || !instance.instanceId) {
         throw new ConflictError(`Cannot back up an instance that is ${instance.status}.`);
       }
-      const busy = await busyWith(tx, instance.id);
+      const busy = await busyWith(tx, instance.id, backupOperation);
       if (busy) throw new ConflictError(`A ${busy} of this instance is already in progress.`);
-      return (await recordBackup(tx, { companyId: instance.companyId, instanceId: instance.id }, request.type ?? 'MANUAL', request.expiresAt)).id;
+      const { backup, event } = await recordBackup(tx, { companyId: instance.companyId, instanceId: instance.id }, request.type ?? 'MANUAL', request.expiresAt);
+      created = event;
+      return backup.id;
     },
   );
-  const backup = await deps.prisma.backup.findUniqueOrThrow({ where: { id } });
-  if (!replayed) publishBackup(deps.pubsub, backup);
-  return backup;
+  publishTransitions(deps.pubsub, [created]);
+  return deps.prisma.backup.findUniqueOrThrow({ where: { id } });
 }
 
 /** A URL of this server that serves the stored file until it expires. */

@@ -6,11 +6,13 @@ import { z } from 'zod';
 import type { OdooInstance, PrismaClient, Restore } from '../../generated/prisma/client.js';
 import { requireCapability } from '../../providers/capabilities.js';
 import { hasCapability, type ProviderCatalog } from '../../providers/descriptor.js';
-import { publishFleetEvent, type PubSub } from '../../pubsub.js';
+import type { FleetEventPayload, PubSub } from '../../pubsub.js';
 import { ConflictError, NotFoundError } from '../errors.js';
+import { publishTransitions, recordTransition } from '../events/transitions.js';
 import { once } from '../idempotency.js';
 import { parseInput } from '../validation.js';
 import { busyWith } from './backups.js';
+import { restoreOperation } from './restore-operations.js';
 
 export interface RestoreRequest {
   companyId: string;
@@ -29,10 +31,6 @@ export interface RestoreRequest {
 const confirmation = z.object({
   confirm: z.literal(true, { error: 'must be true: a restore overwrites the target instance\'s data' }),
 });
-
-export function publishRestore(pubsub: PubSub, restore: Pick<Restore, 'id' | 'companyId' | 'status' | 'targetInstanceId'>): void {
-  publishFleetEvent(pubsub, 'RESTORE', restore);
-}
 
 /**
  * What the target's provider must be able to do for this restore (refused before anything
@@ -58,31 +56,24 @@ export async function requestRestore(deps: { prisma: PrismaClient; pubsub: PubSu
   parseInput(confirmation, { confirm: request.confirm });
   const fromStoredCopy = checkRestorable(deps.providers, backup.instance, target, request.neutralize ?? false);
 
-  const { id, replayed } = await once(
+  let created: FleetEventPayload | null = null;
+  const { id } = await once(
     deps.prisma,
     { companyId: request.companyId, key: request.idempotencyKey, operation: 'restoreBackup', input: { ...request, idempotencyKey: undefined } },
     async (tx) => {
       if (backup.status !== 'COMPLETED') throw new ConflictError(`The backup is ${backup.status}: only completed backups can be restored.`);
       if (target.status !== 'RUNNING' || !target.instanceId) throw new ConflictError(`Cannot restore into an instance that is ${target.status}.`);
       if (fromStoredCopy && backup.storageKey === null) throw new ConflictError('This backup cannot be restored into that instance: the backup has no stored copy to restore from.');
-      const busy = await busyWith(tx, target.id);
+      const busy = await busyWith(tx, target.id, restoreOperation);
       if (busy) throw new ConflictError(`A ${busy} of the target instance is already in progress.`);
       const restore = await tx.restore.create({
         data: { companyId: request.companyId, backupId: backup.id, targetInstanceId: target.id, neutralize: request.neutralize ?? false },
       });
-      await tx.operation.create({
-        data: {
-          companyId: request.companyId,
-          instanceId: target.id,
-          kind: 'RESTORE',
-          subjectId: restore.id,
-          input: { safetyBackup: request.safetyBackup ?? true },
-        },
-      });
+      await restoreOperation.record(tx, { companyId: request.companyId, instanceId: target.id, subjectId: restore.id, input: { safetyBackup: request.safetyBackup ?? true } });
+      created = await recordTransition(tx, 'RESTORE', null, restore);
       return restore.id;
     },
   );
-  const restore = await deps.prisma.restore.findUniqueOrThrow({ where: { id } });
-  if (!replayed) publishRestore(deps.pubsub, restore);
-  return restore;
+  publishTransitions(deps.pubsub, [created]);
+  return deps.prisma.restore.findUniqueOrThrow({ where: { id } });
 }

@@ -1,4 +1,4 @@
-// The worker's steps for a deployment:
+// The deploy operation:
 //   start       → waits until every earlier backup, restore or deployment of the
 //                 instance has ended (deployments run in the order requested); takes a
 //                 PRE_DEPLOYMENT backup first when the instance's policy says so
@@ -12,6 +12,7 @@
 //   wait_install→ after an install that gave no answer in time: follows the modules'
 //                 state until Odoo has finished, never asking for the install again
 // A deployment cancelled meanwhile stops at its next step.
+import { z } from 'zod';
 import type { Deployment, Operation, PrismaClient } from '../../generated/prisma/client.js';
 import type { DeploymentStatus } from '../../generated/prisma/enums.js';
 import { hasCapability } from '../../providers/descriptor.js';
@@ -20,10 +21,13 @@ import type { ProviderDeploymentStatus } from '../../providers/provider.js';
 import type { ProviderRegistry } from '../../providers/registry.js';
 import type { PubSub } from '../../pubsub.js';
 import { effectivePolicy } from '../backups/backup-policies.js';
-import { backupOutcome, EXCLUSIVE_OPERATION_KINDS, publishBackup, recordBackup } from '../backups/backups.js';
+import { SERIAL_INSTANCE_WORK } from '../backups/backup-operations.js';
+import { backupOutcome, recordBackup } from '../backups/backups.js';
 import type { KeyRing } from '../crypto/key-ring.js';
 import { RepositoryError } from '../errors.js';
-import type { OperationHandler, StepOutcome } from '../operations/worker.js';
+import { publishTransitions } from '../events/transitions.js';
+import { defineOperation, type Outcome } from '../operations/define.js';
+import type { OperationHandler } from '../operations/worker.js';
 import { addonFolders } from '../templates/templates.js';
 import { manifestVersions, sameModuleVersion } from './deployment-strategy.js';
 import { gitTargetOf, recordDeployment } from './deployments.js';
@@ -52,19 +56,32 @@ const fromProvider: Record<ProviderDeploymentStatus, DeploymentStatus> = {
 const PENDING_MODULE_STATES = new Set(['to install', 'to upgrade', 'to remove']);
 const MAX_INSTALL_LOOKS = 720;
 
-export function deploymentOperationHandler(deps: DeploymentOperationDeps): OperationHandler {
+const DEPLOY_STEPS = {
+  start: 'Waiting for earlier work on the instance',
+  wait_backup: 'Waiting for the pre-deployment backup',
+  push: 'Pushing the addons to the repository',
+  revert: 'Rolling the branch back to the earlier commit',
+  trigger: 'Asking the provider to deploy',
+  track: 'Following the provider\'s build and deployment',
+  install: 'Installing the modules over XML-RPC',
+  wait_install: 'Waiting for Odoo to finish installing',
+};
+type DeployStep = keyof typeof DEPLOY_STEPS;
+type StepOutcome = Outcome<DeployStep>;
+
+function deploySteps(deps: DeploymentOperationDeps) {
   const pollMs = deps.pollMs ?? 2000;
   const record = (id: string, change: Parameters<typeof recordDeployment>[2]) => recordDeployment(deps, id, change);
 
   /** The step after the backup: push a template, roll the branch back to a known commit, or install. */
-  const firstWorkStep = (deployment: Deployment) => (deployment.strategy === 'XMLRPC' ? 'install' : deployment.commitHash ? 'revert' : 'push');
+  const firstWorkStep = (deployment: Deployment): DeployStep => (deployment.strategy === 'XMLRPC' ? 'install' : deployment.commitHash ? 'revert' : 'push');
 
   async function earlierWorkRunning(operation: Operation): Promise<boolean> {
     const earlier = await deps.prisma.operation.count({
       where: {
         instanceId: operation.instanceId,
         id: { not: operation.id },
-        kind: { in: [...EXCLUSIVE_OPERATION_KINDS] },
+        kind: { in: [...deployOperation.excludes] },
         status: { in: ['PENDING', 'RUNNING'] },
         createdAt: { lt: operation.createdAt },
       },
@@ -104,17 +121,17 @@ export function deploymentOperationHandler(deps: DeploymentOperationDeps): Opera
     return succeed(deployment, lines);
   }
 
-  const steps: Record<string, (operation: Operation, deployment: Deployment) => Promise<StepOutcome>> = {
+  const steps: Record<DeployStep, (operation: Operation, deployment: Deployment) => Promise<StepOutcome>> = {
     async start(operation, deployment) {
       if (await earlierWorkRunning(operation)) return { next: 'start', delayMs: pollMs };
       const policy = await effectivePolicy(deps.prisma, { id: deployment.instanceId, companyId: deployment.companyId });
       if (!policy?.backupBeforeDeploy || deployment.backupId) return { next: deployment.backupId ? 'wait_backup' : firstWorkStep(deployment) };
       const backup = await deps.prisma.$transaction(async (tx) => {
         const created = await recordBackup(tx, deployment, 'PRE_DEPLOYMENT');
-        await tx.deployment.update({ where: { id: deployment.id }, data: { backupId: created.id } });
+        await tx.deployment.update({ where: { id: deployment.id }, data: { backupId: created.backup.id } });
         return created;
       });
-      publishBackup(deps.pubsub, backup);
+      publishTransitions(deps.pubsub, [backup.event]);
       await record(deployment.id, { lines: ['Backing up the instance before deploying'] });
       return { next: 'wait_backup', delayMs: pollMs };
     },
@@ -261,16 +278,43 @@ export function deploymentOperationHandler(deps: DeploymentOperationDeps): Opera
     },
   };
 
-  return {
-    async step(operation) {
-      const deployment = await deps.prisma.deployment.findUniqueOrThrow({ where: { id: operation.subjectId! } });
-      if (deployment.status === 'CANCELLED') return { done: true };
-      const step = steps[operation.step];
-      if (!step) return { failed: `Unknown deployment step "${operation.step}"` };
-      return step(operation, deployment);
-    },
-    async onFailure(operation, reason) {
-      await record(operation.subjectId!, { status: 'FAILED', data: { error: reason }, lines: [reason] });
-    },
-  };
+  return steps;
 }
+
+export const deployOperation = defineOperation({
+  kind: 'DEPLOY',
+  input: z.object({}),
+  subject: 'DEPLOYMENT',
+  excludes: SERIAL_INSTANCE_WORK,
+  steps: DEPLOY_STEPS,
+  routes: [
+    ['start', 'wait_backup', 'push', 'trigger', 'track'],
+    ['start', 'wait_backup', 'install'],
+  ],
+  run: (deps: DeploymentOperationDeps) => {
+    const steps = deploySteps(deps);
+    const record = (id: string, change: Parameters<typeof recordDeployment>[2]) => recordDeployment(deps, id, change);
+    // A deployment cancelled meanwhile stops at its next step.
+    const on = (step: DeployStep) => async ({ operation }: { operation: Operation }): Promise<StepOutcome> => {
+      const deployment = await deps.prisma.deployment.findUniqueOrThrow({ where: { id: operation.subjectId! } });
+      return deployment.status === 'CANCELLED' ? { done: true } : steps[step](operation, deployment);
+    };
+    return {
+      steps: {
+        start: on('start'),
+        wait_backup: on('wait_backup'),
+        push: on('push'),
+        revert: on('revert'),
+        trigger: on('trigger'),
+        track: on('track'),
+        install: on('install'),
+        wait_install: on('wait_install'),
+      },
+      async onFailure(operation, reason) {
+        await record(operation.subjectId!, { status: 'FAILED', data: { error: reason }, lines: [reason] });
+      },
+    };
+  },
+});
+
+export const deploymentOperationHandler = (deps: DeploymentOperationDeps): OperationHandler => deployOperation.handler(deps);

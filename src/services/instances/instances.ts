@@ -2,17 +2,18 @@
 // operations finished by the worker; suspend, resume and updates are single provider
 // calls. Every status change is persisted first, then published.
 import { z } from 'zod';
-import type { OdooInstance, Prisma, PrismaClient } from '../../generated/prisma/client.js';
+import type { OdooInstance, PrismaClient } from '../../generated/prisma/client.js';
 import type { InstanceStatus } from '../../generated/prisma/enums.js';
 import { requireCapability } from '../../providers/capabilities.js';
 import type { ProviderCatalog } from '../../providers/descriptor.js';
 import type { ProviderRegistry } from '../../providers/registry.js';
-import { publishFleetEvent, type PubSub } from '../../pubsub.js';
+import type { FleetEventPayload, PubSub } from '../../pubsub.js';
 import { awaitingAfter, secretsUnboundBy } from '../credentials/credentials.js';
 import { ConflictError, NotFoundError, rethrowProviderFailure } from '../errors.js';
+import { publishTransitions, recordTransition, transition } from '../events/transitions.js';
 import { parseInput } from '../validation.js';
-import { publishRecorded, recordFleetEvent } from '../events/outbox.js';
 import { once } from '../idempotency.js';
+import { createInstanceOperation, deleteInstanceOperation } from './instance-operations.js';
 import { repositoryUrlSchema, serverUrlSchema, type RepositoryPolicy } from './destination-urls.js';
 import { ODOO_SH_SCOPE, providerScopeOf } from './provider-scope.js';
 
@@ -45,27 +46,6 @@ const createInput = (policy: RepositoryPolicy, providers: ProviderCatalog) => z
 
 export type CreateInstanceInput = z.input<ReturnType<typeof createInput>>;
 
-export function publishStatus(pubsub: PubSub, instance: Pick<OdooInstance, 'id' | 'companyId' | 'status'>): void {
-  publishFleetEvent(pubsub, 'INSTANCE', instance);
-}
-
-/** Persists a status change, then publishes it if the status really changed. */
-export async function setInstanceStatus(
-  deps: { prisma: PrismaClient; pubsub: PubSub },
-  instanceId: string,
-  status: InstanceStatus,
-  data: Prisma.OdooInstanceUpdateInput = {},
-): Promise<OdooInstance> {
-  // The event is written with the change (transactional outbox): neither exists without the other.
-  const { updated, event } = await deps.prisma.$transaction(async (tx) => {
-    const before = await tx.odooInstance.findUniqueOrThrow({ where: { id: instanceId }, select: { status: true } });
-    const updated = await tx.odooInstance.update({ where: { id: instanceId }, data: { status, ...data } });
-    return { updated, event: before.status !== status ? await recordFleetEvent(tx, 'INSTANCE', updated) : null };
-  });
-  if (event) publishRecorded(deps.pubsub, event);
-  return updated;
-}
-
 async function owned(prisma: PrismaClient, companyId: string, instanceId: string): Promise<OdooInstance> {
   const instance = await prisma.odooInstance.findFirst({ where: { id: instanceId, companyId, status: { not: 'DELETED' } } });
   if (!instance) throw new NotFoundError('OdooInstance', instanceId);
@@ -75,7 +55,8 @@ async function owned(prisma: PrismaClient, companyId: string, instanceId: string
 /** Records the instance and its creation operation; the worker does the rest. */
 export async function requestInstance(deps: InstanceDeps, request: { companyId: string; input: CreateInstanceInput; idempotencyKey?: string | null }) {
   const input = parseInput(createInput(deps.repositoryPolicy, deps.providers), request.input);
-  const { id, replayed } = await once(
+  let created: FleetEventPayload | null = null;
+  const { id } = await once(
     deps.prisma,
     { companyId: request.companyId, key: request.idempotencyKey, operation: 'createInstance', input },
     async (tx) => {
@@ -101,18 +82,19 @@ export async function requestInstance(deps: InstanceDeps, request: { companyId: 
           status: 'CREATING',
         },
       });
-      await tx.operation.create({ data: { companyId: request.companyId, instanceId: instance.id, kind: 'CREATE_INSTANCE', subjectId: instance.id } });
+      await createInstanceOperation.record(tx, { companyId: request.companyId, instanceId: instance.id, subjectId: instance.id, input: {} });
+      created = await recordTransition(tx, 'INSTANCE', null, instance);
       return instance.id;
     },
   );
-  const instance = await deps.prisma.odooInstance.findUniqueOrThrow({ where: { id } });
-  if (!replayed) publishStatus(deps.pubsub, instance);
-  return instance;
+  publishTransitions(deps.pubsub, [created]);
+  return deps.prisma.odooInstance.findUniqueOrThrow({ where: { id } });
 }
 
 export async function requestInstanceDeletion(deps: InstanceDeps, request: { companyId: string; instanceId: string; idempotencyKey?: string | null }) {
   const current = await owned(deps.prisma, request.companyId, request.instanceId);
   if (current.status === 'DELETING') return current;
+  let deleting: FleetEventPayload | null = null;
   const { id } = await once(
     deps.prisma,
     { companyId: request.companyId, key: request.idempotencyKey, operation: 'deleteInstance', input: { instanceId: request.instanceId } },
@@ -122,14 +104,14 @@ export async function requestInstanceDeletion(deps: InstanceDeps, request: { com
         where: { instanceId: current.id, kind: 'CREATE_INSTANCE', status: { in: ['PENDING', 'RUNNING'] } },
         data: { status: 'CANCELLED', finishedAt: new Date(), leaseOwner: null, leaseExpiresAt: null },
       });
-      await tx.odooInstance.update({ where: { id: current.id }, data: { status: 'DELETING', statusMessage: null } });
-      await tx.operation.create({ data: { companyId: current.companyId, instanceId: current.id, kind: 'DELETE_INSTANCE', subjectId: current.id } });
+      const updated = await tx.odooInstance.update({ where: { id: current.id }, data: { status: 'DELETING', statusMessage: null } });
+      await deleteInstanceOperation.record(tx, { companyId: current.companyId, instanceId: current.id, subjectId: current.id, input: {} });
+      deleting = await recordTransition(tx, 'INSTANCE', current.status, updated);
       return current.id;
     },
   );
-  const instance = await deps.prisma.odooInstance.findUniqueOrThrow({ where: { id } });
-  publishStatus(deps.pubsub, instance);
-  return instance;
+  publishTransitions(deps.pubsub, [deleting]);
+  return deps.prisma.odooInstance.findUniqueOrThrow({ where: { id } });
 }
 
 async function toggle(deps: InstanceDeps, request: { companyId: string; instanceId: string }, target: 'SUSPENDED' | 'RUNNING') {
@@ -146,9 +128,7 @@ async function toggle(deps: InstanceDeps, request: { companyId: string; instance
   } catch (error) {
     rethrowProviderFailure(error);
   }
-  const updated = await deps.prisma.odooInstance.update({ where: { id: instance.id }, data: { status: target, statusMessage: null } });
-  publishStatus(deps.pubsub, updated);
-  return updated;
+  return transition(deps, 'INSTANCE', instance.id, target, { statusMessage: null });
 }
 
 export const suspendInstance = (deps: InstanceDeps, request: { companyId: string; instanceId: string }) => toggle(deps, request, 'SUSPENDED');

@@ -2,11 +2,13 @@
 // database name already taken) stays ERROR until someone fixes the cause; retrying
 // starts its creation again as a new durable operation.
 import { ConflictError, NotFoundError } from '../errors.js';
-import { publishStatus, type InstanceDeps } from './instances.js';
+import { publishTransitions, recordTransition } from '../events/transitions.js';
+import { createInstanceOperation } from './instance-operations.js';
+import type { InstanceDeps } from './instances.js';
 
 export async function retryInstanceCreation(deps: InstanceDeps, request: { companyId: string; instanceId: string }) {
   const where = { id: request.instanceId, companyId: request.companyId, status: { not: 'DELETED' as const } };
-  await deps.prisma.$transaction(async (tx) => {
+  const event = await deps.prisma.$transaction(async (tx) => {
     // One conditional update: of two retries at once, only one finds the instance in ERROR.
     // It goes through the caller's client, so a key limited to other instances finds nothing.
     const started = await tx.odooInstance.updateMany({
@@ -19,9 +21,9 @@ export async function retryInstanceCreation(deps: InstanceDeps, request: { compa
       if (instance.status !== 'ERROR') throw new ConflictError(`Only an instance in ERROR can be retried; this one is ${instance.status}.`);
       throw new ConflictError('The instance exists at its provider: only a failed creation can be retried.');
     }
-    await tx.operation.create({ data: { companyId: request.companyId, instanceId: request.instanceId, kind: 'CREATE_INSTANCE', subjectId: request.instanceId } });
+    await createInstanceOperation.record(tx, { companyId: request.companyId, instanceId: request.instanceId, subjectId: request.instanceId, input: {} });
+    return recordTransition(tx, 'INSTANCE', 'ERROR', await tx.odooInstance.findUniqueOrThrow({ where: { id: request.instanceId } }));
   });
-  const instance = await deps.prisma.odooInstance.findUniqueOrThrow({ where: { id: request.instanceId } });
-  publishStatus(deps.pubsub, instance);
-  return instance;
+  publishTransitions(deps.pubsub, [event]);
+  return deps.prisma.odooInstance.findUniqueOrThrow({ where: { id: request.instanceId } });
 }

@@ -1,15 +1,17 @@
-// Every kind of durable operation with its handler: what a worker runs. The composition
-// root and the tests build workers from this one list.
+// Every kind of durable operation, declared once each (see define.ts): the list the
+// worker, progress, step events and the fleet event kinds are derived from. A new kind is
+// its definition module and one line here.
 import type { PrismaClient } from '../../generated/prisma/client.js';
 import type { ProviderRegistry } from '../../providers/registry.js';
 import type { PubSub } from '../../pubsub.js';
-import { backupOperationHandler } from '../backups/backup-operations.js';
-import { restoreOperationHandler } from '../backups/restore-operations.js';
+import { backupOperation } from '../backups/backup-operations.js';
+import { restoreOperation } from '../backups/restore-operations.js';
 import type { KeyRing } from '../crypto/key-ring.js';
-import { deploymentOperationHandler } from '../deployments/deployment-operations.js';
+import { deployOperation } from '../deployments/deployment-operations.js';
 import type { GitPublisher } from '../deployments/git-publisher.js';
-import { instanceOperationHandlers } from '../instances/instance-operations.js';
+import { createInstanceOperation, deleteInstanceOperation } from '../instances/instance-operations.js';
 import type { BackupStore } from '../storage/backup-store.js';
+import type { OperationDeclaration, OperationDefinition } from './define.js';
 import type { OperationHandlers } from './worker.js';
 
 export interface OperationDeps {
@@ -25,11 +27,24 @@ export interface OperationDeps {
   pollMs?: number;
 }
 
+export const OPERATION_DEFINITIONS: ReadonlyArray<OperationDefinition<OperationDeps>> = [
+  createInstanceOperation,
+  deleteInstanceOperation,
+  backupOperation,
+  restoreOperation,
+  deployOperation,
+];
+
+/** What is declared about a kind among `definitions` (the fleet's own by default). */
+export function declarationOf(kind: string, definitions: readonly OperationDeclaration[] = OPERATION_DEFINITIONS): OperationDeclaration | undefined {
+  return definitions.find((definition) => definition.kind === kind);
+}
+
+/** What a worker runs: the handler of each definition, bound to its dependencies. */
+export function handlersOf<Deps>(definitions: ReadonlyArray<OperationDefinition<Deps>>, deps: Deps): OperationHandlers {
+  return Object.fromEntries(definitions.map((definition) => [definition.kind, definition.handler(deps)]));
+}
+
 export function operationHandlers(deps: OperationDeps): OperationHandlers {
-  return {
-    ...instanceOperationHandlers(deps),
-    BACKUP: backupOperationHandler(deps),
-    RESTORE: restoreOperationHandler(deps),
-    DEPLOY: deploymentOperationHandler(deps),
-  };
+  return handlersOf(OPERATION_DEFINITIONS, deps);
 }

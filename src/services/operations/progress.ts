@@ -1,26 +1,17 @@
 // How far a long operation has come, read from its row: the step it is at among the
-// steps of its kind, the steps ahead, a percent (steps done over steps in all), and its
-// timestamps. Steps that wait on a provider are a step each, so a backup waiting for
+// steps of its kind (as its definition declares them), the steps ahead, a percent (steps
+// done over steps in all), and its timestamps. Steps that wait on a provider are a step each, so a backup waiting for
 // its provider stays at the same percent until the provider is done; a backup's copy
 // moves the percent with its bytes.
 import type { Operation, PrismaClient } from '../../generated/prisma/client.js';
-import type { OperationKind } from '../../generated/prisma/enums.js';
-
-/** The steps of each kind in order, with what a person reads for each. */
-const STEPS: Record<OperationKind | 'DEPLOY_XMLRPC', Array<[step: string, label: string]>> = {
-  CREATE_INSTANCE: [['start', 'Asking the provider for the instance'], ['wait_running', 'Waiting for the instance to run']],
-  DELETE_INSTANCE: [['start', 'Asking the provider to delete the instance'], ['wait_gone', 'Waiting for the instance to be gone']],
-  BACKUP: [['start', 'Asking the provider for a backup'], ['wait', 'Waiting for the provider to finish the backup'], ['download', 'Copying the file to the fleet\'s storage']],
-  RESTORE: [['start', 'Taking a safety backup of the target'], ['wait_safety', 'Waiting for the safety backup'], ['restore', 'Asking the provider to restore'], ['wait_restore', 'Waiting for the restore to finish']],
-  DEPLOY: [['start', 'Waiting for earlier work on the instance'], ['wait_backup', 'Waiting for the pre-deployment backup'], ['push', 'Pushing the addons to the repository'], ['trigger', 'Asking the provider to deploy'], ['track', 'Following the provider\'s build and deployment']],
-  DEPLOY_XMLRPC: [['start', 'Waiting for earlier work on the instance'], ['wait_backup', 'Waiting for the pre-deployment backup'], ['install', 'Installing the modules over XML-RPC']],
-};
+import type { OperationDeclaration } from './define.js';
+import { declarationOf } from './handlers.js';
 
 export type ProgressState = 'WAITING' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
 
 export interface OperationProgress {
   operationId: string;
-  kind: OperationKind;
+  kind: string;
   state: ProgressState;
   /** the current step's name and what it does */
   step: string;
@@ -46,8 +37,18 @@ function stepFraction(operation: ProgressRow): number {
   return Math.min(0.99, state.bytesDone / state.bytesTotal);
 }
 
-export function progressOf(operation: ProgressRow): OperationProgress {
-  const steps = operation.kind === 'DEPLOY' && operation.step === 'install' ? STEPS.DEPLOY_XMLRPC : STEPS[operation.kind];
+/**
+ * The steps of the operation's path, each with what a person reads for it: the first
+ * declared route holding the current step, else the first route (a kind no definition
+ * declares counts as its one current step).
+ */
+function routeOf(operation: ProgressRow, declaration: OperationDeclaration | undefined): ReadonlyArray<readonly [step: string, label: string]> {
+  const routes = declaration?.routes ?? [[[operation.step, operation.step] as const]];
+  return routes.find((route) => route.some(([step]) => step === operation.step)) ?? routes[0] ?? [];
+}
+
+export function progressOf(operation: ProgressRow, declarations?: readonly OperationDeclaration[]): OperationProgress {
+  const steps = routeOf(operation, declarationOf(operation.kind, declarations));
   const found = steps.findIndex(([step]) => step === operation.step);
   const index = found === -1 ? 0 : found;
   const succeeded = operation.status === 'SUCCEEDED';

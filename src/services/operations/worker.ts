@@ -1,12 +1,12 @@
 // Long operations as persisted state machines. An operation row names its kind and its
-// current step; a worker claims a due row with a lease (FOR UPDATE SKIP LOCKED, so
-// replicas never take the same row), runs one step outside any transaction, and
+// current step; a worker claims a due row with a lease (src/db/leases.ts: replicas never
+// take the same row), runs one step outside any transaction, and
 // persists the step's outcome. A worker that dies loses its lease when it expires, and
 // the step runs again elsewhere: steps are written to be safe to repeat (provider calls
 // carry idempotency keys derived from the operation id).
 import { randomUUID } from 'node:crypto';
-import type { Operation, PrismaClient } from '../../generated/prisma/client.js';
-import type { OperationKind } from '../../generated/prisma/enums.js';
+import { leaseOf } from '../../db/leases.js';
+import { Prisma, type Operation, type PrismaClient } from '../../generated/prisma/client.js';
 import { ProviderError } from '../../providers/errors.js';
 
 export type StepOutcome =
@@ -23,7 +23,8 @@ export interface OperationHandler {
   onRetry?(operation: Operation, reason: string): Promise<void>;
 }
 
-export type OperationHandlers = Partial<Record<OperationKind, OperationHandler>>;
+/** The handler of each operation kind a worker runs (see definitions.ts). */
+export type OperationHandlers = Partial<Record<string, OperationHandler>>;
 
 export interface WorkerOptions {
   prisma: PrismaClient;
@@ -52,38 +53,35 @@ export interface Worker {
 export function createWorker(options: WorkerOptions): Worker {
   const { prisma } = options;
   const owner = options.owner ?? `worker-${randomUUID().slice(0, 8)}`;
-  const leaseMs = options.leaseMs ?? 60_000;
+  const lease = leaseOf('Operation', { owner, leaseMs: options.leaseMs ?? 60_000 });
   const retryBaseMs = options.retryBaseMs ?? 2_000;
   const maxAttempts = options.maxAttempts ?? 50;
-  const kinds = Object.keys(options.handlers) as OperationKind[];
+  const kinds = Object.keys(options.handlers);
   let timer: NodeJS.Timeout | undefined;
   let running = false;
   const inFlight = new Set<Promise<unknown>>();
 
   async function claim(skip: string[]): Promise<Operation | null> {
     if (kinds.length === 0) return null;
-    const rows = await prisma.$queryRaw<Operation[]>`
-      UPDATE "Operation" SET "leaseOwner" = ${owner},
-        "leaseExpiresAt" = now() + (${leaseMs}::int * interval '1 millisecond'),
-        status = 'RUNNING', attempts = attempts + 1, "updatedAt" = now()
-      WHERE id = (
-        SELECT id FROM "Operation"
-        WHERE status IN ('PENDING', 'RUNNING') AND "runAfter" <= now()
-          AND ("leaseExpiresAt" IS NULL OR "leaseExpiresAt" < now())
-          AND kind::text = ANY(${kinds}::text[])
-          AND NOT (id::text = ANY(${skip}::text[]))
-        ORDER BY "runAfter", "createdAt"
+    const rows = await lease.claim<Operation>(prisma, {
+      candidates: Prisma.sql`
+        SELECT id FROM "Operation" o
+        WHERE o.status IN ('PENDING', 'RUNNING') AND o."runAfter" <= now() AND ${lease.isFree('o')}
+          AND o.kind = ANY(${kinds}::text[])
+          AND NOT (o.id::text = ANY(${skip}::text[]))
+        ORDER BY o."runAfter", o."createdAt"
         FOR UPDATE SKIP LOCKED
-        LIMIT 1
-      )
-      RETURNING *`;
+        LIMIT 1`,
+      set: Prisma.sql`status = 'RUNNING', attempts = leased.attempts + 1, "updatedAt" = now()`,
+      returning: Prisma.sql`leased.*`,
+    });
     return rows[0] ?? null;
   }
 
   /** Persists an outcome, only while this worker still holds the lease. */
   async function settle(operation: Operation, outcome: StepOutcome): Promise<void> {
     const mine = { id: operation.id, leaseOwner: owner };
-    const release = { leaseOwner: null, leaseExpiresAt: null };
+    const release = lease.released;
     if ('done' in outcome) {
       await prisma.operation.updateMany({ where: mine, data: { ...release, status: 'SUCCEEDED', finishedAt: new Date(), error: null } });
     } else if ('failed' in outcome) {

@@ -3,7 +3,7 @@
 // addresses its host resolves to are checked again at every delivery, at connection time,
 // so a name that later resolves elsewhere (DNS rebinding) is refused too.
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
-import { isIP } from 'node:net';
+import { isIP, type LookupFunction } from 'node:net';
 
 export interface AddressPolicy {
   /** allow loopback, private and link-local targets, and plain http (development, tests) */
@@ -84,7 +84,7 @@ export async function assertDeliverableUrl(raw: string, policy: AddressPolicy): 
 }
 
 /** A `lookup` for http(s).request that refuses private addresses at connection time. */
-export function guardedLookup(policy: AddressPolicy) {
+export function guardedLookup(policy: AddressPolicy): LookupFunction {
   return (hostname: string, options: object, callback: (error: Error | null, address: string | LookupAddress[], family?: number) => void) => {
     dnsLookup(hostname, { ...options, all: true }, (error, addresses: LookupAddress[]) => {
       if (error) return callback(error, []);

@@ -119,7 +119,7 @@ function post(url: URL, body: string, headers: Record<string, string>, policy: A
       {
         method: 'POST',
         headers: { ...headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), 'user-agent': 'odoo-fleet-webhooks/1' },
-        lookup: guardedLookup(policy) as never,
+        lookup: guardedLookup(policy),
         timeout: DELIVERY_TIMEOUT_MS,
       },
       (response) => {
