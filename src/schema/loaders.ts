@@ -1,7 +1,7 @@
 // Per-request batch loaders: every `latestX` field (and `backupPolicy`) of a page resolves with one query.
 import DataLoader from 'dataloader';
 import { latestPerInstance } from '../db/latest-per-instance.js';
-import type { PrismaClient } from '../generated/prisma/client.js';
+import type { Deployment, PrismaClient } from '../generated/prisma/client.js';
 import { effectivePolicies } from '../services/backups/backup-policies.js';
 import { latestOperationsOf } from '../services/operations/progress.js';
 
@@ -17,7 +17,14 @@ export function createLoaders(prisma: PrismaClient) {
       { cacheKeyFn: (instance) => instance.id },
     ),
     latestBackup: latest('Backup'),
-    latestDeployment: latest('Deployment'),
+    // Read without its unbounded build log: `Deployment.log` loads it (deploymentLog) for
+    // the rows whose query asks for it, so the type's shape holds where it is read.
+    latestDeployment: latest('Deployment') as unknown as DataLoader<string, Deployment | null>,
+    deploymentLog: new DataLoader(async (deploymentIds: readonly string[]) => {
+      const rows = await prisma.deployment.findMany({ where: { id: { in: [...deploymentIds] } }, select: { id: true, log: true } });
+      const byId = new Map(rows.map((row) => [row.id, row.log]));
+      return deploymentIds.map((id) => byId.get(id) ?? '');
+    }),
     latestHealthSample: latest('HealthSample'),
     // Batched but never cached: a subscription's context lives on, and progress moves.
     progress: new DataLoader(
