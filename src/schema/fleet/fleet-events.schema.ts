@@ -48,16 +48,9 @@ export function untilRevoked<T>(context: GraphQLContext, source: AsyncIterable<T
   const expiresAt = context.caller?.kind === 'apiKey' ? context.caller.expiresAt : null;
   return new Repeater<T>(async (push, stop) => {
     const cancelExpiry = expiresAt ? atExpiry(expiresAt, () => stop()) : null;
-    stop.then(() => cancelExpiry?.());
-    const revocations = context.pubsub.subscribe('apiKeyRevoked')[Symbol.asyncIterator]();
+    // One entry in the server's revocation map, not one more listener on the topic.
+    const unwatch = context.revocations.watch(apiKeyId, () => stop());
     const events = source[Symbol.asyncIterator]();
-    void (async () => {
-      for (;;) {
-        const next = await revocations.next();
-        if (next.done || next.value.apiKeyId === apiKeyId) break;
-      }
-      stop();
-    })();
     void (async () => {
       for (;;) {
         const next = await events.next();
@@ -67,7 +60,9 @@ export function untilRevoked<T>(context: GraphQLContext, source: AsyncIterable<T
       stop();
     })();
     await stop;
-    await Promise.all([revocations.return?.(), events.return?.()]);
+    cancelExpiry?.();
+    unwatch();
+    await events.return?.();
   });
 }
 
