@@ -7,7 +7,6 @@
 // Writes bench/results/api.json. Sizes and durations come from the environment:
 //   BENCH_SIZES=100,1000,10000  BENCH_DURATION=10 (s per run)  BENCH_CONNECTIONS=10
 //   BENCH_REPEATS=3  BENCH_LOG_BYTES=4096 (build log of each newest deployment)
-import { fork, type ChildProcess } from 'node:child_process';
 import { isDeepStrictEqual } from 'node:util';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
@@ -17,7 +16,7 @@ import { openDatabase } from '../src/db/database.js';
 import { hashApiToken } from '../src/services/auth/authenticate.js';
 import type { PrismaClient } from '../src/generated/prisma/client.js';
 import { ratio, spread, startBenchPostgres } from './support/bench-postgres.js';
-import type { ServerStats } from './api/stats.js';
+import { startBenchServer, type BenchServer } from './support/bench-server.js';
 
 const SIZES = (process.env.BENCH_SIZES ?? '100,1000,10000').split(',').map(Number);
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 10);
@@ -38,32 +37,7 @@ export const DASHBOARD_QUERY = `query Fleet {
   }
 }`;
 
-interface BenchServer {
-  name: 'project' | 'handWritten';
-  url: string;
-  child: ChildProcess;
-  stats(): Promise<ServerStats>;
-}
-
-function startServer(name: BenchServer['name'], script: string, databaseUrl: string): Promise<BenchServer> {
-  const child = fork(script, [databaseUrl], { execArgv: ['--import', 'tsx'], env: { ...process.env, NODE_ENV: 'production' } });
-  return new Promise((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`${name} server exited with ${code}`)));
-    child.once('message', (message) => {
-      const { port } = message as { port: number };
-      resolve({
-        name,
-        url: `http://127.0.0.1:${port}/graphql`,
-        child,
-        stats: () =>
-          new Promise((answer) => {
-            child.once('message', (reply) => answer((reply as { stats: ServerStats }).stats));
-            child.send('stats');
-          }),
-      });
-    });
-  });
-}
+type ApiServer = BenchServer<'project' | 'handWritten'>;
 
 /** A company of `size` instances, each with 5 backups, 5 deployments and 5 health samples. */
 async function seedCompany(prisma: PrismaClient, size: number): Promise<string> {
@@ -109,7 +83,7 @@ async function seedCompany(prisma: PrismaClient, size: number): Promise<string> 
   return token;
 }
 
-async function answer(server: BenchServer, token: string): Promise<unknown> {
+async function answer(server: ApiServer, token: string): Promise<unknown> {
   const response = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query: DASHBOARD_QUERY }) });
   return response.json();
 }
@@ -122,7 +96,7 @@ interface RunFigures {
   statementsPerRequest: number;
 }
 
-async function load(server: BenchServer, token: string, seconds: number): Promise<RunFigures> {
+async function load(server: ApiServer, token: string, seconds: number): Promise<RunFigures> {
   const before = await server.stats();
   const result = await autocannon({
     url: server.url,
@@ -157,7 +131,7 @@ function summary(runs: RunFigures[]) {
 async function main() {
   const postgres = await startBenchPostgres('fleet_bench_api');
   const database = await openDatabase({ url: postgres.url, embeddedDataDir: join(tmpdir(), 'unused'), poolSize: 4, migrateOnStart: true });
-  const servers: BenchServer[] = [];
+  const servers: ApiServer[] = [];
   try {
     const tokens = new Map<number, string>();
     for (const size of SIZES) {
@@ -166,9 +140,9 @@ async function main() {
       console.log(`seeded ${size} instances in ${Date.now() - started} ms`);
     }
     await database.prisma.$executeRawUnsafe('VACUUM ANALYZE');
-    servers.push(await startServer('project', 'bench/api/project-server.ts', postgres.url));
-    servers.push(await startServer('handWritten', 'bench/api/hand-written-server.ts', postgres.url));
-    const [project, handWritten] = servers as [BenchServer, BenchServer];
+    servers.push(await startBenchServer('project', 'bench/api/project-server.ts', [postgres.url]));
+    servers.push(await startBenchServer('handWritten', 'bench/api/hand-written-server.ts', [postgres.url]));
+    const [project, handWritten] = servers as [ApiServer, ApiServer];
     const loadAverageBefore = loadavg();
     const results = [];
     for (const size of SIZES) {
@@ -218,7 +192,7 @@ async function main() {
     await mkdir('bench/results', { recursive: true });
     await writeFile('bench/results/api.json', `${JSON.stringify(output, null, 2)}\n`);
   } finally {
-    for (const server of servers) server.child.send('stop');
+    await Promise.all(servers.map((server) => server.stop()));
     await database.close();
     postgres.stop();
   }
