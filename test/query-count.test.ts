@@ -95,6 +95,8 @@ describe('dashboard query', () => {
     expect(errors).toBeUndefined();
     const logReads = db.queries.filter((sql) => /"log"/.test(sql));
     expect(logReads).toHaveLength(1);
+    // totalCount was not asked for: the company's instances are not counted.
+    expect(db.queries.filter((sql) => /COUNT\(/i.test(sql))).toEqual([]);
     for (const { node } of data!.instances.edges) {
       expect(node.latestDeployment?.log).toBe(`build log of ${node.name}\n`.repeat(50));
     }
