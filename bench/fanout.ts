@@ -3,8 +3,10 @@
 // at a time by a mutation over HTTP. Per N and server: delivery latency p50/p99 (from just
 // before the mutation is sent to each subscriber's receipt), live memory per subscriber,
 // and the mutation's response time against the same mutation with no subscriber.
-// Servers and subscribers run in processes of their own; runs alternate between the two
-// servers, three repeats; results are ratios to the bare server measured in the same run.
+// Servers and subscribers run in processes of their own; each run starts its server afresh
+// (memory that a previous run freed stays in a process's RSS), warms it up with a few
+// mutations, then measures. Runs alternate between the two servers, three repeats;
+// results are ratios to the bare server measured in the same run.
 // Writes bench/results/fanout.json. Environment: BENCH_SUBSCRIBERS=1000,5000,10000
 // BENCH_REPEATS=3 BENCH_EVENTS=3 (published per run).
 import { fork, type ChildProcess } from 'node:child_process';
@@ -22,6 +24,8 @@ const EVENTS = Number(process.env.BENCH_EVENTS ?? 3);
 const DELIVERY_TIMEOUT_MS = 60_000;
 
 type FanOutServer = BenchServer<'project' | 'bare'> & { token: string; mutation: () => string };
+type ServerFactory = { name: FanOutServer['name']; start: () => Promise<FanOutServer> };
+const WARM_UP_MUTATIONS = 10;
 
 /** The subscribers' process, and a typed question-and-answer over IPC. */
 function startSubscribers(): Promise<{ child: ChildProcess; ask<Reply>(message: object, key: string): Promise<Reply> }> {
@@ -62,13 +66,25 @@ interface RunFigures {
   deliveryP50Ms: number;
   deliveryP99Ms: number;
   kbPerSubscriber: number;
+  /** JavaScript heap only (after a collection) */
+  heapKbPerSubscriber: number;
   mutationMs: number;
   mutationMsWithoutSubscribers: number;
   /** the mutation's time at N subscribers over its time with none */
   mutationSlowdown: number;
 }
 
-async function run(server: FanOutServer, subscribers: Awaited<ReturnType<typeof startSubscribers>>, count: number): Promise<RunFigures> {
+async function run(factory: ServerFactory, subscribers: Awaited<ReturnType<typeof startSubscribers>>, count: number): Promise<RunFigures> {
+  const server = await factory.start();
+  try {
+    return await measure(server, subscribers, count);
+  } finally {
+    await server.stop();
+  }
+}
+
+async function measure(server: FanOutServer, subscribers: Awaited<ReturnType<typeof startSubscribers>>, count: number): Promise<RunFigures> {
+  for (let warmUp = 0; warmUp < WARM_UP_MUTATIONS; warmUp += 1) await mutate(server);
   const alone: number[] = [];
   for (let event = 0; event < EVENTS; event += 1) alone.push(await mutate(server));
   const before = await server.memory();
@@ -100,6 +116,7 @@ async function run(server: FanOutServer, subscribers: Awaited<ReturnType<typeof 
     deliveryP50Ms: round(percentile(latencies, 50)),
     deliveryP99Ms: round(percentile(latencies, 99)),
     kbPerSubscriber: round((after.rssBytes - before.rssBytes) / 1024 / count),
+    heapKbPerSubscriber: round((after.heapUsedBytes - before.heapUsedBytes) / 1024 / count),
     mutationMs: round(median(withSubscribers)),
     mutationMsWithoutSubscribers: round(median(alone)),
     mutationSlowdown: round(median(withSubscribers) / median(alone)),
@@ -112,6 +129,7 @@ function summary(runs: RunFigures[]) {
     deliveryP50Ms: of('deliveryP50Ms'),
     deliveryP99Ms: of('deliveryP99Ms'),
     kbPerSubscriber: of('kbPerSubscriber'),
+    heapKbPerSubscriber: of('heapKbPerSubscriber'),
     mutationMs: of('mutationMs'),
     mutationMsWithoutSubscribers: of('mutationMsWithoutSubscribers'),
     mutationSlowdown: of('mutationSlowdown'),
@@ -126,12 +144,18 @@ async function main() {
   await database.prisma.apiKey.create({ data: { companyId: company.id, name: 'bench', role: 'ADMIN', tokenHash: hashApiToken(token), tokenPrefix: token.slice(0, 8) } });
   await database.close();
   let created = 0;
-  const project: FanOutServer = {
-    ...(await startBenchServer('project', 'bench/api/project-server.ts', [postgres.url])),
-    token,
-    mutation: () => `mutation { createInstance(input: { name: "fanout-${process.pid}-${(created += 1)}", version: "17.0" }) { __typename ... on CreateInstanceSuccess { instance { id status } } } }`,
+  const project: ServerFactory = {
+    name: 'project',
+    start: async () => ({
+      ...(await startBenchServer('project', 'bench/api/project-server.ts', [postgres.url])),
+      token,
+      mutation: () => `mutation { createInstance(input: { name: "fanout-${process.pid}-${(created += 1)}", version: "17.0" }) { __typename ... on CreateInstanceSuccess { instance { id status } } } }`,
+    }),
   };
-  const bare: FanOutServer = { ...(await startBenchServer('bare', 'bench/fanout/bare-server.ts', [])), token, mutation: () => 'mutation { publish { subjectId status } }' };
+  const bare: ServerFactory = {
+    name: 'bare',
+    start: async () => ({ ...(await startBenchServer('bare', 'bench/fanout/bare-server.ts', [])), token, mutation: () => 'mutation { publish { subjectId status } }' }),
+  };
   const subscribers = await startSubscribers();
   try {
     const loadAverageBefore = loadavg();
@@ -154,6 +178,7 @@ async function main() {
         ratios: {
           deliveryP99: ratio(projectSummary.deliveryP99Ms.median, bareSummary.deliveryP99Ms.median),
           memoryPerSubscriber: ratio(projectSummary.kbPerSubscriber.median, bareSummary.kbPerSubscriber.median),
+          heapPerSubscriber: ratio(projectSummary.heapKbPerSubscriber.median, bareSummary.heapKbPerSubscriber.median),
           mutationWithSubscribersOverWithout: projectSummary.mutationSlowdown.median,
         },
         runs,
@@ -173,7 +198,6 @@ async function main() {
     await writeFile('bench/results/fanout.json', `${JSON.stringify(output, null, 2)}\n`);
   } finally {
     subscribers.child.kill();
-    await Promise.all([project.stop(), bare.stop()]);
     postgres.stop();
   }
 }

@@ -7,7 +7,7 @@
 type Listener = EventListenerOrEventListenerObject;
 
 export interface FanOutOptions {
-  /** listeners called per turn of the event loop; default 500 */
+  /** listeners called per turn of the event loop; default 50 (what a request may wait for between two of its steps) */
   sliceSize?: number;
   /** a listener that throws does not stop the others; its error goes here (default: console.error) */
   onListenerError?: (error: unknown) => void;
@@ -21,7 +21,7 @@ interface Delivery {
 }
 
 export function createFanOutEventTarget(options: FanOutOptions = {}): EventTarget {
-  const sliceSize = options.sliceSize ?? 500;
+  const sliceSize = options.sliceSize ?? 50;
   const onListenerError = options.onListenerError ?? ((error: unknown) => console.error('pub/sub listener failed', error));
   const listenersByTopic = new Map<string, Set<Listener>>();
   // One queue for all topics: every listener sees events in the order they were published.
