@@ -20,11 +20,12 @@ import { createFleetPubSub, type PubSub } from './pubsub.js';
 import { NotAuthenticatedError, RateLimitedError } from './schema/errors/error-classes.js';
 import { schema } from './schema/index.js';
 import { createLoaders } from './schema/loaders.js';
+import { authenticate, bearerToken, lastUseRecorder } from './services/auth/authenticate.js';
 import { fleetServices } from './services/fleet-services.js';
-import { authenticate, bearerToken } from './services/auth/authenticate.js';
 import { createFailureLimiter, failureCounters } from './services/auth/failure-limiter.js';
 import { createInstanceScopes } from './services/auth/instance-scope.js';
 import { atExpiry } from './services/auth/expiry.js';
+import { createRevocationWatch } from './services/auth/revocation-watch.js';
 import type { KeyRing } from './services/crypto/key-ring.js';
 import type { ProviderRegistry } from './providers/registry.js';
 import type { UrlSigner } from './services/backups/download-urls.js';
@@ -99,7 +100,16 @@ export interface App {
 interface ServerContext {
   req?: IncomingMessage;
   connectionParams?: Readonly<Record<string, unknown>>;
+  /** over graphql-ws: the caller its connection (or operation) was authenticated as, not looked up again */
+  authenticated?: { caller: Caller | null };
 }
+
+/** What graphql-ws keeps per connection: its upgrade request and socket, and its caller once connected. */
+type ConnectionExtra = {
+  request: IncomingMessage;
+  socket: WebSocket;
+  caller?: Caller | null;
+};
 
 const disableIntrospection: Plugin = {
   onValidate({ addValidationRule }) {
@@ -120,6 +130,8 @@ export function buildApp(options: AppOptions): App {
     createRequestLimits(memoryCounterStore(), { perKey: { name: 'key', quota: 600, windowSeconds: 60 }, perAddress: { name: 'address', quota: 1200, windowSeconds: 60 } });
   const subscriptionsPerKey = options.subscriptionsPerKey ?? 100;
   const drain = createDrain();
+  const revocationWatch = createRevocationWatch(pubsub);
+  const lastUse = lastUseRecorder();
 
   /** Spends from the caller's budgets and sets the RateLimit fields; false when a budget is spent. */
   async function withinLimits(req: IncomingMessage, res: ServerResponse | null): Promise<{ allowed: boolean; retryAfter: number }> {
@@ -150,7 +162,7 @@ export function buildApp(options: AppOptions): App {
     if (!authorization) return null;
     const token = bearerToken(authorization);
     const caller = token
-      ? await authenticate({ prisma: options.prisma, platformAdminToken: options.platformAdminToken }, token)
+      ? await authenticate({ prisma: options.prisma, platformAdminToken: options.platformAdminToken, lastUse }, token)
       : null;
     if (caller) return caller;
     const counters = failureCounters(address, token);
@@ -185,9 +197,9 @@ export function buildApp(options: AppOptions): App {
       telemetryPlugin(telemetry),
       ...(options.introspection ? [] : [disableIntrospection]),
     ],
-    context: async ({ request, req, connectionParams }) => {
+    context: async ({ request, req, connectionParams, authenticated }) => {
       const authorization = request?.headers.get('authorization') ?? stringParam(connectionParams, 'authorization');
-      const caller = await callerOf(authorization, clientAddress(req));
+      const caller = authenticated ? authenticated.caller : await callerOf(authorization, clientAddress(req));
       // A key limited to some instances reaches only their rows, whatever the resolver does.
       const prisma = caller?.kind === 'apiKey' && caller.instanceIds ? instanceScoped(caller.instanceIds) : options.prisma;
       const dependencies = {
@@ -201,6 +213,7 @@ export function buildApp(options: AppOptions): App {
         poller,
         webhookPolicy: options.webhookPolicy ?? { allowPrivateNetworks: false },
         repositoryPolicy: options.repositoryPolicy ?? { allowInsecureRepositories: false },
+        revocations: revocationWatch,
       };
       return { ...dependencies, caller, loaders: createLoaders(prisma), services: fleetServices(dependencies) };
     },
@@ -279,7 +292,7 @@ export function buildApp(options: AppOptions): App {
     wsServer.handleUpgrade(req, socket, head, (client) => wsServer.emit('connection', client, req));
   });
   const socketsByKey = new Map<string, Set<WebSocket>>();
-  const wsCleanup = useServer<Record<string, unknown>, { request: IncomingMessage; socket: WebSocket }>(
+  const wsCleanup = useServer<Record<string, unknown>, ConnectionExtra>(
     {
       execute: (args) => (args.rootValue as EnvelopedRoot).execute(args),
       subscribe: (args) => (args.rootValue as EnvelopedRoot).subscribe(args),
@@ -292,6 +305,9 @@ export function buildApp(options: AppOptions): App {
             return false;
           }
           if (caller) closeOnRevocation(caller, ctx.extra.socket);
+          // The key is looked up once per connection: its operations reuse this caller (a
+          // revoked or expired key closes the connection, see closeOnRevocation).
+          ctx.extra.caller = caller;
           return true;
         } catch (error) {
           ctx.extra.socket.close(WS_CLOSE_UNAUTHORIZED, error instanceof Error ? error.message.slice(0, 120) : 'Unauthorized');
@@ -302,9 +318,10 @@ export function buildApp(options: AppOptions): App {
         // A key sent with the operation (GraphiQL's Headers tab) is checked here, as
         // the connection's key was at connect time, and takes its place for this operation.
         const operationKey = operationAuthorization(payload.extensions);
+        let caller = ctx.extra.caller ?? null;
         if (operationKey) {
           try {
-            const caller = await callerOf(operationKey, clientAddress(ctx.extra.request));
+            caller = await callerOf(operationKey, clientAddress(ctx.extra.request));
             if (caller) closeOnRevocation(caller, ctx.extra.socket);
           } catch (error) {
             return [error instanceof GraphQLError ? error : new NotAuthenticatedError()];
@@ -315,6 +332,7 @@ export function buildApp(options: AppOptions): App {
           connectionParams: operationKey ? { ...ctx.connectionParams, authorization: operationKey } : ctx.connectionParams,
           req: ctx.extra.request,
           socket: ctx.extra.socket,
+          authenticated: { caller },
           params: payload,
         });
         const document = enveloped.parse(payload.query);
@@ -384,6 +402,7 @@ export function buildApp(options: AppOptions): App {
       // WebSocket clients are then told the server is going away (1001) and may reconnect elsewhere.
       await wsCleanup.dispose();
       await revocations.return?.();
+      await revocationWatch.close();
       const drainedNow = inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => drained.push(resolve));
       if ((await Promise.race([drainedNow, timeout])) === 'timeout') {
         options.logger.warn('shutdown timeout: closing remaining connections', { inFlight });

@@ -9,6 +9,7 @@ import type { UrlSigner } from './services/backups/download-urls.js';
 import type { BackupStore } from './services/storage/backup-store.js';
 import type { GitPublisher } from './services/deployments/git-publisher.js';
 import type { Poller } from './jobs/poller.js';
+import type { RevocationWatch } from './services/auth/revocation-watch.js';
 import type { AddressPolicy } from './services/webhooks/address-policy.js';
 import type { RepositoryPolicy } from './services/instances/destination-urls.js';
 import type { FleetServices } from './services/fleet-services.js';
@@ -48,6 +49,8 @@ export interface GraphQLContext {
   loaders: Loaders;
   /** the domain services, bound to this request's dependencies: mutations call `services.<domain>.<verb>` */
   services: FleetServices;
+  /** ends streams when their API key is revoked (one map for the server) */
+  revocations: RevocationWatch;
 }
 
 /** The company whose data the caller may see; null for the platform operator or anonymous. */

@@ -3,6 +3,7 @@
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import { createPubSub } from 'graphql-yoga';
 import { Redis } from 'ioredis';
+import { createFanOutEventTarget, type FanOutOptions } from './pubsub-fan-out.js';
 
 export interface FleetEventPayload {
   companyId: string;
@@ -58,8 +59,9 @@ export function publishFleetEvent(
   });
 }
 
-export function createFleetPubSub() {
-  return createPubSub<PubSubTopics>();
+export function createFleetPubSub(fanOut: FanOutOptions = {}) {
+  // Publishing queues the event; subscribers get it in later turns of the event loop.
+  return createPubSub<PubSubTopics>({ eventTarget: createFanOutEventTarget(fanOut) });
 }
 
 export type PubSub = ReturnType<typeof createFleetPubSub>;

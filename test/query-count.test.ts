@@ -1,7 +1,7 @@
 // A dashboard page of instances with their latest backup, deployment and health sample
 // costs the same number of SQL statements for 10 rows as for 100.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DashboardDocument, InstancesDocument } from './generated/graphql.js';
+import { DashboardDocument, DashboardWithLogDocument, InstancesDocument } from './generated/graphql.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
 import { seedCompany, seedInstances, type SeededCompany } from './support/seed.js';
 import { execute, startTestServer, type TestServer } from './support/server.js';
@@ -22,7 +22,12 @@ beforeAll(async () => {
     ]),
   });
   await db.prisma.deployment.createMany({
-    data: instances.map((instance) => ({ companyId, instanceId: instance.id, branch: 'master', status: 'SUCCESS' as const })),
+    data: instances.map((instance) => ({ companyId, instanceId: instance.id, branch: 'master', status: 'SUCCESS' as const, log: `build log of ${instance.name}\n`.repeat(50) })),
+  });
+  // Every instance holds secrets, so reading them would show in the SQL.
+  await db.prisma.odooInstance.updateMany({
+    where: { companyId },
+    data: { providerTokenEnc: 'v2:secret', odooPasswordEnc: 'v2:secret', masterPasswordEnc: 'v2:secret', gitCredentialEnc: 'v2:secret' },
   });
   await db.prisma.healthSample.createMany({
     data: instances.flatMap((instance) => [
@@ -72,5 +77,28 @@ describe('dashboard query', () => {
     expect(data?.instances.edges).toHaveLength(100);
     expect(data?.instances.pageInfo.hasNextPage).toBe(true);
     expect(data?.instances.totalCount).toBe(120);
+  });
+
+  it('reads no secret column and no build log when the query asks for neither', async () => {
+    await dashboardStatements(20);
+    const sql = db.queries.join('\n');
+    expect(sql).toMatch(/"OdooInstance"/);
+    expect(sql).toMatch(/"Deployment"/);
+    expect(sql).not.toMatch(/Enc"/);
+    expect(sql).not.toMatch(/\blog\b/);
+    expect(sql).not.toMatch(/SELECT\s+\*|\w\.\*/);
+  });
+
+  it('loads the build log of the latest deployments in one more statement when asked', async () => {
+    db.queries.length = 0;
+    const { data, errors } = await execute(server.httpUrl, DashboardWithLogDocument, { token: company.token, variables: { first: 30 } });
+    expect(errors).toBeUndefined();
+    const logReads = db.queries.filter((sql) => /"log"/.test(sql));
+    expect(logReads).toHaveLength(1);
+    // totalCount was not asked for: the company's instances are not counted.
+    expect(db.queries.filter((sql) => /COUNT\(/i.test(sql))).toEqual([]);
+    for (const { node } of data!.instances.edges) {
+      expect(node.latestDeployment?.log).toBe(`build log of ${node.name}\n`.repeat(50));
+    }
   });
 });

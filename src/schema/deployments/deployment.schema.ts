@@ -25,7 +25,11 @@ export const DeploymentType = builder.prismaNode('Deployment', {
     branch: t.exposeString('branch', { description: 'Branch pushed to.' }),
     commitHash: t.exposeString('commitHash', { nullable: true, description: 'Commit deployed, once pushed.' }),
     error: t.exposeString('error', { nullable: true, description: 'Why it failed.' }),
-    log: t.exposeString('log', { description: 'Log lines reported by the provider so far.' }),
+    log: t.string({
+      description: 'Log lines reported by the provider so far.',
+      // A latest deployment of a page arrives without its log (see db/latest-per-instance.ts).
+      resolve: (deployment, _args, context) => (typeof deployment.log === 'string' ? deployment.log : context.loaders.deploymentLog.load(deployment.id)),
+    }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was requested.' }),
     startedAt: t.expose('startedAt', { type: 'DateTime', nullable: true, description: 'When work began.' }),
     finishedAt: t.expose('finishedAt', { type: 'DateTime', nullable: true, description: 'When it ended.' }),

@@ -1,5 +1,5 @@
 import { encodeGlobalID } from '@pothos/plugin-relay';
-import { filter, Repeater } from 'graphql-yoga';
+import { filter } from 'graphql-yoga';
 import type { GraphQLContext } from '../../context.js';
 import type { FleetEventPayload } from '../../pubsub.js';
 import { atExpiry } from '../../services/auth/expiry.js';
@@ -40,35 +40,37 @@ export const FleetEventType = builder.objectRef<FleetEventPayload>('FleetEvent')
 
 /**
  * Ends a stream when the caller's API key is revoked or expires, so SSE and WebSocket
- * subscribers lose access at once, not at their next request.
+ * subscribers lose access at once, not at their next request. The source's own iterator
+ * is handed on (no second buffer per subscriber): ending it settles a pending `next`.
  */
 export function untilRevoked<T>(context: GraphQLContext, source: AsyncIterable<T>): AsyncIterable<T> {
   const apiKeyId = context.caller?.kind === 'apiKey' ? context.caller.apiKeyId : null;
   if (!apiKeyId) return source;
   const expiresAt = context.caller?.kind === 'apiKey' ? context.caller.expiresAt : null;
-  return new Repeater<T>(async (push, stop) => {
-    const cancelExpiry = expiresAt ? atExpiry(expiresAt, () => stop()) : null;
-    stop.then(() => cancelExpiry?.());
-    const revocations = context.pubsub.subscribe('apiKeyRevoked')[Symbol.asyncIterator]();
-    const events = source[Symbol.asyncIterator]();
-    void (async () => {
-      for (;;) {
-        const next = await revocations.next();
-        if (next.done || next.value.apiKeyId === apiKeyId) break;
-      }
-      stop();
-    })();
-    void (async () => {
-      for (;;) {
-        const next = await events.next();
-        if (next.done) break;
-        await push(next.value);
-      }
-      stop();
-    })();
-    await stop;
-    await Promise.all([revocations.return?.(), events.return?.()]);
-  });
+  const events = source[Symbol.asyncIterator]();
+  const finished: IteratorReturnResult<undefined> = { done: true, value: undefined };
+  let ended = false;
+  const end = (): Promise<IteratorReturnResult<undefined>> => {
+    if (ended) return Promise.resolve(finished);
+    ended = true;
+    cancelExpiry?.();
+    // One entry in the server's revocation map, not one more listener on the topic.
+    unwatch();
+    return Promise.resolve(events.return?.()).then(() => finished);
+  };
+  const cancelExpiry = expiresAt ? atExpiry(expiresAt, () => void end()) : null;
+  const unwatch = context.revocations.watch(apiKeyId, () => void end());
+  const stream: AsyncIterableIterator<T> = {
+    [Symbol.asyncIterator]: () => stream,
+    next: async () => {
+      if (ended) return finished;
+      const next = await events.next();
+      if (next.done) await end();
+      return ended ? finished : next;
+    },
+    return: end,
+  };
+  return stream;
 }
 
 /** A key limited to some instances gets only their events (events that name no instance are dropped). */

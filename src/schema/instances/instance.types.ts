@@ -6,6 +6,9 @@ import { credentialState, credentialStateSelect } from './credential-state.js';
 export const OdooInstanceType = builder.prismaNode('OdooInstance', {
   description: 'An Odoo instance of the caller\'s company, hosted by Odoo.sh or a self-hosted server.',
   id: { field: 'id' },
+  // Select mode: a query reads only the columns its selection needs (each exposed field
+  // adds its own), so a page never carries the encrypted secrets unless a field needs them.
+  select: { id: true, companyId: true, status: true },
   authScopes: { member: true },
   // Nullable: a missing or foreign id answers null, not an error (see tenancy.ts).
   nullable: true,

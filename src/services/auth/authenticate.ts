@@ -31,6 +31,43 @@ function sameSecret(given: string, expected: string): boolean {
 export interface AuthenticateDeps {
   prisma: PrismaClient;
   platformAdminToken?: string;
+  /** keys whose last use this process is recording (one write per key and minute); see lastUseRecorder */
+  lastUse?: LastUseRecorder;
+}
+
+/**
+ * Remembers which keys this process recorded a use of, and when, so a storm of requests
+ * or connections with the same key sends one UPDATE, not one per request.
+ */
+export interface LastUseRecorder {
+  /** true when this process should record a use of the key now */
+  claim(apiKeyId: string, now: number): boolean;
+}
+
+export function lastUseRecorder(): LastUseRecorder {
+  const claimedAt = new Map<string, number>();
+  return {
+    claim(apiKeyId, now) {
+      const last = claimedAt.get(apiKeyId);
+      if (last !== undefined && now - last < LAST_USED_RESOLUTION_MS) return false;
+      // Forget stale entries now and then, so the map holds only keys used this minute.
+      if (claimedAt.size > 10_000) for (const [id, at] of claimedAt) if (now - at >= LAST_USED_RESOLUTION_MS) claimedAt.delete(id);
+      claimedAt.set(apiKeyId, now);
+      return true;
+    },
+  };
+}
+
+/**
+ * Last use is kept to the minute, so a busy key costs one write a minute, not one a
+ * request. The condition is in the UPDATE itself: of concurrent writers (requests, or
+ * replicas), the first one writes and the others find the row fresh and change nothing.
+ */
+async function recordUse(prisma: PrismaClient, apiKeyId: string, now: number): Promise<void> {
+  await prisma.apiKey.updateMany({
+    where: { id: apiKeyId, OR: [{ lastUsedAt: null }, { lastUsedAt: { lt: new Date(now - LAST_USED_RESOLUTION_MS) } }] },
+    data: { lastUsedAt: new Date(now) },
+  });
 }
 
 /** null for an unknown, revoked or expired token. */
@@ -42,12 +79,11 @@ export async function authenticate(deps: AuthenticateDeps, token: string): Promi
     where: { tokenHash: hashApiToken(token) },
     select: { id: true, companyId: true, role: true, revokedAt: true, lastUsedAt: true, expiresAt: true, instanceIds: true },
   });
-  if (!key || key.revokedAt || (key.expiresAt && key.expiresAt.getTime() <= Date.now())) return null;
-  // Last use is kept to the minute, so a busy key costs one write a minute, not one a request.
-  if (!key.lastUsedAt || Date.now() - key.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
-    void deps.prisma.apiKey
-      .update({ where: { id: key.id }, data: { lastUsedAt: new Date() } })
-      .catch(() => {});
+  const now = Date.now();
+  if (!key || key.revokedAt || (key.expiresAt && key.expiresAt.getTime() <= now)) return null;
+  const stale = !key.lastUsedAt || now - key.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS;
+  if (stale && (deps.lastUse?.claim(key.id, now) ?? true)) {
+    void recordUse(deps.prisma, key.id, now).catch(() => {});
   }
   return {
     kind: 'apiKey',
