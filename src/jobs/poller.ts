@@ -4,7 +4,10 @@
 // status or its checks, new metric samples. An instance whose provider fails is polled
 // again later and later (see poll-schedule.ts), without holding up the others; an
 // instance whose call was not made (its provider host's circuit is open) or not finished
-// within the tick's budget stays due, first in line for the next tick. Samples older
+// within the tick's budget stays due, first in line for the next tick. A tick starts at
+// most twice its share of the fleet, and an instance that answers is polled again at its
+// own slot of the interval, so polls are spread over time rather than sent in bursts
+// (see poll-schedule.ts). Samples older
 // than the retention window are pruned.
 import { hostname } from 'node:os';
 import type { OdooInstance, Prisma, PrismaClient } from '../generated/prisma/client.js';
@@ -16,7 +19,7 @@ import { fleetEventRows, publishRecorded, toPayload } from '../services/events/o
 import { healthStatusOf, logCursorAfter, logLevelOf, pollErrors, pollInstance, sameChecks, type PollResult } from '../services/observability/poll-instance.js';
 import { claimDueInstances, claimInstance, ensurePollStates, releaseUnpolled, releaseWithOutcomes, type ClaimedPollState, type PollOutcome } from './poll-leases.js';
 import { createLanes } from './lanes.js';
-import { isCircuitOpen, isDefiniteFailure, nextPollAt } from './poll-schedule.js';
+import { isCircuitOpen, isDefiniteFailure, nextPollAt, pollsPerTick } from './poll-schedule.js';
 
 export interface PollerOptions {
   prisma: PrismaClient;
@@ -82,6 +85,8 @@ export function createPoller(options: PollerOptions): Poller {
   const healthSampleEveryMs = options.healthSampleEveryMs ?? 600_000;
   /** results of polls that finished after their tick ended, reported by the next tick */
   let carried: BatchResult = { polled: 0, failures: 0, deferred: 0 };
+  /** when the previous tick started (performance.now()), to know the share of the fleet a tick owes */
+  let previousTickAt: number | null = null;
 
   // Polls in flight, across ticks: a tick that ends leaves its running polls their lanes.
   const lanes = createLanes(options.concurrency);
@@ -151,7 +156,7 @@ export function createPoller(options: PollerOptions): Poller {
       if (result instanceof Error) {
         failures += 1;
         const consecutiveFailures = state.consecutiveFailures + 1;
-        const next = nextPollAt(polledAt, options.intervalMs, consecutiveFailures, isDefiniteFailure(result));
+        const next = nextPollAt(polledAt, options.intervalMs, consecutiveFailures, isDefiniteFailure(result), { instanceId: state.instanceId });
         outcomes.push({ ...state, consecutiveFailures, nextPollAt: next, lastError: result.message.slice(0, 500) });
         continue;
       }
@@ -174,7 +179,7 @@ export function createPoller(options: PollerOptions): Poller {
         // No health means nothing is known of the instance: back off, keep its last status.
         failures += 1;
         const consecutiveFailures = state.consecutiveFailures + 1;
-        const next = nextPollAt(polledAt, options.intervalMs, consecutiveFailures, isDefiniteFailure(result.health.error));
+        const next = nextPollAt(polledAt, options.intervalMs, consecutiveFailures, isDefiniteFailure(result.health.error), { instanceId: state.instanceId });
         outcomes.push({ ...state, consecutiveFailures, nextPollAt: next, lastMetricAt, lastLogAt, lastLogId, lastError: pollErrors(result) });
         continue;
       }
@@ -192,7 +197,7 @@ export function createPoller(options: PollerOptions): Poller {
       }
       outcomes.push({
         instanceId: instance.id,
-        nextPollAt: nextPollAt(polledAt, options.intervalMs, 0),
+        nextPollAt: nextPollAt(polledAt, options.intervalMs, 0, false, { instanceId: instance.id }),
         consecutiveFailures: 0,
         lastHealthStatus: status,
         lastHealthChecks: health.checks,
@@ -258,6 +263,11 @@ export function createPoller(options: PollerOptions): Poller {
       // Each instance is tried at most once a tick: one whose call was not made stays due
       // for the next tick instead of being claimed again and again in this one.
       const tried: string[] = [];
+      // Polls are paced: a tick starts at most twice its share of the fleet (see pollsPerTick).
+      // Ticks come at least a budget apart (the budget is set below their spacing).
+      const spacingMs = Math.max(tickBudgetMs, previousTickAt === null ? 0 : started - previousTickAt);
+      previousTickAt = started;
+      let allowance = pollsPerTick(await prisma.instancePollState.count(), spacingMs, options.intervalMs);
       while (performance.now() < deadline) {
         // Claim only what free lanes can start: a claim waiting for lanes would hold
         // leases for nothing and be given back.
@@ -266,8 +276,10 @@ export function createPoller(options: PollerOptions): Poller {
           lanes.free();
         }
         const free = Math.max(1, options.concurrency - lanes.inUse);
-        const claimed = await claimDueInstances(prisma, owner, Math.min(batchSize, free), leaseMs, tried);
+        if (allowance <= 0) break;
+        const claimed = await claimDueInstances(prisma, owner, Math.min(batchSize, free, allowance), leaseMs, tried);
         if (claimed.length === 0) break;
+        allowance -= claimed.length;
         tried.push(...claimed.map((state) => state.instanceId));
         const { notStarted, done } = await pollBatch(claimed, now(), deadline);
         tally.deferred += notStarted;
