@@ -16,6 +16,7 @@ import type { Logger } from '../logger.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { PubSub } from '../pubsub.js';
 import { fleetEventRows, publishRecorded, toPayload } from '../services/events/outbox.js';
+import { errorLineEvents, type StoredLogLine } from '../services/observability/log-events.js';
 import { healthStatusOf, logCursorAfter, logLevelOf, pollErrors, pollInstance, sameChecks, type PollResult } from '../services/observability/poll-instance.js';
 import { claimDueInstances, claimInstance, ensurePollStates, releaseUnpolled, releaseWithOutcomes, type ClaimedPollState, type PollOutcome } from './poll-leases.js';
 import { createLanes } from './lanes.js';
@@ -137,7 +138,7 @@ export function createPoller(options: PollerOptions): Poller {
   async function record(claimed: ClaimedPollState[], byId: Map<string, OdooInstance>, results: Map<string, PollResult | Error>, polledAt: Date): Promise<BatchResult> {
     const healthRows: Prisma.HealthSampleCreateManyInput[] = [];
     const metricRows: Prisma.MetricSampleCreateManyInput[] = [];
-    const logRows: Prisma.LogEntryCreateManyInput[] = [];
+    const logRows: StoredLogLine[] = [];
     const outcomes: PollOutcome[] = [];
     const healthChanges: Array<{ instanceId: string; companyId: string; status: HealthStatus; statusChanged: boolean }> = [];
     const metricChanges: Array<{ instanceId: string; sampledAt: Date }> = [];
@@ -225,6 +226,7 @@ export function createPoller(options: PollerOptions): Poller {
     for (const change of healthChanges) pubsub.publish('instanceHealth', change.instanceId, { instanceId: change.instanceId, status: change.status });
     for (const event of statusEvents) publishRecorded(pubsub, toPayload(event));
     for (const instanceId of new Set(logRows.map((row) => row.instanceId))) pubsub.publish('instanceLogs', instanceId, { instanceId });
+    for (const event of errorLineEvents(logRows, (instanceId) => byId.get(instanceId)?.companyId)) publishRecorded(pubsub, event);
     for (const change of metricChanges) pubsub.publish('instanceMetrics', change.instanceId, { instanceId: change.instanceId, sampledAt: change.sampledAt.toISOString() });
     return { polled: outcomes.length, failures, deferred: unpolled.length };
   }
