@@ -234,6 +234,17 @@ describe('failing providers', () => {
     expect((await execute(server.httpUrl, PollerStatusDocument, { token: company.token, variables: {} })).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   });
 
+  it('pollerStatus lists only replicas whose heartbeat is within 3 intervals', async () => {
+    // The server's poller polls every second: a replica silent for 3 s is gone.
+    const tick = (owner: string, agoMs: number) => ({ owner, startedAt: new Date(Date.now() - agoMs), durationMs: 5, instancesPolled: 1, failures: 0 });
+    await db.prisma.pollerTick.createMany({ data: [tick('replica-alive', 500), tick('replica-crashed', 60_000), tick('replica-crashed', 4000), tick('replica-alive', 4000)] });
+    const owners = async () => (await execute(server.httpUrl, PollerStatusDocument, { token: PLATFORM_TOKEN, variables: {} })).data!.pollerStatus.replicas.map((replica) => replica.owner);
+    expect(await owners()).toContain('replica-alive');
+    expect(await owners()).not.toContain('replica-crashed');
+    const alive = (await execute(server.httpUrl, PollerStatusDocument, { token: PLATFORM_TOKEN, variables: {} })).data!.pollerStatus.replicas.find((replica) => replica.owner === 'replica-alive');
+    expect(Date.now() - Date.parse(String(alive!.lastTickAt))).toBeLessThan(3000); // its latest tick
+  });
+
   it('checks one instance on request', async () => {
     const shop = await instance('checked-shop');
     await setHealth(shop.providerId, 'down', { http: 'fail' });

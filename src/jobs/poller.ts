@@ -59,6 +59,8 @@ export interface TickReport {
 
 export interface Poller {
   readonly owner: string;
+  /** how often each instance is polled (a live replica ticks at least this often) */
+  readonly intervalMs: number;
   tick(): Promise<TickReport>;
   /** polls one instance now; false when another poll of it is in progress */
   pollNow(instanceId: string): Promise<boolean>;
@@ -245,6 +247,7 @@ export function createPoller(options: PollerOptions): Poller {
 
   return {
     owner,
+    intervalMs: options.intervalMs,
     async tick() {
       const startedAt = now();
       const started = performance.now();

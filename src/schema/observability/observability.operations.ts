@@ -6,6 +6,7 @@ import { untilRevoked } from '../fleet/fleet-events.schema.js';
 import { OdooInstanceType } from '../instances/instance.types.js';
 import { audited, resultTypes, selectionOf } from '../mutation-result.js';
 import { companyOf, ownedBy } from '../tenancy.js';
+import { pollerStatus, type PollerStatus, type ReplicaTick } from '../../services/observability/poller-status.js';
 import { HealthSampleType, MetricSampleType } from './observability.schema.js';
 
 /**
@@ -88,14 +89,6 @@ builder.mutationField('checkInstanceHealth', (t) =>
   }),
 );
 
-interface ReplicaTick {
-  owner: string;
-  startedAt: Date;
-  durationMs: number;
-  instancesPolled: number;
-  failures: number;
-}
-
 const PollerReplicaType = builder.objectRef<ReplicaTick>('PollerReplica').implement({
   description: 'The last poll tick of one replica.',
   fields: (t) => ({
@@ -107,16 +100,10 @@ const PollerReplicaType = builder.objectRef<ReplicaTick>('PollerReplica').implem
   }),
 });
 
-interface PollerStatus {
-  replicas: ReplicaTick[];
-  instancesDue: number;
-  instancesFailing: number;
-}
-
 const PollerStatusType = builder.objectRef<PollerStatus>('PollerStatus').implement({
   description: 'How polling goes across the replicas.',
   fields: (t) => ({
-    replicas: t.field({ type: [PollerReplicaType], description: 'Replicas that ticked in the last hour, latest first.', resolve: (status) => status.replicas }),
+    replicas: t.field({ type: [PollerReplicaType], description: 'Live replicas (a tick within the last 3 poll intervals), latest first.', resolve: (status) => status.replicas }),
     instancesDue: t.exposeInt('instancesDue', { description: 'Instances due for a poll now (a growing number means polling falls behind).' }),
     instancesFailing: t.exposeInt('instancesFailing', { description: 'Instances whose last poll failed (polled again with backoff).' }),
   }),
@@ -127,16 +114,6 @@ builder.queryField('pollerStatus', (t) =>
     type: PollerStatusType,
     description: 'Platform admin: the poller\'s last tick on each replica, and the backlog.',
     authScopes: { platformAdmin: true },
-    resolve: async (_root, _args, context) => {
-      const [replicas, due, failing] = await Promise.all([
-        context.prisma.$queryRaw<ReplicaTick[]>`
-          SELECT DISTINCT ON (owner) owner, "startedAt", "durationMs", "instancesPolled", failures
-          FROM "PollerTick" WHERE "startedAt" > now() - interval '1 hour'
-          ORDER BY owner, "startedAt" DESC`,
-        context.prisma.instancePollState.count({ where: { nextPollAt: { lte: new Date() } } }),
-        context.prisma.instancePollState.count({ where: { consecutiveFailures: { gt: 0 } } }),
-      ]);
-      return { replicas: replicas.sort((a, b) => b.startedAt.getTime() - a.startedAt.getTime()), instancesDue: due, instancesFailing: failing };
-    },
+    resolve: (_root, _args, context) => pollerStatus(context.prisma, context.poller.intervalMs),
   }),
 );
