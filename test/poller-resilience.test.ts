@@ -140,6 +140,20 @@ describe('ticks', () => {
     expect(breakers.for(sim.baseUrl).state).toBe('closed');
   });
 
+  it('come back gently after an open circuit: one poll (the trial), then twice as many each tick', async () => {
+    let clock = 0;
+    const breakers = new CircuitBreakers({ cooldownMs: 30_000, now: () => clock });
+    for (let failure = 0; failure < 20; failure += 1) breakers.for(sim.baseUrl).recordFailure();
+    await fleet(12, 'ramp');
+    const work = poller({ providers: registry(breakers), concurrency: 8 });
+    expect(await work.tick()).toMatchObject({ instancesPolled: 0, deferred: 12 });
+    clock += 30_000;
+    const polled = [];
+    for (let tick = 0; tick < 4; tick += 1) polled.push((await work.tick()).instancesPolled);
+    expect(polled).toEqual([1, 2, 4, 5]); // the last: what was left
+    expect(breakers.for(sim.baseUrl).state).toBe('closed');
+  });
+
   it('work off a fleet that is due all at once over several ticks, not in one burst', async () => {
     const rows = await fleet(20, 'herd');
     const work = poller({ providers: registry(), intervalMs: 10_000, tickBudgetMs: 1000, concurrency: 16 });

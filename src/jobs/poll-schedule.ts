@@ -73,3 +73,21 @@ export function pollsPerTick(fleetSize: number, tickSpacingMs: number, intervalM
   const share = (fleetSize * Math.min(tickSpacingMs, intervalMs)) / intervalMs;
   return Math.max(1, Math.ceil(share * BACKLOG_HEADROOM));
 }
+
+/** Polls a tick may start while the fleet comes back after its provider host's circuit opened. */
+const RAMP_START = 1;
+/** Above this, the ramp is over: the share of the fleet alone limits a tick. */
+const RAMP_END = 1024;
+
+/**
+ * Slow start after an open circuit: a tick that follows polls refused by an open circuit
+ * starts one poll (the breaker's trial), and each tick after that twice as many, until
+ * the ramp ends. Coming back with the whole backlog at once is what reopened the breaker:
+ * the calls of a full tick, sent together to a host just recovering (or to a process
+ * short of CPU), time out together.
+ */
+export function rampAfterCircuit(previous: number, circuitWasOpen: boolean): number {
+  if (circuitWasOpen) return RAMP_START;
+  const next = previous * 2;
+  return next > RAMP_END ? Number.POSITIVE_INFINITY : next;
+}

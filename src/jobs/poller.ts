@@ -20,7 +20,7 @@ import { errorLineEvents, type StoredLogLine } from '../services/observability/l
 import { healthStatusOf, logCursorAfter, logLevelOf, pollErrors, pollInstance, sameChecks, type PollResult } from '../services/observability/poll-instance.js';
 import { claimDueInstances, claimInstance, ensurePollStates, releaseUnpolled, releaseWithOutcomes, type ClaimedPollState, type PollOutcome } from './poll-leases.js';
 import { createLanes } from './lanes.js';
-import { isCircuitOpen, isDefiniteFailure, nextPollAt, pollsPerTick } from './poll-schedule.js';
+import { isCircuitOpen, isDefiniteFailure, nextPollAt, pollsPerTick, rampAfterCircuit } from './poll-schedule.js';
 
 export interface PollerOptions {
   prisma: PrismaClient;
@@ -90,6 +90,12 @@ export function createPoller(options: PollerOptions): Poller {
   let carried: BatchResult = { polled: 0, failures: 0, deferred: 0 };
   /** when the previous tick started (performance.now()), to know the share of the fleet a tick owes */
   let previousTickAt: number | null = null;
+  /** by provider scope (a host): polls a tick may start there while it comes back from an open circuit */
+  const ramps = new Map<string, number>();
+  /** provider scopes where a poll found the circuit open since the last tick began */
+  const circuitOpenIn = new Set<string>();
+  /** polls this tick started, by provider scope (null outside a tick) */
+  let startedIn: Map<string, number> | null = null;
 
   // Polls in flight, across ticks: a tick that ends leaves its running polls their lanes.
   const lanes = createLanes(options.concurrency);
@@ -97,10 +103,11 @@ export function createPoller(options: PollerOptions): Poller {
 
   /**
    * Starts the polls of `claimed` as lanes free up, none after `startBy`
-   * (performance.now()); the ones not started are given back at once, still due. The
-   * result resolves when the started polls are done and written.
+   * (performance.now()) and, when `paced` (a tick), none beyond the ramp of a provider
+   * scope coming back from an open circuit; the ones not started are given back at
+   * once, still due. The result resolves when the started polls are done and written.
    */
-  async function pollBatch(claimed: ClaimedPollState[], polledAt: Date, startBy = Number.POSITIVE_INFINITY): Promise<{ notStarted: number; done: Promise<BatchResult> }> {
+  async function pollBatch(claimed: ClaimedPollState[], polledAt: Date, startBy = Number.POSITIVE_INFINITY, paced = false): Promise<{ notStarted: number; done: Promise<BatchResult> }> {
     const instances = await prisma.odooInstance.findMany({ where: { id: { in: claimed.map((state) => state.instanceId) } } });
     const byId = new Map(instances.map((instance) => [instance.id, instance]));
     const results = new Map<string, PollResult | Error>();
@@ -110,11 +117,14 @@ export function createPoller(options: PollerOptions): Poller {
     for (const state of claimed) {
       const instance = byId.get(state.instanceId);
       if (!instance?.instanceId) continue;
-      if (performance.now() >= startBy || !(await lanes.take(startBy))) {
+      const scope = instance.providerScope;
+      const rampedOut = paced && (startedIn?.get(scope) ?? 0) >= (ramps.get(scope) ?? Number.POSITIVE_INFINITY);
+      if (rampedOut || performance.now() >= startBy || !(await lanes.take(startBy))) {
         notStarted.push(state.instanceId);
         continue;
       }
       started.push(state);
+      if (paced) startedIn?.set(scope, (startedIn.get(scope) ?? 0) + 1);
       const providerInstanceId = instance.instanceId;
       polls.push(
         (async () => {
@@ -153,6 +163,7 @@ export function createPoller(options: PollerOptions): Poller {
       if (!instance) continue;
       if (!result || (result instanceof Error && isCircuitOpen(result))) {
         // Not asked: its provider host's circuit is open. Not the instance's failure.
+        if (result) circuitOpenIn.add(instance.providerScope);
         unpolled.push(state.instanceId);
         continue;
       }
@@ -176,6 +187,7 @@ export function createPoller(options: PollerOptions): Poller {
       if (!result.health.ok) {
         if (isCircuitOpen(result.health.error)) {
           // Not asked: its provider host's circuit is open. Not the instance's failure.
+          circuitOpenIn.add(instance.providerScope);
           unpolled.push(state.instanceId);
           continue;
         }
@@ -272,6 +284,13 @@ export function createPoller(options: PollerOptions): Poller {
       // Ticks come at least a budget apart (the budget is set below their spacing).
       const spacingMs = Math.max(tickBudgetMs, previousTickAt === null ? 0 : started - previousTickAt);
       previousTickAt = started;
+      for (const scope of new Set([...ramps.keys(), ...circuitOpenIn])) {
+        const ramp = rampAfterCircuit(ramps.get(scope) ?? Number.POSITIVE_INFINITY, circuitOpenIn.has(scope));
+        if (Number.isFinite(ramp)) ramps.set(scope, ramp);
+        else ramps.delete(scope);
+      }
+      circuitOpenIn.clear();
+      startedIn = new Map();
       let allowance = pollsPerTick(await prisma.instancePollState.count(), spacingMs, options.intervalMs);
       while (performance.now() < deadline) {
         // Claim only what free lanes can start: a claim waiting for lanes would hold
@@ -286,13 +305,14 @@ export function createPoller(options: PollerOptions): Poller {
         if (claimed.length === 0) break;
         allowance -= claimed.length;
         tried.push(...claimed.map((state) => state.instanceId));
-        const { notStarted, done } = await pollBatch(claimed, now(), deadline);
+        const { notStarted, done } = await pollBatch(claimed, now(), deadline, true);
         tally.deferred += notStarted;
         batches.push(done.then(count, (error: unknown) => options.logger.warn('poll results not written', { error: error instanceof Error ? error.message : String(error) })));
       }
       // The tick ends at its deadline; polls still running finish into the next report.
       await untilDeadline(Promise.all(batches), deadline);
       tickEnded = true;
+      startedIn = null;
       const { polled: instancesPolled, failures, deferred } = tally;
       const prunedSamples = await prune(startedAt);
       const report = { owner, startedAt, durationMs: Math.round(performance.now() - started), instancesPolled, failures, deferred, prunedSamples };
