@@ -15,6 +15,7 @@ import type { PrismaClient } from './generated/prisma/client.js';
 import { createDrain, SHUTTING_DOWN } from './drain.js';
 import { hardeningPlugins } from './hardening.js';
 import { auditDenials } from './schema/audit/audit-denials.js';
+import { auditInputs } from './schema/audit/audit-inputs.js';
 import type { Logger } from './logger.js';
 import { createFleetPubSub, type PubSub } from './pubsub.js';
 import { NotAuthenticatedError, RateLimitedError } from './schema/errors/error-classes.js';
@@ -180,6 +181,7 @@ export function buildApp(options: AppOptions): App {
     plugins: [
       ...hardeningPlugins({ production: options.production }),
       auditDenials,
+      auditInputs,
       drain.plugin,
       telemetryPlugin(telemetry),
       ...(options.introspection ? [] : [disableIntrospection]),

@@ -11,6 +11,7 @@ import type { GitPublisher } from './services/deployments/git-publisher.js';
 import type { Poller } from './jobs/poller.js';
 import type { AddressPolicy } from './services/webhooks/address-policy.js';
 import type { RepositoryPolicy } from './services/instances/destination-urls.js';
+import type { MutationArguments } from './services/audit/audit-input.js';
 
 /** The authenticated caller: a company's API key, or the platform operator. */
 export type Caller =
@@ -45,6 +46,8 @@ export interface GraphQLContext {
   repositoryPolicy: RepositoryPolicy;
   caller: Caller | null;
   loaders: Loaders;
+  /** the arguments of a mutation operation's fields, for their audit rows (schema/audit/audit-inputs.ts) */
+  mutationArguments?: MutationArguments;
 }
 
 /** The company whose data the caller may see; null for the platform operator or anonymous. */
