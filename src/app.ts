@@ -16,6 +16,7 @@ import { createDrain, SHUTTING_DOWN } from './drain.js';
 import { hardeningPlugins } from './hardening.js';
 import { auditDenials } from './schema/audit/audit-denials.js';
 import { auditInputs } from './schema/audit/audit-inputs.js';
+import { localConnectionSlots, newConnectionId, type ConnectionSlots } from './services/rate-limit/connection-slots.js';
 import type { Logger } from './logger.js';
 import { createFleetPubSub, type PubSub } from './pubsub.js';
 import { NotAuthenticatedError, RateLimitedError } from './schema/errors/error-classes.js';
@@ -79,6 +80,8 @@ export interface AppOptions {
   requestLimits?: RequestLimits;
   /** open graphql-ws connections one API key may hold on this replica; default 100 */
   subscriptionsPerKey?: number;
+  /** where those connections are counted (shared through Redis by the server when REDIS_URL is set); default this process */
+  connectionSlots?: ConnectionSlots;
   /** on shutdown, how long /ready answers 503 before streams are completed (load balancers look first); default 0 */
   drainGraceMs?: number;
   /** metrics, traces and request ids (default: metrics of this app only, no tracing) */
@@ -119,6 +122,7 @@ export function buildApp(options: AppOptions): App {
     options.requestLimits ??
     createRequestLimits(memoryCounterStore(), { perKey: { name: 'key', quota: 600, windowSeconds: 60 }, perAddress: { name: 'address', quota: 1200, windowSeconds: 60 } });
   const subscriptionsPerKey = options.subscriptionsPerKey ?? 100;
+  const connectionSlots = options.connectionSlots ?? localConnectionSlots(subscriptionsPerKey);
   const drain = createDrain();
 
   /** Spends from the caller's budgets and sets the RateLimit fields; false when a budget is spent. */
@@ -289,9 +293,19 @@ export function buildApp(options: AppOptions): App {
       onConnect: async (ctx) => {
         try {
           const caller = await callerOf(stringParam(ctx.connectionParams, 'authorization'), clientAddress(ctx.extra.request));
-          if (caller?.kind === 'apiKey' && (socketsByKey.get(caller.apiKeyId)?.size ?? 0) >= subscriptionsPerKey) {
-            ctx.extra.socket.close(WS_CLOSE_TOO_MANY, `This API key holds ${subscriptionsPerKey} connections already`);
-            return false;
+          if (caller?.kind === 'apiKey') {
+            const { apiKeyId } = caller;
+            const connectionId = newConnectionId();
+            if (!(await connectionSlots.acquire(apiKeyId, connectionId))) {
+              ctx.extra.socket.close(WS_CLOSE_TOO_MANY, `This API key holds ${subscriptionsPerKey} connections already`);
+              return false;
+            }
+            // A client gone while the slot was taken gives it back at once (no close event follows).
+            if (ctx.extra.socket.readyState >= ctx.extra.socket.CLOSING) {
+              await connectionSlots.release(apiKeyId, connectionId);
+              return false;
+            }
+            ctx.extra.socket.once('close', () => void connectionSlots.release(apiKeyId, connectionId));
           }
           if (caller) closeOnRevocation(caller, ctx.extra.socket);
           return true;
