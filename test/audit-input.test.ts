@@ -31,4 +31,12 @@ describe('audit input', () => {
     expect((files[0] as { content: string }).content).toMatch(/^x{200}… \(500 characters\)$/);
     expect(JSON.stringify(recorded)).not.toMatch(/ghp_secret123|whsec_1|sh-token|"pw"/);
   });
+
+  it('stays linear on huge arguments, and redacts a credential that straddles the cut', () => {
+    const huge = auditInput({ id: `not-an-id-${'x'.repeat(500_000)}` }) as { id: string };
+    expect(huge.id).toMatch(/… \(500010 characters\)$/);
+    const straddling = auditInput(`${'a'.repeat(150)} https://deploy:${'t'.repeat(100)}@github.com/acme/shop.git`) as string;
+    expect(straddling).not.toContain('ttt');
+    expect(straddling).toContain(`https://${REDACTED}@github.com`);
+  });
 });

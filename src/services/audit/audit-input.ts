@@ -16,7 +16,7 @@ export type MutationArguments = Map<string, AuditValue[]>;
 
 export function auditInput(value: unknown, depth = 0): AuditValue {
   if (value === null || value === undefined) return null;
-  if (typeof value === 'string') return cut(withoutUserInfo(value));
+  if (typeof value === 'string') return cut(withoutUserInfo(value.slice(0, MAX_STRING + MAX_USER_INFO + 32)), value.length);
   if (typeof value === 'number' || typeof value === 'boolean') return value;
   if (value instanceof Date) return value.toISOString();
   if (depth >= MAX_DEPTH) return '…';
@@ -32,11 +32,19 @@ export function auditInput(value: unknown, depth = 0): AuditValue {
   return String(value);
 }
 
-/** `https://user:token@host/…` keeps its host and path, not its credentials. */
+/** Longest user info (`user:token`) looked for in a URL. */
+const MAX_USER_INFO = 512;
+
+/**
+ * `https://user:token@host/…` keeps its host and path, not its credentials. Bounded
+ * quantifiers keep it linear: an unbounded scheme pattern backtracked quadratically over a
+ * long run of letters (a 500,000-character argument took minutes).
+ */
 function withoutUserInfo(text: string): string {
-  return text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/\s@]+@/gi, `$1${REDACTED}@`);
+  return text.replace(new RegExp(`([a-z][a-z0-9+.-]{0,31}://)[^/\\s@]{1,${MAX_USER_INFO}}@`, 'gi'), `$1${REDACTED}@`);
 }
 
-function cut(text: string): string {
-  return text.length > MAX_STRING ? `${text.slice(0, MAX_STRING)}… (${text.length} characters)` : text;
+/** The first MAX_STRING characters, redacted before the cut so no credential straddles it. */
+function cut(text: string, length: number): string {
+  return length > MAX_STRING ? `${text.slice(0, MAX_STRING)}… (${length} characters)` : text;
 }
