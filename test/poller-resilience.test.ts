@@ -89,22 +89,31 @@ describe('poll schedule', () => {
   it('polls again at the normal interval after the first transient failures, then backs off', () => {
     expect([0, 1, 2, 3, 4, 8].map((failures) => delay(failures, false))).toEqual([60_000, 60_000, 60_000, 120_000, 240_000, 1_920_000]);
   });
-  it('gives each answering instance a fixed slot of the interval, so a fleet polled at once spreads out', () => {
+  it('moves each answering instance towards its own slot of the interval, so a fleet polled at once spreads out', () => {
     const ids = Array.from({ length: 400 }, (_, index) => `00000000-0000-4000-8000-${String(index).padStart(12, '0')}`);
-    const next = ids.map((instanceId) => nextPollAt(at, 10_000, 0, false, { instanceId }).getTime() - at.getTime());
-    // never sooner than a tenth of the interval, never later than 1.1 intervals
-    for (const gap of next) expect(gap >= 1000 && gap < 11_000).toBe(true);
-    // spread: each tenth of the interval holds a share of the fleet, not all of it
+    // never sooner than 0.9 intervals, never later than 1.1
+    for (const instanceId of ids) {
+      const gap = nextPollAt(at, 10_000, 0, false, { instanceId }).getTime() - at.getTime();
+      expect(gap >= 9000 && gap <= 11_000).toBe(true);
+    }
+    // the slots themselves are spread: each tenth of the interval holds a share of the fleet
     const perSecond = new Map<number, number>();
-    for (const instanceId of ids) perSecond.set(Math.floor(phaseOf(instanceId, 10_000) / 1000), (perSecond.get(Math.floor(phaseOf(instanceId, 10_000) / 1000)) ?? 0) + 1);
+    for (const instanceId of ids) {
+      const second = Math.floor(phaseOf(instanceId, 10_000) / 1000);
+      perSecond.set(second, (perSecond.get(second) ?? 0) + 1);
+    }
     expect(perSecond.size).toBe(10);
     expect(Math.max(...perSecond.values())).toBeLessThan(80);
-    // polled at its slot, or a little late, the next poll is the same slot one interval on
-    const first = nextPollAt(at, 10_000, 0, false, { instanceId: ids[0] });
-    const onTime = nextPollAt(first, 10_000, 0, false, { instanceId: ids[0] });
-    const late = nextPollAt(new Date(first.getTime() + 700), 10_000, 1, false, { instanceId: ids[0] });
-    expect(onTime.getTime() - first.getTime()).toBe(10_000);
-    expect(late).toEqual(onTime);
+    // polled in lockstep, after six rounds every instance is on its slot, and stays there
+    const settled = ids.map((instanceId) => {
+      let next = at;
+      for (let round = 0; round < 6; round += 1) next = nextPollAt(next, 10_000, 0, false, { instanceId });
+      return next.getTime();
+    });
+    ids.forEach((instanceId, index) => expect(((settled[index]! % 10_000) + 10_000) % 10_000).toBe(phaseOf(instanceId, 10_000)));
+    // polled a little late (a tick's lag), the next poll is back on the slot
+    const onSlot = new Date(settled[0]!);
+    expect(nextPollAt(new Date(onSlot.getTime() + 700), 10_000, 1, false, { instanceId: ids[0] }).getTime()).toBe(onSlot.getTime() + 10_000);
   });
   it('lets a tick start twice its share of the fleet', () => {
     expect(pollsPerTick(100, 1000, 10_000)).toBe(20);

@@ -23,13 +23,14 @@ export function isCircuitOpen(error: Error): boolean {
 
 /**
  * When an instance that answered (or failed transiently within its grace) is polled
- * next: at its own slot of the interval, the first one at least a tenth of an interval
- * away, so never later than 1.1 intervals. Each instance keeps a fixed phase in the
- * interval (from its id), so a fleet created or recovered at once spreads evenly over
- * the interval after one round instead of polling in lockstep: a fleet due in the same
- * second sent every call at once, its own burst timed calls out, and the provider host's
- * breaker counted those as the host failing and paused the whole fleet.
- * Backing off (repeated failures) leaves the slots; the next answer brings it back.
+ * next: one interval on, moved by at most a tenth of an interval towards the instance's
+ * own slot of the interval (a fixed phase from its id). So an instance is never polled
+ * twice within 0.9 intervals nor left longer than 1.1, and a fleet created or recovered
+ * at once drifts apart over a few rounds until it is spread evenly over the interval,
+ * instead of polling in lockstep: a fleet due in the same second sent every call at
+ * once, its own burst timed calls out, and the provider host's breaker counted those as
+ * the host failing and paused the whole fleet.
+ * Backing off (repeated failures) leaves the slots; answers bring it back.
  */
 export function nextPollAt(at: Date, intervalMs: number, consecutiveFailures: number, lastFailureDefinite = false, options: { instanceId?: string; random?: () => number } = {}): Date {
   const exponent = lastFailureDefinite ? consecutiveFailures : Math.max(0, consecutiveFailures - TRANSIENT_GRACE);
@@ -42,11 +43,13 @@ export function nextPollAt(at: Date, intervalMs: number, consecutiveFailures: nu
   return new Date(at.getTime() + intervalMs * factor * jitter);
 }
 
-/** The instance's first slot at least a tenth of an interval after `at`. */
+/** One interval after `at`, moved at most a tenth of an interval towards the instance's nearest slot. */
 export function nextSlot(at: Date, intervalMs: number, instanceId: string): Date {
   const phase = phaseOf(instanceId, intervalMs);
-  const earliest = at.getTime() + Math.ceil(intervalMs / 10);
-  return new Date(phase + Math.ceil((earliest - phase) / intervalMs) * intervalMs);
+  const due = at.getTime() + intervalMs;
+  const slot = phase + Math.round((due - phase) / intervalMs) * intervalMs;
+  const step = intervalMs / 10;
+  return new Date(due + Math.max(-step, Math.min(step, slot - due)));
 }
 
 /** A stable offset in [0, intervalMs) from the id (FNV-1a), spread evenly over ids. */
