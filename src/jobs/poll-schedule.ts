@@ -3,8 +3,8 @@
 // transient failure (timeout, 5xx, 429) is tried again at the normal cadence twice
 // before backing off, because under partial provider faults most such failures are the
 // provider's, not the instance's, and backing every instance off would leave the fleet
-// unwatched exactly when it is degraded. An instance that answers keeps a slot of its
-// own in the interval, so the fleet's polls are spread over it (see nextPollAt).
+// unwatched exactly when it is degraded. An instance that answers moves towards a slot
+// of its own in the interval, so the fleet's polls are spread over it (see nextPollAt).
 import { ProviderError } from '../providers/errors.js';
 
 const MAX_BACKOFF_FACTOR = 32;

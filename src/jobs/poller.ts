@@ -5,8 +5,8 @@
 // again later and later (see poll-schedule.ts), without holding up the others; an
 // instance whose call was not made (its provider host's circuit is open) or not finished
 // within the tick's budget stays due, first in line for the next tick. A tick starts at
-// most twice its share of the fleet, and an instance that answers is polled again at its
-// own slot of the interval, so polls are spread over time rather than sent in bursts
+// most twice its share of the fleet, and an instance that answers moves towards its own
+// slot of the interval, so polls are spread over time rather than sent in bursts
 // (see poll-schedule.ts). Samples older
 // than the retention window are pruned.
 import { hostname } from 'node:os';
