@@ -23,10 +23,10 @@ export function isCircuitOpen(error: Error): boolean {
 
 /**
  * When an instance that answered (or failed transiently within its grace) is polled
- * next: one interval on, moved by at most a tenth of an interval towards the instance's
- * own slot of the interval (a fixed phase from its id). So an instance is never polled
- * twice within 0.9 intervals nor left longer than 1.1, and a fleet created or recovered
- * at once drifts apart over a few rounds until it is spread evenly over the interval,
+ * next: one interval on, moved by at most a twentieth of an interval towards the
+ * instance's own slot of the interval (a fixed phase from its id). So an instance is
+ * never polled twice within 0.95 intervals nor left longer than 1.05, and a fleet created
+ * or recovered at once drifts apart over some rounds until it is spread over the interval,
  * instead of polling in lockstep: a fleet due in the same second sent every call at
  * once, its own burst timed calls out, and the provider host's breaker counted those as
  * the host failing and paused the whole fleet.
@@ -43,12 +43,12 @@ export function nextPollAt(at: Date, intervalMs: number, consecutiveFailures: nu
   return new Date(at.getTime() + intervalMs * factor * jitter);
 }
 
-/** One interval after `at`, moved at most a tenth of an interval towards the instance's nearest slot. */
+/** One interval after `at`, moved at most a twentieth of an interval towards the instance's nearest slot. */
 export function nextSlot(at: Date, intervalMs: number, instanceId: string): Date {
   const phase = phaseOf(instanceId, intervalMs);
   const due = at.getTime() + intervalMs;
   const slot = phase + Math.round((due - phase) / intervalMs) * intervalMs;
-  const step = intervalMs / 10;
+  const step = intervalMs / 20;
   return new Date(due + Math.max(-step, Math.min(step, slot - due)));
 }
 
