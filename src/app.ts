@@ -15,6 +15,8 @@ import type { PrismaClient } from './generated/prisma/client.js';
 import { createDrain, SHUTTING_DOWN } from './drain.js';
 import { hardeningPlugins } from './hardening.js';
 import { auditDenials } from './schema/audit/audit-denials.js';
+import { auditInputs } from './schema/audit/audit-inputs.js';
+import { localConnectionSlots, newConnectionId, type ConnectionSlots } from './services/rate-limit/connection-slots.js';
 import type { Logger } from './logger.js';
 import { createFleetPubSub, type PubSub } from './pubsub.js';
 import { NotAuthenticatedError, RateLimitedError } from './schema/errors/error-classes.js';
@@ -80,6 +82,8 @@ export interface AppOptions {
   requestLimits?: RequestLimits;
   /** open graphql-ws connections one API key may hold on this replica; default 100 */
   subscriptionsPerKey?: number;
+  /** where those connections are counted (shared through Redis by the server when REDIS_URL is set); default this process */
+  connectionSlots?: ConnectionSlots;
   /** on shutdown, how long /ready answers 503 before streams are completed (load balancers look first); default 0 */
   drainGraceMs?: number;
   /** metrics, traces and request ids (default: metrics of this app only, no tracing) */
@@ -129,6 +133,7 @@ export function buildApp(options: AppOptions): App {
     options.requestLimits ??
     createRequestLimits(memoryCounterStore(), { perKey: { name: 'key', quota: 600, windowSeconds: 60 }, perAddress: { name: 'address', quota: 1200, windowSeconds: 60 } });
   const subscriptionsPerKey = options.subscriptionsPerKey ?? 100;
+  const connectionSlots = options.connectionSlots ?? localConnectionSlots(subscriptionsPerKey);
   const drain = createDrain();
   const revocationWatch = createRevocationWatch(pubsub);
   const lastUse = lastUseRecorder();
@@ -193,6 +198,7 @@ export function buildApp(options: AppOptions): App {
     plugins: [
       ...hardeningPlugins({ production: options.production }),
       auditDenials,
+      auditInputs,
       drain.plugin,
       telemetryPlugin(telemetry),
       ...(options.introspection ? [] : [disableIntrospection]),
@@ -300,9 +306,19 @@ export function buildApp(options: AppOptions): App {
       onConnect: async (ctx) => {
         try {
           const caller = await callerOf(stringParam(ctx.connectionParams, 'authorization'), clientAddress(ctx.extra.request));
-          if (caller?.kind === 'apiKey' && (socketsByKey.get(caller.apiKeyId)?.size ?? 0) >= subscriptionsPerKey) {
-            ctx.extra.socket.close(WS_CLOSE_TOO_MANY, `This API key holds ${subscriptionsPerKey} connections already`);
-            return false;
+          if (caller?.kind === 'apiKey') {
+            const { apiKeyId } = caller;
+            const connectionId = newConnectionId();
+            if (!(await connectionSlots.acquire(apiKeyId, connectionId))) {
+              ctx.extra.socket.close(WS_CLOSE_TOO_MANY, `This API key holds ${subscriptionsPerKey} connections already`);
+              return false;
+            }
+            // A client gone while the slot was taken gives it back at once (no close event follows).
+            if (ctx.extra.socket.readyState >= ctx.extra.socket.CLOSING) {
+              await connectionSlots.release(apiKeyId, connectionId);
+              return false;
+            }
+            ctx.extra.socket.once('close', () => void connectionSlots.release(apiKeyId, connectionId));
           }
           if (caller) closeOnRevocation(caller, ctx.extra.socket);
           // The key is looked up once per connection: its operations reuse this caller (a

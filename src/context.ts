@@ -13,6 +13,7 @@ import type { RevocationWatch } from './services/auth/revocation-watch.js';
 import type { AddressPolicy } from './services/webhooks/address-policy.js';
 import type { RepositoryPolicy } from './services/instances/destination-urls.js';
 import type { FleetServices } from './services/fleet-services.js';
+import type { MutationArguments } from './services/audit/audit-input.js';
 
 /** The authenticated caller: a company's API key, or the platform operator. */
 export type Caller =
@@ -51,6 +52,8 @@ export interface GraphQLContext {
   services: FleetServices;
   /** ends streams when their API key is revoked (one map for the server) */
   revocations: RevocationWatch;
+  /** the arguments of a mutation operation's fields, for their audit rows (schema/audit/audit-inputs.ts) */
+  mutationArguments?: MutationArguments;
 }
 
 /** The company whose data the caller may see; null for the platform operator or anonymous. */

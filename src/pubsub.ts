@@ -7,15 +7,17 @@ import { createFanOutEventTarget, type FanOutOptions } from './pubsub-fan-out.js
 
 export interface FleetEventPayload {
   companyId: string;
-  kind: 'INSTANCE' | 'BACKUP' | 'RESTORE' | 'DEPLOYMENT' | 'HEALTH';
-  /** database id of the instance (also for HEALTH), backup, restore or deployment that changed */
+  kind: 'INSTANCE' | 'BACKUP' | 'RESTORE' | 'DEPLOYMENT' | 'HEALTH' | 'LOG';
+  /** database id of the instance (also for HEALTH and LOG), backup, restore or deployment that changed */
   subjectId: string;
-  /** the instance the subject belongs to (the subject itself for INSTANCE and HEALTH) */
+  /** the instance the subject belongs to (the subject itself for INSTANCE, HEALTH and LOG) */
   instanceId?: string;
   status: string;
   occurredAt: string;
   /** the outbox row recording it, when the change wrote one (its webhooks come from there) */
   eventId?: string;
+  /** LOG: the ERROR line's logger and message */
+  log?: { logger: string; message: string };
 }
 
 export type PubSubTopics = {
@@ -35,12 +37,12 @@ export type PubSubTopics = {
   apiKeyRevoked: [payload: { apiKeyId: string }];
 };
 
-/** The instance a changed object belongs to (the object itself for INSTANCE and HEALTH). */
+/** The instance a changed object belongs to (the object itself for INSTANCE, HEALTH and LOG). */
 export function eventInstanceId(
   kind: FleetEventPayload['kind'],
   subject: { id: string; instanceId?: string | null; targetInstanceId?: string | null },
 ): string | undefined {
-  return kind === 'INSTANCE' || kind === 'HEALTH' ? subject.id : (subject.instanceId ?? subject.targetInstanceId ?? undefined);
+  return kind === 'INSTANCE' || kind === 'HEALTH' || kind === 'LOG' ? subject.id : (subject.instanceId ?? subject.targetInstanceId ?? undefined);
 }
 
 /** Announces a status change of one of a company's objects on `fleetEvents`. */

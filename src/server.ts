@@ -5,6 +5,7 @@ import { buildApp } from './app.js';
 import { backupPolicyJob } from './jobs/backup-policy-job.js';
 import { cronJob } from './jobs/cron-job.js';
 import { createPoller, replicaName } from './jobs/poller.js';
+import { openConnectionSlots } from './services/rate-limit/connection-slots.js';
 import { openRequestLimits } from './services/rate-limit/rate-limiter.js';
 import { webhookJob } from './jobs/webhook-job.js';
 import { loadConfig, type Config } from './config.js';
@@ -56,6 +57,7 @@ async function main(): Promise<void> {
   const webhookPolicy = { allowPrivateNetworks: config.WEBHOOK_ALLOW_PRIVATE_NETWORKS };
   // Webhook deliveries come from the fleet event outbox only (services/events/outbox.ts).
   const pubsub = countingPubSub(bus?.pubsub ?? createFleetPubSub(), telemetry);
+  const connectionSlots = await openConnectionSlots({ redisUrl: config.REDIS_URL, perKey: config.SUBSCRIPTIONS_PER_KEY });
   const budgets = await openRequestLimits({ redisUrl: config.REDIS_URL, perKeyPerMinute: config.RATE_LIMIT_PER_KEY_PER_MINUTE, perAddressPerMinute: config.RATE_LIMIT_PER_ADDRESS_PER_MINUTE });
   const owner = config.REPLICA_NAME ?? replicaName();
   const simulator = config.ODOO_SH_API_BASE_URL ? null : await startInProcessSimulator();
@@ -125,6 +127,7 @@ async function main(): Promise<void> {
     authFailuresPerMinute: config.AUTH_FAILURES_PER_MINUTE,
     requestLimits: budgets.limits,
     subscriptionsPerKey: config.SUBSCRIPTIONS_PER_KEY,
+    connectionSlots,
     drainGraceMs: config.SHUTDOWN_READY_GRACE_MS,
     trustProxy: config.TRUST_PROXY,
     corsOrigins: config.CORS_ORIGINS?.split(',').map((origin) => origin.trim()).filter(Boolean),
@@ -165,6 +168,7 @@ async function main(): Promise<void> {
       await bus?.close();
       await simulator?.close();
       await budgets.close();
+      await connectionSlots.close();
       await telemetry.tracing?.shutdown();
       logger.info('stopped');
       process.exit(0);

@@ -76,7 +76,9 @@ describe('audit log', () => {
       ['createApiKey', 'SUCCESS'],
     ]);
     expect(events[2]).toMatchObject({ actorKind: 'API_KEY', actorId: admin.id, targetId: Buffer.from(newKeyId, 'base64').toString().split(':')[1] });
-    expect(events[1]!.details).toEqual({ error: 'NotFoundError' });
+    // What was asked, with the error: the input, never a secret.
+    expect(events[1]!.details).toEqual({ error: 'NotFoundError', input: { id: encodeGlobalID('ApiKey', '6f1c1f8e-0000-4000-8000-00000000beef') } });
+    expect(events[2]!.details).toEqual({ input: { name: 'ci deploys', role: 'OPERATOR' } });
     expect(Date.now() - Date.parse(events[0]!.createdAt)).toBeLessThan(60_000);
 
     const filtered = await run(server.httpUrl, AuditLogDocument, { token: company.token, variables: { operation: 'revokeApiKey' } });
@@ -134,6 +136,10 @@ describe('secrets', () => {
     for (const column of ['providerTokenEnc', 'odooPasswordEnc', 'masterPasswordEnc', 'gitCredentialEnc'] as const) {
       expect(row[column]).toMatch(/^v2\.test1\./);
     }
+    const credentialsAudit = await db.prisma.auditEvent.findFirstOrThrow({ where: { operation: 'setInstanceCredentials', outcome: 'SUCCESS' } });
+    expect(credentialsAudit.details).toEqual({
+      input: { instanceId: id, odooLogin: 'admin', ...Object.fromEntries(Object.keys(SECRETS).map((name) => [name, '[redacted]'])) },
+    });
     const auditRows = JSON.stringify(await db.prisma.auditEvent.findMany());
     const storedInstance = JSON.stringify(row);
     for (const secret of Object.values(SECRETS)) {

@@ -142,6 +142,13 @@ describe('retention', () => {
     await gql(SetBackupLockedDocument, { input: { backupId: lockedId, locked: false } });
     expect((await gql(DeleteBackupDocument, { input: { backupId: lockedId } })).data?.deleteBackup).toMatchObject({ backup: { status: 'EXPIRED' } });
     expect(await store.size(lockedOld.storageKey!)).toBeNull();
+
+    // Its file is gone: locking it now is a typed input error, and nothing changes.
+    const relock = await gql(SetBackupLockedDocument, { input: { backupId: lockedId, locked: true } });
+    expect(relock.data?.setBackupLocked).toMatchObject({ __typename: 'InvalidInputError', fieldErrors: [{ path: ['backupId'], message: expect.stringMatching(/EXPIRED/) }] });
+    expect(await db.prisma.backup.findUniqueOrThrow({ where: { id: lockedOld.id } })).toMatchObject({ status: 'EXPIRED', locked: false });
+    // Unlocking stays allowed (it changes nothing that matters).
+    expect((await gql(SetBackupLockedDocument, { input: { backupId: lockedId, locked: false } })).data?.setBackupLocked).toMatchObject({ backup: { locked: false } });
   });
 
   it('refuses a manual backup expiring in the past', async () => {

@@ -10,10 +10,11 @@ import { createLogger } from '../src/logger.js';
 import type { InstanceProvider } from '../src/providers/provider.js';
 import { createProviderRegistry, type ProviderRegistry } from '../src/providers/registry.js';
 import { createFleetPubSub } from '../src/pubsub.js';
-import { CheckInstanceHealthDocument, FleetEventsDocument, InstanceHealthDocument, InstanceMetricsDocument, InstanceObservabilityDocument, PollerStatusDocument } from './generated/graphql.js';
+import { CheckInstanceHealthDocument, FleetEventsDocument, FleetLogEventsDocument, type FleetLogEventsSubscription, InstanceHealthDocument, InstanceMetricsDocument, InstanceObservabilityDocument, PollerStatusDocument } from './generated/graphql.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
 import { startSimulator, type SimulatorHarness } from './support/odoo-sh.js';
-import { seedCompany, type SeededCompany } from './support/seed.js';
+import { hashApiToken } from '../src/services/auth/authenticate.js';
+import { seedApiKey, seedCompany, type SeededCompany } from './support/seed.js';
 import { execute, PLATFORM_TOKEN, startTestServer, testKeyRing, wsClient, type TestServer } from './support/server.js';
 
 let db: TestDatabase;
@@ -143,6 +144,68 @@ describe('live health', () => {
   });
 });
 
+describe('LOG fleet events', () => {
+  async function logLine(providerId: string, level: string, message: string) {
+    const response = await fetch(`${sim.baseUrl.replace(/\/api\/v1$/, '')}/_simulator/instances/${providerId}/logs`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ level, logger: 'odoo.addons.stock', message }),
+    });
+    expect(response.ok).toBe(true);
+  }
+
+  it('reach fleetEvents subscribers for ERROR lines only, once, and a key limited to instances sees only theirs', async () => {
+    const watched = await instance('logging-shop');
+    const other = await instance('other-logging-shop');
+    const limitedToken = await seedApiKey(db.prisma, company.id, 'VIEWER');
+    await db.prisma.apiKey.update({ where: { tokenHash: hashApiToken(limitedToken) }, data: { instanceIds: [watched.id] } });
+    const outsider = await seedCompany(db.prisma, 'log-outsider');
+
+    const subscribe = (token: string) => {
+      const events: NonNullable<FleetLogEventsSubscription['fleetEvents']>[] = [];
+      const client = wsClient(server.wsUrl, token, true);
+      client.subscribe({ query: print(FleetLogEventsDocument) }, {
+        next: (value) => {
+          const event = (value.data as FleetLogEventsSubscription).fleetEvents;
+          if (event.kind === 'LOG') events.push(event);
+        },
+        error: () => {},
+        complete: () => {},
+      });
+      return { events, client };
+    };
+    const all = subscribe(company.token);
+    const limited = subscribe(limitedToken);
+    const foreign = subscribe(outsider.token);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+
+    const work = poller({ now: () => new Date(sim.now()) });
+    sim.advance(60_000);
+    await db.prisma.instancePollState.updateMany({ data: { nextPollAt: new Date(0) } });
+    await work.tick(); // reads what the instances logged so far
+    sim.advance(1000);
+    await logLine(watched.providerId, 'info', 'Inventory valuation done');
+    await logLine(watched.providerId, 'error', 'Stock move could not be reserved');
+    await logLine(other.providerId, 'error', 'Mail server refused the connection');
+    await logLine(other.providerId, 'warning', 'Slow query');
+    sim.advance(1000);
+    await db.prisma.instancePollState.updateMany({ data: { nextPollAt: new Date(0) } });
+    await work.tick();
+    await db.prisma.instancePollState.updateMany({ data: { nextPollAt: new Date(0) } });
+    await work.tick(); // nothing new: no second event for the same lines
+
+    const line = (shop: typeof watched, message: string) => ({ kind: 'LOG', subjectId: shop.globalId, status: 'ERROR', occurredAt: expect.any(String), log: { logger: 'odoo.addons.stock', message } });
+    await expect.poll(() => all.events.length).toBe(2);
+    await expect.poll(() => limited.events.length).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(all.events).toEqual(expect.arrayContaining([line(watched, 'Stock move could not be reserved'), line(other, 'Mail server refused the connection')]));
+    expect(all.events).toHaveLength(2);
+    expect(limited.events).toEqual([line(watched, 'Stock move could not be reserved')]);
+    expect(foreign.events).toEqual([]);
+    await Promise.all([all.client.dispose(), limited.client.dispose(), foreign.client.dispose()]);
+  });
+});
+
 describe('failing providers', () => {
   it('back off, and a hanging instance does not delay the others', async () => {
     const healthy = await instance('steady-shop');
@@ -163,12 +226,23 @@ describe('failing providers', () => {
     expect(states.get(gone.id)).toMatchObject({ consecutiveFailures: 1, lastError: expect.any(String) });
     // Failing instances come back later than healthy ones: twice the interval, then more.
     const delay = (id: string) => states.get(id)!.nextPollAt.getTime() - states.get(id)!.lastPolledAt!.getTime();
-    expect(delay(healthy.id)).toBeLessThan(11_000);
+    expect(delay(healthy.id)).toBeLessThanOrEqual(10_500); // one interval, moved at most a twentieth towards its slot
     expect(delay(gone.id)).toBeGreaterThan(18_000);
 
     const status = await execute(server.httpUrl, PollerStatusDocument, { token: PLATFORM_TOKEN, variables: {} });
     expect(status.data?.pollerStatus).toMatchObject({ instancesFailing: 2, replicas: expect.arrayContaining([expect.objectContaining({ instancesPolled: 3, failures: 2 })]) });
     expect((await execute(server.httpUrl, PollerStatusDocument, { token: company.token, variables: {} })).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+
+  it('pollerStatus lists only replicas whose heartbeat is within 3 intervals', async () => {
+    // The server's poller polls every second: a replica silent for 3 s is gone.
+    const tick = (owner: string, agoMs: number) => ({ owner, startedAt: new Date(Date.now() - agoMs), durationMs: 5, instancesPolled: 1, failures: 0 });
+    await db.prisma.pollerTick.createMany({ data: [tick('replica-alive', 500), tick('replica-crashed', 60_000), tick('replica-crashed', 4000), tick('replica-alive', 4000)] });
+    const owners = async () => (await execute(server.httpUrl, PollerStatusDocument, { token: PLATFORM_TOKEN, variables: {} })).data!.pollerStatus.replicas.map((replica) => replica.owner);
+    expect(await owners()).toContain('replica-alive');
+    expect(await owners()).not.toContain('replica-crashed');
+    const alive = (await execute(server.httpUrl, PollerStatusDocument, { token: PLATFORM_TOKEN, variables: {} })).data!.pollerStatus.replicas.find((replica) => replica.owner === 'replica-alive');
+    expect(Date.now() - Date.parse(String(alive!.lastTickAt))).toBeLessThan(3000); // its latest tick
   });
 
   it('checks one instance on request', async () => {

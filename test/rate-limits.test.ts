@@ -9,6 +9,8 @@ import { startRedis, type TestRedis } from './support/redis.js';
 import { seedCompany, type SeededCompany } from './support/seed.js';
 import { startTestServer, TEST_KEY_SPEC, wsClient, type TestServer } from './support/server.js';
 import { startServerProcess, type ServerProcess } from './support/server-process.js';
+import { Redis } from 'ioredis';
+import { redisConnectionSlots } from '../src/services/rate-limit/connection-slots.js';
 
 let db: TestDatabase;
 let company: SeededCompany;
@@ -88,7 +90,7 @@ describe('two server processes with Redis', () => {
   let replicas: ServerProcess[] = [];
   beforeAll(async () => {
     redis = await startRedis();
-    const env = { DATABASE_URL: db.url, REDIS_URL: redis.url, ENCRYPTION_KEYS: TEST_KEY_SPEC, POLLER_ENABLED: 'false', WORKER_ENABLED: 'false', RATE_LIMIT_PER_KEY_PER_MINUTE: '10', RATE_LIMIT_PER_ADDRESS_PER_MINUTE: '100000', BACKUP_STORAGE_DIR: '/tmp/fleet-rate-limit-backups' };
+    const env = { DATABASE_URL: db.url, REDIS_URL: redis.url, ENCRYPTION_KEYS: TEST_KEY_SPEC, POLLER_ENABLED: 'false', WORKER_ENABLED: 'false', RATE_LIMIT_PER_KEY_PER_MINUTE: '10', RATE_LIMIT_PER_ADDRESS_PER_MINUTE: '100000', SUBSCRIPTIONS_PER_KEY: '2', BACKUP_STORAGE_DIR: '/tmp/fleet-rate-limit-backups' };
     replicas = await Promise.all([startServerProcess({ ...env, REPLICA_NAME: 'limits-a' }), startServerProcess({ ...env, REPLICA_NAME: 'limits-b' })]);
   }, 120_000);
   afterAll(async () => {
@@ -107,5 +109,50 @@ describe('two server processes with Redis', () => {
     }
     // Ten in all, whichever replica answered; per process it would have been twenty.
     expect(statuses).toEqual([...Array<number>(10).fill(200), 429, 429]);
+  });
+
+  it('forget the connections of a replica that died without closing them once their lease ends', async () => {
+    const client = new Redis(redis.url);
+    let clock = Date.now();
+    const dead = redisConnectionSlots(client, 1, 60_000, () => clock);
+    const alive = redisConnectionSlots(client, 1, 60_000, () => clock);
+    expect(await dead.acquire('key-of-dead-replica', 'a')).toBe(true);
+    expect(await alive.acquire('key-of-dead-replica', 'b')).toBe(false);
+    clock += 61_000; // the dead replica renewed nothing
+    expect(await alive.acquire('key-of-dead-replica', 'b')).toBe(true);
+    await alive.close();
+    await client.quit();
+  });
+
+  it('count an API key\'s graphql-ws connections once for both', async () => {
+    const holder = await seedCompany(db.prisma, 'sockets-everywhere');
+    const wsUrl = (replica: ServerProcess) => `ws://127.0.0.1:${replica.port}/graphql`;
+    const open = (replica: ServerProcess) => {
+      const state = { connected: false, closedWith: null as number | null };
+      const client = wsClient(wsUrl(replica), holder.token, true);
+      client.on('connected', () => (state.connected = true));
+      client.on('closed', (event) => (state.closedWith ??= (event as { code: number }).code));
+      return { client, state };
+    };
+    // Two on replica A: the key's limit (2) is reached for both replicas.
+    const first = open(replicas[0]!);
+    await expect.poll(() => first.state.connected, { timeout: 10_000 }).toBe(true);
+    const second = open(replicas[0]!);
+    await expect.poll(() => second.state.connected, { timeout: 10_000 }).toBe(true);
+    const third = open(replicas[1]!);
+    await expect.poll(() => third.state.closedWith, { timeout: 10_000 }).toBe(WS_CLOSE_TOO_MANY);
+    await third.client.dispose();
+    // One closes on A: its slot is free on B.
+    await first.client.dispose();
+    await expect.poll(async () => {
+      const retry = open(replicas[1]!);
+      const accepted = await new Promise<boolean>((resolve) => {
+        retry.client.on('connected', () => resolve(true));
+        retry.client.on('closed', () => resolve(false));
+      });
+      await retry.client.dispose();
+      return accepted;
+    }, { timeout: 10_000, interval: 200 }).toBe(true);
+    await second.client.dispose();
   });
 });

@@ -4,7 +4,10 @@
 // status or its checks, new metric samples. An instance whose provider fails is polled
 // again later and later (see poll-schedule.ts), without holding up the others; an
 // instance whose call was not made (its provider host's circuit is open) or not finished
-// within the tick's budget stays due, first in line for the next tick. Samples older
+// within the tick's budget stays due, first in line for the next tick. A tick starts at
+// most twice its share of the fleet, and an instance that answers moves towards its own
+// slot of the interval, so polls are spread over time rather than sent in bursts
+// (see poll-schedule.ts). Samples older
 // than the retention window are pruned.
 import { hostname } from 'node:os';
 import type { OdooInstance, Prisma, PrismaClient } from '../generated/prisma/client.js';
@@ -13,10 +16,11 @@ import type { Logger } from '../logger.js';
 import type { ProviderRegistry } from '../providers/registry.js';
 import type { PubSub } from '../pubsub.js';
 import { fleetEventRows, publishRecorded, toPayload } from '../services/events/outbox.js';
+import { errorLineEvents, type StoredLogLine } from '../services/observability/log-events.js';
 import { healthStatusOf, logCursorAfter, logLevelOf, pollErrors, pollInstance, sameChecks, type PollResult } from '../services/observability/poll-instance.js';
 import { claimDueInstances, claimInstance, ensurePollStates, releaseUnpolled, releaseWithOutcomes, type ClaimedPollState, type PollOutcome } from './poll-leases.js';
 import { createLanes } from './lanes.js';
-import { isCircuitOpen, isDefiniteFailure, nextPollAt } from './poll-schedule.js';
+import { isCircuitOpen, isDefiniteFailure, nextPollAt, pollsPerTick, rampAfterCircuit } from './poll-schedule.js';
 
 export interface PollerOptions {
   prisma: PrismaClient;
@@ -55,6 +59,8 @@ export interface TickReport {
 
 export interface Poller {
   readonly owner: string;
+  /** how often each instance is polled (a live replica ticks at least this often) */
+  readonly intervalMs: number;
   tick(): Promise<TickReport>;
   /** polls one instance now; false when another poll of it is in progress */
   pollNow(instanceId: string): Promise<boolean>;
@@ -82,6 +88,14 @@ export function createPoller(options: PollerOptions): Poller {
   const healthSampleEveryMs = options.healthSampleEveryMs ?? 600_000;
   /** results of polls that finished after their tick ended, reported by the next tick */
   let carried: BatchResult = { polled: 0, failures: 0, deferred: 0 };
+  /** when the previous tick started (performance.now()), to know the share of the fleet a tick owes */
+  let previousTickAt: number | null = null;
+  /** by provider scope (a host): polls a tick may start there while it comes back from an open circuit */
+  const ramps = new Map<string, number>();
+  /** provider scopes where a poll found the circuit open since the last tick began */
+  const circuitOpenIn = new Set<string>();
+  /** polls this tick started, by provider scope (null outside a tick) */
+  let startedIn: Map<string, number> | null = null;
 
   // Polls in flight, across ticks: a tick that ends leaves its running polls their lanes.
   const lanes = createLanes(options.concurrency);
@@ -89,10 +103,11 @@ export function createPoller(options: PollerOptions): Poller {
 
   /**
    * Starts the polls of `claimed` as lanes free up, none after `startBy`
-   * (performance.now()); the ones not started are given back at once, still due. The
-   * result resolves when the started polls are done and written.
+   * (performance.now()) and, when `paced` (a tick), none beyond the ramp of a provider
+   * scope coming back from an open circuit; the ones not started are given back at
+   * once, still due. The result resolves when the started polls are done and written.
    */
-  async function pollBatch(claimed: ClaimedPollState[], polledAt: Date, startBy = Number.POSITIVE_INFINITY): Promise<{ notStarted: number; done: Promise<BatchResult> }> {
+  async function pollBatch(claimed: ClaimedPollState[], polledAt: Date, startBy = Number.POSITIVE_INFINITY, paced = false): Promise<{ notStarted: number; done: Promise<BatchResult> }> {
     const instances = await prisma.odooInstance.findMany({ where: { id: { in: claimed.map((state) => state.instanceId) } } });
     const byId = new Map(instances.map((instance) => [instance.id, instance]));
     const results = new Map<string, PollResult | Error>();
@@ -102,11 +117,14 @@ export function createPoller(options: PollerOptions): Poller {
     for (const state of claimed) {
       const instance = byId.get(state.instanceId);
       if (!instance?.instanceId) continue;
-      if (performance.now() >= startBy || !(await lanes.take(startBy))) {
+      const scope = instance.providerScope;
+      const rampedOut = paced && (startedIn?.get(scope) ?? 0) >= (ramps.get(scope) ?? Number.POSITIVE_INFINITY);
+      if (rampedOut || performance.now() >= startBy || !(await lanes.take(startBy))) {
         notStarted.push(state.instanceId);
         continue;
       }
       started.push(state);
+      if (paced) startedIn?.set(scope, (startedIn.get(scope) ?? 0) + 1);
       const providerInstanceId = instance.instanceId;
       polls.push(
         (async () => {
@@ -132,7 +150,7 @@ export function createPoller(options: PollerOptions): Poller {
   async function record(claimed: ClaimedPollState[], byId: Map<string, OdooInstance>, results: Map<string, PollResult | Error>, polledAt: Date): Promise<BatchResult> {
     const healthRows: Prisma.HealthSampleCreateManyInput[] = [];
     const metricRows: Prisma.MetricSampleCreateManyInput[] = [];
-    const logRows: Prisma.LogEntryCreateManyInput[] = [];
+    const logRows: StoredLogLine[] = [];
     const outcomes: PollOutcome[] = [];
     const healthChanges: Array<{ instanceId: string; companyId: string; status: HealthStatus; statusChanged: boolean }> = [];
     const metricChanges: Array<{ instanceId: string; sampledAt: Date }> = [];
@@ -145,13 +163,14 @@ export function createPoller(options: PollerOptions): Poller {
       if (!instance) continue;
       if (!result || (result instanceof Error && isCircuitOpen(result))) {
         // Not asked: its provider host's circuit is open. Not the instance's failure.
+        if (result) circuitOpenIn.add(instance.providerScope);
         unpolled.push(state.instanceId);
         continue;
       }
       if (result instanceof Error) {
         failures += 1;
         const consecutiveFailures = state.consecutiveFailures + 1;
-        const next = nextPollAt(polledAt, options.intervalMs, consecutiveFailures, isDefiniteFailure(result));
+        const next = nextPollAt(polledAt, options.intervalMs, consecutiveFailures, isDefiniteFailure(result), { instanceId: state.instanceId });
         outcomes.push({ ...state, consecutiveFailures, nextPollAt: next, lastError: result.message.slice(0, 500) });
         continue;
       }
@@ -168,13 +187,14 @@ export function createPoller(options: PollerOptions): Poller {
       if (!result.health.ok) {
         if (isCircuitOpen(result.health.error)) {
           // Not asked: its provider host's circuit is open. Not the instance's failure.
+          circuitOpenIn.add(instance.providerScope);
           unpolled.push(state.instanceId);
           continue;
         }
         // No health means nothing is known of the instance: back off, keep its last status.
         failures += 1;
         const consecutiveFailures = state.consecutiveFailures + 1;
-        const next = nextPollAt(polledAt, options.intervalMs, consecutiveFailures, isDefiniteFailure(result.health.error));
+        const next = nextPollAt(polledAt, options.intervalMs, consecutiveFailures, isDefiniteFailure(result.health.error), { instanceId: state.instanceId });
         outcomes.push({ ...state, consecutiveFailures, nextPollAt: next, lastMetricAt, lastLogAt, lastLogId, lastError: pollErrors(result) });
         continue;
       }
@@ -192,7 +212,7 @@ export function createPoller(options: PollerOptions): Poller {
       }
       outcomes.push({
         instanceId: instance.id,
-        nextPollAt: nextPollAt(polledAt, options.intervalMs, 0),
+        nextPollAt: nextPollAt(polledAt, options.intervalMs, 0, false, { instanceId: instance.id }),
         consecutiveFailures: 0,
         lastHealthStatus: status,
         lastHealthChecks: health.checks,
@@ -220,6 +240,7 @@ export function createPoller(options: PollerOptions): Poller {
     for (const change of healthChanges) pubsub.publish('instanceHealth', change.instanceId, { instanceId: change.instanceId, status: change.status });
     for (const event of statusEvents) publishRecorded(pubsub, toPayload(event));
     for (const instanceId of new Set(logRows.map((row) => row.instanceId))) pubsub.publish('instanceLogs', instanceId, { instanceId });
+    for (const event of errorLineEvents(logRows, (instanceId) => byId.get(instanceId)?.companyId)) publishRecorded(pubsub, event);
     for (const change of metricChanges) pubsub.publish('instanceMetrics', change.instanceId, { instanceId: change.instanceId, sampledAt: change.sampledAt.toISOString() });
     return { polled: outcomes.length, failures, deferred: unpolled.length };
   }
@@ -238,6 +259,7 @@ export function createPoller(options: PollerOptions): Poller {
 
   return {
     owner,
+    intervalMs: options.intervalMs,
     async tick() {
       const startedAt = now();
       const started = performance.now();
@@ -258,6 +280,18 @@ export function createPoller(options: PollerOptions): Poller {
       // Each instance is tried at most once a tick: one whose call was not made stays due
       // for the next tick instead of being claimed again and again in this one.
       const tried: string[] = [];
+      // Polls are paced: a tick starts at most twice its share of the fleet (see pollsPerTick).
+      // Ticks come at least a budget apart (the budget is set below their spacing).
+      const spacingMs = Math.max(tickBudgetMs, previousTickAt === null ? 0 : started - previousTickAt);
+      previousTickAt = started;
+      for (const scope of new Set([...ramps.keys(), ...circuitOpenIn])) {
+        const ramp = rampAfterCircuit(ramps.get(scope) ?? Number.POSITIVE_INFINITY, circuitOpenIn.has(scope));
+        if (Number.isFinite(ramp)) ramps.set(scope, ramp);
+        else ramps.delete(scope);
+      }
+      circuitOpenIn.clear();
+      startedIn = new Map();
+      let allowance = pollsPerTick(await prisma.instancePollState.count(), spacingMs, options.intervalMs);
       while (performance.now() < deadline) {
         // Claim only what free lanes can start: a claim waiting for lanes would hold
         // leases for nothing and be given back.
@@ -266,16 +300,19 @@ export function createPoller(options: PollerOptions): Poller {
           lanes.free();
         }
         const free = Math.max(1, options.concurrency - lanes.inUse);
-        const claimed = await claimDueInstances(prisma, owner, Math.min(batchSize, free), leaseMs, tried);
+        if (allowance <= 0) break;
+        const claimed = await claimDueInstances(prisma, owner, Math.min(batchSize, free, allowance), leaseMs, tried);
         if (claimed.length === 0) break;
+        allowance -= claimed.length;
         tried.push(...claimed.map((state) => state.instanceId));
-        const { notStarted, done } = await pollBatch(claimed, now(), deadline);
+        const { notStarted, done } = await pollBatch(claimed, now(), deadline, true);
         tally.deferred += notStarted;
         batches.push(done.then(count, (error: unknown) => options.logger.warn('poll results not written', { error: error instanceof Error ? error.message : String(error) })));
       }
       // The tick ends at its deadline; polls still running finish into the next report.
       await untilDeadline(Promise.all(batches), deadline);
       tickEnded = true;
+      startedIn = null;
       const { polled: instancesPolled, failures, deferred } = tally;
       const prunedSamples = await prune(startedAt);
       const report = { owner, startedAt, durationMs: Math.round(performance.now() - started), instancesPolled, failures, deferred, prunedSamples };

@@ -3,6 +3,8 @@
 import type { GraphQLContext } from '../context.js';
 import type { FleetServices } from '../services/fleet-services.js';
 import { recordAudit } from '../services/audit/audit.js';
+import type { AuditValue } from '../services/audit/audit-input.js';
+import { takeMutationArguments } from './audit/audit-inputs.js';
 import { DomainError } from '../services/errors.js';
 
 /** Names and describes the union and success types the errors plugin generates. */
@@ -30,6 +32,8 @@ export async function audited<Result>(
     companyOf?: (result: Result) => string | null;
   } = {},
 ): Promise<Result> {
+  const input = takeMutationArguments(context, operation);
+  const asked: Record<string, AuditValue> = input === undefined ? {} : { input };
   try {
     const result = await work();
     await recordAudit(context.prisma, {
@@ -38,6 +42,7 @@ export async function audited<Result>(
       targetId: options.targetOf?.(result) ?? targetId,
       outcome: 'SUCCESS',
       companyId: options.companyOf?.(result) ?? options.companyId,
+      details: asked,
     });
     return result;
   } catch (error) {
@@ -47,7 +52,7 @@ export async function audited<Result>(
       targetId,
       outcome: 'FAILURE',
       companyId: options.companyId,
-      details: { error: error instanceof DomainError ? error.name : 'InternalError' },
+      details: { error: error instanceof DomainError ? error.name : 'InternalError', ...asked },
     });
     throw error;
   }

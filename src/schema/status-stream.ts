@@ -21,6 +21,8 @@ export function statusStream<Status extends string>(
     current: () => Promise<StatusItem<Status> | null>;
     notFound: () => Error;
     isTerminal: (status: string) => boolean;
+    /** skip an event that announces the status last sent (a log line added at the same status) */
+    distinct?: boolean;
   },
 ): AsyncIterable<StatusItem<Status>> {
   return new Repeater<StatusItem<Status>>(async (push, stop) => {
@@ -33,10 +35,13 @@ export function statusStream<Status extends string>(
     }
     await push(current);
     if (options.isTerminal(current.status)) return stop();
+    let sent = current.status;
     for (;;) {
       const next = await changes.next();
       if (next.done) return stop();
-      await push({ id: current.id, status: next.value.status as Status });
+      if (options.distinct && next.value.status === sent) continue;
+      sent = next.value.status as Status;
+      await push({ id: current.id, status: sent });
       if (options.isTerminal(next.value.status)) return stop();
     }
   });

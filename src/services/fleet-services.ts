@@ -16,7 +16,8 @@ import type { GitPublisher } from './deployments/git-publisher.js';
 import type { RepositoryPolicy } from './instances/destination-urls.js';
 import { requestInstance, requestInstanceDeletion, resumeInstance, suspendInstance, updateInstance } from './instances/instances.js';
 import { retryInstanceCreation } from './instances/retry-instance.js';
-import { checkInstanceNow, pollerStatus } from './observability/instance-checks.js';
+import { checkInstanceNow } from './observability/instance-checks.js';
+import { pollerStatus } from './observability/poller-status.js';
 import type { BackupStore } from './storage/backup-store.js';
 import { createTemplate, updateTemplate } from './templates/templates.js';
 import type { AddressPolicy } from './webhooks/address-policy.js';
@@ -74,7 +75,7 @@ export function fleetServices(deps: ServiceDeps) {
       cancel: bound(deps, cancelDeployment),
     },
     polling: {
-      status: () => pollerStatus(deps.prisma),
+      status: () => pollerStatus(deps.prisma, deps.poller.intervalMs),
     },
   };
 }

@@ -107,6 +107,7 @@ export function observedPoller(poller: Poller, telemetry: Telemetry): Poller {
     get owner() {
       return poller.owner;
     },
+    intervalMs: poller.intervalMs,
     drain: () => poller.drain(),
     tick: () =>
       context.run(freshScope(), () =>

@@ -58,11 +58,15 @@ describe('30 % provider faults', () => {
     for (const row of rows) row.id = byProviderId.get(row.providerId)!;
 
     const pubsub = createFleetPubSub();
-    // Per attempt 300 ms (a hang costs that); per health call 1.5 s with the client's retries (a Retry-After of 1 s fits).
-    const providers = createProviderRegistry({ keyRing: testKeyRing, odooShBaseUrl: sim.baseUrl, odooShDefaultToken: 'account-token', timeoutMs: 300 });
+    // Per attempt 1 s (a hang costs that); per health call 2.5 s with the client's retries (a Retry-After of 1 s fits).
+    // Not 300 ms: the simulator runs in this process, and on a busy 2-core machine (load
+    // 12 measured while five suites ran) it answers 60 concurrent calls in 50-250 ms, so
+    // 300 ms timed out calls the simulator had not faulted, and the breaker measured the
+    // machine instead of the provider.
+    const providers = createProviderRegistry({ keyRing: testKeyRing, odooShBaseUrl: sim.baseUrl, odooShDefaultToken: 'account-token', timeoutMs: 1000 });
     const logger = createLogger('silent');
     // Every poll stores its health sample, so the gaps between samples can be measured.
-    const poller = createPoller({ prisma: db.prisma, pubsub, providers, logger, intervalMs: INTERVAL_MS, concurrency: 64, timeoutMs: 1500, tickBudgetMs: TICK_BUDGET_MS, retentionDays: 7, healthSampleEveryMs: 0 });
+    const poller = createPoller({ prisma: db.prisma, pubsub, providers, logger, intervalMs: INTERVAL_MS, concurrency: 64, timeoutMs: 2500, tickBudgetMs: TICK_BUDGET_MS, retentionDays: 7, healthSampleEveryMs: 0 });
     server = await startTestServer(db.prisma, { providers, pubsub, poller });
 
     const watched = rows.slice(0, WATCHED);

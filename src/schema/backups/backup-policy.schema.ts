@@ -85,10 +85,10 @@ builder.mutationFields((t) => ({
   }),
   setBackupLocked: t.prismaField({
     type: BackupType,
-    description: 'Locks a backup (retention and deletion leave it alone) or unlocks it.',
+    description: 'Locks a backup (retention and deletion leave it alone) or unlocks it. An EXPIRED backup cannot be locked (InvalidInputError).',
     authScopes: { role: 'OPERATOR' },
     args: { input: t.arg({ type: BackupLockInput, required: true, description: 'The backup and the lock.' }) },
-    errors: { types: [NotFoundError], ...resultTypes('setBackupLocked', 'backup', 'The backup with its new lock.') },
+    errors: { types: [NotFoundError, InvalidInputError], ...resultTypes('setBackupLocked', 'backup', 'The backup with its new lock.') },
     resolve: (_query, _root, { input }, context) =>
       serviceResult(context, 'setBackupLocked', input.backupId.id, (services) =>
         services.backups.setLocked({ companyId: companyOf(context), backupId: ownedBy(context, input.backupId.id).id, locked: input.locked }),

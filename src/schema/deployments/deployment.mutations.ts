@@ -113,7 +113,7 @@ builder.mutationFields((t) => ({
 builder.subscriptionField('deploymentStatus', (t) =>
   t.prismaField({
     type: DeploymentType,
-    description: 'The deployment now, then each time its status or log changes; completes after SUCCESS, FAILED or CANCELLED.',
+    description: 'The deployment now, then each time its status changes (never the same status twice in a row; `log` as it stands then); completes after SUCCESS, FAILED or CANCELLED.',
     authScopes: { member: true },
     args: { deploymentId: t.arg.globalID({ for: DeploymentType, required: true, description: 'Global id of the deployment.' }) },
     subscribe: (_root, { deploymentId }, context) => {
@@ -123,6 +123,7 @@ builder.subscriptionField('deploymentStatus', (t) =>
         current: () => context.prisma.deployment.findFirst({ where, select: { id: true, status: true } }),
         notFound: () => new NotFoundError('Deployment', deploymentId.id),
         isTerminal: isTerminalDeployment,
+        distinct: true,
       });
     },
     resolve: async (query, event, _args, context) => ({

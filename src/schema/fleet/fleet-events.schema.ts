@@ -14,6 +14,7 @@ const FleetEventKindEnum = builder.enumType('FleetEventKind', {
     RESTORE: { description: 'A restore of a backup.' },
     HEALTH: { description: 'The health of an instance changed (HEALTHY, DEGRADED, DOWN); `subjectId` is the instance.' },
     DEPLOYMENT: { description: 'A deployment.' },
+    LOG: { description: 'An instance logged an ERROR or CRITICAL line; `subjectId` is the instance, `status` the level, `log` the line. Live only (no webhook): the lines stay in the instance\'s `logs`.' },
   } as const,
 });
 
@@ -23,7 +24,16 @@ const subjectTypename: Record<FleetEventPayload['kind'], string> = {
   RESTORE: 'Restore',
   HEALTH: 'OdooInstance',
   DEPLOYMENT: 'Deployment',
+  LOG: 'OdooInstance',
 };
+
+const FleetEventLogType = builder.objectRef<{ logger: string; message: string }>('FleetEventLog').implement({
+  description: 'The log line behind a LOG event.',
+  fields: (t) => ({
+    logger: t.exposeString('logger', { description: 'The Odoo logger that wrote it, e.g. `odoo.addons.sale`.' }),
+    message: t.exposeString('message', { description: 'The message of the line.' }),
+  }),
+});
 
 export const FleetEventType = builder.objectRef<FleetEventPayload>('FleetEvent').implement({
   description: 'A status change of one of the company\'s instances, backups, restores or deployments.',
@@ -34,7 +44,8 @@ export const FleetEventType = builder.objectRef<FleetEventPayload>('FleetEvent')
       resolve: (event) => encodeGlobalID(subjectTypename[event.kind], event.subjectId),
     }),
     status: t.exposeString('status', { description: 'Its new status.' }),
-    occurredAt: t.field({ type: 'DateTime', description: 'When it changed.', resolve: (event) => new Date(event.occurredAt) }),
+    occurredAt: t.field({ type: 'DateTime', description: 'When it changed (for LOG, when the line was logged).', resolve: (event) => new Date(event.occurredAt) }),
+    log: t.field({ type: FleetEventLogType, nullable: true, description: 'For LOG events, the line; null for the other kinds.', resolve: (event) => event.log ?? null }),
   }),
 });
 
@@ -84,7 +95,7 @@ export function onlyVisible(context: GraphQLContext, events: AsyncIterable<Fleet
 builder.subscriptionField('fleetEvents', (t) =>
   t.field({
     type: FleetEventType,
-    description: 'Every status change of the caller\'s company\'s instances, backups and deployments, for dashboards.',
+    description: 'Every status change of the caller\'s company\'s instances, backups and deployments, and every ERROR line its instances log (LOG), for dashboards.',
     authScopes: { member: true },
     subscribe: (_root, _args, context) => untilRevoked(context, onlyVisible(context, context.pubsub.subscribe('fleetEvents', companyOf(context)))),
     resolve: (event) => event,

@@ -5,8 +5,8 @@ import { builder } from '../builder.js';
 import { untilRevoked } from '../fleet/fleet-events.schema.js';
 import { OdooInstanceType } from '../instances/instance.types.js';
 import { resultTypes, selectionOf, serviceResult } from '../mutation-result.js';
-import type { PollerStatus, ReplicaTick } from '../../services/observability/instance-checks.js';
 import { companyOf, ownedBy } from '../tenancy.js';
+import type { PollerStatus, ReplicaTick } from '../../services/observability/poller-status.js';
 import { HealthSampleType, MetricSampleType } from './observability.schema.js';
 
 /**
@@ -100,7 +100,7 @@ const PollerReplicaType = builder.objectRef<ReplicaTick>('PollerReplica').implem
 const PollerStatusType = builder.objectRef<PollerStatus>('PollerStatus').implement({
   description: 'How polling goes across the replicas.',
   fields: (t) => ({
-    replicas: t.field({ type: [PollerReplicaType], description: 'Replicas that ticked in the last hour, latest first.', resolve: (status) => status.replicas }),
+    replicas: t.field({ type: [PollerReplicaType], description: 'Live replicas (a tick within the last 3 poll intervals), latest first.', resolve: (status) => status.replicas }),
     instancesDue: t.exposeInt('instancesDue', { description: 'Instances due for a poll now (a growing number means polling falls behind).' }),
     instancesFailing: t.exposeInt('instancesFailing', { description: 'Instances whose last poll failed (polled again with backoff).' }),
   }),

@@ -69,8 +69,8 @@ builder.objectField(FleetEventType, 'progress', (t) =>
   t.field({
     type: ProgressType,
     nullable: true,
-    description: 'Progress of the operation behind the change, as it stands when the event is sent; null for HEALTH events.',
-    resolve: (event, _args, context) => (event.kind === 'HEALTH' ? null : progressOf(context, { id: event.subjectId, status: event.status })),
+    description: 'Progress of the operation behind the change, as it stands when the event is sent; null for HEALTH and LOG events.',
+    resolve: (event, _args, context) => (event.kind === 'HEALTH' || event.kind === 'LOG' ? null : progressOf(context, { id: event.subjectId, status: event.status })),
   }),
 );
 

@@ -1,15 +1,17 @@
-// The audit trail: one row per mutation, whatever its outcome. Details hold error kinds
-// and field names only, never input values (which may be secrets).
+// The audit trail: one row per mutation, whatever its outcome. Details hold the error
+// kind and what the mutation was asked (its arguments with secrets redacted, see
+// audit-input.ts), never a secret.
 import type { PrismaClient } from '../../generated/prisma/client.js';
 import type { ActorKind, AuditOutcome } from '../../generated/prisma/enums.js';
 import type { Caller } from '../../context.js';
+import type { AuditValue } from './audit-input.js';
 
 export interface AuditRecord {
   caller: Caller | null;
   operation: string;
   targetId?: string | null;
   outcome: AuditOutcome;
-  details?: Record<string, string | string[]>;
+  details?: Record<string, AuditValue>;
   /** company the operation acted on, when the caller has none (platform operator) */
   companyId?: string | null;
 }

@@ -7,7 +7,7 @@
 import type { BackupPolicy, OdooInstance, PrismaClient } from '../../generated/prisma/client.js';
 import type { PubSub } from '../../pubsub.js';
 import { z } from 'zod';
-import { ConflictError, NotFoundError } from '../errors.js';
+import { ConflictError, InvalidInputError, NotFoundError } from '../errors.js';
 import type { BackupStore } from '../storage/backup-store.js';
 import { publishTransitions, recordTransition } from '../events/transitions.js';
 import { parseInput } from '../validation.js';
@@ -204,8 +204,18 @@ export async function deleteBackup(deps: { prisma: PrismaClient; pubsub: PubSub;
   return deps.prisma.backup.findUniqueOrThrow({ where: { id: backup.id } });
 }
 
+/**
+ * Locks or unlocks a backup. An EXPIRED backup cannot be locked: its file is gone, and a
+ * lock would promise a backup that can no longer be restored. The status is checked in
+ * the same statement as the update, so a backup expiring meanwhile is not locked either.
+ */
 export async function setBackupLocked(prisma: PrismaClient, request: { companyId: string; backupId: string; locked: boolean }) {
-  const changed = await prisma.backup.updateMany({ where: { id: request.backupId, companyId: request.companyId }, data: { locked: request.locked } });
-  if (changed.count === 0) throw new NotFoundError('Backup', request.backupId);
+  const lockable = request.locked ? { status: { not: 'EXPIRED' as const } } : {};
+  const changed = await prisma.backup.updateMany({ where: { id: request.backupId, companyId: request.companyId, ...lockable }, data: { locked: request.locked } });
+  if (changed.count === 0) {
+    const exists = await prisma.backup.count({ where: { id: request.backupId, companyId: request.companyId } });
+    if (exists === 0) throw new NotFoundError('Backup', request.backupId);
+    throw new InvalidInputError([{ path: ['backupId'], message: 'the backup is EXPIRED: its file is gone, so there is nothing to lock' }]);
+  }
   return prisma.backup.findUniqueOrThrow({ where: { id: request.backupId } });
 }

@@ -24,6 +24,8 @@ const SUBJECT_TYPENAMES: Record<FleetEventPayload['kind'], string> = {
   RESTORE: 'Restore',
   DEPLOYMENT: 'Deployment',
   HEALTH: 'OdooInstance',
+  // live only (fleetEvents), never relayed to webhooks
+  LOG: 'OdooInstance',
 };
 
 export const MAX_DELIVERY_ATTEMPTS = 8;
