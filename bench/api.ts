@@ -43,7 +43,15 @@ type ApiServer = BenchServer<'project' | 'handWritten'>;
 async function seedCompany(prisma: PrismaClient, size: number): Promise<string> {
   const company = await prisma.company.create({ data: { name: `Bench ${size}`, slug: `bench-${size}` } });
   const token = `ofk_bench_${size}_${'x'.repeat(32)}`;
-  await prisma.apiKey.create({ data: { companyId: company.id, name: 'bench', role: 'VIEWER', tokenHash: hashApiToken(token), tokenPrefix: token.slice(0, 8) } });
+  await prisma.apiKey.create({
+    data: {
+      companyId: company.id,
+      name: 'bench',
+      role: 'VIEWER',
+      tokenHash: hashApiToken(token),
+      tokenPrefix: token.slice(0, 8),
+    },
+  });
   const secret = 'v2:bench:'.padEnd(200, 's');
   const day = (n: number) => new Date(Date.UTC(2026, 0, 1 + n));
   for (let start = 0; start < size; start += 1000) {
@@ -59,7 +67,8 @@ async function seedCompany(prisma: PrismaClient, size: number): Promise<string> 
           url: `https://bench-${index}.example.com`,
           version: '17.0',
           instanceId: `odoo-${size}-${index}`,
-          status: index % 20 === 0 ? ('CREATING' as const) : index % 20 === 1 ? ('SUSPENDED' as const) : ('RUNNING' as const),
+          status:
+            index % 20 === 0 ? ('CREATING' as const) : index % 20 === 1 ? ('SUSPENDED' as const) : ('RUNNING' as const),
           subscriptionTier: 'GROWTH' as const,
           providerTokenEnc: secret,
           odooPasswordEnc: secret,
@@ -69,22 +78,49 @@ async function seedCompany(prisma: PrismaClient, size: number): Promise<string> 
       }),
     });
     const companyId = company.id;
-    const five = <Row>(make: (instanceId: string, n: number) => Row): Row[] => instances.flatMap(({ id }) => [0, 1, 2, 3, 4].map((n) => make(id, n)));
+    const five = <Row>(make: (instanceId: string, n: number) => Row): Row[] =>
+      instances.flatMap(({ id }) => [0, 1, 2, 3, 4].map((n) => make(id, n)));
     await prisma.backup.createMany({
-      data: five((instanceId, n) => ({ companyId, instanceId, status: 'COMPLETED' as const, sizeBytes: BigInt(1_000_000 + n), createdAt: day(n), completedAt: day(n) })),
+      data: five((instanceId, n) => ({
+        companyId,
+        instanceId,
+        status: 'COMPLETED' as const,
+        sizeBytes: BigInt(1_000_000 + n),
+        createdAt: day(n),
+        completedAt: day(n),
+      })),
     });
     await prisma.deployment.createMany({
-      data: five((instanceId, n) => ({ companyId, instanceId, branch: 'main', status: 'SUCCESS' as const, commitHash: `c0ffee${n}`, createdAt: day(n), finishedAt: day(n), log: n === 4 ? 'L'.repeat(LOG_BYTES) : 'done' })),
+      data: five((instanceId, n) => ({
+        companyId,
+        instanceId,
+        branch: 'main',
+        status: 'SUCCESS' as const,
+        commitHash: `c0ffee${n}`,
+        createdAt: day(n),
+        finishedAt: day(n),
+        log: n === 4 ? 'L'.repeat(LOG_BYTES) : 'done',
+      })),
     });
     await prisma.healthSample.createMany({
-      data: five((instanceId, n) => ({ instanceId, status: 'HEALTHY' as const, checkedAt: day(n), responseTimeMs: 40, checks: { http: 'ok' } })),
+      data: five((instanceId, n) => ({
+        instanceId,
+        status: 'HEALTHY' as const,
+        checkedAt: day(n),
+        responseTimeMs: 40,
+        checks: { http: 'ok' },
+      })),
     });
   }
   return token;
 }
 
 async function answer(server: ApiServer, token: string): Promise<unknown> {
-  const response = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query: DASHBOARD_QUERY }) });
+  const response = await fetch(server.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query: DASHBOARD_QUERY }),
+  });
   return response.json();
 }
 
@@ -107,7 +143,8 @@ async function load(server: ApiServer, token: string, seconds: number): Promise<
     body: JSON.stringify({ query: DASHBOARD_QUERY }),
   });
   const after = await server.stats();
-  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${server.name}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
+  if (result.non2xx > 0 || result.errors > 0)
+    throw new Error(`${server.name}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
   const requests = result.requests.total;
   return {
     requestsPerSecond: result.requests.average,
@@ -130,7 +167,12 @@ function summary(runs: RunFigures[]) {
 
 async function main() {
   const postgres = await startBenchPostgres('fleet_bench_api');
-  const database = await openDatabase({ url: postgres.url, embeddedDataDir: join(tmpdir(), 'unused'), poolSize: 4, migrateOnStart: true });
+  const database = await openDatabase({
+    url: postgres.url,
+    embeddedDataDir: join(tmpdir(), 'unused'),
+    poolSize: 4,
+    migrateOnStart: true,
+  });
   const servers: ApiServer[] = [];
   try {
     const tokens = new Map<number, string>();
@@ -150,7 +192,9 @@ async function main() {
       // Both answer the same JSON: the baseline does the same work, no less.
       const [projectAnswer, handWrittenAnswer] = [await answer(project, token), await answer(handWritten, token)];
       if (!isDeepStrictEqual(projectAnswer, handWrittenAnswer)) {
-        throw new Error(`answers differ at ${size}:\n${JSON.stringify(projectAnswer).slice(0, 600)}\n${JSON.stringify(handWrittenAnswer).slice(0, 600)}`);
+        throw new Error(
+          `answers differ at ${size}:\n${JSON.stringify(projectAnswer).slice(0, 600)}\n${JSON.stringify(handWrittenAnswer).slice(0, 600)}`,
+        );
       }
       await load(project, token, 2); // warm-up, discarded
       await load(handWritten, token, 2);
@@ -158,7 +202,9 @@ async function main() {
       for (let repeat = 0; repeat < REPEATS; repeat += 1) {
         const order = repeat % 2 === 0 ? [project, handWritten] : [handWritten, project];
         for (const server of order) runs[server.name].push(await load(server, token, DURATION_S));
-        console.log(`${size} instances, repeat ${repeat + 1}: project ${runs.project.at(-1)!.requestsPerSecond} req/s, hand-written ${runs.handWritten.at(-1)!.requestsPerSecond} req/s`);
+        console.log(
+          `${size} instances, repeat ${repeat + 1}: project ${runs.project.at(-1)!.requestsPerSecond} req/s, hand-written ${runs.handWritten.at(-1)!.requestsPerSecond} req/s`,
+        );
       }
       const projectSummary = summary(runs.project);
       const baseline = summary(runs.handWritten);
@@ -174,7 +220,9 @@ async function main() {
         },
         runs,
       });
-      console.log(`${size} instances: req/s ratio ${results.at(-1)!.ratios.requestsPerSecond}, CPU/request ratio ${results.at(-1)!.ratios.cpuPerRequest}`);
+      console.log(
+        `${size} instances: req/s ratio ${results.at(-1)!.ratios.requestsPerSecond}, CPU/request ratio ${results.at(-1)!.ratios.cpuPerRequest}`,
+      );
     }
     const output = {
       measuredAt: new Date().toISOString(),

@@ -35,15 +35,24 @@ async function peakRssGrowth(work: () => Promise<void>): Promise<{ peakGrowthMb:
 }
 
 async function main() {
-  const double = spawn(process.execPath, ['--import', 'tsx', 'bench/odoo-double-process.ts', JSON.stringify({ big: STREAMED_BYTES, small: XMLRPC_BYTES })], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const baseUrl = await new Promise<string>((resolve) => double.stdout!.once('data', (data: Buffer) => resolve(data.toString().trim())));
+  const double = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'bench/odoo-double-process.ts', JSON.stringify({ big: STREAMED_BYTES, small: XMLRPC_BYTES })],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  const baseUrl = await new Promise<string>((resolve) =>
+    double.stdout!.once('data', (data: Buffer) => resolve(data.toString().trim())),
+  );
   const folder = join(tmpdir(), `fleet-bench-${process.pid}`);
   await mkdir(folder, { recursive: true });
   try {
     // Warm up the code paths once with a small file, so the measurement is of the stream.
-    await pipeline(await streamBackup(baseUrl, { masterPassword: MASTER, database: 'small', format: 'zip' }), createWriteStream(join(folder, 'warmup.zip')));
+    await pipeline(
+      await streamBackup(baseUrl, { masterPassword: MASTER, database: 'small', format: 'zip' }),
+      createWriteStream(join(folder, 'warmup.zip')),
+    );
 
     let restoredBytes = 0;
     const passThrough = await peakRssGrowth(async () => {
@@ -78,15 +87,34 @@ async function main() {
       node: process.version,
       runner: 'tsx (source), RSS sampled every 20 ms in the API-side process; the Odoo double runs in another process',
       streamedBackupMb: STREAMED_BYTES / MB,
-      streamedThroughRestore: { ...passThrough, bytes: restoredBytes, mbPerSecond: Math.round(STREAMED_BYTES / MB / passThrough.seconds) },
-      streamedToDisk: { ...toDisk, bytes: storedBytes, sha256: hash.digest('hex'), mbPerSecond: Math.round(STREAMED_BYTES / MB / toDisk.seconds) },
-      baselineXmlRpcDump: { ...viaXmlRpc, backupMb: XMLRPC_BYTES / MB, growthPerBackupMb: Math.round((viaXmlRpc.peakGrowthMb / (XMLRPC_BYTES / MB)) * 100) / 100 },
+      streamedThroughRestore: {
+        ...passThrough,
+        bytes: restoredBytes,
+        mbPerSecond: Math.round(STREAMED_BYTES / MB / passThrough.seconds),
+      },
+      streamedToDisk: {
+        ...toDisk,
+        bytes: storedBytes,
+        sha256: hash.digest('hex'),
+        mbPerSecond: Math.round(STREAMED_BYTES / MB / toDisk.seconds),
+      },
+      baselineXmlRpcDump: {
+        ...viaXmlRpc,
+        backupMb: XMLRPC_BYTES / MB,
+        growthPerBackupMb: Math.round((viaXmlRpc.peakGrowthMb / (XMLRPC_BYTES / MB)) * 100) / 100,
+      },
       targetPeakGrowthMb: 50,
     };
     const verdict =
-      passThrough.peakGrowthMb < 50 && toDisk.peakGrowthMb < 50 && restoredBytes === STREAMED_BYTES && storedBytes === STREAMED_BYTES;
+      passThrough.peakGrowthMb < 50 &&
+      toDisk.peakGrowthMb < 50 &&
+      restoredBytes === STREAMED_BYTES &&
+      storedBytes === STREAMED_BYTES;
     await mkdir('bench/results', { recursive: true });
-    await writeFile('bench/results/backup-stream.json', `${JSON.stringify({ ...result, withinTarget: verdict }, null, 2)}\n`);
+    await writeFile(
+      'bench/results/backup-stream.json',
+      `${JSON.stringify({ ...result, withinTarget: verdict }, null, 2)}\n`,
+    );
     console.log(JSON.stringify({ ...result, withinTarget: verdict }, null, 2));
     if (!verdict) process.exitCode = 1;
   } finally {

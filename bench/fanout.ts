@@ -28,7 +28,10 @@ type ServerFactory = { name: FanOutServer['name']; start: () => Promise<FanOutSe
 const WARM_UP_MUTATIONS = 10;
 
 /** The subscribers' process, and a typed question-and-answer over IPC. */
-function startSubscribers(): Promise<{ child: ChildProcess; ask<Reply>(message: object, key: string): Promise<Reply> }> {
+function startSubscribers(): Promise<{
+  child: ChildProcess;
+  ask<Reply>(message: object, key: string): Promise<Reply>;
+}> {
   const child = fork('bench/fanout/subscribers.ts', [], { execArgv: ['--import', 'tsx'] });
   const ask = <Reply>(message: object, key: string) =>
     new Promise<Reply>((resolve) => {
@@ -52,7 +55,8 @@ async function mutate(server: FanOutServer): Promise<number> {
     body: JSON.stringify({ query: server.mutation() }),
   });
   const body = (await response.json()) as { errors?: unknown };
-  if (!response.ok || body.errors) throw new Error(`${server.name}: mutation failed: ${JSON.stringify(body).slice(0, 300)}`);
+  if (!response.ok || body.errors)
+    throw new Error(`${server.name}: mutation failed: ${JSON.stringify(body).slice(0, 300)}`);
   return performance.now() - started;
 }
 
@@ -74,7 +78,11 @@ interface RunFigures {
   mutationSlowdown: number;
 }
 
-async function run(factory: ServerFactory, subscribers: Awaited<ReturnType<typeof startSubscribers>>, count: number): Promise<RunFigures> {
+async function run(
+  factory: ServerFactory,
+  subscribers: Awaited<ReturnType<typeof startSubscribers>>,
+  count: number,
+): Promise<RunFigures> {
   const server = await factory.start();
   try {
     return await measure(server, subscribers, count);
@@ -83,17 +91,27 @@ async function run(factory: ServerFactory, subscribers: Awaited<ReturnType<typeo
   }
 }
 
-async function measure(server: FanOutServer, subscribers: Awaited<ReturnType<typeof startSubscribers>>, count: number): Promise<RunFigures> {
+async function measure(
+  server: FanOutServer,
+  subscribers: Awaited<ReturnType<typeof startSubscribers>>,
+  count: number,
+): Promise<RunFigures> {
   for (let warmUp = 0; warmUp < WARM_UP_MUTATIONS; warmUp += 1) await mutate(server);
   const alone: number[] = [];
   for (let event = 0; event < EVENTS; event += 1) alone.push(await mutate(server));
   const before = await server.memory();
-  const connected = await subscribers.ask<number>({ connect: { url: server.wsUrl, token: server.token, count } }, 'connected');
+  const connected = await subscribers.ask<number>(
+    { connect: { url: server.wsUrl, token: server.token, count } },
+    'connected',
+  );
   if (connected !== count) throw new Error(`${server.name}: ${connected} of ${count} subscribers connected`);
   // Warm-up: publish until every subscription is registered and has received an event.
   for (let attempt = 0; ; attempt += 1) {
     await mutate(server);
-    const { missing } = await subscribers.ask<{ missing: number }>({ arrivals: { count: 1, timeoutMs: 2000 } }, 'arrivals');
+    const { missing } = await subscribers.ask<{ missing: number }>(
+      { arrivals: { count: 1, timeoutMs: 2000 } },
+      'arrivals',
+    );
     if (missing === 0) break;
     if (attempt === 20) throw new Error(`${server.name}: ${missing} subscribers never got an event`);
   }
@@ -104,7 +122,10 @@ async function measure(server: FanOutServer, subscribers: Awaited<ReturnType<typ
   for (let event = 1; event <= EVENTS; event += 1) {
     const sentAt = performance.timeOrigin + performance.now();
     withSubscribers.push(await mutate(server));
-    const { times, missing } = await subscribers.ask<{ times: number[]; missing: number }>({ arrivals: { count: event, timeoutMs: DELIVERY_TIMEOUT_MS } }, 'arrivals');
+    const { times, missing } = await subscribers.ask<{ times: number[]; missing: number }>(
+      { arrivals: { count: event, timeoutMs: DELIVERY_TIMEOUT_MS } },
+      'arrivals',
+    );
     if (missing > 0) throw new Error(`${server.name}: ${missing} of ${count} subscribers missed event ${event}`);
     latencies.push(...times.map((time) => time - sentAt));
   }
@@ -138,10 +159,23 @@ function summary(runs: RunFigures[]) {
 
 async function main() {
   const postgres = await startBenchPostgres('fleet_bench_fanout');
-  const database = await openDatabase({ url: postgres.url, embeddedDataDir: join(tmpdir(), 'unused'), poolSize: 2, migrateOnStart: true });
+  const database = await openDatabase({
+    url: postgres.url,
+    embeddedDataDir: join(tmpdir(), 'unused'),
+    poolSize: 2,
+    migrateOnStart: true,
+  });
   const company = await database.prisma.company.create({ data: { name: 'Bench fan-out', slug: 'bench-fanout' } });
   const token = `ofk_bench_fanout_${'x'.repeat(32)}`;
-  await database.prisma.apiKey.create({ data: { companyId: company.id, name: 'bench', role: 'ADMIN', tokenHash: hashApiToken(token), tokenPrefix: token.slice(0, 8) } });
+  await database.prisma.apiKey.create({
+    data: {
+      companyId: company.id,
+      name: 'bench',
+      role: 'ADMIN',
+      tokenHash: hashApiToken(token),
+      tokenPrefix: token.slice(0, 8),
+    },
+  });
   await database.close();
   let created = 0;
   const project: ServerFactory = {
@@ -149,12 +183,17 @@ async function main() {
     start: async () => ({
       ...(await startBenchServer('project', 'bench/api/project-server.ts', [postgres.url])),
       token,
-      mutation: () => `mutation { createInstance(input: { name: "fanout-${process.pid}-${(created += 1)}", version: "17.0" }) { __typename ... on CreateInstanceSuccess { instance { id status } } } }`,
+      mutation: () =>
+        `mutation { createInstance(input: { name: "fanout-${process.pid}-${(created += 1)}", version: "17.0" }) { __typename ... on CreateInstanceSuccess { instance { id status } } } }`,
     }),
   };
   const bare: ServerFactory = {
     name: 'bare',
-    start: async () => ({ ...(await startBenchServer('bare', 'bench/fanout/bare-server.ts', [])), token, mutation: () => 'mutation { publish { subjectId status } }' }),
+    start: async () => ({
+      ...(await startBenchServer('bare', 'bench/fanout/bare-server.ts', [])),
+      token,
+      mutation: () => 'mutation { publish { subjectId status } }',
+    }),
   };
   const subscribers = await startSubscribers();
   try {
@@ -166,7 +205,9 @@ async function main() {
         const order = repeat % 2 === 0 ? [project, bare] : [bare, project];
         for (const server of order) runs[server.name].push(await run(server, subscribers, count));
         const [p, b] = [runs.project.at(-1)!, runs.bare.at(-1)!];
-        console.log(`${count} subscribers, repeat ${repeat + 1}: p99 ${p.deliveryP99Ms}/${b.deliveryP99Ms} ms, KB ${p.kbPerSubscriber}/${b.kbPerSubscriber}, mutation x${p.mutationSlowdown}/x${b.mutationSlowdown} (project/bare)`);
+        console.log(
+          `${count} subscribers, repeat ${repeat + 1}: p99 ${p.deliveryP99Ms}/${b.deliveryP99Ms} ms, KB ${p.kbPerSubscriber}/${b.kbPerSubscriber}, mutation x${p.mutationSlowdown}/x${b.mutationSlowdown} (project/bare)`,
+        );
       }
       const projectSummary = summary(runs.project);
       const bareSummary = summary(runs.bare);
@@ -187,7 +228,8 @@ async function main() {
     const output = {
       measuredAt: new Date().toISOString(),
       node: process.version,
-      subscription: 'fleetEvents { kind subjectId status occurredAt }, raw graphql-transport-ws clients in one separate process',
+      subscription:
+        'fleetEvents { kind subjectId status occurredAt }, raw graphql-transport-ws clients in one separate process',
       mutation: { project: 'createInstance (key check, transaction, audit, publish)', bare: 'publish (no database)' },
       eventsPerRun: EVENTS,
       repeats: REPEATS,

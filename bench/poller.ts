@@ -42,9 +42,11 @@ async function startSimulatorProcess(): Promise<{ baseUrl: string; stop(): void 
 
 async function limited<T>(items: T[], limit: number, work: (item: T) => Promise<unknown>) {
   let next = 0;
-  await Promise.all(Array.from({ length: limit }, async () => {
-    while (next < items.length) await work(items[next++]!);
-  }));
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      while (next < items.length) await work(items[next++]!);
+    }),
+  );
 }
 
 function measure() {
@@ -69,27 +71,61 @@ async function main() {
   });
   const { prisma } = database;
   try {
-    const provider = new OdooShProvider(new OdooShHttp({ baseUrl: simulator.baseUrl, token: 'bench', breaker: new CircuitBreakers().for(simulator.baseUrl), timeoutMs: 30_000 }));
+    const provider = new OdooShProvider(
+      new OdooShHttp({
+        baseUrl: simulator.baseUrl,
+        token: 'bench',
+        breaker: new CircuitBreakers().for(simulator.baseUrl),
+        timeoutMs: 30_000,
+      }),
+    );
     const company = await prisma.company.create({ data: { name: 'Bench', slug: `bench-${Date.now()}` } });
     const ids: string[] = [];
-    await limited(Array.from({ length: INSTANCES }, (_, index) => index), CONCURRENCY, async (index) => {
-      const name = `bench-${index}`;
-      ids.push((await provider.createInstance({ name, database: `bench_${index}`, version: '17.0', subscriptionTier: 'starter' })).id);
-    });
+    await limited(
+      Array.from({ length: INSTANCES }, (_, index) => index),
+      CONCURRENCY,
+      async (index) => {
+        const name = `bench-${index}`;
+        ids.push(
+          (
+            await provider.createInstance({
+              name,
+              database: `bench_${index}`,
+              version: '17.0',
+              subscriptionTier: 'starter',
+            })
+          ).id,
+        );
+      },
+    );
     await prisma.odooInstance.createMany({
-      data: ids.map((instanceId, index) => ({ companyId: company.id, name: `bench-${index}`, database: `bench_${index}`, version: '17.0', status: 'RUNNING' as const, instanceId })),
+      data: ids.map((instanceId, index) => ({
+        companyId: company.id,
+        name: `bench-${index}`,
+        database: `bench_${index}`,
+        version: '17.0',
+        status: 'RUNNING' as const,
+        instanceId,
+      })),
     });
 
     // Baseline: the same calls, nothing stored.
     const now = new Date();
     const baselineDone = measure();
-    await limited(ids, CONCURRENCY, (id) => pollInstance(provider, id, { metricAt: null, logAt: null }, { now, timeoutMs: 30_000, intervalMs: 60_000 }));
+    await limited(ids, CONCURRENCY, (id) =>
+      pollInstance(provider, id, { metricAt: null, logAt: null }, { now, timeoutMs: 30_000, intervalMs: 60_000 }),
+    );
     const baseline = baselineDone();
 
     const poller = createPoller({
       prisma,
       pubsub: createFleetPubSub(),
-      providers: createProviderRegistry({ keyRing: parseKeyRing(KEY_SPEC), odooShBaseUrl: simulator.baseUrl, odooShDefaultToken: 'bench', timeoutMs: 30_000 }),
+      providers: createProviderRegistry({
+        keyRing: parseKeyRing(KEY_SPEC),
+        odooShBaseUrl: simulator.baseUrl,
+        odooShDefaultToken: 'bench',
+        timeoutMs: 30_000,
+      }),
       logger: createLogger('warn'),
       intervalMs: 60_000,
       concurrency: CONCURRENCY,
@@ -105,7 +141,13 @@ async function main() {
       const done = measure();
       const report = await poller.tick();
       const cost = done();
-      ticks.push({ round: round + 1, instancesPolled: report.instancesPolled, failures: report.failures, ...cost, sqlStatements: statements });
+      ticks.push({
+        round: round + 1,
+        instancesPolled: report.instancesPolled,
+        failures: report.failures,
+        ...cost,
+        sqlStatements: statements,
+      });
     }
     const steady = ticks.slice(1);
     const tickMs = Math.round(steady.reduce((sum, tick) => sum + tick.wallMs, 0) / steady.length);
@@ -123,7 +165,10 @@ async function main() {
         cpuMsPerInstance: Math.round((cpuMs / INSTANCES) * 1000) / 1000,
         instancesPerSecond: Math.round(INSTANCES / (tickMs / 1000)),
       },
-      baselineProviderCallsOnly: { ...baseline, cpuMsPerInstance: Math.round((baseline.cpuMs / INSTANCES) * 1000) / 1000 },
+      baselineProviderCallsOnly: {
+        ...baseline,
+        cpuMsPerInstance: Math.round((baseline.cpuMs / INSTANCES) * 1000) / 1000,
+      },
       ratios: {
         wallVsBaseline: Math.round((tickMs / baseline.wallMs) * 100) / 100,
         cpuVsBaseline: Math.round((cpuMs / baseline.cpuMs) * 100) / 100,

@@ -66,13 +66,20 @@ async function serve(telemetry: Telemetry, url: string | undefined, dataDir: str
 async function run(url: string, token: string, requests: number): Promise<{ ms: number; perSecond: number }> {
   let next = 0;
   const started = performance.now();
-  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-    while (next++ < requests) {
-      const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query: QUERY }) });
-      const body = (await response.json()) as { data?: { instances?: { totalCount: number } } };
-      if (body.data?.instances?.totalCount !== INSTANCES) throw new Error(`unexpected answer: ${JSON.stringify(body).slice(0, 200)}`);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next++ < requests) {
+        const response = await fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+          body: JSON.stringify({ query: QUERY }),
+        });
+        const body = (await response.json()) as { data?: { instances?: { totalCount: number } } };
+        if (body.data?.instances?.totalCount !== INSTANCES)
+          throw new Error(`unexpected answer: ${JSON.stringify(body).slice(0, 200)}`);
+      }
+    }),
+  );
   const ms = performance.now() - started;
   dropSpans();
   return { ms: Math.round(ms), perSecond: Math.round((requests / ms) * 1000) };
@@ -81,18 +88,42 @@ async function run(url: string, token: string, requests: number): Promise<{ ms: 
 async function main() {
   const dataDir = await mkdtemp(join(tmpdir(), 'fleet-bench-tracing-'));
   const off = await serve(createTelemetry(), process.env.BENCH_DATABASE_URL, dataDir);
-  const on = await serve(createTelemetry({ tracing: createTracing({ serviceName: 'bench', exporter }) }), off.database.url, dataDir);
+  const on = await serve(
+    createTelemetry({ tracing: createTracing({ serviceName: 'bench', exporter }) }),
+    off.database.url,
+    dataDir,
+  );
   try {
     const prisma = off.database.prisma;
     await prisma.company.deleteMany({ where: { slug: 'bench-tracing' } });
     const company = await prisma.company.create({ data: { name: 'Bench', slug: 'bench-tracing' } });
     const token = `ofk_bench_tracing_${Date.now()}`;
-    await prisma.apiKey.create({ data: { companyId: company.id, name: 'bench', role: 'VIEWER', tokenHash: hashApiToken(token), tokenPrefix: token.slice(0, 8) } });
-    await prisma.odooInstance.createMany({ data: Array.from({ length: INSTANCES }, (_, index) => ({ companyId: company.id, name: `bench-${index}`, database: `bench_${index}`, version: '17.0', status: 'RUNNING' as const })) });
+    await prisma.apiKey.create({
+      data: {
+        companyId: company.id,
+        name: 'bench',
+        role: 'VIEWER',
+        tokenHash: hashApiToken(token),
+        tokenPrefix: token.slice(0, 8),
+      },
+    });
+    await prisma.odooInstance.createMany({
+      data: Array.from({ length: INSTANCES }, (_, index) => ({
+        companyId: company.id,
+        name: `bench-${index}`,
+        database: `bench_${index}`,
+        version: '17.0',
+        status: 'RUNNING' as const,
+      })),
+    });
 
     await run(off.url, token, 200); // warm-up, discarded
     await run(on.url, token, 200);
-    const rounds: Array<{ round: number; off: { ms: number; perSecond: number }; on: { ms: number; perSecond: number } }> = [];
+    const rounds: Array<{
+      round: number;
+      off: { ms: number; perSecond: number };
+      on: { ms: number; perSecond: number };
+    }> = [];
     for (let round = 1; round <= ROUNDS; round += 1) {
       const first = round % 2 === 0 ? 'on' : 'off';
       const a = await run(first === 'off' ? off.url : on.url, token, REQUESTS);

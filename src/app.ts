@@ -36,7 +36,12 @@ import { createGitPublisher, type GitPublisher } from './services/deployments/gi
 import { createPoller, type Poller } from './jobs/poller.js';
 import type { AddressPolicy } from './services/webhooks/address-policy.js';
 import type { RepositoryPolicy } from './services/instances/destination-urls.js';
-import { createRequestLimits, memoryCounterStore, rateLimitHeaders, type RequestLimits } from './services/rate-limit/rate-limiter.js';
+import {
+  createRequestLimits,
+  memoryCounterStore,
+  rateLimitHeaders,
+  type RequestLimits,
+} from './services/rate-limit/rate-limiter.js';
 import { serveFleetPage } from './fleet-page.js';
 import { serveMetrics } from './telemetry/metrics-endpoint.js';
 import { scopeFromHeaders } from './telemetry/request-context.js';
@@ -125,13 +130,25 @@ export function buildApp(options: AppOptions): App {
   const pubsub = options.pubsub ?? createFleetPubSub();
   const poller =
     options.poller ??
-    createPoller({ prisma: options.prisma, pubsub, providers: options.providers, logger: options.logger, intervalMs: 60_000, concurrency: 8, timeoutMs: 10_000, retentionDays: 30 });
+    createPoller({
+      prisma: options.prisma,
+      pubsub,
+      providers: options.providers,
+      logger: options.logger,
+      intervalMs: 60_000,
+      concurrency: 8,
+      timeoutMs: 10_000,
+      retentionDays: 30,
+    });
   const limiter = createFailureLimiter(options.authFailuresPerMinute ?? 20);
   const instanceScoped = createInstanceScopes(options.prisma);
   const maxRequestBytes = options.maxRequestBytes ?? 1_000_000;
   const requestLimits =
     options.requestLimits ??
-    createRequestLimits(memoryCounterStore(), { perKey: { name: 'key', quota: 600, windowSeconds: 60 }, perAddress: { name: 'address', quota: 1200, windowSeconds: 60 } });
+    createRequestLimits(memoryCounterStore(), {
+      perKey: { name: 'key', quota: 600, windowSeconds: 60 },
+      perAddress: { name: 'address', quota: 1200, windowSeconds: 60 },
+    });
   const subscriptionsPerKey = options.subscriptionsPerKey ?? 100;
   const connectionSlots = options.connectionSlots ?? localConnectionSlots(subscriptionsPerKey);
   const drain = createDrain();
@@ -139,7 +156,10 @@ export function buildApp(options: AppOptions): App {
   const lastUse = lastUseRecorder();
 
   /** Spends from the caller's budgets and sets the RateLimit fields; false when a budget is spent. */
-  async function withinLimits(req: IncomingMessage, res: ServerResponse | null): Promise<{ allowed: boolean; retryAfter: number }> {
+  async function withinLimits(
+    req: IncomingMessage,
+    res: ServerResponse | null,
+  ): Promise<{ allowed: boolean; retryAfter: number }> {
     const authorization = typeof req.headers.authorization === 'string' ? req.headers.authorization : null;
     try {
       const usages = await requestLimits.spend({ address: clientAddress(req), authorization });
@@ -155,7 +175,11 @@ export function buildApp(options: AppOptions): App {
   const telemetry = options.telemetry ?? createTelemetry({ defaultMetrics: false });
 
   const clientAddress = (req: IncomingMessage | undefined): string => {
-    const forwarded = options.trustProxy ? String(req?.headers['x-forwarded-for'] ?? '').split(',')[0]?.trim() : '';
+    const forwarded = options.trustProxy
+      ? String(req?.headers['x-forwarded-for'] ?? '')
+          .split(',')[0]
+          ?.trim()
+      : '';
     return forwarded || req?.socket.remoteAddress || 'unknown';
   };
 
@@ -193,7 +217,8 @@ export function buildApp(options: AppOptions): App {
       info: (...args) => options.logger.info(shortened(String(args[0]), 500)),
       warn: (...args) => options.logger.warn(shortened(String(args[0]), 500)),
       // Yoga reports every error it rewrote; a caller's bad input is not this server's failure.
-      error: (...args) => (isExpectedFailure(args[0]) ? options.logger.debug : options.logger.error)(shortened(String(args[0]), 500)),
+      error: (...args) =>
+        (isExpectedFailure(args[0]) ? options.logger.debug : options.logger.error)(shortened(String(args[0]), 500)),
     },
     plugins: [
       ...hardeningPlugins({ production: options.production }),
@@ -207,7 +232,8 @@ export function buildApp(options: AppOptions): App {
       const authorization = request?.headers.get('authorization') ?? stringParam(connectionParams, 'authorization');
       const caller = authenticated ? authenticated.caller : await callerOf(authorization, clientAddress(req));
       // A key limited to some instances reaches only their rows, whatever the resolver does.
-      const prisma = caller?.kind === 'apiKey' && caller.instanceIds ? instanceScoped(caller.instanceIds) : options.prisma;
+      const prisma =
+        caller?.kind === 'apiKey' && caller.instanceIds ? instanceScoped(caller.instanceIds) : options.prisma;
       const dependencies = {
         prisma,
         pubsub,
@@ -261,17 +287,29 @@ export function buildApp(options: AppOptions): App {
       return sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'unavailable' });
     }
     const file = /^\/backups\/([0-9a-f-]{36})\/file$/.exec(path ?? '');
-    if (file && req.method === 'GET') return serveBackupFile(file[1]!, new URL(req.url ?? '/', 'http://local').searchParams, res);
+    if (file && req.method === 'GET')
+      return serveBackupFile(file[1]!, new URL(req.url ?? '/', 'http://local').searchParams, res);
     const limits = await withinLimits(req, res);
     if (!limits.allowed) {
-      return sendJson(res, 429, { errors: [{ message: `Too many requests; try again in ${limits.retryAfter} s.`, extensions: { code: 'RATE_LIMITED', retryAfter: limits.retryAfter } }] });
+      return sendJson(res, 429, {
+        errors: [
+          {
+            message: `Too many requests; try again in ${limits.retryAfter} s.`,
+            extensions: { code: 'RATE_LIMITED', retryAfter: limits.retryAfter },
+          },
+        ],
+      });
     }
     const refusal = bodyRefusal(req, maxRequestBytes);
     if (refusal) return sendJson(res, refusal.status, { errors: [{ message: refusal.message }] });
     if (shuttingDown) {
       // Draining: requests in flight finish, new ones go to another replica.
       res.setHeader('connection', 'close');
-      return sendJson(res, 503, { errors: [{ message: 'The server is shutting down; retry on another replica.', extensions: { code: SHUTTING_DOWN } }] });
+      return sendJson(res, 503, {
+        errors: [
+          { message: 'The server is shutting down; retry on another replica.', extensions: { code: SHUTTING_DOWN } },
+        ],
+      });
     }
     return yoga.handle(req, res);
   }
@@ -280,12 +318,23 @@ export function buildApp(options: AppOptions): App {
   async function serveBackupFile(backupId: string, query: URLSearchParams, res: ServerResponse): Promise<void> {
     const refusal = options.signer.check(backupId, query.get('expires'), query.get('signature'));
     if (refusal) return sendJson(res, 403, { error: `This download link is not valid (${refusal}).` });
-    const backup = await options.prisma.backup.findUnique({ where: { id: backupId }, select: { storageKey: true, sizeBytes: true, instance: { select: { name: true } }, createdAt: true } });
+    const backup = await options.prisma.backup.findUnique({
+      where: { id: backupId },
+      select: { storageKey: true, sizeBytes: true, instance: { select: { name: true } }, createdAt: true },
+    });
     const size = backup?.storageKey ? await options.backupStore.size(backup.storageKey) : null;
-    if (!backup?.storageKey || size === null) return sendJson(res, 404, { error: 'The backup file is no longer stored.' });
+    if (!backup?.storageKey || size === null)
+      return sendJson(res, 404, { error: 'The backup file is no longer stored.' });
     const filename = `${backup.instance.name}-${backup.createdAt.toISOString().slice(0, 19).replace(/[T:]/g, '-')}.zip`;
-    res.writeHead(200, { 'content-type': 'application/zip', 'content-length': size, 'content-disposition': `attachment; filename="${filename}"` });
-    options.backupStore.read(backup.storageKey).on('error', () => res.destroy()).pipe(res);
+    res.writeHead(200, {
+      'content-type': 'application/zip',
+      'content-length': size,
+      'content-disposition': `attachment; filename="${filename}"`,
+    });
+    options.backupStore
+      .read(backup.storageKey)
+      .on('error', () => res.destroy())
+      .pipe(res);
   }
 
   // graphql-ws on the same port and path; every operation runs Yoga's own enveloped
@@ -305,12 +354,18 @@ export function buildApp(options: AppOptions): App {
       // Authenticate at connect time: a bad key never gets a connection.
       onConnect: async (ctx) => {
         try {
-          const caller = await callerOf(stringParam(ctx.connectionParams, 'authorization'), clientAddress(ctx.extra.request));
+          const caller = await callerOf(
+            stringParam(ctx.connectionParams, 'authorization'),
+            clientAddress(ctx.extra.request),
+          );
           if (caller?.kind === 'apiKey') {
             const { apiKeyId } = caller;
             const connectionId = newConnectionId();
             if (!(await connectionSlots.acquire(apiKeyId, connectionId))) {
-              ctx.extra.socket.close(WS_CLOSE_TOO_MANY, `This API key holds ${subscriptionsPerKey} connections already`);
+              ctx.extra.socket.close(
+                WS_CLOSE_TOO_MANY,
+                `This API key holds ${subscriptionsPerKey} connections already`,
+              );
               return false;
             }
             // A client gone while the slot was taken gives it back at once (no close event follows).
@@ -326,7 +381,10 @@ export function buildApp(options: AppOptions): App {
           ctx.extra.caller = caller;
           return true;
         } catch (error) {
-          ctx.extra.socket.close(WS_CLOSE_UNAUTHORIZED, error instanceof Error ? error.message.slice(0, 120) : 'Unauthorized');
+          ctx.extra.socket.close(
+            WS_CLOSE_UNAUTHORIZED,
+            error instanceof Error ? error.message.slice(0, 120) : 'Unauthorized',
+          );
           return false;
         }
       },
@@ -345,7 +403,9 @@ export function buildApp(options: AppOptions): App {
         }
         const enveloped = yoga.getEnveloped({
           ...ctx,
-          connectionParams: operationKey ? { ...ctx.connectionParams, authorization: operationKey } : ctx.connectionParams,
+          connectionParams: operationKey
+            ? { ...ctx.connectionParams, authorization: operationKey }
+            : ctx.connectionParams,
           req: ctx.extra.request,
           socket: ctx.extra.socket,
           authenticated: { caller },

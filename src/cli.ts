@@ -65,19 +65,36 @@ async function main(): Promise<number> {
     switch (command) {
       case 'create-company': {
         const company = await createCompany({ prisma }, { name: values.name ?? '', slug: values.slug ?? '' });
-        await recordAudit(prisma, { caller: operator, operation: 'createCompany', targetId: company.id, companyId: company.id, outcome: 'SUCCESS', details: { via: 'cli' } });
+        await recordAudit(prisma, {
+          caller: operator,
+          operation: 'createCompany',
+          targetId: company.id,
+          companyId: company.id,
+          outcome: 'SUCCESS',
+          details: { via: 'cli' },
+        });
         console.log(`Created company ${company.slug} (${company.id}).`);
         return 0;
       }
       case 'create-api-key': {
         const company = await prisma.company.findUnique({ where: { slug: values.company ?? '' } });
         if (!company) throw new DomainError(`No company with slug "${values.company ?? ''}".`);
-        const { apiKey, token } = await createApiKey({ prisma }, {
+        const { apiKey, token } = await createApiKey(
+          { prisma },
+          {
+            companyId: company.id,
+            name: values.name ?? '',
+            role: (values.role ?? '').toUpperCase() as Role,
+          },
+        );
+        await recordAudit(prisma, {
+          caller: operator,
+          operation: 'createApiKey',
+          targetId: apiKey.id,
           companyId: company.id,
-          name: values.name ?? '',
-          role: (values.role ?? '').toUpperCase() as Role,
+          outcome: 'SUCCESS',
+          details: { via: 'cli' },
         });
-        await recordAudit(prisma, { caller: operator, operation: 'createApiKey', targetId: apiKey.id, companyId: company.id, outcome: 'SUCCESS', details: { via: 'cli' } });
         console.log(`Created ${apiKey.role} key "${apiKey.name}" (${apiKey.id}) for ${company.slug}.`);
         console.log(`Token (shown once, store it now): ${token}`);
         return 0;
@@ -87,7 +104,14 @@ async function main(): Promise<number> {
         if (!key) throw new DomainError(`No API key with id "${values.id ?? ''}".`);
         // Open streams on running servers end when they next authenticate or with Redis fan-out.
         await revokeApiKey({ prisma, pubsub: createFleetPubSub() }, { companyId: key.companyId, apiKeyId: key.id });
-        await recordAudit(prisma, { caller: operator, operation: 'revokeApiKey', targetId: key.id, companyId: key.companyId, outcome: 'SUCCESS', details: { via: 'cli' } });
+        await recordAudit(prisma, {
+          caller: operator,
+          operation: 'revokeApiKey',
+          targetId: key.id,
+          companyId: key.companyId,
+          outcome: 'SUCCESS',
+          details: { via: 'cli' },
+        });
         console.log(`Revoked API key ${key.id}.`);
         return 0;
       }
@@ -97,10 +121,16 @@ async function main(): Promise<number> {
           { prisma, keyRing, providerBaseUrl: odooShDestination(config.ODOO_SH_API_BASE_URL) },
           {
             batchSize: Number(values['batch-size'] ?? 200),
-            onProgress: (progress) => console.log(`${progress.table}.${progress.column}: ${progress.reEncrypted} re-encrypted so far`),
+            onProgress: (progress) =>
+              console.log(`${progress.table}.${progress.column}: ${progress.reEncrypted} re-encrypted so far`),
           },
         );
-        await recordAudit(prisma, { caller: operator, operation: 'rotateEncryptionKey', outcome: 'SUCCESS', details: { via: 'cli', keyId: result.keyId } });
+        await recordAudit(prisma, {
+          caller: operator,
+          operation: 'rotateEncryptionKey',
+          outcome: 'SUCCESS',
+          details: { via: 'cli', keyId: result.keyId },
+        });
         console.log(`Key ${result.keyId}: ${result.reEncrypted} secrets re-encrypted, ${result.remaining} remaining.`);
         return result.remaining === 0 ? 0 : 1;
       }

@@ -3,9 +3,7 @@
 import { validate } from 'node-cron';
 import { z } from 'zod';
 
-const booleanFlag = z
-  .enum(['true', 'false', '1', '0'])
-  .transform((value) => value === 'true' || value === '1');
+const booleanFlag = z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1');
 
 /** Settings that open a door for development and tests; production refuses to start with them. */
 const developmentOnlySettings = ['WEBHOOK_ALLOW_PRIVATE_NETWORKS', 'GIT_ALLOW_INSECURE_REPOSITORIES'] as const;
@@ -65,7 +63,10 @@ const configSchema = z
       .default('Odoo Fleet API <deploy@odoo-fleet.invalid>'),
     DEPLOY_WORK_DIR: z.string().min(1).default('./.data/git'),
     GIT_TIMEOUT_MS: z.coerce.number().int().min(1000).default(120_000),
-    REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
+    REDIS_URL: z
+      .string()
+      .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+      .optional(),
     REPLICA_NAME: z.string().min(1).max(100).optional(),
     POLLER_ENABLED: booleanFlag.default(true),
     POLL_CRON: z
@@ -100,14 +101,26 @@ const configSchema = z
     }
     for (const variable of developmentOnlySettings) {
       if (env.NODE_ENV === 'production' && env[variable]) {
-        context.addIssue({ code: 'custom', path: [variable], message: 'must not be true in production (development and tests only)' });
+        context.addIssue({
+          code: 'custom',
+          path: [variable],
+          message: 'must not be true in production (development and tests only)',
+        });
       }
     }
     if (env.NODE_ENV === 'production' && !env.ODOO_SH_API_BASE_URL) {
-      context.addIssue({ code: 'custom', path: ['ODOO_SH_API_BASE_URL'], message: 'is required in production (the built-in simulator serves development only)' });
+      context.addIssue({
+        code: 'custom',
+        path: ['ODOO_SH_API_BASE_URL'],
+        message: 'is required in production (the built-in simulator serves development only)',
+      });
     }
     if (env.NODE_ENV === 'production' && !env.METRICS_TOKEN && !env.METRICS_PUBLIC) {
-      context.addIssue({ code: 'custom', path: ['METRICS_TOKEN'], message: 'is required in production (or set METRICS_PUBLIC=true to serve /metrics to anyone)' });
+      context.addIssue({
+        code: 'custom',
+        path: ['METRICS_TOKEN'],
+        message: 'is required in production (or set METRICS_PUBLIC=true to serve /metrics to anyone)',
+      });
     }
   })
   .transform((env) => ({
@@ -132,9 +145,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): Config {
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
   const parsed = configSchema.safeParse(present);
   if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`),
-    );
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
   }
   return parsed.data;
 }

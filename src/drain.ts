@@ -18,7 +18,9 @@ export interface Drain {
 }
 
 const farewell: ExecutionResult = {
-  errors: [new GraphQLError('The server is shutting down; reconnect to continue.', { extensions: { code: SHUTTING_DOWN } })],
+  errors: [
+    new GraphQLError('The server is shutting down; reconnect to continue.', { extensions: { code: SHUTTING_DOWN } }),
+  ],
 };
 
 function isAsyncIterable(value: unknown): value is AsyncIterable<ExecutionResult> {

@@ -41,7 +41,10 @@ export function maskError(error: unknown, message: string, isDev?: boolean): Err
     return new GraphQLError(shortened(original.message), { ...where, extensions: { code: 'BAD_USER_INPUT' } });
   }
   if (original instanceof InvalidInputError) {
-    return new GraphQLError(shortened(original.message), { ...where, extensions: { code: 'BAD_USER_INPUT', fieldErrors: original.fieldErrors } });
+    return new GraphQLError(shortened(original.message), {
+      ...where,
+      extensions: { code: 'BAD_USER_INPUT', fieldErrors: original.fieldErrors },
+    });
   }
   if (original instanceof NotFoundError) {
     return new GraphQLError(shortened(original.message), { ...where, extensions: { code: 'NOT_FOUND' } });

@@ -11,7 +11,8 @@ const FILES: Record<string, { file: string; type: string }> = {
   '/fleet/fleet.css': { file: 'fleet.css', type: 'text/css; charset=utf-8' },
 };
 
-const POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+const POLICY =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /** true when `path` is the page or one of its files (and the response was sent) */
 export async function serveFleetPage(path: string, res: ServerResponse): Promise<boolean> {

@@ -22,7 +22,8 @@ interface Delivery {
 
 export function createFanOutEventTarget(options: FanOutOptions = {}): EventTarget {
   const sliceSize = options.sliceSize ?? 50;
-  const onListenerError = options.onListenerError ?? ((error: unknown) => console.error('pub/sub listener failed', error));
+  const onListenerError =
+    options.onListenerError ?? ((error: unknown) => console.error('pub/sub listener failed', error));
   const listenersByTopic = new Map<string, Set<Listener>>();
   // One queue for all topics: every listener sees events in the order they were published.
   const queue: Delivery[] = [];

@@ -42,7 +42,9 @@ export function eventInstanceId(
   kind: FleetEventPayload['kind'],
   subject: { id: string; instanceId?: string | null; targetInstanceId?: string | null },
 ): string | undefined {
-  return kind === 'INSTANCE' || kind === 'HEALTH' || kind === 'LOG' ? subject.id : (subject.instanceId ?? subject.targetInstanceId ?? undefined);
+  return kind === 'INSTANCE' || kind === 'HEALTH' || kind === 'LOG'
+    ? subject.id
+    : (subject.instanceId ?? subject.targetInstanceId ?? undefined);
 }
 
 /** Announces a status change of one of a company's objects on `fleetEvents`. */

@@ -30,7 +30,13 @@ import { startupFailureMessage } from './startup-failure.js';
 let startupConfig: Config | null = null;
 import { stampingRequestIds, traceStatements } from './telemetry/database-telemetry.js';
 import { registerFleetGauges } from './telemetry/fleet-gauges.js';
-import { countingPubSub, instrumentProviders, observedHandlers, observedPoller, ObservedBreakers } from './telemetry/instrument.js';
+import {
+  countingPubSub,
+  instrumentProviders,
+  observedHandlers,
+  observedPoller,
+  ObservedBreakers,
+} from './telemetry/instrument.js';
 import { createTelemetry, withRequestIds } from './telemetry/telemetry.js';
 import { createTracing } from './telemetry/tracing.js';
 
@@ -38,7 +44,9 @@ async function main(): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
   const config = loadConfig(process.env);
   startupConfig = config;
-  const telemetry = createTelemetry({ tracing: createTracing({ serviceName: config.OTEL_SERVICE_NAME, otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT }) });
+  const telemetry = createTelemetry({
+    tracing: createTracing({ serviceName: config.OTEL_SERVICE_NAME, otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT }),
+  });
   const logger = withRequestIds(createLogger(config.LOG_LEVEL), telemetry.context);
   const startedAt = Date.now();
   const keyRing = loadKeyRing(config, (message) => logger.info(message));
@@ -57,25 +65,46 @@ async function main(): Promise<void> {
   const webhookPolicy = { allowPrivateNetworks: config.WEBHOOK_ALLOW_PRIVATE_NETWORKS };
   // Webhook deliveries come from the fleet event outbox only (services/events/outbox.ts).
   const pubsub = countingPubSub(bus?.pubsub ?? createFleetPubSub(), telemetry);
-  const connectionSlots = await openConnectionSlots({ redisUrl: config.REDIS_URL, perKey: config.SUBSCRIPTIONS_PER_KEY });
-  const budgets = await openRequestLimits({ redisUrl: config.REDIS_URL, perKeyPerMinute: config.RATE_LIMIT_PER_KEY_PER_MINUTE, perAddressPerMinute: config.RATE_LIMIT_PER_ADDRESS_PER_MINUTE });
+  const connectionSlots = await openConnectionSlots({
+    redisUrl: config.REDIS_URL,
+    perKey: config.SUBSCRIPTIONS_PER_KEY,
+  });
+  const budgets = await openRequestLimits({
+    redisUrl: config.REDIS_URL,
+    perKeyPerMinute: config.RATE_LIMIT_PER_KEY_PER_MINUTE,
+    perAddressPerMinute: config.RATE_LIMIT_PER_ADDRESS_PER_MINUTE,
+  });
   const owner = config.REPLICA_NAME ?? replicaName();
   const simulator = config.ODOO_SH_API_BASE_URL ? null : await startInProcessSimulator();
-  if (simulator) logger.info(`ODOO_SH_API_BASE_URL is not set: Odoo.sh instances go to the built-in simulator at ${simulator.baseUrl} (development only; set it for a real provider)`);
+  if (simulator)
+    logger.info(
+      `ODOO_SH_API_BASE_URL is not set: Odoo.sh instances go to the built-in simulator at ${simulator.baseUrl} (development only; set it for a real provider)`,
+    );
   const breakers = new ObservedBreakers();
-  registerFleetGauges(telemetry.metrics, { prisma: database.prisma, poolStats: () => database.poolStats(), breakerStates: () => breakers.states() });
-  const providers = instrumentProviders(createProviderRegistry({
-    keyRing,
-    odooShBaseUrl: config.ODOO_SH_API_BASE_URL ?? simulator!.baseUrl,
-    odooShDestination: odooShDestination(config.ODOO_SH_API_BASE_URL),
-    odooShDefaultToken: config.ODOO_SH_API_TOKEN ?? simulator?.token,
-    timeoutMs: config.PROVIDER_TIMEOUT_MS,
-    odooLongTimeouts: { modulesMs: config.ODOO_MODULE_TIMEOUT_MS, databasesMs: config.ODOO_DATABASE_TIMEOUT_MS },
-    breakers,
-    odooApiKeys: createOdooApiKeyStore({ prisma: database.prisma, keyRing }),
-  }), telemetry);
+  registerFleetGauges(telemetry.metrics, {
+    prisma: database.prisma,
+    poolStats: () => database.poolStats(),
+    breakerStates: () => breakers.states(),
+  });
+  const providers = instrumentProviders(
+    createProviderRegistry({
+      keyRing,
+      odooShBaseUrl: config.ODOO_SH_API_BASE_URL ?? simulator!.baseUrl,
+      odooShDestination: odooShDestination(config.ODOO_SH_API_BASE_URL),
+      odooShDefaultToken: config.ODOO_SH_API_TOKEN ?? simulator?.token,
+      timeoutMs: config.PROVIDER_TIMEOUT_MS,
+      odooLongTimeouts: { modulesMs: config.ODOO_MODULE_TIMEOUT_MS, databasesMs: config.ODOO_DATABASE_TIMEOUT_MS },
+      breakers,
+      odooApiKeys: createOdooApiKeyStore({ prisma: database.prisma, keyRing }),
+    }),
+    telemetry,
+  );
   // Secrets stored before destinations were bound are bound to their row's destination once.
-  const rebound = await rebindLegacySecrets({ prisma: database.prisma, keyRing, providerBaseUrl: providers.odooShBaseUrl });
+  const rebound = await rebindLegacySecrets({
+    prisma: database.prisma,
+    keyRing,
+    providerBaseUrl: providers.odooShBaseUrl,
+  });
   if (rebound.reEncrypted > 0) logger.info('secrets bound to their destinations', { count: rebound.reEncrypted });
   const backupStore = createLocalBackupStore(config.BACKUP_STORAGE_DIR);
   const git = createGitPublisher({ timeoutMs: config.GIT_TIMEOUT_MS, workRoot: config.DEPLOY_WORK_DIR });
@@ -83,31 +112,52 @@ async function main(): Promise<void> {
   const worker = createWorker({
     prisma: database.prisma,
     owner,
-    handlers: observedHandlers(operationHandlers({ prisma: database.prisma, pubsub, providers, store: backupStore, keyRing, git, author: { name: authorName!, email: authorEmail! } }), telemetry, logger),
+    handlers: observedHandlers(
+      operationHandlers({
+        prisma: database.prisma,
+        pubsub,
+        providers,
+        store: backupStore,
+        keyRing,
+        git,
+        author: { name: authorName!, email: authorEmail! },
+      }),
+      telemetry,
+      logger,
+    ),
     pollMs: config.WORKER_POLL_MS,
     leaseMs: config.WORKER_LEASE_MS,
     onSettled: (operation, outcome) =>
       publishStepChange({ prisma: database.prisma, pubsub }, operation, outcome).catch((error: unknown) =>
-        logger.warn('progress event not published', { operation: operation.id, error: error instanceof Error ? error.message : String(error) }),
+        logger.warn('progress event not published', {
+          operation: operation.id,
+          error: error instanceof Error ? error.message : String(error),
+        }),
       ),
   });
-  const poller = observedPoller(createPoller({
-    prisma: database.prisma,
-    pubsub,
-    providers,
-    logger,
-    owner,
-    intervalMs: config.POLL_INTERVAL_SECONDS * 1000,
-    concurrency: config.POLL_CONCURRENCY,
-    batchSize: config.POLL_BATCH_SIZE,
-    timeoutMs: config.POLL_TIMEOUT_MS,
-    leaseMs: config.POLL_LEASE_MS,
-    tickBudgetMs: config.POLL_TICK_BUDGET_MS,
-    retentionDays: config.SAMPLE_RETENTION_DAYS,
-  }), telemetry);
+  const poller = observedPoller(
+    createPoller({
+      prisma: database.prisma,
+      pubsub,
+      providers,
+      logger,
+      owner,
+      intervalMs: config.POLL_INTERVAL_SECONDS * 1000,
+      concurrency: config.POLL_CONCURRENCY,
+      batchSize: config.POLL_BATCH_SIZE,
+      timeoutMs: config.POLL_TIMEOUT_MS,
+      leaseMs: config.POLL_LEASE_MS,
+      tickBudgetMs: config.POLL_TICK_BUDGET_MS,
+      retentionDays: config.SAMPLE_RETENTION_DAYS,
+    }),
+    telemetry,
+  );
   const polling = cronJob('poller', config.POLL_CRON, async () => void (await poller.tick()), logger);
   const webhooks = webhookJob({ prisma: database.prisma, keyRing, policy: webhookPolicy, logger }, config.WEBHOOK_CRON);
-  const policies = backupPolicyJob({ prisma: database.prisma, pubsub, store: backupStore, logger }, config.BACKUP_POLICY_CRON);
+  const policies = backupPolicyJob(
+    { prisma: database.prisma, pubsub, store: backupStore, logger },
+    config.BACKUP_POLICY_CRON,
+  );
   const app = buildApp({
     prisma: database.prisma,
     pubsub,
@@ -130,7 +180,9 @@ async function main(): Promise<void> {
     connectionSlots,
     drainGraceMs: config.SHUTDOWN_READY_GRACE_MS,
     trustProxy: config.TRUST_PROXY,
-    corsOrigins: config.CORS_ORIGINS?.split(',').map((origin) => origin.trim()).filter(Boolean),
+    corsOrigins: config.CORS_ORIGINS?.split(',')
+      .map((origin) => origin.trim())
+      .filter(Boolean),
     graphiql: config.GRAPHIQL_ENABLED,
     introspection: config.INTROSPECTION_ENABLED,
     production: config.NODE_ENV === 'production',

@@ -75,17 +75,27 @@ describe('audit log', () => {
       ['revokeApiKey', 'FAILURE'],
       ['createApiKey', 'SUCCESS'],
     ]);
-    expect(events[2]).toMatchObject({ actorKind: 'API_KEY', actorId: admin.id, targetId: Buffer.from(newKeyId, 'base64').toString().split(':')[1] });
+    expect(events[2]).toMatchObject({
+      actorKind: 'API_KEY',
+      actorId: admin.id,
+      targetId: Buffer.from(newKeyId, 'base64').toString().split(':')[1],
+    });
     // What was asked, with the error: the input, never a secret.
-    expect(events[1]!.details).toEqual({ error: 'NotFoundError', input: { id: encodeGlobalID('ApiKey', '6f1c1f8e-0000-4000-8000-00000000beef') } });
+    expect(events[1]!.details).toEqual({
+      error: 'NotFoundError',
+      input: { id: encodeGlobalID('ApiKey', '6f1c1f8e-0000-4000-8000-00000000beef') },
+    });
     expect(events[2]!.details).toEqual({ input: { name: 'ci deploys', role: 'OPERATOR' } });
     expect(Date.now() - Date.parse(events[0]!.createdAt)).toBeLessThan(60_000);
 
-    const filtered = await run(server.httpUrl, AuditLogDocument, { token: company.token, variables: { operation: 'revokeApiKey' } });
+    const filtered = await run(server.httpUrl, AuditLogDocument, {
+      token: company.token,
+      variables: { operation: 'revokeApiKey' },
+    });
     expect(filtered.data!.viewer!.company!.auditEvents.totalCount).toBe(1);
   });
 
-  it('records the platform operator\'s company creation under the new company', async () => {
+  it("records the platform operator's company creation under the new company", async () => {
     const result = await run(server.httpUrl, CreateCompanyDocument, {
       token: PLATFORM_TOKEN,
       variables: { input: { name: 'Initech', slug: 'initech' } },
@@ -121,7 +131,10 @@ describe('secrets', () => {
       token: company.token,
       variables: { input: { instanceId: id, odooLogin: 'admin', ...SECRETS } },
     });
-    expect(set.data?.setInstanceCredentials).toMatchObject({ __typename: 'SetInstanceCredentialsSuccess', instance: { credentialsConfigured: true } });
+    expect(set.data?.setInstanceCredentials).toMatchObject({
+      __typename: 'SetInstanceCredentialsSuccess',
+      instance: { credentialsConfigured: true },
+    });
 
     // Refused input must not echo the value either.
     const refused = await run(server.httpUrl, SetInstanceCredentialsDocument, {
@@ -136,9 +149,15 @@ describe('secrets', () => {
     for (const column of ['providerTokenEnc', 'odooPasswordEnc', 'masterPasswordEnc', 'gitCredentialEnc'] as const) {
       expect(row[column]).toMatch(/^v2\.test1\./);
     }
-    const credentialsAudit = await db.prisma.auditEvent.findFirstOrThrow({ where: { operation: 'setInstanceCredentials', outcome: 'SUCCESS' } });
+    const credentialsAudit = await db.prisma.auditEvent.findFirstOrThrow({
+      where: { operation: 'setInstanceCredentials', outcome: 'SUCCESS' },
+    });
     expect(credentialsAudit.details).toEqual({
-      input: { instanceId: id, odooLogin: 'admin', ...Object.fromEntries(Object.keys(SECRETS).map((name) => [name, '[redacted]'])) },
+      input: {
+        instanceId: id,
+        odooLogin: 'admin',
+        ...Object.fromEntries(Object.keys(SECRETS).map((name) => [name, '[redacted]'])),
+      },
     });
     const auditRows = JSON.stringify(await db.prisma.auditEvent.findMany());
     const storedInstance = JSON.stringify(row);

@@ -35,7 +35,9 @@ describe('audit input', () => {
   it('stays linear on huge arguments, and redacts a credential that straddles the cut', () => {
     const huge = auditInput({ id: `not-an-id-${'x'.repeat(500_000)}` }) as { id: string };
     expect(huge.id).toMatch(/… \(500010 characters\)$/);
-    const straddling = auditInput(`${'a'.repeat(150)} https://deploy:${'t'.repeat(100)}@github.com/acme/shop.git`) as string;
+    const straddling = auditInput(
+      `${'a'.repeat(150)} https://deploy:${'t'.repeat(100)}@github.com/acme/shop.git`,
+    ) as string;
     expect(straddling).not.toContain('ttt');
     expect(straddling).toContain(`https://${REDACTED}@github.com`);
   });

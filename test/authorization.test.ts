@@ -21,14 +21,24 @@ async function seedTenant(prisma: PrismaClient, slug: string) {
   const company = await seedCompany(prisma, slug);
   const [instance] = await seedInstances(prisma, company.id, 1, slug);
   const backup = await prisma.backup.create({ data: { companyId: company.id, instanceId: instance!.id } });
-  const deployment = await prisma.deployment.create({ data: { companyId: company.id, instanceId: instance!.id, branch: 'master' } });
-  const template = await prisma.template.create({ data: { companyId: company.id, name: `${slug} template`, version: '1.0' } });
+  const deployment = await prisma.deployment.create({
+    data: { companyId: company.id, instanceId: instance!.id, branch: 'master' },
+  });
+  const template = await prisma.template.create({
+    data: { companyId: company.id, name: `${slug} template`, version: '1.0' },
+  });
   await seedApiKey(prisma, company.id, 'VIEWER');
   const spareKey = await prisma.apiKey.findFirstOrThrow({ where: { companyId: company.id, role: 'VIEWER' } });
   // Two endpoints: deleting the first must not take the delivery of the second with it.
-  const endpoint = await prisma.webhookEndpoint.create({ data: { companyId: company.id, url: `https://${slug}.example.com/a`, eventTypes: ['BACKUP'], secretEnc: 'x' } });
-  const other = await prisma.webhookEndpoint.create({ data: { companyId: company.id, url: `https://${slug}.example.com/b`, eventTypes: ['BACKUP'], secretEnc: 'x' } });
-  const delivery = await prisma.webhookDelivery.create({ data: { endpointId: other.id, eventType: 'BACKUP', payload: {} } });
+  const endpoint = await prisma.webhookEndpoint.create({
+    data: { companyId: company.id, url: `https://${slug}.example.com/a`, eventTypes: ['BACKUP'], secretEnc: 'x' },
+  });
+  const other = await prisma.webhookEndpoint.create({
+    data: { companyId: company.id, url: `https://${slug}.example.com/b`, eventTypes: ['BACKUP'], secretEnc: 'x' },
+  });
+  const delivery = await prisma.webhookDelivery.create({
+    data: { endpointId: other.id, eventType: 'BACKUP', payload: {} },
+  });
   return {
     token: company.token,
     ids: {
@@ -46,16 +56,17 @@ async function seedTenant(prisma: PrismaClient, slug: string) {
 
 /** Everything company B owns, to show that nothing of it changed. */
 async function snapshotOf(companyId: string) {
-  const [company, instances, keys, backups, deployments, templates, webhookEndpoints, webhookDeliveries] = await Promise.all([
-    db.prisma.company.findUnique({ where: { id: companyId } }),
-    db.prisma.odooInstance.findMany({ where: { companyId }, orderBy: { id: 'asc' } }),
-    db.prisma.apiKey.findMany({ where: { companyId }, orderBy: { id: 'asc' }, omit: { lastUsedAt: true } }),
-    db.prisma.backup.findMany({ where: { companyId }, orderBy: { id: 'asc' } }),
-    db.prisma.deployment.findMany({ where: { companyId }, orderBy: { id: 'asc' } }),
-    db.prisma.template.findMany({ where: { companyId }, orderBy: { id: 'asc' } }),
-    db.prisma.webhookEndpoint.findMany({ where: { companyId }, orderBy: { id: 'asc' } }),
-    db.prisma.webhookDelivery.findMany({ where: { endpoint: { companyId } }, orderBy: { id: 'asc' } }),
-  ]);
+  const [company, instances, keys, backups, deployments, templates, webhookEndpoints, webhookDeliveries] =
+    await Promise.all([
+      db.prisma.company.findUnique({ where: { id: companyId } }),
+      db.prisma.odooInstance.findMany({ where: { companyId }, orderBy: { id: 'asc' } }),
+      db.prisma.apiKey.findMany({ where: { companyId }, orderBy: { id: 'asc' }, omit: { lastUsedAt: true } }),
+      db.prisma.backup.findMany({ where: { companyId }, orderBy: { id: 'asc' } }),
+      db.prisma.deployment.findMany({ where: { companyId }, orderBy: { id: 'asc' } }),
+      db.prisma.template.findMany({ where: { companyId }, orderBy: { id: 'asc' } }),
+      db.prisma.webhookEndpoint.findMany({ where: { companyId }, orderBy: { id: 'asc' } }),
+      db.prisma.webhookDelivery.findMany({ where: { endpoint: { companyId } }, orderBy: { id: 'asc' } }),
+    ]);
   return { company, instances, keys, backups, deployments, templates, webhookEndpoints, webhookDeliveries };
 }
 
@@ -79,9 +90,18 @@ async function run(operation: OperationCase, token: string, idsOf: IdResolver): 
     return await new Promise<ExecutionResult>((resolve) => {
       const timer = setTimeout(() => resolve({ data: { nothingWithin: '500ms' } }), 500);
       client.subscribe(request, {
-        next: (value) => { clearTimeout(timer); resolve(value as ExecutionResult); },
-        error: (error) => { clearTimeout(timer); resolve({ errors: Array.isArray(error) ? error : [{ message: String(error) }] } as ExecutionResult); },
-        complete: () => { clearTimeout(timer); resolve({ data: { completed: true } }); },
+        next: (value) => {
+          clearTimeout(timer);
+          resolve(value as ExecutionResult);
+        },
+        error: (error) => {
+          clearTimeout(timer);
+          resolve({ errors: Array.isArray(error) ? error : [{ message: String(error) }] } as ExecutionResult);
+        },
+        complete: () => {
+          clearTimeout(timer);
+          resolve({ data: { completed: true } });
+        },
       });
     });
   } finally {
@@ -91,7 +111,10 @@ async function run(operation: OperationCase, token: string, idsOf: IdResolver): 
 
 /** The answer with ids blanked, so a foreign id's answer can be compared with a missing id's. */
 function normalized(result: ExecutionResult, rawIds: string[]): string {
-  let text = JSON.stringify({ data: result.data ?? null, errors: result.errors?.map((error) => ({ message: error.message, code: error.extensions?.code })) });
+  let text = JSON.stringify({
+    data: result.data ?? null,
+    errors: result.errors?.map((error) => ({ message: error.message, code: error.extensions?.code })),
+  });
   for (const raw of rawIds) {
     for (const form of [raw, ...Object.keys(ids.A).map((typename) => encodeGlobalID(typename, raw))]) {
       text = text.split(form).join('<id>');
@@ -114,10 +137,15 @@ beforeAll(async () => {
   ids.Y = {
     OdooInstance: y!.id,
     Backup: (await db.prisma.backup.create({ data: { companyId: a.ids.Company, instanceId: y!.id } })).id,
-    Deployment: (await db.prisma.deployment.create({ data: { companyId: a.ids.Company, instanceId: y!.id, branch: 'master' } })).id,
+    Deployment: (
+      await db.prisma.deployment.create({ data: { companyId: a.ids.Company, instanceId: y!.id, branch: 'master' } })
+    ).id,
   };
   tokens.A_LIMITED = await seedApiKey(db.prisma, a.ids.Company, 'OPERATOR');
-  await db.prisma.apiKey.update({ where: { tokenHash: hashApiToken(tokens.A_LIMITED) }, data: { instanceIds: [a.ids.OdooInstance] } });
+  await db.prisma.apiKey.update({
+    where: { tokenHash: hashApiToken(tokens.A_LIMITED) },
+    data: { instanceIds: [a.ids.OdooInstance] },
+  });
   server = await startTestServer(db.prisma);
 });
 
@@ -132,12 +160,21 @@ const idCases = allCases.filter((operation) => operation.takesId);
 describe('tenancy over every operation that takes an id', () => {
   it('finds operations to check (the harness reads the schema)', () => {
     expect(idCases.map((operation) => operation.field)).toEqual(
-      expect.arrayContaining(['node', 'nodes', 'instance', 'backup', 'deployment', 'template', 'revokeApiKey', 'setInstanceCredentials']),
+      expect.arrayContaining([
+        'node',
+        'nodes',
+        'instance',
+        'backup',
+        'deployment',
+        'template',
+        'revokeApiKey',
+        'setInstanceCredentials',
+      ]),
     );
   });
 
   it.each(idCases.map((operation) => [`${operation.kind} ${operation.field}`, operation] as const))(
-    '%s: another company\'s id answers exactly as a missing id, and changes nothing',
+    "%s: another company's id answers exactly as a missing id, and changes nothing",
     async (_name, operation) => {
       const before = await snapshotOf(ids.B.Company!);
       const foreign = await run(operation, tokens.A_ADMIN!, resolverFor('B'));
@@ -158,7 +195,10 @@ const INSTANCE_BOUND = ['OdooInstance', 'Backup', 'Deployment'];
 function limitedResolverFor(target: 'X' | 'Y' | 'missing'): IdResolver {
   return (typename) => {
     if (!INSTANCE_BOUND.includes(typename)) return encodeGlobalID(typename, ids.A[typename]!);
-    return encodeGlobalID(typename, target === 'missing' ? MISSING : target === 'X' ? ids.A[typename]! : ids.Y[typename]!);
+    return encodeGlobalID(
+      typename,
+      target === 'missing' ? MISSING : target === 'X' ? ids.A[typename]! : ids.Y[typename]!,
+    );
   };
 }
 
@@ -173,14 +213,26 @@ async function snapshotOfY() {
   return { instance, backups, deployments };
 }
 
-describe('a key limited to instance X, over every operation that takes an instance\'s id', () => {
+describe("a key limited to instance X, over every operation that takes an instance's id", () => {
   const instanceCases = idCases.filter((operation) =>
-    JSON.stringify(operation.variables((typename) => (INSTANCE_BOUND.includes(typename) ? 'instance-bound' : 'company'))).includes('instance-bound'),
+    JSON.stringify(
+      operation.variables((typename) => (INSTANCE_BOUND.includes(typename) ? 'instance-bound' : 'company')),
+    ).includes('instance-bound'),
   );
 
   it('finds operations to check', () => {
     expect(instanceCases.map((operation) => operation.field)).toEqual(
-      expect.arrayContaining(['node', 'instance', 'backup', 'deployment', 'updateInstance', 'createBackup', 'deployTemplate', 'instanceHealth', 'backupStatus']),
+      expect.arrayContaining([
+        'node',
+        'instance',
+        'backup',
+        'deployment',
+        'updateInstance',
+        'createBackup',
+        'deployTemplate',
+        'instanceHealth',
+        'backupStatus',
+      ]),
     );
   });
 
@@ -196,7 +248,9 @@ describe('a key limited to instance X, over every operation that takes an instan
       // Aimed right: instance X itself answers otherwise (unless the role forbids the operation anyway).
       const own = await run(operation, tokens.A_LIMITED!, limitedResolverFor('X'));
       if (own.errors?.[0]?.extensions?.code !== 'FORBIDDEN') {
-        expect(normalized(own, [ids.A.OdooInstance!, ids.A.Backup!, ids.A.Deployment!, MISSING])).not.toBe(normalized(missing, rawIds));
+        expect(normalized(own, [ids.A.OdooInstance!, ids.A.Backup!, ids.A.Deployment!, MISSING])).not.toBe(
+          normalized(missing, rawIds),
+        );
       }
     },
   );

@@ -12,23 +12,31 @@ describe('cron schedules (UTC)', () => {
     expect(nightly.previousAtOrBefore(at('2026-11-24T02:59:59Z'))).toEqual(at('2026-11-23T03:00:00Z'));
     expect(nightly.previousAtOrBefore(at('2026-11-24T03:00:30Z'))).toEqual(at('2026-11-24T03:00:00Z'));
     // Year boundaries and months of different lengths.
-    expect(cronSchedule('30 23 31 * *').previousAtOrBefore(at('2027-03-15T00:00:00Z'))).toEqual(at('2027-01-31T23:30:00Z'));
-    expect(cronSchedule('*/15 * * * *').previousAtOrBefore(at('2026-11-24T10:44:00Z'))).toEqual(at('2026-11-24T10:30:00Z'));
+    expect(cronSchedule('30 23 31 * *').previousAtOrBefore(at('2027-03-15T00:00:00Z'))).toEqual(
+      at('2027-01-31T23:30:00Z'),
+    );
+    expect(cronSchedule('*/15 * * * *').previousAtOrBefore(at('2026-11-24T10:44:00Z'))).toEqual(
+      at('2026-11-24T10:30:00Z'),
+    );
   });
 
-  it('follow cron\'s rule for days: both day fields restricted means either matches', () => {
+  it("follow cron's rule for days: both day fields restricted means either matches", () => {
     // 2026-11-24 is a Tuesday. "the 1st, or any Monday"
     const schedule = cronSchedule('0 0 1 * 1');
     expect(schedule.previousAtOrBefore(at('2026-11-24T12:00:00Z'))).toEqual(at('2026-11-23T00:00:00Z'));
     expect(schedule.previousAtOrBefore(at('2026-11-02T12:00:00Z'))).toEqual(at('2026-11-02T00:00:00Z'));
     expect(schedule.matches(at('2026-11-01T00:00:00Z'))).toBe(true); // a Sunday, but the 1st
     // Only the day of week restricted: Sundays (0 and 7 are both Sunday).
-    expect(cronSchedule('0 4 * * 7').previousAtOrBefore(at('2026-11-24T12:00:00Z'))).toEqual(at('2026-11-22T04:00:00Z'));
+    expect(cronSchedule('0 4 * * 7').previousAtOrBefore(at('2026-11-24T12:00:00Z'))).toEqual(
+      at('2026-11-22T04:00:00Z'),
+    );
   });
 
   it('give up on schedules that never fire within a year', () => {
     expect(cronSchedule('0 0 29 2 *').previousAtOrBefore(at('2026-11-24T00:00:00Z'))).toBeNull(); // the last 29 February was in 2024
-    expect(cronSchedule('0 0 29 2 *').previousAtOrBefore(at('2028-03-01T00:00:00Z'))).toEqual(at('2028-02-29T00:00:00Z'));
+    expect(cronSchedule('0 0 29 2 *').previousAtOrBefore(at('2028-03-01T00:00:00Z'))).toEqual(
+      at('2028-02-29T00:00:00Z'),
+    );
   });
 
   it('refuse anything but a valid five-field expression', () => {
@@ -57,13 +65,31 @@ describe('grandfather-father-son retention', () => {
       }
     }
     const keep = [...backupsToKeep(backups, { keepDaily: 7, keepWeekly: 4, keepMonthly: 12 })].sort();
-    const daily = ['2026-11-18', '2026-11-19', '2026-11-20', '2026-11-21', '2026-11-22', '2026-11-23', '2026-11-24'].map((day) => `${day}T15:00:00.000Z`);
+    const daily = [
+      '2026-11-18',
+      '2026-11-19',
+      '2026-11-20',
+      '2026-11-21',
+      '2026-11-22',
+      '2026-11-23',
+      '2026-11-24',
+    ].map((day) => `${day}T15:00:00.000Z`);
     // Weeks: this one (its newest is today's, already kept), and the Sundays closing the three before.
     const weekly = ['2026-11-22', '2026-11-15', '2026-11-08'].map((day) => `${day}T15:00:00.000Z`);
     // Months: this one (today's), then the last day of each of the eleven before.
-    const monthly = ['2026-10-31', '2026-09-30', '2026-08-31', '2026-07-31', '2026-06-30', '2026-05-31', '2026-04-30', '2026-03-31', '2026-02-28', '2026-01-31', '2025-12-31'].map(
-      (day) => `${day}T15:00:00.000Z`,
-    );
+    const monthly = [
+      '2026-10-31',
+      '2026-09-30',
+      '2026-08-31',
+      '2026-07-31',
+      '2026-06-30',
+      '2026-05-31',
+      '2026-04-30',
+      '2026-03-31',
+      '2026-02-28',
+      '2026-01-31',
+      '2025-12-31',
+    ].map((day) => `${day}T15:00:00.000Z`);
     expect(keep).toEqual([...new Set([...daily, ...weekly, ...monthly])].sort());
   });
 

@@ -32,7 +32,9 @@ async function cli(args: string[], env: Record<string, string> = {}) {
 
 describe('cli', () => {
   it('creates a company and its first admin key, whose token works', async () => {
-    expect((await cli(['create-company', '--name', 'Umbrella', '--slug', 'umbrella'])).stdout).toMatch(/Created company umbrella/);
+    expect((await cli(['create-company', '--name', 'Umbrella', '--slug', 'umbrella'])).stdout).toMatch(
+      /Created company umbrella/,
+    );
     const created = await cli(['create-api-key', '--company', 'umbrella', '--name', 'first admin', '--role', 'admin']);
     expect(created.code).toBe(0);
     const token = /Token \(shown once, store it now\): (\S+)/.exec(created.stdout)![1]!;
@@ -51,7 +53,9 @@ describe('cli', () => {
   });
 
   it('rotates keys to the first of ENCRYPTION_KEYS', async () => {
-    const result = await cli(['rotate-keys'], { ENCRYPTION_KEYS: `new1:${Buffer.alloc(32, 7).toString('base64')},${TEST_KEY_SPEC}` });
+    const result = await cli(['rotate-keys'], {
+      ENCRYPTION_KEYS: `new1:${Buffer.alloc(32, 7).toString('base64')},${TEST_KEY_SPEC}`,
+    });
     expect(result.stdout).toMatch(/Key new1: 0 secrets re-encrypted, 0 remaining/);
   });
 });

@@ -15,7 +15,12 @@ describe('configuration', () => {
   });
 
   it('turns GraphiQL and introspection off in production unless asked for', () => {
-    const production = { NODE_ENV: 'production', ENCRYPTION_KEYS: TEST_KEY_SPEC, ODOO_SH_API_BASE_URL: 'https://odoo-sh.example/api/v1', METRICS_TOKEN: 'metrics-token-0123456789' };
+    const production = {
+      NODE_ENV: 'production',
+      ENCRYPTION_KEYS: TEST_KEY_SPEC,
+      ODOO_SH_API_BASE_URL: 'https://odoo-sh.example/api/v1',
+      METRICS_TOKEN: 'metrics-token-0123456789',
+    };
     expect(loadConfig(production)).toMatchObject({ GRAPHIQL_ENABLED: false, INTROSPECTION_ENABLED: false });
     expect(loadConfig({ ...production, GRAPHIQL_ENABLED: 'true' }).GRAPHIQL_ENABLED).toBe(true);
   });
@@ -26,22 +31,35 @@ describe('configuration', () => {
   });
 
   it('refuses to start in production with development-only settings, naming each variable', () => {
-    const production = { NODE_ENV: 'production', ENCRYPTION_KEYS: TEST_KEY_SPEC, ODOO_SH_API_BASE_URL: 'https://odoo-sh.example/api/v1', METRICS_TOKEN: 'metrics-token-0123456789' };
+    const production = {
+      NODE_ENV: 'production',
+      ENCRYPTION_KEYS: TEST_KEY_SPEC,
+      ODOO_SH_API_BASE_URL: 'https://odoo-sh.example/api/v1',
+      METRICS_TOKEN: 'metrics-token-0123456789',
+    };
     expect(() => loadConfig({ ...production, WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true' })).toThrow(
       /WEBHOOK_ALLOW_PRIVATE_NETWORKS: must not be true in production/,
     );
     expect(() => loadConfig({ ...production, GIT_ALLOW_INSECURE_REPOSITORIES: '1' })).toThrow(
       /GIT_ALLOW_INSECURE_REPOSITORIES: must not be true in production/,
     );
-    expect(loadConfig({ ...production, WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'false' }).WEBHOOK_ALLOW_PRIVATE_NETWORKS).toBe(false);
+    expect(loadConfig({ ...production, WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'false' }).WEBHOOK_ALLOW_PRIVATE_NETWORKS).toBe(
+      false,
+    );
     expect(loadConfig({ GIT_ALLOW_INSECURE_REPOSITORIES: 'true' }).GIT_ALLOW_INSECURE_REPOSITORIES).toBe(true);
   });
 
   it('refuses open metrics in production unless METRICS_PUBLIC says so', () => {
-    const production = { NODE_ENV: 'production', ENCRYPTION_KEYS: TEST_KEY_SPEC, ODOO_SH_API_BASE_URL: 'https://odoo-sh.example/api/v1' };
+    const production = {
+      NODE_ENV: 'production',
+      ENCRYPTION_KEYS: TEST_KEY_SPEC,
+      ODOO_SH_API_BASE_URL: 'https://odoo-sh.example/api/v1',
+    };
     expect(() => loadConfig(production)).toThrow(/METRICS_TOKEN: is required in production/);
     expect(loadConfig({ ...production, METRICS_PUBLIC: 'true' }).METRICS_PUBLIC).toBe(true);
-    expect(loadConfig({ ...production, METRICS_TOKEN: 'metrics-token-0123456789' }).METRICS_TOKEN).toBe('metrics-token-0123456789');
+    expect(loadConfig({ ...production, METRICS_TOKEN: 'metrics-token-0123456789' }).METRICS_TOKEN).toBe(
+      'metrics-token-0123456789',
+    );
     expect(() => loadConfig({ METRICS_TOKEN: 'short' })).toThrow(/METRICS_TOKEN: must be at least 16 characters/);
   });
 

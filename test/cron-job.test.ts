@@ -10,11 +10,16 @@ describe('cron jobs', () => {
     const logger = createLogger('warn', (line) => lines.push(line));
     let runs = 0;
     let release: () => void = () => {};
-    const job = cronJob('slow', '* * * * * *', async () => {
-      runs += 1;
-      if (runs === 1) await new Promise<void>((resolve) => (release = resolve));
-      if (runs === 2) throw new Error('provider exploded');
-    }, logger);
+    const job = cronJob(
+      'slow',
+      '* * * * * *',
+      async () => {
+        runs += 1;
+        if (runs === 1) await new Promise<void>((resolve) => (release = resolve));
+        if (runs === 2) throw new Error('provider exploded');
+      },
+      logger,
+    );
     const first = job.runNow();
     const overlapping = job.runNow();
     expect(overlapping).toBe(first); // the second call joins the run in progress

@@ -11,16 +11,31 @@ import { createTestDatabase, type TestDatabase } from './support/database.js';
 import { seedCompany, seedInstances } from './support/seed.js';
 import { execute, PLATFORM_TOKEN, startTestServer, TEST_PROVIDER_BASE_URL } from './support/server.js';
 
-const slot = { table: 'OdooInstance', column: 'odooPasswordEnc', rowId: '3b0c9f3e-8a7e-4c59-9d5c-0b8a2a4f8e11', destination: 'serverUrl:https://odoo.example.com' };
+const slot = {
+  table: 'OdooInstance',
+  column: 'odooPasswordEnc',
+  rowId: '3b0c9f3e-8a7e-4c59-9d5c-0b8a2a4f8e11',
+  destination: 'serverUrl:https://odoo.example.com',
+};
 
 /** An envelope as servers wrote them before destinations were bound (format v1). */
-function legacyEnvelope(keySpec: string, plaintext: string, where: { table: string; column: string; rowId: string }): string {
+function legacyEnvelope(
+  keySpec: string,
+  plaintext: string,
+  where: { table: string; column: string; rowId: string },
+): string {
   const [id, key] = keySpec.split(':') as [string, string];
   const iv = randomBytes(12);
   const cipher = createCipheriv('aes-256-gcm', Buffer.from(key, 'base64'), iv, { authTagLength: 16 });
   cipher.setAAD(Buffer.from(['v1', where.table, where.column, where.rowId].join('\u0000')));
   const sealed = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-  return ['v1', id, iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), sealed.toString('base64url')].join('.');
+  return [
+    'v1',
+    id,
+    iv.toString('base64url'),
+    cipher.getAuthTag().toString('base64url'),
+    sealed.toString('base64url'),
+  ].join('.');
 }
 
 describe('key ring', () => {
@@ -38,7 +53,9 @@ describe('key ring', () => {
 
   it('refuses an envelope moved to another row or column, or tampered with', () => {
     const envelope = ring.encrypt('hunter2-secret', slot);
-    expect(() => ring.decrypt(envelope, { ...slot, rowId: '3b0c9f3e-8a7e-4c59-9d5c-0b8a2a4f8e12' })).toThrow(/another row or column/);
+    expect(() => ring.decrypt(envelope, { ...slot, rowId: '3b0c9f3e-8a7e-4c59-9d5c-0b8a2a4f8e12' })).toThrow(
+      /another row or column/,
+    );
     expect(() => ring.decrypt(envelope, { ...slot, column: 'masterPasswordEnc' })).toThrow(/another row or column/);
     const parts = envelope.split('.');
     parts[4] = Buffer.from('tampered').toString('base64url');
@@ -47,7 +64,9 @@ describe('key ring', () => {
 
   it('refuses an envelope once its destination is another one', () => {
     const envelope = ring.encrypt('hunter2-secret', slot);
-    expect(() => ring.decrypt(envelope, { ...slot, destination: 'serverUrl:https://attacker.example.com' })).toThrow(/destination changed/);
+    expect(() => ring.decrypt(envelope, { ...slot, destination: 'serverUrl:https://attacker.example.com' })).toThrow(
+      /destination changed/,
+    );
     expect(() => ring.decrypt(envelope, { ...slot, destination: '' })).toThrow(/destination changed/);
   });
 
@@ -57,7 +76,9 @@ describe('key ring', () => {
     const bound = ring.reseal(legacy, slot);
     expect(bound).toMatch(/^v2\.k1\./);
     expect(ring.decrypt(bound, slot)).toBe('old-secret');
-    expect(() => ring.decrypt(bound, { ...slot, destination: 'serverUrl:https://attacker.example.com' })).toThrow(/destination changed/);
+    expect(() => ring.decrypt(bound, { ...slot, destination: 'serverUrl:https://attacker.example.com' })).toThrow(
+      /destination changed/,
+    );
   });
 
   it('decrypts with older keys, seals with the first, and says which key is missing', () => {
@@ -81,7 +102,13 @@ describe('key ring', () => {
 
 describe('rotation on PostgreSQL', () => {
   let db: TestDatabase;
-  const credentialDeps = (keyRing: KeyRing) => ({ prisma: db.prisma, keyRing, providerBaseUrl: TEST_PROVIDER_BASE_URL, repositoryPolicy: { allowInsecureRepositories: false }, providers: builtInCatalog });
+  const credentialDeps = (keyRing: KeyRing) => ({
+    prisma: db.prisma,
+    keyRing,
+    providerBaseUrl: TEST_PROVIDER_BASE_URL,
+    repositoryPolicy: { allowInsecureRepositories: false },
+    providers: builtInCatalog,
+  });
   const oldSpec = generateKeySpec('k1');
   const oldRing = parseKeyRing(oldSpec);
   const k2Spec = generateKeySpec('k2');
@@ -124,7 +151,8 @@ describe('rotation on PostgreSQL', () => {
 
   it('refuses a ciphertext copied to another row in the database', async () => {
     const [first, second] = instanceIds;
-    await db.prisma.$executeRaw`UPDATE "OdooInstance" SET "odooPasswordEnc" = (SELECT "odooPasswordEnc" FROM "OdooInstance" WHERE id = ${first}::uuid) WHERE id = ${second}::uuid`;
+    await db.prisma
+      .$executeRaw`UPDATE "OdooInstance" SET "odooPasswordEnc" = (SELECT "odooPasswordEnc" FROM "OdooInstance" WHERE id = ${first}::uuid) WHERE id = ${second}::uuid`;
     const moved = await db.prisma.odooInstance.findUniqueOrThrow({ where: { id: second! } });
     expect(() => openInstanceSecret(oldRing, moved, 'odooPasswordEnc')).toThrow(/another row or column/);
     // Put the row's own secret back for the rotation tests below.
@@ -136,12 +164,18 @@ describe('rotation on PostgreSQL', () => {
   });
 
   it('can be interrupted midway with every secret still readable, and finishes when run again', async () => {
-    const partial = await rotateSecrets({ prisma: db.prisma, keyRing: newRing, providerBaseUrl: TEST_PROVIDER_BASE_URL }, { batchSize: 25, maxBatches: 2 });
+    const partial = await rotateSecrets(
+      { prisma: db.prisma, keyRing: newRing, providerBaseUrl: TEST_PROVIDER_BASE_URL },
+      { batchSize: 25, maxBatches: 2 },
+    );
     expect(partial.reEncrypted).toBe(50);
     expect(partial.remaining).toBe(secretCount - 50);
     await expectAllSecretsReadable(newRing);
 
-    const rest = await rotateSecrets({ prisma: db.prisma, keyRing: newRing, providerBaseUrl: TEST_PROVIDER_BASE_URL }, { batchSize: 25 });
+    const rest = await rotateSecrets(
+      { prisma: db.prisma, keyRing: newRing, providerBaseUrl: TEST_PROVIDER_BASE_URL },
+      { batchSize: 25 },
+    );
     expect(rest).toEqual({ keyId: 'k2', reEncrypted: secretCount - 50, remaining: 0 });
     // The old key can now be dropped: the new key alone opens everything.
     await expectAllSecretsReadable(parseKeyRing(k2Spec));
@@ -174,7 +208,7 @@ describe('secrets stored before destinations were bound', () => {
     await db?.drop();
   });
 
-  it('are bound to their row\'s destination at start, once, and keep working', async () => {
+  it("are bound to their row's destination at start, once, and keep working", async () => {
     db = await createTestDatabase();
     const keySpec = generateKeySpec('k1');
     const ring = parseKeyRing(keySpec);
@@ -197,7 +231,11 @@ describe('secrets stored before destinations were bound', () => {
     expect(openInstanceSecret(ring, row, 'gitCredentialEnc')).toBe('ghp_legacy');
     expect(openInstanceSecret(ring, row, 'providerTokenEnc', TEST_PROVIDER_BASE_URL)).toBe('sh-legacy');
     // Bound now: the same envelope refuses a moved repository or another provider API.
-    expect(() => openInstanceSecret(ring, { ...row, gitRepositoryUrl: 'https://attacker.example.com/x.git' }, 'gitCredentialEnc')).toThrow(/destination changed/);
-    expect(() => openInstanceSecret(ring, row, 'providerTokenEnc', 'https://attacker.example.com/api')).toThrow(/destination changed/);
+    expect(() =>
+      openInstanceSecret(ring, { ...row, gitRepositoryUrl: 'https://attacker.example.com/x.git' }, 'gitCredentialEnc'),
+    ).toThrow(/destination changed/);
+    expect(() => openInstanceSecret(ring, row, 'providerTokenEnc', 'https://attacker.example.com/api')).toThrow(
+      /destination changed/,
+    );
   });
 });

@@ -31,7 +31,10 @@ let server: Fleet['server'];
 let company: Fleet['company'];
 const { git } = testOperationDeps();
 
-const sh = (args: string[], cwd?: string) => execFileSync('git', args, { cwd, env: { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null' } }).toString().trim();
+const sh = (args: string[], cwd?: string) =>
+  execFileSync('git', args, { cwd, env: { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null' } })
+    .toString()
+    .trim();
 
 /** A bare repository with one commit on `main` (a README), as a customer's repo would be. */
 async function remoteRepository(name: string): Promise<string> {
@@ -58,7 +61,8 @@ const gql: Fleet['gql'] = (document, variables) => fleet.gql(document, variables
 const worker: Fleet['worker'] = (overrides) => fleet.worker(overrides);
 const runningInstance: Fleet['runningInstance'] = (input, setup) => fleet.runningInstance(input, setup);
 
-const manifest = (name: string) => `# -*- coding: utf-8 -*-\n{\n    'name': "${name}",\n    'version': '17.0.1.0.0',\n    'depends': ['base', 'sale'],\n    'data': ['views/views.xml'],\n    'installable': True,\n}\n`;
+const manifest = (name: string) =>
+  `# -*- coding: utf-8 -*-\n{\n    'name': "${name}",\n    'version': '17.0.1.0.0',\n    'depends': ['base', 'sale'],\n    'data': ['views/views.xml'],\n    'installable': True,\n}\n`;
 
 async function template(name: string, extraFiles: Array<{ path: string; content: string }> = []): Promise<string> {
   const created = await gql(CreateTemplateDocument, {
@@ -118,15 +122,26 @@ describe('templates', () => {
       },
     });
     expect(bad.data?.createTemplate.__typename).toBe('InvalidInputError');
-    const problems = bad.data?.createTemplate.__typename === 'InvalidInputError' ? bad.data.createTemplate.fieldErrors.map((error) => error.path.join('.')) : [];
-    expect(problems).toEqual(expect.arrayContaining(['version', 'modules.0', 'files.0.content', 'files.1.path', 'files']));
+    const problems =
+      bad.data?.createTemplate.__typename === 'InvalidInputError'
+        ? bad.data.createTemplate.fieldErrors.map((error) => error.path.join('.'))
+        : [];
+    expect(problems).toEqual(
+      expect.arrayContaining(['version', 'modules.0', 'files.0.content', 'files.1.path', 'files']),
+    );
     expect(await db.prisma.template.count()).toBe(0);
 
     const id = await template('Sales pack');
-    const duplicate = await gql(CreateTemplateDocument, { input: { name: 'Sales pack', version: '1.0', modules: ['sale'] } });
+    const duplicate = await gql(CreateTemplateDocument, {
+      input: { name: 'Sales pack', version: '1.0', modules: ['sale'] },
+    });
     expect(duplicate.data?.createTemplate.__typename).toBe('ConflictError');
-    const updated = await gql(UpdateTemplateDocument, { input: { id, version: '1.1', files: [{ path: 'fleet_custom/__manifest__.py', content: manifest('Sales pack') }] } });
-    expect(updated.data?.updateTemplate).toMatchObject({ template: { version: '1.1', files: [{ path: 'fleet_custom/__manifest__.py' }] } });
+    const updated = await gql(UpdateTemplateDocument, {
+      input: { id, version: '1.1', files: [{ path: 'fleet_custom/__manifest__.py', content: manifest('Sales pack') }] },
+    });
+    expect(updated.data?.updateTemplate).toMatchObject({
+      template: { version: '1.1', files: [{ path: 'fleet_custom/__manifest__.py' }] },
+    });
   });
 });
 
@@ -140,11 +155,14 @@ describe('git deployments to Odoo.sh', () => {
     const seen: string[] = [];
     let completed = false;
     const client = wsClient(server.wsUrl, company.token, true);
-    client.subscribe({ query: print(DeploymentStatusDocument), variables: { deploymentId: id } }, {
-      next: (value) => seen.push((value.data as { deploymentStatus: { status: string } }).deploymentStatus.status),
-      error: (error) => seen.push(`error: ${JSON.stringify(error)}`),
-      complete: () => (completed = true),
-    });
+    client.subscribe(
+      { query: print(DeploymentStatusDocument), variables: { deploymentId: id } },
+      {
+        next: (value) => seen.push((value.data as { deploymentStatus: { status: string } }).deploymentStatus.status),
+        error: (error) => seen.push(`error: ${JSON.stringify(error)}`),
+        complete: () => (completed = true),
+      },
+    );
     await expect.poll(() => seen.length).toBe(1);
 
     const done = (await finish([id]))[0]!;
@@ -152,8 +170,19 @@ describe('git deployments to Odoo.sh', () => {
     await client.dispose();
     // Each status once: log lines added at the same status send nothing (issue 17).
     expect(seen).toEqual(['PENDING', 'QUEUED', 'BUILDING', 'DEPLOYING', 'SUCCESS']);
-    expect(done.statusHistory.map((change) => change.status)).toEqual(['PENDING', 'QUEUED', 'BUILDING', 'DEPLOYING', 'SUCCESS']);
-    expect(done).toMatchObject({ status: 'SUCCESS', error: null, commitHash: expect.stringMatching(/^[0-9a-f]{40}$/), instance: { gitCommitHash: done.commitHash } });
+    expect(done.statusHistory.map((change) => change.status)).toEqual([
+      'PENDING',
+      'QUEUED',
+      'BUILDING',
+      'DEPLOYING',
+      'SUCCESS',
+    ]);
+    expect(done).toMatchObject({
+      status: 'SUCCESS',
+      error: null,
+      commitHash: expect.stringMatching(/^[0-9a-f]{40}$/),
+      instance: { gitCommitHash: done.commitHash },
+    });
 
     // The remote has the commit on the branch, with the files, the author and the trailer.
     expect(sh(['--git-dir', remote, 'rev-parse', 'main'])).toBe(done.commitHash);
@@ -171,14 +200,20 @@ describe('git deployments to Odoo.sh', () => {
     expect(sh(['--git-dir', remote, 'rev-list', '--count', 'main'])).toBe('2');
   });
 
-  it('end FAILED with the provider\'s reason; a rollback makes the branch match the last success, once even across a kill -9, and the next deployment builds on it', async () => {
+  it("end FAILED with the provider's reason; a rollback makes the branch match the last success, once even across a kill -9, and the next deployment builds on it", async () => {
     const remote = await remoteRepository('fragile');
     const instanceId = await runningInstance({ name: 'fragile', gitRepositoryUrl: remote, gitBranch: 'main' });
     const good = deploymentId(await deploy(instanceId, await template('Good')));
     const [goodState] = await finish([good]);
-    const bad = deploymentId(await deploy(instanceId, await template('Bad', [{ path: 'fleet_custom/FAIL_DEPLOY', content: 'marker\n' }])));
+    const bad = deploymentId(
+      await deploy(instanceId, await template('Bad', [{ path: 'fleet_custom/FAIL_DEPLOY', content: 'marker\n' }])),
+    );
     const [badState] = await finish([bad]);
-    expect(badState).toMatchObject({ status: 'FAILED', error: expect.stringMatching(/FAIL_DEPLOY/), finishedAt: expect.any(String) });
+    expect(badState).toMatchObject({
+      status: 'FAILED',
+      error: expect.stringMatching(/FAIL_DEPLOY/),
+      finishedAt: expect.any(String),
+    });
     expect(badState!.statusHistory.map((change) => change.status)).toEqual(['PENDING', 'QUEUED', 'BUILDING', 'FAILED']);
     expect(badState!.instance.gitCommitHash).toBe(goodState!.commitHash);
 
@@ -208,9 +243,19 @@ describe('git deployments to Odoo.sh', () => {
     const head = sh(['--git-dir', remote, 'rev-parse', 'main']);
     expect(rolledBack!.commitHash).toBe(head);
     expect(rolledBack!.instance.gitCommitHash).toBe(head);
-    expect(sh(['--git-dir', remote, 'rev-parse', `${head}^{tree}`])).toBe(sh(['--git-dir', remote, 'rev-parse', `${goodState!.commitHash}^{tree}`]));
+    expect(sh(['--git-dir', remote, 'rev-parse', `${head}^{tree}`])).toBe(
+      sh(['--git-dir', remote, 'rev-parse', `${goodState!.commitHash}^{tree}`]),
+    );
     expect(sh(['--git-dir', remote, 'rev-list', '--count', 'main'])).toBe('4');
-    const trailers = sh(['--git-dir', remote, 'log', 'main', '--format=%H', '--fixed-strings', `--grep=Fleet-Deployment: ${decodeGlobalID(rollbackId).id}`]);
+    const trailers = sh([
+      '--git-dir',
+      remote,
+      'log',
+      'main',
+      '--format=%H',
+      '--fixed-strings',
+      `--grep=Fleet-Deployment: ${decodeGlobalID(rollbackId).id}`,
+    ]);
     expect(trailers.split('\n').filter(Boolean)).toHaveLength(1);
 
     // The next deployment builds on the good state: none of the failing change comes back.
@@ -227,14 +272,25 @@ describe('git deployments to Odoo.sh', () => {
     const instanceId = await runningInstance({ name: 'busy-shop', gitRepositoryUrl: remote, gitBranch: 'main' });
     const [first, second] = await Promise.all([template('First'), template('Second')]);
     const refused = await Promise.all([deploy(instanceId, first), deploy(instanceId, second)]);
-    expect(refused.map((result) => result.data?.deployTemplate.__typename).sort()).toEqual(['ConflictError', 'DeployTemplateSuccess']);
-    await finish(refused.filter((result) => result.data?.deployTemplate.__typename === 'DeployTemplateSuccess').map(deploymentId));
+    expect(refused.map((result) => result.data?.deployTemplate.__typename).sort()).toEqual([
+      'ConflictError',
+      'DeployTemplateSuccess',
+    ]);
+    await finish(
+      refused.filter((result) => result.data?.deployTemplate.__typename === 'DeployTemplateSuccess').map(deploymentId),
+    );
 
-    const queued = await Promise.all([deploy(instanceId, first, { queue: true }), deploy(instanceId, second, { queue: true })]);
+    const queued = await Promise.all([
+      deploy(instanceId, first, { queue: true }),
+      deploy(instanceId, second, { queue: true }),
+    ]);
     const ids = queued.map(deploymentId);
     const states = await finish(ids);
     expect(states.map((state) => state.status)).toEqual(['SUCCESS', 'SUCCESS']);
-    const rows = await db.prisma.deployment.findMany({ where: { id: { in: ids.map((id) => decodeGlobalID(id).id) } }, orderBy: { createdAt: 'asc' } });
+    const rows = await db.prisma.deployment.findMany({
+      where: { id: { in: ids.map((id) => decodeGlobalID(id).id) } },
+      orderBy: { createdAt: 'asc' },
+    });
     // The later request's commit sits on top of the earlier one's.
     expect(sh(['--git-dir', remote, 'rev-parse', `${rows[1]!.commitHash}^`])).toBe(rows[0]!.commitHash);
     expect(sh(['--git-dir', remote, 'rev-parse', 'main'])).toBe(rows[1]!.commitHash);
@@ -267,16 +323,26 @@ describe('git deployments to Odoo.sh', () => {
     expect(done).toMatchObject({ status: 'SUCCESS', log: expect.stringMatching(/already pushed/) });
     expect(sh(['--git-dir', remote, 'rev-list', '--count', 'main'])).toBe('2');
     expect(sh(['--git-dir', remote, 'rev-parse', 'main'])).toBe(done!.commitHash);
-    const providerDeployments = [...sim.simulator.deployments.values()].filter((deployment) => deployment.commit === done!.commitHash);
+    const providerDeployments = [...sim.simulator.deployments.values()].filter(
+      (deployment) => deployment.commit === done!.commitHash,
+    );
     expect(providerDeployments).toHaveLength(1);
   });
 
   it('to a repository that cannot be reached give a typed error without credentials, and record nothing', async () => {
-    const instanceId = await runningInstance({ name: 'unreachable', gitRepositoryUrl: 'https://127.0.0.1:9/acme/odoo.git', gitBranch: 'main' });
+    const instanceId = await runningInstance({
+      name: 'unreachable',
+      gitRepositoryUrl: 'https://127.0.0.1:9/acme/odoo.git',
+      gitBranch: 'main',
+    });
     await gql(SetInstanceCredentialsDocument, { input: { instanceId, gitCredential: 'ghp_TopSecretToken123' } });
     const before = await db.prisma.deployment.count();
     const result = await deploy(instanceId, await template('Nowhere'));
-    expect(result.data?.deployTemplate).toMatchObject({ __typename: 'RepositoryError', kind: 'unreachable', message: expect.stringMatching(/Could not reach the repository/) });
+    expect(result.data?.deployTemplate).toMatchObject({
+      __typename: 'RepositoryError',
+      kind: 'unreachable',
+      message: expect.stringMatching(/Could not reach the repository/),
+    });
     const text = JSON.stringify(result);
     expect(text).not.toContain('hunter2');
     expect(text).not.toContain('ghp_TopSecretToken123');
@@ -293,21 +359,32 @@ describe('git deployments to Odoo.sh', () => {
     const templateId = await template('Careful');
     const first = deploymentId(await deploy(instanceId, templateId));
     const waiting = deploymentId(await deploy(instanceId, templateId, { queue: true }));
-    expect((await gql(CancelDeploymentDocument, { input: { deploymentId: waiting } })).data?.cancelDeployment).toMatchObject({ deployment: { status: 'CANCELLED' } });
+    expect(
+      (await gql(CancelDeploymentDocument, { input: { deploymentId: waiting } })).data?.cancelDeployment,
+    ).toMatchObject({ deployment: { status: 'CANCELLED' } });
     const [done, cancelled] = await finish([first, waiting]);
     expect(done!.status).toBe('SUCCESS');
     expect(cancelled!.status).toBe('CANCELLED');
-    const row = await db.prisma.deployment.findUniqueOrThrow({ where: { id: decodeGlobalID(first).id }, include: { backup: true } });
+    const row = await db.prisma.deployment.findUniqueOrThrow({
+      where: { id: decodeGlobalID(first).id },
+      include: { backup: true },
+    });
     expect(row.backup).toMatchObject({ type: 'PRE_DEPLOYMENT', status: 'COMPLETED' });
     expect(sh(['--git-dir', remote, 'rev-list', '--count', 'main'])).toBe('2'); // the cancelled one pushed nothing
-    expect((await gql(CancelDeploymentDocument, { input: { deploymentId: first } })).data?.cancelDeployment.__typename).toBe('ConflictError');
+    expect(
+      (await gql(CancelDeploymentDocument, { input: { deploymentId: first } })).data?.cancelDeployment.__typename,
+    ).toBe('ConflictError');
   });
 });
 
 describe('XML-RPC deployments to a self-hosted server', () => {
-  it('import the template\'s own addons, then install the other modules, reporting each', async () => {
-    const instanceId = await runningInstance({ name: 'onprem-deploy', deploymentMethod: 'SELF_HOSTED', serverUrl: odooUrl }, (id) =>
-      gql(SetInstanceCredentialsDocument, { input: { instanceId: id, odooLogin: 'admin', odooPassword: 'pw', masterPassword: 'master-pw' } }).then(() => {}),
+  it("import the template's own addons, then install the other modules, reporting each", async () => {
+    const instanceId = await runningInstance(
+      { name: 'onprem-deploy', deploymentMethod: 'SELF_HOSTED', serverUrl: odooUrl },
+      (id) =>
+        gql(SetInstanceCredentialsDocument, {
+          input: { instanceId: id, odooLogin: 'admin', odooPassword: 'pw', masterPassword: 'master-pw' },
+        }).then(() => {}),
     );
     // Data-only addons: a self-hosted server without a repository cannot take Python code.
     const created = await gql(CreateTemplateDocument, {
@@ -325,7 +402,12 @@ describe('XML-RPC deployments to a self-hosted server', () => {
     const result = await deploy(instanceId, created.data.createTemplate.template.id);
     expect(result.data?.deployTemplate).toMatchObject({ deployment: { strategy: 'XMLRPC' } });
     const [done] = await finish([deploymentId(result)]);
-    expect(done).toMatchObject({ status: 'SUCCESS', log: expect.stringMatching(/Importing fleet_custom through Odoo's module import[\s\S]*fleet_custom: installed 17\.0\.1\.0\.0[\s\S]*sale: installed/) });
+    expect(done).toMatchObject({
+      status: 'SUCCESS',
+      log: expect.stringMatching(
+        /Importing fleet_custom through Odoo's module import[\s\S]*fleet_custom: installed 17\.0\.1\.0\.0[\s\S]*sale: installed/,
+      ),
+    });
     const modules = odoo.databases.get('onprem_deploy')!.modules;
     expect([modules.get('sale')?.state, modules.get('fleet_custom')?.state]).toEqual(['installed', 'installed']);
   });

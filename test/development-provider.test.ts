@@ -49,36 +49,85 @@ describe('the Odoo.sh provider in development', () => {
     const notice = server.logs.find((entry) => String(entry.message).startsWith('ODOO_SH_API_BASE_URL is not set'));
     expect(String(notice?.message)).toMatch(/built-in simulator at http:\/\/127\.0\.0\.1:\d+\/api\/v1/);
 
-    const created = await graphql(server.port, acme.token, `mutation { createInstance(input: { name: "first-hour", version: "17.0" }) {
-      __typename ... on CreateInstanceSuccess { instance { id status } } ... on Error { message } } }`);
-    expect(created.data?.createInstance).toMatchObject({ __typename: 'CreateInstanceSuccess', instance: { status: 'CREATING' } });
+    const created = await graphql(
+      server.port,
+      acme.token,
+      `
+        mutation {
+          createInstance(input: { name: "first-hour", version: "17.0" }) {
+            __typename
+            ... on CreateInstanceSuccess {
+              instance {
+                id
+                status
+              }
+            }
+            ... on Error {
+              message
+            }
+          }
+        }
+      `,
+    );
+    expect(created.data?.createInstance).toMatchObject({
+      __typename: 'CreateInstanceSuccess',
+      instance: { status: 'CREATING' },
+    });
     const id = created.data!.createInstance!.instance!.id;
 
     await expect
-      .poll(async () => (await graphql(server.port, acme.token, 'query ($id: ID!) { instance(id: $id) { status statusMessage url } }', { id })).data?.instance, {
-        timeout: 30_000,
-        interval: 500,
-      })
+      .poll(
+        async () =>
+          (
+            await graphql(
+              server.port,
+              acme.token,
+              'query ($id: ID!) { instance(id: $id) { status statusMessage url } }',
+              { id },
+            )
+          ).data?.instance,
+        {
+          timeout: 30_000,
+          interval: 500,
+        },
+      )
       .toMatchObject({ status: 'RUNNING', statusMessage: null, url: expect.stringMatching(/^https?:\/\//) });
   });
 
   it('is required in production', () => {
-    expect(() => loadConfig({ NODE_ENV: 'production', ENCRYPTION_KEYS: TEST_KEY_SPEC })).toThrow(/ODOO_SH_API_BASE_URL: is required in production/);
+    expect(() => loadConfig({ NODE_ENV: 'production', ENCRYPTION_KEYS: TEST_KEY_SPEC })).toThrow(
+      /ODOO_SH_API_BASE_URL: is required in production/,
+    );
   });
 
   it('says at once why an instance waits on a provider that does not answer', async () => {
     const pubsub = createFleetPubSub();
-    const providers = createProviderRegistry({ keyRing: testKeyRing, odooShBaseUrl: 'http://127.0.0.1:9/api/v1', odooShDefaultToken: 'token', timeoutMs: 500 });
+    const providers = createProviderRegistry({
+      keyRing: testKeyRing,
+      odooShBaseUrl: 'http://127.0.0.1:9/api/v1',
+      odooShDefaultToken: 'token',
+      timeoutMs: 500,
+    });
     const { git, author } = testOperationDeps();
     const worker = createWorker({
       prisma: db.prisma,
-      handlers: operationHandlers({ prisma: db.prisma, pubsub, providers, store: createLocalBackupStore('/nonexistent/backups'), keyRing: testKeyRing, git, author }),
+      handlers: operationHandlers({
+        prisma: db.prisma,
+        pubsub,
+        providers,
+        store: createLocalBackupStore('/nonexistent/backups'),
+        keyRing: testKeyRing,
+        git,
+        author,
+      }),
       pollMs: 0,
     });
     const instance = await db.prisma.odooInstance.create({
       data: { companyId: acme.id, name: 'unreachable', database: 'unreachable', version: '17.0', status: 'CREATING' },
     });
-    await db.prisma.operation.create({ data: { kind: 'CREATE_INSTANCE', subjectId: instance.id, instanceId: instance.id, companyId: acme.id } });
+    await db.prisma.operation.create({
+      data: { kind: 'CREATE_INSTANCE', subjectId: instance.id, instanceId: instance.id, companyId: acme.id },
+    });
     await worker.drain();
     const waiting = await db.prisma.odooInstance.findUniqueOrThrow({ where: { id: instance.id } });
     expect(waiting.status).toBe('CREATING');

@@ -19,7 +19,11 @@ let server: ServerProcess;
 beforeAll(async () => {
   dataRoot = await mkdtemp(join(tmpdir(), 'fleet-owner-'));
   // The embedded default, as on a fresh clone: no DATABASE_URL.
-  env = { PGLITE_DATA_DIR: join(dataRoot, 'pglite'), ENCRYPTION_KEYS: TEST_KEY_SPEC, BACKUP_STORAGE_DIR: join(dataRoot, 'backups') };
+  env = {
+    PGLITE_DATA_DIR: join(dataRoot, 'pglite'),
+    ENCRYPTION_KEYS: TEST_KEY_SPEC,
+    BACKUP_STORAGE_DIR: join(dataRoot, 'backups'),
+  };
   server = await startServerProcess(env);
 });
 afterAll(async () => {
@@ -31,7 +35,10 @@ async function runTsx(script: string, args: string[]): Promise<{ code: number; s
   const inherited = { ...process.env };
   delete inherited.DATABASE_URL;
   try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', script, ...args], { cwd: projectRoot, env: { ...inherited, ...env } });
+    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', script, ...args], {
+      cwd: projectRoot,
+      env: { ...inherited, ...env },
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as { code: number; stdout: string; stderr: string };
@@ -45,7 +52,15 @@ describe('the embedded database folder', () => {
     expect(company).toMatchObject({ code: 0, stdout: expect.stringMatching(/Created company owner-test/) });
     expect(company.stderr).toMatch(/is held by process \d+: working through it/);
 
-    const created = await runTsx('src/cli.ts', ['create-api-key', '--company', 'owner-test', '--name', 'newcomer', '--role', 'admin']);
+    const created = await runTsx('src/cli.ts', [
+      'create-api-key',
+      '--company',
+      'owner-test',
+      '--name',
+      'newcomer',
+      '--role',
+      'admin',
+    ]);
     expect(created.code).toBe(0);
     const token = /Token \(shown once, store it now\): (\S+)/.exec(created.stdout)![1]!;
 
@@ -59,7 +74,9 @@ describe('the embedded database folder', () => {
     expect(second.code).toBe(1);
     const lines = second.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toContain(`The embedded database folder ${join(dataRoot, 'pglite')} is in use by process ${server.child.pid}`);
+    expect(lines[0]).toContain(
+      `The embedded database folder ${join(dataRoot, 'pglite')} is in use by process ${server.child.pid}`,
+    );
     expect(lines[0]).toMatch(/set PGLITE_DATA_DIR to another folder/);
   });
 });

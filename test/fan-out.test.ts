@@ -20,7 +20,9 @@ describe('the fan-out event target', () => {
     const target = createFanOutEventTarget({ sliceSize: 100 });
     const received: Array<[number, string]> = [];
     for (let index = 0; index < 250; index += 1) {
-      target.addEventListener('topic', (published) => received.push([index, (published as CustomEvent<string>).detail]));
+      target.addEventListener('topic', (published) =>
+        received.push([index, (published as CustomEvent<string>).detail]),
+      );
     }
     target.dispatchEvent(event('topic', 'first'));
     target.dispatchEvent(event('topic', 'second'));
@@ -73,7 +75,9 @@ describe('the revocation watch', () => {
     const pubsub = createFleetPubSub();
     const watch = createRevocationWatch(pubsub);
     const ended: string[] = [];
-    const stops = ['a1', 'a2', 'b1'].map((name) => watch.watch(name.startsWith('a') ? 'key-a' : 'key-b', () => ended.push(name)));
+    const stops = ['a1', 'a2', 'b1'].map((name) =>
+      watch.watch(name.startsWith('a') ? 'key-a' : 'key-b', () => ended.push(name)),
+    );
     expect(watch.watchedKeys()).toBe(2);
     stops[2]!();
     expect(watch.watchedKeys()).toBe(1);
@@ -100,7 +104,8 @@ describe('the server', () => {
     await db?.drop();
   });
 
-  const keyLookups = () => db.queries.filter((sql) => /FROM "public"\."ApiKey"/.test(sql) && /"tokenHash"/.test(sql)).length;
+  const keyLookups = () =>
+    db.queries.filter((sql) => /FROM "public"\."ApiKey"/.test(sql) && /"tokenHash"/.test(sql)).length;
   const lastUsedWrites = () => db.queries.filter((sql) => /^UPDATE "public"\."ApiKey"/.test(sql)).length;
 
   it('looks the key of a WebSocket connection up once, however many operations it runs', async () => {
@@ -141,15 +146,25 @@ describe('the server', () => {
   /** Counts the rows UPDATE really changes in "ApiKey" (a statement whose WHERE fails changes none). */
   async function countKeyWrites(): Promise<() => Promise<number>> {
     await db.prisma.$executeRawUnsafe('CREATE TABLE IF NOT EXISTS "ApiKeyWrite" (id serial)');
-    await db.prisma.$executeRawUnsafe('CREATE OR REPLACE FUNCTION count_api_key_write() RETURNS trigger AS $$ BEGIN INSERT INTO "ApiKeyWrite" DEFAULT VALUES; RETURN NEW; END $$ LANGUAGE plpgsql');
-    await db.prisma.$executeRawUnsafe('CREATE OR REPLACE TRIGGER api_key_write AFTER UPDATE ON "ApiKey" FOR EACH ROW EXECUTE FUNCTION count_api_key_write()');
+    await db.prisma.$executeRawUnsafe(
+      'CREATE OR REPLACE FUNCTION count_api_key_write() RETURNS trigger AS $$ BEGIN INSERT INTO "ApiKeyWrite" DEFAULT VALUES; RETURN NEW; END $$ LANGUAGE plpgsql',
+    );
+    await db.prisma.$executeRawUnsafe(
+      'CREATE OR REPLACE TRIGGER api_key_write AFTER UPDATE ON "ApiKey" FOR EACH ROW EXECUTE FUNCTION count_api_key_write()',
+    );
     await db.prisma.$executeRawUnsafe('TRUNCATE "ApiKeyWrite"');
-    return async () => Number((await db.prisma.$queryRawUnsafe<Array<{ count: bigint }>>('SELECT count(*) FROM "ApiKeyWrite"'))[0]!.count);
+    return async () =>
+      Number(
+        (await db.prisma.$queryRawUnsafe<Array<{ count: bigint }>>('SELECT count(*) FROM "ApiKeyWrite"'))[0]!.count,
+      );
   }
 
   it('records the last use of a key once when a storm of requests finds it stale', async () => {
     const token = await seedApiKey(db.prisma, company.id, 'VIEWER');
-    await db.prisma.apiKey.update({ where: { tokenHash: hashApiToken(token) }, data: { lastUsedAt: new Date(Date.now() - 3_600_000) } });
+    await db.prisma.apiKey.update({
+      where: { tokenHash: hashApiToken(token) },
+      data: { lastUsedAt: new Date(Date.now() - 3_600_000) },
+    });
     const writes = await countKeyWrites();
     const prisma = heldLookups(40);
     const lastUse = lastUseRecorder();
@@ -164,12 +179,19 @@ describe('the server', () => {
 
   it('lets only the first of concurrent replicas change lastUsedAt', async () => {
     const token = await seedApiKey(db.prisma, company.id, 'VIEWER');
-    await db.prisma.apiKey.update({ where: { tokenHash: hashApiToken(token) }, data: { lastUsedAt: new Date(Date.now() - 3_600_000) } });
+    await db.prisma.apiKey.update({
+      where: { tokenHash: hashApiToken(token) },
+      data: { lastUsedAt: new Date(Date.now() - 3_600_000) },
+    });
     const writes = await countKeyWrites();
     // Three replicas (each with its own memory of recorded uses) all read the stale key.
     const prisma = heldLookups(3);
     db.queries.length = 0;
-    await Promise.all([lastUseRecorder(), lastUseRecorder(), lastUseRecorder()].map((lastUse) => authenticate({ prisma, lastUse }, token)));
+    await Promise.all(
+      [lastUseRecorder(), lastUseRecorder(), lastUseRecorder()].map((lastUse) =>
+        authenticate({ prisma, lastUse }, token),
+      ),
+    );
     await expect.poll(lastUsedWrites).toBe(3);
     // Each sent its UPDATE; the first changed the row, the others found it fresh.
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -200,7 +222,10 @@ describe('the server', () => {
       }
     });
     try {
-      const created = await execute(own.httpUrl, CreateInstanceDocument, { token: company.token, variables: { input: { name: 'fan-out-1', version: '17.0' } } });
+      const created = await execute(own.httpUrl, CreateInstanceDocument, {
+        token: company.token,
+        variables: { input: { name: 'fan-out-1', version: '17.0' } },
+      });
       expect(created.data?.createInstance.__typename).toBe('CreateInstanceSuccess');
       await Promise.all(subscribers);
       // Publishing answered first; the subscribers got the event around and after the response

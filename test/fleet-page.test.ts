@@ -27,7 +27,8 @@ afterAll(async () => {
   await fleet?.stop();
 });
 
-const backupProgress = (page: Page, instance: string) => page.locator(`tr[data-instance="${instance}"] [data-role="backup-progress"]`);
+const backupProgress = (page: Page, instance: string) =>
+  page.locator(`tr[data-instance="${instance}"] [data-role="backup-progress"]`);
 
 describe('the fleet page', () => {
   it('shows the fleet live, follows a backup to the end, and reconnects after a restart', async () => {
@@ -53,7 +54,8 @@ describe('the fleet page', () => {
     const created = await fleet.gql(CreateBackupDocument, { input: { instanceId } });
     expect(created.data?.createBackup.__typename).toBe('CreateBackupSuccess');
     await expect.poll(() => backupProgress(page, 'shop-eu').getAttribute('value')).toBe('0');
-    const backupId = created.data?.createBackup.__typename === 'CreateBackupSuccess' ? created.data.createBackup.backup.id : '';
+    const backupId =
+      created.data?.createBackup.__typename === 'CreateBackupSuccess' ? created.data.createBackup.backup.id : '';
     const worker = fleet.worker();
     const seen = ['0'];
     for (let round = 0; round < 8 && seen.at(-1) !== '100'; round += 1) {
@@ -65,7 +67,9 @@ describe('the fleet page', () => {
       await expect.poll(() => backupProgress(page, 'shop-eu').getAttribute('value')).toBe(percent);
       if (seen.at(-1) !== percent) seen.push(percent);
     }
-    await expect.poll(() => page.textContent('tr[data-instance="shop-eu"] [data-role="backup"] .status')).toBe('COMPLETED');
+    await expect
+      .poll(() => page.textContent('tr[data-instance="shop-eu"] [data-role="backup"] .status'))
+      .toBe('COMPLETED');
     expect(await backupProgress(page, 'shop-eu').getAttribute('value')).toBe('100');
     expect(seen.length).toBeGreaterThan(2); // it moved through values between 0 and 100
     expect(navigations).toBe(1); // no reload
@@ -74,7 +78,12 @@ describe('the fleet page', () => {
     const port = Number(new URL(origin).port);
     await server.stop();
     await expect.poll(() => page.textContent('#connection')).toBe('reconnecting');
-    server = await startTestServer(fleet.db.prisma, { providers: fleet.providers, pubsub: fleet.pubsub, backupStore: fleet.store, port });
+    server = await startTestServer(fleet.db.prisma, {
+      providers: fleet.providers,
+      pubsub: fleet.pubsub,
+      backupStore: fleet.store,
+      port,
+    });
     await expect.poll(() => page.textContent('#connection'), { timeout: 20_000 }).toBe('live');
     // Live again: a second backup shows up without a reload.
     const again = await fleet.gql(CreateBackupDocument, { input: { instanceId } });

@@ -11,7 +11,10 @@ import { createGitPublisher, redact } from '../src/services/deployments/git-publ
 import { RepositoryError } from '../src/services/errors.js';
 
 let folder: string;
-const sh = (args: string[], cwd?: string) => execFileSync('git', args, { cwd, env: { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null' } }).toString().trim();
+const sh = (args: string[], cwd?: string) =>
+  execFileSync('git', args, { cwd, env: { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null' } })
+    .toString()
+    .trim();
 const author = { name: 'Fleet', email: 'fleet@test.invalid' };
 
 beforeAll(async () => {
@@ -30,9 +33,23 @@ async function repository(name: string) {
   const colleaguePushes = async (path: string, content: string) => {
     sh(['fetch', '-q', 'origin'], work);
     if (sh(['branch', '-r'], work).includes('origin/main')) sh(['reset', '-q', '--hard', 'origin/main'], work);
-    execFileSync('sh', ['-c', `mkdir -p "$(dirname '${path}')" && printf '%s' '${content}' > '${path}'`], { cwd: work });
+    execFileSync('sh', ['-c', `mkdir -p "$(dirname '${path}')" && printf '%s' '${content}' > '${path}'`], {
+      cwd: work,
+    });
     sh(['add', '-A'], work);
-    sh(['-c', 'user.name=Colleague', '-c', 'user.email=c@example.com', 'commit', '-q', '-m', `Colleague changes ${path}`], work);
+    sh(
+      [
+        '-c',
+        'user.name=Colleague',
+        '-c',
+        'user.email=c@example.com',
+        'commit',
+        '-q',
+        '-m',
+        `Colleague changes ${path}`,
+      ],
+      work,
+    );
     sh(['push', '-q', 'origin', 'HEAD:main'], work);
   };
   await colleaguePushes('README.md', 'hello');
@@ -49,9 +66,21 @@ describe('the git publisher', () => {
         if (attempt === 1) await colleaguePushes('docs/notes.md', 'meanwhile');
       },
     });
-    const published = await publisher.publish({ repositoryUrl: bare, branch: 'main', deploymentId: 'dep-1', addons: ['fleet_addon'], files: files("{'name': 'A'}"), message: 'Deploy A', author });
+    const published = await publisher.publish({
+      repositoryUrl: bare,
+      branch: 'main',
+      deploymentId: 'dep-1',
+      addons: ['fleet_addon'],
+      files: files("{'name': 'A'}"),
+      message: 'Deploy A',
+      author,
+    });
     expect(published.pushedNow).toBe(true);
-    expect(sh(['--git-dir', bare, 'log', '--format=%s', 'main']).split('\n')).toEqual(['Deploy A', 'Colleague changes docs/notes.md', 'Colleague changes README.md']);
+    expect(sh(['--git-dir', bare, 'log', '--format=%s', 'main']).split('\n')).toEqual([
+      'Deploy A',
+      'Colleague changes docs/notes.md',
+      'Colleague changes README.md',
+    ]);
     expect(sh(['--git-dir', bare, 'rev-parse', 'main'])).toBe(published.commit);
   });
 
@@ -63,7 +92,17 @@ describe('the git publisher', () => {
       },
     });
     const before = sh(['--git-dir', bare, 'rev-list', '--count', 'main']);
-    const error = await publisher.publish({ repositoryUrl: bare, branch: 'main', deploymentId: 'dep-2', addons: ['fleet_addon'], files: files("{'name': 'ours'}"), message: 'Deploy ours', author }).catch((thrown: unknown) => thrown);
+    const error = await publisher
+      .publish({
+        repositoryUrl: bare,
+        branch: 'main',
+        deploymentId: 'dep-2',
+        addons: ['fleet_addon'],
+        files: files("{'name': 'ours'}"),
+        message: 'Deploy ours',
+        author,
+      })
+      .catch((thrown: unknown) => thrown);
     expect(error).toBeInstanceOf(RepositoryError);
     expect(error).toMatchObject({ kind: 'conflict' });
     expect(sh(['--git-dir', bare, 'rev-list', '--count', 'main'])).toBe(String(Number(before) + 1)); // only the colleague's commit
@@ -78,13 +117,20 @@ describe('the git publisher', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/acme/odoo.git`;
     try {
-      const error = await createGitPublisher().probe({ repositoryUrl: url, branch: 'main', credential: 'ghp_secret_token' }).catch((thrown: unknown) => thrown);
+      const error = await createGitPublisher()
+        .probe({ repositoryUrl: url, branch: 'main', credential: 'ghp_secret_token' })
+        .catch((thrown: unknown) => thrown);
       expect(error).toMatchObject({ kind: 'unreachable' });
-      expect(seen[0]).toMatchObject({ url: expect.stringMatching(/^\/acme\/odoo\.git\/info\/refs/), authorization: `Basic ${Buffer.from('x-access-token:ghp_secret_token').toString('base64')}` });
+      expect(seen[0]).toMatchObject({
+        url: expect.stringMatching(/^\/acme\/odoo\.git\/info\/refs/),
+        authorization: `Basic ${Buffer.from('x-access-token:ghp_secret_token').toString('base64')}`,
+      });
       expect((error as Error).message).not.toMatch(/ghp_secret_token|eC1hY2Nlc3MtdG9rZW46/);
     } finally {
       server.close();
     }
-    expect(redact('fatal: https://bob:hunter2@git.example.com/x.git and hunter2 again', ['hunter2'])).toBe('fatal: https://***@git.example.com/x.git and *** again');
+    expect(redact('fatal: https://bob:hunter2@git.example.com/x.git and hunter2 again', ['hunter2'])).toBe(
+      'fatal: https://***@git.example.com/x.git and *** again',
+    );
   });
 });

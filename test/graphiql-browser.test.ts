@@ -63,16 +63,25 @@ describe('GraphiQL in a browser without internet', () => {
     await expect.poll(() => webSockets.length, { timeout: 15_000 }).toBeGreaterThan(0);
     await new Promise((resolve) => setTimeout(resolve, 500));
 
-    const created = await execute(server.httpUrl, CreateInstanceDocument, { variables: { input: { name: 'graphiql-live', version: '17.0' } }, token: acme.token });
+    const created = await execute(server.httpUrl, CreateInstanceDocument, {
+      variables: { input: { name: 'graphiql-live', version: '17.0' } },
+      token: acme.token,
+    });
     const instance = created.data?.createInstance;
-    if (instance?.__typename !== 'CreateInstanceSuccess') throw new Error(`createInstance failed: ${JSON.stringify(created)}`);
+    if (instance?.__typename !== 'CreateInstanceSuccess')
+      throw new Error(`createInstance failed: ${JSON.stringify(created)}`);
 
     await expect.poll(() => resultText(page), { timeout: 15_000 }).toContain(instance.instance.id);
     const shown = await resultText(page);
-    expect(shown).toContain(`"fleetEvents":{"kind":"INSTANCE","status":"CREATING","subjectId":"${instance.instance.id}"}`);
+    expect(shown).toContain(
+      `"fleetEvents":{"kind":"INSTANCE","status":"CREATING","subjectId":"${instance.instance.id}"}`,
+    );
     expect(shown).not.toContain('UNAUTHENTICATED');
 
-    await page.screenshot({ path: join(await testOutputDir('graphiql-browser'), 'graphiql-subscription.png'), fullPage: true });
+    await page.screenshot({
+      path: join(await testOutputDir('graphiql-browser'), 'graphiql-subscription.png'),
+      fullPage: true,
+    });
     expect(webSockets.every((url) => new URL(url).host === new URL(origin).host)).toBe(true);
     expect(foreignRequests).toEqual([]);
   });

@@ -38,7 +38,10 @@ async function subscribeAsGraphiQL(authorization: string | undefined): Promise<M
     JSON.stringify({
       type: 'subscribe',
       id: '1',
-      payload: { query: '{ viewer { role } }', extensions: { headers: authorization ? { Authorization: authorization } : {} } },
+      payload: {
+        query: '{ viewer { role } }',
+        extensions: { headers: authorization ? { Authorization: authorization } : {} },
+      },
     }),
   );
   await expect.poll(() => messages.find((message) => message.id === '1')).toBeDefined();
@@ -54,7 +57,10 @@ describe('GraphiQL', () => {
 
   it('refuses an unknown key sent with the operation, naming the problem', async () => {
     const answer = await subscribeAsGraphiQL('Bearer ofk_not-a-key');
-    expect(answer).toMatchObject({ type: 'error', payload: [{ message: 'The API key is unknown or revoked.', extensions: { code: 'UNAUTHENTICATED' } }] });
+    expect(answer).toMatchObject({
+      type: 'error',
+      payload: [{ message: 'The API key is unknown or revoked.', extensions: { code: 'UNAUTHENTICATED' } }],
+    });
   });
 
   it('serves a page that loads nothing from another host and says where the key goes', async () => {

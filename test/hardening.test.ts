@@ -25,7 +25,17 @@ async function post(server: TestServer, body: unknown, headers: Record<string, s
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
   const text = await response.text();
-  return { status: response.status, text, json: (() => { try { return JSON.parse(text) as ExecutionResult; } catch { return null; } })() };
+  return {
+    status: response.status,
+    text,
+    json: (() => {
+      try {
+        return JSON.parse(text) as ExecutionResult;
+      } catch {
+        return null;
+      }
+    })(),
+  };
 }
 
 describe('operation limits', () => {
@@ -46,7 +56,10 @@ describe('operation limits', () => {
   });
 
   it('refuses too many aliases', async () => {
-    const aliases = Array.from({ length: operationLimits.maxAliases + 1 }, (_, index) => `a${index}: viewer { role }`).join(' ');
+    const aliases = Array.from(
+      { length: operationLimits.maxAliases + 1 },
+      (_, index) => `a${index}: viewer { role }`,
+    ).join(' ');
     const result = await post(server, { query: `{ ${aliases} }` });
     expect(result.json?.errors?.[0]?.message).toMatch(/aliases/i);
   });
@@ -58,7 +71,8 @@ describe('operation limits', () => {
   });
 
   it('refuses an operation that costs too much', async () => {
-    const block = 'edges { node { id name status health { status } latestBackup { id status } latestDeployment { id status } } }';
+    const block =
+      'edges { node { id name status health { status } latestBackup { id status } latestDeployment { id status } } }';
     const fields = Array.from({ length: 18 }, (_, index) => `i${index}: instances(first: 100) { ${block} }`).join(' ');
     const result = await post(server, { query: `{ ${fields} }` });
     expect(result.json?.errors?.[0]?.message).toMatch(/cost/i);
@@ -111,7 +125,9 @@ describe('failed authentication', () => {
       const body = (await response.json()) as ExecutionResult;
       expect(body.errors?.[0]?.extensions?.code).toBe('RATE_LIMITED');
       // Requests without a token are not throttled: the limit is on guessing.
-      expect((await post(server, { query: '{ __typename }' }, { authorization: '' })).json?.data).toEqual({ __typename: 'Query' });
+      expect((await post(server, { query: '{ __typename }' }, { authorization: '' })).json?.data).toEqual({
+        __typename: 'Query',
+      });
     } finally {
       await server.stop();
     }
@@ -120,15 +136,24 @@ describe('failed authentication', () => {
   it('never refuses a valid key because others failed from the same address (defect 13)', async () => {
     const server = await startTestServer(db.prisma, { authFailuresPerMinute: 3 });
     try {
-      for (let attempt = 0; attempt < 25; attempt += 1) await post(server, { query: '{ __typename }' }, { authorization: 'Bearer ofk_bogus-token' });
-      expect((await post(server, { query: '{ __typename }' }, { authorization: 'Bearer ofk_bogus-token' })).status).toBe(429);
-      const valid = await post(server, { query: '{ viewer { company { slug } } }' }, { authorization: `Bearer ${company.token}` });
+      for (let attempt = 0; attempt < 25; attempt += 1)
+        await post(server, { query: '{ __typename }' }, { authorization: 'Bearer ofk_bogus-token' });
+      expect(
+        (await post(server, { query: '{ __typename }' }, { authorization: 'Bearer ofk_bogus-token' })).status,
+      ).toBe(429);
+      const valid = await post(
+        server,
+        { query: '{ viewer { company { slug } } }' },
+        { authorization: `Bearer ${company.token}` },
+      );
       expect(valid.status).toBe(200);
       expect(valid.json?.data).toEqual({ viewer: { company: { slug: expect.any(String) } } });
       // Over WebSocket too: the connection of a valid key opens and answers.
       const client = wsClient(server.wsUrl, company.token);
       try {
-        expect(await executeOverWs(client, ViewerDocument)).toMatchObject({ data: { viewer: { company: { slug: expect.any(String) } } } });
+        expect(await executeOverWs(client, ViewerDocument)).toMatchObject({
+          data: { viewer: { company: { slug: expect.any(String) } } },
+        });
       } finally {
         await client.dispose();
       }
@@ -140,10 +165,12 @@ describe('failed authentication', () => {
   it('counts failures per presented key prefix across addresses, and only against failures', async () => {
     const server = await startTestServer(db.prisma, { authFailuresPerMinute: 3, trustProxy: true });
     try {
-      const from = (address: string, token: string) => post(server, { query: '{ __typename }' }, { authorization: `Bearer ${token}`, 'x-forwarded-for': address });
+      const from = (address: string, token: string) =>
+        post(server, { query: '{ __typename }' }, { authorization: `Bearer ${token}`, 'x-forwarded-for': address });
       // One guess each from three addresses, all aimed at the same key.
       const aimed = `${company.token.slice(0, 12)}guess`;
-      for (const address of ['198.51.100.1', '198.51.100.2', '198.51.100.3']) expect((await from(address, `${aimed}-${address}`)).status).toBe(401);
+      for (const address of ['198.51.100.1', '198.51.100.2', '198.51.100.3'])
+        expect((await from(address, `${aimed}-${address}`)).status).toBe(401);
       expect((await from('198.51.100.4', `${aimed}-again`)).status).toBe(429);
       // Another prefix from a fresh address is merely unknown; the real key itself still works.
       expect((await from('198.51.100.4', 'ofk_someone-else-entirely')).status).toBe(401);

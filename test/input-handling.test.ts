@@ -36,10 +36,16 @@ afterAll(async () => {
   await db?.drop();
 });
 
-async function gql(query: string, options: { token?: string; variables?: Record<string, unknown> } = {}): Promise<ExecutionResult & { text: string }> {
+async function gql(
+  query: string,
+  options: { token?: string; variables?: Record<string, unknown> } = {},
+): Promise<ExecutionResult & { text: string }> {
   const response = await fetch(server.httpUrl, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...(options.token ? { authorization: `Bearer ${options.token}` } : {}) },
+    headers: {
+      'content-type': 'application/json',
+      ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+    },
     body: JSON.stringify({ query, variables: options.variables ?? {} }),
   });
   const text = await response.text();
@@ -53,10 +59,17 @@ describe('the platform operator', () => {
     const newCompany = await seedCompany(db.prisma, 'bootstrapped');
     const created = await gql(
       `mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { __typename ... on CreateApiKeySuccess { created { token apiKey { id name role } } } } }`,
-      { token: PLATFORM_TOKEN, variables: { input: { companyId: encodeGlobalID('Company', newCompany.id), name: 'first admin', role: 'ADMIN' } } },
+      {
+        token: PLATFORM_TOKEN,
+        variables: {
+          input: { companyId: encodeGlobalID('Company', newCompany.id), name: 'first admin', role: 'ADMIN' },
+        },
+      },
     );
     expect(created.errors).toBeUndefined();
-    const payload = (created.data as { createApiKey: { created: { token: string; apiKey: { id: string; name: string } } } }).createApiKey.created;
+    const payload = (
+      created.data as { createApiKey: { created: { token: string; apiKey: { id: string; name: string } } } }
+    ).createApiKey.created;
     expect(payload.apiKey).toMatchObject({ id: expect.any(String), name: 'first admin' });
     const viewer = await gql('{ viewer { company { slug } } }', { token: payload.token });
     expect(viewer.data).toEqual({ viewer: { company: { slug: 'bootstrapped' } } });
@@ -65,17 +78,30 @@ describe('the platform operator', () => {
 
 describe('mutations selecting only __typename (defect 5)', () => {
   it('answer their success after committing, not an internal error', async () => {
-    const created = await gql('mutation { createTemplate(input: { name: "typename only", version: "1.0", modules: ["sale"] }) { __typename } }', { token: company.token });
+    const created = await gql(
+      'mutation { createTemplate(input: { name: "typename only", version: "1.0", modules: ["sale"] }) { __typename } }',
+      { token: company.token },
+    );
     expect(created).toMatchObject({ data: { createTemplate: { __typename: 'CreateTemplateSuccess' } } });
-    const template = await db.prisma.template.findFirstOrThrow({ where: { companyId: company.id, name: 'typename only' } });
-    const updated = await gql(`mutation { updateTemplate(input: { id: "${encodeGlobalID('Template', template.id)}", version: "1.1" }) { __typename } }`, { token: company.token });
+    const template = await db.prisma.template.findFirstOrThrow({
+      where: { companyId: company.id, name: 'typename only' },
+    });
+    const updated = await gql(
+      `mutation { updateTemplate(input: { id: "${encodeGlobalID('Template', template.id)}", version: "1.1" }) { __typename } }`,
+      { token: company.token },
+    );
     expect(updated).toMatchObject({ data: { updateTemplate: { __typename: 'UpdateTemplateSuccess' } } });
     expect((await db.prisma.template.findUniqueOrThrow({ where: { id: template.id } })).version).toBe('1.1');
     // checkInstanceHealth goes through the same selection path (its provider here is unreachable).
     const [instance] = await seedInstances(db.prisma, company.id, 1, 'typename');
-    const checked = await gql(`mutation { checkInstanceHealth(input: { instanceId: "${encodeGlobalID('OdooInstance', instance!.id)}" }) { __typename } }`, { token: company.token });
+    const checked = await gql(
+      `mutation { checkInstanceHealth(input: { instanceId: "${encodeGlobalID('OdooInstance', instance!.id)}" }) { __typename } }`,
+      { token: company.token },
+    );
     expect(checked.errors).toBeUndefined();
-    expect((checked.data as { checkInstanceHealth: { __typename: string } }).checkInstanceHealth.__typename).toMatch(/^(CheckInstanceHealthSuccess|ConflictError)$/);
+    expect((checked.data as { checkInstanceHealth: { __typename: string } }).checkInstanceHealth.__typename).toMatch(
+      /^(CheckInstanceHealthSuccess|ConflictError)$/,
+    );
   });
 });
 
@@ -92,10 +118,14 @@ describe('subscriptions on a missing or foreign id (defect 6)', () => {
     try {
       return await new Promise<ExecutionResult>((resolve) => {
         client.subscribe(
-          { query: `subscription($id: ID!) { ${field}(${argument}: $id) ${subscriptions[field as keyof typeof subscriptions][2]} }`, variables: { id } },
+          {
+            query: `subscription($id: ID!) { ${field}(${argument}: $id) ${subscriptions[field as keyof typeof subscriptions][2]} }`,
+            variables: { id },
+          },
           {
             next: (value) => resolve(value as ExecutionResult),
-            error: (error) => resolve({ errors: Array.isArray(error) ? error : [{ message: String(error) }] } as ExecutionResult),
+            error: (error) =>
+              resolve({ errors: Array.isArray(error) ? error : [{ message: String(error) }] } as ExecutionResult),
             complete: () => resolve({ data: { completed: true } }),
           },
         );
@@ -105,53 +135,98 @@ describe('subscriptions on a missing or foreign id (defect 6)', () => {
     }
   }
 
-  it.each(Object.entries(subscriptions))('%s answers NOT_FOUND, the same for both, without an error in the log', async (field, [argument, typename]) => {
-    const [foreignInstance] = await seedInstances(db.prisma, other.id, 1, `foreign-${field.toLowerCase()}`);
-    const foreignIds: Record<string, () => Promise<string>> = {
-      OdooInstance: async () => foreignInstance!.id,
-      Backup: async () => (await db.prisma.backup.create({ data: { companyId: other.id, instanceId: foreignInstance!.id } })).id,
-      Deployment: async () => (await db.prisma.deployment.create({ data: { companyId: other.id, instanceId: foreignInstance!.id, branch: 'master' } })).id,
-    };
-    const foreignId = await foreignIds[typename]!();
-    const missingId = '6f1c1f8e-0000-4000-8000-00000000dead';
-    const errorsBefore = errorLines().length;
-    const foreign = await firstAnswer(field, argument, encodeGlobalID(typename, foreignId));
-    const missing = await firstAnswer(field, argument, encodeGlobalID(typename, missingId));
-    for (const answer of [foreign, missing]) {
-      expect(answer.errors?.[0]).toMatchObject({ message: expect.stringMatching(/^No /), extensions: { code: 'NOT_FOUND' } });
-    }
-    expect(JSON.stringify(foreign).split(foreignId).join('<id>')).toBe(JSON.stringify(missing).split(missingId).join('<id>'));
-    expect(errorLines().length).toBe(errorsBefore);
-  });
+  it.each(Object.entries(subscriptions))(
+    '%s answers NOT_FOUND, the same for both, without an error in the log',
+    async (field, [argument, typename]) => {
+      const [foreignInstance] = await seedInstances(db.prisma, other.id, 1, `foreign-${field.toLowerCase()}`);
+      const foreignIds: Record<string, () => Promise<string>> = {
+        OdooInstance: async () => foreignInstance!.id,
+        Backup: async () =>
+          (await db.prisma.backup.create({ data: { companyId: other.id, instanceId: foreignInstance!.id } })).id,
+        Deployment: async () =>
+          (
+            await db.prisma.deployment.create({
+              data: { companyId: other.id, instanceId: foreignInstance!.id, branch: 'master' },
+            })
+          ).id,
+      };
+      const foreignId = await foreignIds[typename]!();
+      const missingId = '6f1c1f8e-0000-4000-8000-00000000dead';
+      const errorsBefore = errorLines().length;
+      const foreign = await firstAnswer(field, argument, encodeGlobalID(typename, foreignId));
+      const missing = await firstAnswer(field, argument, encodeGlobalID(typename, missingId));
+      for (const answer of [foreign, missing]) {
+        expect(answer.errors?.[0]).toMatchObject({
+          message: expect.stringMatching(/^No /),
+          extensions: { code: 'NOT_FOUND' },
+        });
+      }
+      expect(JSON.stringify(foreign).split(foreignId).join('<id>')).toBe(
+        JSON.stringify(missing).split(missingId).join('<id>'),
+      );
+      expect(errorLines().length).toBe(errorsBefore);
+    },
+  );
 });
 
 describe('NUL bytes (defect 7) and LIKE wildcards (defect 8)', () => {
   it('are input errors wherever they are sent, never internal errors', async () => {
     const withNul = 'a\u0000b';
     const answers = [
-      await gql('query($text: String) { instances(filter: { nameContains: $text }) { totalCount } }', { token: company.token, variables: { text: withNul } }),
-      await gql('query($text: String) { templates(nameContains: $text) { totalCount } }', { token: company.token, variables: { text: withNul } }),
-      await gql('query($text: String) { viewer { company { auditEvents(operation: $text) { totalCount } } } }', { token: company.token, variables: { text: withNul } }),
+      await gql('query($text: String) { instances(filter: { nameContains: $text }) { totalCount } }', {
+        token: company.token,
+        variables: { text: withNul },
+      }),
+      await gql('query($text: String) { templates(nameContains: $text) { totalCount } }', {
+        token: company.token,
+        variables: { text: withNul },
+      }),
+      await gql('query($text: String) { viewer { company { auditEvents(operation: $text) { totalCount } } } }', {
+        token: company.token,
+        variables: { text: withNul },
+      }),
     ];
     for (const answer of answers) {
-      expect(answer.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', fieldErrors: [{ message: 'must not contain NUL characters' }] });
+      expect(answer.errors?.[0]?.extensions).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        fieldErrors: [{ message: 'must not contain NUL characters' }],
+      });
     }
-    const template = await gql('mutation($name: String!) { createTemplate(input: { name: $name, version: "1.0", modules: ["sale"] }) { __typename ... on InvalidInputError { fieldErrors { path message } } } }', {
-      token: company.token,
-      variables: { name: withNul },
+    const template = await gql(
+      'mutation($name: String!) { createTemplate(input: { name: $name, version: "1.0", modules: ["sale"] }) { __typename ... on InvalidInputError { fieldErrors { path message } } } }',
+      {
+        token: company.token,
+        variables: { name: withNul },
+      },
+    );
+    expect(template.data).toEqual({
+      createTemplate: {
+        __typename: 'InvalidInputError',
+        fieldErrors: [{ path: ['name'], message: 'must not contain NUL characters' }],
+      },
     });
-    expect(template.data).toEqual({ createTemplate: { __typename: 'InvalidInputError', fieldErrors: [{ path: ['name'], message: 'must not contain NUL characters' }] } });
-    const key = await gql('mutation($name: String!) { createApiKey(input: { name: $name, role: VIEWER }) { __typename } }', { token: company.token, variables: { name: withNul } });
+    const key = await gql(
+      'mutation($name: String!) { createApiKey(input: { name: $name, role: VIEWER }) { __typename } }',
+      { token: company.token, variables: { name: withNul } },
+    );
     expect(key.data).toEqual({ createApiKey: { __typename: 'InvalidInputError' } });
   });
 
   it('match % and _ as themselves in name filters', async () => {
     const wild = await seedCompany(db.prisma, 'wildcards');
     await seedInstances(db.prisma, wild.id, 3, 'shop');
-    await db.prisma.odooInstance.create({ data: { companyId: wild.id, name: 'sale_100pct', database: 'x', version: '17.0', status: 'RUNNING' } });
+    await db.prisma.odooInstance.create({
+      data: { companyId: wild.id, name: 'sale_100pct', database: 'x', version: '17.0', status: 'RUNNING' },
+    });
     const count = async (text: string) =>
-      ((await gql('query($text: String) { instances(filter: { nameContains: $text }) { totalCount } }', { token: wild.token, variables: { text } })).data as { instances: { totalCount: number } })
-        .instances.totalCount;
+      (
+        (
+          await gql('query($text: String) { instances(filter: { nameContains: $text }) { totalCount } }', {
+            token: wild.token,
+            variables: { text },
+          })
+        ).data as { instances: { totalCount: number } }
+      ).instances.totalCount;
     expect(await count('%')).toBe(0);
     expect(await count('_')).toBe(1);
     expect(await count('e_1')).toBe(1);
@@ -162,7 +237,16 @@ describe('NUL bytes (defect 7) and LIKE wildcards (defect 8)', () => {
 
 describe('webhook addresses (defect 9)', () => {
   it('refuse IPv4-compatible and IPv4-mapped IPv6 forms of private addresses', async () => {
-    for (const address of ['::7f00:1', '::127.0.0.1', '::ffff:127.0.0.1', '::ffff:7f00:1', '::a9fe:a9fe', '::10.0.0.1', '2002:7f00:1::', '0:0:0:0:0:ffff:c0a8:101']) {
+    for (const address of [
+      '::7f00:1',
+      '::127.0.0.1',
+      '::ffff:127.0.0.1',
+      '::ffff:7f00:1',
+      '::a9fe:a9fe',
+      '::10.0.0.1',
+      '2002:7f00:1::',
+      '0:0:0:0:0:ffff:c0a8:101',
+    ]) {
       expect([address, isPrivateAddress(address)]).toEqual([address, true]);
     }
     expect(['::808:808', '2a00:1450::1', '::ffff:8.8.8.8'].map(isPrivateAddress)).toEqual([false, false, false]);
@@ -172,7 +256,9 @@ describe('webhook addresses (defect 9)', () => {
         const response = await fetch(strict.httpUrl, {
           method: 'POST',
           headers: { 'content-type': 'application/json', authorization: `Bearer ${company.token}` },
-          body: JSON.stringify({ query: `mutation { createWebhookEndpoint(input: { url: "${url}", eventTypes: [BACKUP] }) { __typename } }` }),
+          body: JSON.stringify({
+            query: `mutation { createWebhookEndpoint(input: { url: "${url}", eventTypes: [BACKUP] }) { __typename } }`,
+          }),
         });
         expect(await response.json()).toEqual({ data: { createWebhookEndpoint: { __typename: 'InvalidInputError' } } });
       }
@@ -193,7 +279,10 @@ describe('a huge invalid id from an anonymous caller (defect 11)', () => {
     const literal = await gql(`{ node(id: "${huge}") { id } }`);
     expect(literal.text.length).toBeLessThan(1000);
     // graphql-js quotes a value it cannot coerce: only a prefix comes back.
-    const coerced = await gql('query($first: Int) { instances(first: $first) { totalCount } }', { token: company.token, variables: { first: huge } });
+    const coerced = await gql('query($first: Int) { instances(first: $first) { totalCount } }', {
+      token: company.token,
+      variables: { first: huge },
+    });
     expect(coerced.errors?.[0]?.message).toMatch(/Int cannot represent/);
     expect(coerced.text.length).toBeLessThan(1000);
     const newLines = logLines.slice(before);
@@ -212,15 +301,22 @@ describe('aliases of __typename (defect 12)', () => {
 });
 
 /** Paths of every String and ID field inside an input type, with the limit each must hold to. */
-function stringFields(type: GraphQLInputType, path: string[], seen: Set<string>): Array<{ path: string[]; limit: number }> {
+function stringFields(
+  type: GraphQLInputType,
+  path: string[],
+  seen: Set<string>,
+): Array<{ path: string[]; limit: number }> {
   const inner = isNonNullType(type) ? type.ofType : type;
   if (isListType(inner)) return stringFields(inner.ofType, [...path, '0'], seen);
   const named = getNamedType(inner);
-  if (named.name === 'String' || named.name === 'ID') return [{ path, limit: named.name === 'ID' ? MAX_ID_LENGTH : DEFAULT_MAX_STRING_LENGTH }];
+  if (named.name === 'String' || named.name === 'ID')
+    return [{ path, limit: named.name === 'ID' ? MAX_ID_LENGTH : DEFAULT_MAX_STRING_LENGTH }];
   if (!isInputObjectType(named) || seen.has(named.name)) return [];
   return Object.values(named.getFields()).flatMap((field) =>
     stringFields(field.type, [...path, field.name], new Set([...seen, named.name])).map((found) =>
-      found.path.length === path.length + 1 && typeof field.extensions.maxLength === 'number' ? { ...found, limit: field.extensions.maxLength } : found,
+      found.path.length === path.length + 1 && typeof field.extensions.maxLength === 'number'
+        ? { ...found, limit: field.extensions.maxLength }
+        : found,
     ),
   );
 }
@@ -247,7 +343,8 @@ function withValueAt(current: unknown, type: GraphQLInputType, path: string[], l
   const inner = isNonNullType(type) ? type.ofType : type;
   if (isListType(inner)) {
     const list = Array.isArray(current) ? [...(current as unknown[])] : [];
-    const item = list[Number(key)] ?? (isInputObjectType(getNamedType(inner.ofType)) ? requiredFieldsOf(inner.ofType) : undefined);
+    const item =
+      list[Number(key)] ?? (isInputObjectType(getNamedType(inner.ofType)) ? requiredFieldsOf(inner.ofType) : undefined);
     list[Number(key)] = withValueAt(item, inner.ofType, rest, leaf);
     return list;
   }
@@ -259,38 +356,71 @@ function withValueAt(current: unknown, type: GraphQLInputType, path: string[], l
 
 describe('every String and ID field of every mutation input (generated from the schema)', () => {
   const mutationType = schema.getMutationType()!;
-  const argTypes = new Map(Object.values(mutationType.getFields()).flatMap((field) => field.args.map((arg) => [`${field.name}.${arg.name}`, arg.type] as const)));
+  const argTypes = new Map(
+    Object.values(mutationType.getFields()).flatMap((field) =>
+      field.args.map((arg) => [`${field.name}.${arg.name}`, arg.type] as const),
+    ),
+  );
   const cases = operationCases('mutation').flatMap((operation) =>
     mutationType.getFields()[operation.field]!.args.flatMap((arg) =>
       stringFields(arg.type, [arg.name], new Set()).flatMap(({ path, limit }) => [
         { name: `${operation.field} ${path.join('.')} with a NUL byte`, operation, path, value: 'bad\u0000value' },
-        { name: `${operation.field} ${path.join('.')} one character over ${limit}`, operation, path, value: 'x'.repeat(limit + 1) },
+        {
+          name: `${operation.field} ${path.join('.')} one character over ${limit}`,
+          operation,
+          path,
+          value: 'x'.repeat(limit + 1),
+        },
       ]),
     ),
   );
 
   it('finds the inputs to walk', () => {
     expect(cases.length).toBeGreaterThan(100);
-    expect(cases.map((found) => found.name)).toEqual(expect.arrayContaining(['createTemplate input.files.0.content one character over 1000000', 'setInstanceCredentials input.gitCredential with a NUL byte']));
+    expect(cases.map((found) => found.name)).toEqual(
+      expect.arrayContaining([
+        'createTemplate input.files.0.content one character over 1000000',
+        'setInstanceCredentials input.gitCredential with a NUL byte',
+      ]),
+    );
   });
 
-  it.each(cases.map((found) => [found.name, found] as const))('%s: a typed input error, nothing changed', async (_name, { operation, path, value }) => {
-    const ids = (typename: string) => encodeGlobalID(typename, '6f1c1f8e-0000-4000-8000-00000000beef');
-    const sample = operation.variables(ids);
-    const variables = { ...sample, [path[0]!]: withValueAt(sample[path[0]!], argTypes.get(`${operation.field}.${path[0]}`)!, path.slice(1), value) };
-    const auditBefore = await db.prisma.auditEvent.count();
-    const answer = await gql(operation.document.replace(/\.\.\. on Error \{ message \}/, '... on InvalidInputError { fieldErrors { path message } }'), {
-      token: operation.field === 'createCompany' || operation.field === 'rotateEncryptionKey' ? PLATFORM_TOKEN : company.token,
-      variables,
-    });
-    const result = answer.data?.[operation.field] as { __typename?: string; fieldErrors?: Array<{ path: string[] }> } | undefined;
-    const expectedPath = path[0] === 'input' ? path.slice(1) : path;
-    if (result) {
-      expect(result).toMatchObject({ __typename: 'InvalidInputError', fieldErrors: [{ path: expectedPath }] });
-    } else {
-      expect(answer.errors?.[0]?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', fieldErrors: [{ path: expectedPath }] });
-    }
-    expect(answer.text.length).toBeLessThan(2000);
-    expect(await db.prisma.auditEvent.count()).toBe(auditBefore);
-  });
+  it.each(cases.map((found) => [found.name, found] as const))(
+    '%s: a typed input error, nothing changed',
+    async (_name, { operation, path, value }) => {
+      const ids = (typename: string) => encodeGlobalID(typename, '6f1c1f8e-0000-4000-8000-00000000beef');
+      const sample = operation.variables(ids);
+      const variables = {
+        ...sample,
+        [path[0]!]: withValueAt(sample[path[0]!], argTypes.get(`${operation.field}.${path[0]}`)!, path.slice(1), value),
+      };
+      const auditBefore = await db.prisma.auditEvent.count();
+      const answer = await gql(
+        operation.document.replace(
+          /\.\.\. on Error \{ message \}/,
+          '... on InvalidInputError { fieldErrors { path message } }',
+        ),
+        {
+          token:
+            operation.field === 'createCompany' || operation.field === 'rotateEncryptionKey'
+              ? PLATFORM_TOKEN
+              : company.token,
+          variables,
+        },
+      );
+      const result = answer.data?.[operation.field] as
+        { __typename?: string; fieldErrors?: Array<{ path: string[] }> } | undefined;
+      const expectedPath = path[0] === 'input' ? path.slice(1) : path;
+      if (result) {
+        expect(result).toMatchObject({ __typename: 'InvalidInputError', fieldErrors: [{ path: expectedPath }] });
+      } else {
+        expect(answer.errors?.[0]?.extensions).toMatchObject({
+          code: 'BAD_USER_INPUT',
+          fieldErrors: [{ path: expectedPath }],
+        });
+      }
+      expect(answer.text.length).toBeLessThan(2000);
+      expect(await db.prisma.auditEvent.count()).toBe(auditBefore);
+    },
+  );
 });

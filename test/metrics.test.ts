@@ -25,10 +25,18 @@ let company: SeededCompany;
 let telemetry: Telemetry;
 let tick: () => Promise<unknown>;
 
-async function scrape(token: string | null = METRICS_TOKEN): Promise<{ status: number; type: string | null; families: Map<string, MetricFamily> | null }> {
-  const response = await fetch(server.httpUrl.replace('/graphql', '/metrics'), { headers: token ? { authorization: `Bearer ${token}` } : {} });
+async function scrape(
+  token: string | null = METRICS_TOKEN,
+): Promise<{ status: number; type: string | null; families: Map<string, MetricFamily> | null }> {
+  const response = await fetch(server.httpUrl.replace('/graphql', '/metrics'), {
+    headers: token ? { authorization: `Bearer ${token}` } : {},
+  });
   const text = await response.text();
-  return { status: response.status, type: response.headers.get('content-type'), families: response.ok ? parsePrometheusText(text) : null };
+  return {
+    status: response.status,
+    type: response.headers.get('content-type'),
+    families: response.ok ? parsePrometheusText(text) : null,
+  };
 }
 
 beforeAll(async () => {
@@ -37,20 +45,61 @@ beforeAll(async () => {
   company = await seedCompany(db.prisma, 'scraped');
   telemetry = createTelemetry();
   const breakers = new ObservedBreakers();
-  const providers = instrumentProviders(createProviderRegistry({ keyRing: testKeyRing, odooShBaseUrl: sim.baseUrl, odooShDefaultToken: 'account-token', timeoutMs: 2000, breakers }), telemetry);
-  registerFleetGauges(telemetry.metrics, { prisma: db.prisma, poolStats: () => ({ total: 3, idle: 2, waiting: 0, max: 5 }), breakerStates: () => breakers.states() });
+  const providers = instrumentProviders(
+    createProviderRegistry({
+      keyRing: testKeyRing,
+      odooShBaseUrl: sim.baseUrl,
+      odooShDefaultToken: 'account-token',
+      timeoutMs: 2000,
+      breakers,
+    }),
+    telemetry,
+  );
+  registerFleetGauges(telemetry.metrics, {
+    prisma: db.prisma,
+    poolStats: () => ({ total: 3, idle: 2, waiting: 0, max: 5 }),
+    breakerStates: () => breakers.states(),
+  });
   const pubsub = countingPubSub(createFleetPubSub(), telemetry);
-  const poller = observedPoller(createPoller({ prisma: db.prisma, pubsub, providers, logger: createLogger('silent'), intervalMs: 1000, concurrency: 4, timeoutMs: 2000, retentionDays: 7 }), telemetry);
+  const poller = observedPoller(
+    createPoller({
+      prisma: db.prisma,
+      pubsub,
+      providers,
+      logger: createLogger('silent'),
+      intervalMs: 1000,
+      concurrency: 4,
+      timeoutMs: 2000,
+      retentionDays: 7,
+    }),
+    telemetry,
+  );
   tick = () => poller.tick();
   server = await startTestServer(db.prisma, { providers, pubsub, poller, telemetry, metricsToken: METRICS_TOKEN });
 
   // One instance the simulator knows, one it has never heard of (its calls fail with 404).
-  const created = await sim.client().provider.createInstance({ name: 'metered', database: 'metered', version: '17.0', subscriptionTier: 'starter' });
+  const created = await sim
+    .client()
+    .provider.createInstance({ name: 'metered', database: 'metered', version: '17.0', subscriptionTier: 'starter' });
   sim.advance(1000);
   await db.prisma.odooInstance.createMany({
     data: [
-      { companyId: company.id, name: 'metered', database: 'metered', version: '17.0', status: 'RUNNING', instanceId: created.id },
-      { companyId: company.id, name: 'vanished', database: 'vanished', version: '17.0', status: 'RUNNING', instanceId: 'no-such-instance' },
+      {
+        companyId: company.id,
+        name: 'metered',
+        database: 'metered',
+        version: '17.0',
+        status: 'RUNNING',
+        instanceId: created.id,
+      },
+      {
+        companyId: company.id,
+        name: 'vanished',
+        database: 'vanished',
+        version: '17.0',
+        status: 'RUNNING',
+        instanceId: 'no-such-instance',
+      },
     ],
   });
 });
@@ -72,7 +121,9 @@ describe('/metrics', () => {
       headers: { 'content-type': 'application/json', authorization: `Bearer ${company.token}` },
       body: JSON.stringify({ query: 'query FleetOverview { instances(first: 5) { totalCount } }' }),
     });
-    expect(((await response.json()) as { data: { instances: { totalCount: number } } }).data.instances.totalCount).toBe(2);
+    expect(((await response.json()) as { data: { instances: { totalCount: number } } }).data.instances.totalCount).toBe(
+      2,
+    );
     await tick();
 
     const { status, type, families } = await scrape();
@@ -80,13 +131,31 @@ describe('/metrics', () => {
     expect(type).toContain('text/plain');
     const value = (name: string, labels: Record<string, string> = {}) => sampleValue(families!, name, labels);
 
-    expect(value('fleet_graphql_operations_total', { operation: 'FleetOverview', type: 'query', outcome: 'success' })).toBe(1);
-    expect(value('fleet_graphql_operation_duration_seconds_count', { operation: 'FleetOverview', type: 'query', outcome: 'success' })).toBe(1);
-    expect(value('fleet_graphql_operation_duration_seconds_bucket', { operation: 'FleetOverview', le: '+Inf' })).toBe(1);
+    expect(
+      value('fleet_graphql_operations_total', { operation: 'FleetOverview', type: 'query', outcome: 'success' }),
+    ).toBe(1);
+    expect(
+      value('fleet_graphql_operation_duration_seconds_count', {
+        operation: 'FleetOverview',
+        type: 'query',
+        outcome: 'success',
+      }),
+    ).toBe(1);
+    expect(value('fleet_graphql_operation_duration_seconds_bucket', { operation: 'FleetOverview', le: '+Inf' })).toBe(
+      1,
+    );
 
-    expect(value('fleet_provider_calls_total', { provider: 'odoo_sh', route: 'getHealth', outcome: 'success' })).toBe(1);
+    expect(value('fleet_provider_calls_total', { provider: 'odoo_sh', route: 'getHealth', outcome: 'success' })).toBe(
+      1,
+    );
     expect(value('fleet_provider_calls_total', { provider: 'odoo_sh', route: 'getHealth', outcome: 'error' })).toBe(1);
-    expect(value('fleet_provider_call_duration_seconds_count', { provider: 'odoo_sh', route: 'getHealth', outcome: 'error' })).toBe(1);
+    expect(
+      value('fleet_provider_call_duration_seconds_count', {
+        provider: 'odoo_sh',
+        route: 'getHealth',
+        outcome: 'error',
+      }),
+    ).toBe(1);
     expect(value('fleet_provider_circuit_breaker_state', { base_url: sim.baseUrl, state: 'closed' })).toBe(1);
     expect(value('fleet_provider_circuit_breaker_state', { base_url: sim.baseUrl, state: 'open' })).toBe(0);
 
@@ -108,28 +177,53 @@ describe('/metrics', () => {
 
     // The Grafana dashboard in docs/ asks only for series this server serves.
     const dashboard = readFileSync(new URL('../docs/grafana-dashboard.json', import.meta.url), 'utf8');
-    const served = new Set([...families!.values()].flatMap((family) => [family.name, ...family.samples.map((sample) => sample.name)]));
+    const served = new Set(
+      [...families!.values()].flatMap((family) => [family.name, ...family.samples.map((sample) => sample.name)]),
+    );
     const asked = new Set(dashboard.match(/\b(fleet|process)_[a-z_]+/g));
     expect([...asked].filter((name) => !served.has(name))).toEqual([]);
   });
 
   it('counts open subscriptions by transport, operations by kind and state, and delivered events', async () => {
     const instance = await db.prisma.odooInstance.findFirstOrThrow({ where: { name: 'metered' } });
-    await db.prisma.operation.create({ data: { companyId: company.id, instanceId: instance.id, kind: 'BACKUP', createdAt: new Date(Date.now() - 90_000), runAfter: new Date(Date.now() + 3_600_000) } });
+    await db.prisma.operation.create({
+      data: {
+        companyId: company.id,
+        instanceId: instance.id,
+        kind: 'BACKUP',
+        createdAt: new Date(Date.now() - 90_000),
+        runAfter: new Date(Date.now() + 3_600_000),
+      },
+    });
     const client = wsClient(server.wsUrl, company.token, true);
     const received: unknown[] = [];
-    const unsubscribe = client.subscribe({ query: print(parse('subscription Watch { fleetEvents { kind status } }')) }, { next: (value) => received.push(value), error: () => {}, complete: () => {} });
-    await vi.waitFor(async () => expect(sampleValue((await scrape()).families!, 'fleet_graphql_subscriptions_open', { transport: 'ws' })).toBe(1));
+    const unsubscribe = client.subscribe(
+      { query: print(parse('subscription Watch { fleetEvents { kind status } }')) },
+      { next: (value) => received.push(value), error: () => {}, complete: () => {} },
+    );
+    await vi.waitFor(async () =>
+      expect(sampleValue((await scrape()).families!, 'fleet_graphql_subscriptions_open', { transport: 'ws' })).toBe(1),
+    );
 
-    server.app.pubsub.publish('fleetEvents', company.id, { companyId: company.id, kind: 'BACKUP', subjectId: instance.id, status: 'PENDING', occurredAt: new Date().toISOString() });
+    server.app.pubsub.publish('fleetEvents', company.id, {
+      companyId: company.id,
+      kind: 'BACKUP',
+      subjectId: instance.id,
+      status: 'PENDING',
+      occurredAt: new Date().toISOString(),
+    });
     await vi.waitFor(() => expect(received).toHaveLength(1));
     const { families } = await scrape();
     expect(sampleValue(families!, 'fleet_events_delivered_total', { topic: 'fleetEvents' })).toBe(1);
     expect(sampleValue(families!, 'fleet_operations_active', { kind: 'BACKUP', state: 'PENDING' })).toBe(1);
-    expect(sampleValue(families!, 'fleet_operations_oldest_age_seconds', { kind: 'BACKUP', state: 'PENDING' })).toBeGreaterThanOrEqual(90);
+    expect(
+      sampleValue(families!, 'fleet_operations_oldest_age_seconds', { kind: 'BACKUP', state: 'PENDING' }),
+    ).toBeGreaterThanOrEqual(90);
 
     unsubscribe();
-    await vi.waitFor(async () => expect(sampleValue((await scrape()).families!, 'fleet_graphql_subscriptions_open', { transport: 'ws' })).toBe(0));
+    await vi.waitFor(async () =>
+      expect(sampleValue((await scrape()).families!, 'fleet_graphql_subscriptions_open', { transport: 'ws' })).toBe(0),
+    );
     await client.dispose();
   });
 });

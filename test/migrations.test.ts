@@ -7,9 +7,28 @@ import { projectPaths } from '../src/db/paths.js';
 import { createEmptyDatabase } from './support/database.js';
 
 const expectedTables = [
-  'ApiKey', 'AuditEvent', 'Backup', 'BackupPolicy', 'Company', 'Deployment', 'DeploymentStatusChange', 'FleetEventOutbox',
-  'HealthSample', 'IdempotencyKey', 'InstancePollState', 'LogEntry', 'MetricSample', 'OdooInstance',
-  'Operation', 'PollerTick', 'Restore', 'Template', 'TemplateFile', 'WebhookDelivery', 'WebhookEndpoint', '_prisma_migrations',
+  'ApiKey',
+  'AuditEvent',
+  'Backup',
+  'BackupPolicy',
+  'Company',
+  'Deployment',
+  'DeploymentStatusChange',
+  'FleetEventOutbox',
+  'HealthSample',
+  'IdempotencyKey',
+  'InstancePollState',
+  'LogEntry',
+  'MetricSample',
+  'OdooInstance',
+  'Operation',
+  'PollerTick',
+  'Restore',
+  'Template',
+  'TemplateFile',
+  'WebhookDelivery',
+  'WebhookEndpoint',
+  '_prisma_migrations',
 ];
 
 async function tablesOf(url: string): Promise<string[]> {
@@ -64,7 +83,10 @@ describe('migrations', () => {
       startEmbeddedPostgres({ dataDir: 'memory://' }),
       startEmbeddedPostgres({ dataDir: 'memory://' }),
     ]);
-    cleanups.push(() => main.stop(), () => shadow.stop());
+    cleanups.push(
+      () => main.stop(),
+      () => shadow.stop(),
+    );
     const factory = new PrismaPg({ connectionString: main.url, max: 2 });
     // The engine replays the migrations in the shadow database, then compares.
     const diff = await diffMigrationsToSchema(projectPaths, {

@@ -25,7 +25,12 @@ async function freePort(): Promise<number> {
 beforeAll(async () => {
   const port = await freePort();
   // Its own process group, so stopping it stops npm, tsx and node alike.
-  child = spawn('npm', ['run', 'mock', '--silent'], { cwd: projectRoot, env: { ...process.env, MOCK_PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  child = spawn('npm', ['run', 'mock', '--silent'], {
+    cwd: projectRoot,
+    env: { ...process.env, MOCK_PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   url = await new Promise<string>((resolve, reject) => {
     let output = '';
     const onData = (chunk: Buffer) => {
@@ -63,8 +68,15 @@ interface MutationResult {
   fieldErrors: Array<{ path: string[]; message: string }>;
 }
 
-async function post<T = { instances: InstancesPage }>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer any-key' }, body: JSON.stringify({ query, variables }) });
+async function post<T = { instances: InstancesPage }>(
+  query: string,
+  variables: Record<string, unknown> = {},
+): Promise<T> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: 'Bearer any-key' },
+    body: JSON.stringify({ query, variables }),
+  });
   expect(response.status).toBe(200);
   const body = (await response.json()) as { data?: T; errors?: unknown[] };
   expect(body.errors).toBeUndefined();
@@ -110,31 +122,54 @@ describe('npm run mock', () => {
     }
     expect(seen).toHaveLength(total);
     expect(new Set(seen).size).toBe(total);
-    const filtered = await post('{ instances(filter: { nameContains: "STAGING" }) { totalCount edges { node { name } } } }');
+    const filtered = await post(
+      '{ instances(filter: { nameContains: "STAGING" }) { totalCount edges { node { name } } } }',
+    );
     expect(filtered.instances.totalCount).toBe(seen.filter((name) => name.includes('staging')).length);
   });
 
   it('keeps what a mutation changed, and answers bad input with the error types', async () => {
     const mutation = `mutation ($name: String!, $version: String!) { createInstance(input: { name: $name, version: $version, subscriptionTier: GROWTH }) {
       __typename ... on CreateInstanceSuccess { instance { id name status } } ... on InvalidInputError { fieldErrors { path message } } ... on Error { message } } }`;
-    const created = (await post<{ createInstance: MutationResult }>(mutation, { name: 'frontend-demo', version: '18.0' })).createInstance;
-    expect(created).toMatchObject({ __typename: 'CreateInstanceSuccess', instance: { name: 'frontend-demo', status: 'CREATING' } });
+    const created = (
+      await post<{ createInstance: MutationResult }>(mutation, { name: 'frontend-demo', version: '18.0' })
+    ).createInstance;
+    expect(created).toMatchObject({
+      __typename: 'CreateInstanceSuccess',
+      instance: { name: 'frontend-demo', status: 'CREATING' },
+    });
 
-    const shown = await post<Record<string, unknown>>('query ($id: ID!) { instance(id: $id) { name version subscriptionTier status } instances(filter: { nameContains: "frontend-demo" }) { totalCount } }', { id: created.instance.id });
-    expect(shown).toEqual({ instance: { name: 'frontend-demo', version: '18.0', subscriptionTier: 'GROWTH', status: 'CREATING' }, instances: { totalCount: 1 } });
+    const shown = await post<Record<string, unknown>>(
+      'query ($id: ID!) { instance(id: $id) { name version subscriptionTier status } instances(filter: { nameContains: "frontend-demo" }) { totalCount } }',
+      { id: created.instance.id },
+    );
+    expect(shown).toEqual({
+      instance: { name: 'frontend-demo', version: '18.0', subscriptionTier: 'GROWTH', status: 'CREATING' },
+      instances: { totalCount: 1 },
+    });
 
-    expect((await post<{ createInstance: MutationResult }>(mutation, { name: 'frontend-demo', version: '18.0' })).createInstance).toEqual({ __typename: 'ConflictError', message: 'An instance named "frontend-demo" already exists.' });
-    const invalid = (await post<{ createInstance: MutationResult }>(mutation, { name: 'Not Valid', version: 'latest' })).createInstance;
+    expect(
+      (await post<{ createInstance: MutationResult }>(mutation, { name: 'frontend-demo', version: '18.0' }))
+        .createInstance,
+    ).toEqual({ __typename: 'ConflictError', message: 'An instance named "frontend-demo" already exists.' });
+    const invalid = (await post<{ createInstance: MutationResult }>(mutation, { name: 'Not Valid', version: 'latest' }))
+      .createInstance;
     expect(invalid.__typename).toBe('InvalidInputError');
     expect(invalid.fieldErrors.map((error) => error.path.join('.'))).toEqual(['input.name', 'input.version']);
   });
 
   it('streams fleetEvents over graphql-ws, at least two within 10 s', async () => {
-    const client = createClient({ url: url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: 'Bearer any-key' } });
+    const client = createClient({
+      url: url.replace(/^http/, 'ws'),
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: 'Bearer any-key' },
+    });
     const events: Array<{ kind: string; status: string; subjectId: string }> = [];
     const started = Date.now();
     try {
-      for await (const result of client.iterate({ query: 'subscription { fleetEvents { kind status subjectId occurredAt } }' })) {
+      for await (const result of client.iterate({
+        query: 'subscription { fleetEvents { kind status subjectId occurredAt } }',
+      })) {
         events.push((result.data as { fleetEvents: { kind: string; status: string; subjectId: string } }).fleetEvents);
         if (events.length === 2) break;
       }
@@ -152,6 +187,11 @@ describe('npm run mock', () => {
     const { schema } = buildMockSchema({ seed: 7 });
     const result = await graphql({ schema, source: '{ instances(first: 2) { totalCount edges { node { name } } } }' });
     expect(result.errors).toBeUndefined();
-    expect(result.data).toMatchObject({ instances: { totalCount: 24, edges: [{ node: { name: expect.any(String) } }, { node: { name: expect.any(String) } }] } });
+    expect(result.data).toMatchObject({
+      instances: {
+        totalCount: 24,
+        edges: [{ node: { name: expect.any(String) } }, { node: { name: expect.any(String) } }],
+      },
+    });
   });
 });

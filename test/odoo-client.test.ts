@@ -34,7 +34,12 @@ const odooError = (promise: Promise<unknown>) => rejectionOf(promise, OdooError)
 
 describe('common', () => {
   it('reports the version and authenticates', async () => {
-    expect(await client.version()).toEqual({ serverVersion: '17.0-20240709', serverSerie: '17.0', major: 17, protocolVersion: 1 });
+    expect(await client.version()).toEqual({
+      serverVersion: '17.0-20240709',
+      serverSerie: '17.0',
+      major: 17,
+      protocolVersion: 1,
+    });
     expect(await client.authenticate({ database: 'acme', login: 'admin', password: 'admin-pw' })).toBe(2);
     expect(await client.authenticate({ database: 'acme', login: 'admin', password: 'wrong' })).toBeNull();
     const missing = await odooError(client.authenticate({ database: 'nope', login: 'admin', password: 'x' }));
@@ -47,41 +52,62 @@ describe('common', () => {
 describe('object', () => {
   it('searches, reads, creates, writes, counts, describes and deletes records', async () => {
     const id = await orm.create(admin, 'res.partner', { name: 'Deco Addict', email: 'deco@example.com' });
-    const [a, b] = (await admin.execute('res.partner', 'create', [[{ name: 'Azure Interior' }, { name: 'Gemini Furniture' }]])) as number[];
+    const [a, b] = (await admin.execute('res.partner', 'create', [
+      [{ name: 'Azure Interior' }, { name: 'Gemini Furniture' }],
+    ])) as number[];
     await orm.write(admin, 'res.partner', [a!], { parent_id: id });
     expect(await orm.search(admin, 'res.partner', [['name', 'ilike', 'deco']])).toEqual([id]);
     expect(await orm.searchCount(admin, 'res.partner', [['id', 'in', [id, a, b]]])).toBe(3);
     const [azure] = await orm.read(admin, 'res.partner', [a!], ['name', 'parent_id', 'email']);
     expect(azure).toEqual({ id: a, name: 'Azure Interior', parent_id: [id, 'Deco Addict'], email: false });
-    expect(await orm.searchRead(admin, 'res.partner', [['name', '=', 'Gemini Furniture']], ['name'])).toEqual([{ id: b, name: 'Gemini Furniture' }]);
+    expect(await orm.searchRead(admin, 'res.partner', [['name', '=', 'Gemini Furniture']], ['name'])).toEqual([
+      { id: b, name: 'Gemini Furniture' },
+    ]);
     expect(await orm.read(admin, 'res.partner', [99_999], ['name'])).toEqual([]);
-    expect((await orm.fieldsGet(admin, 'res.partner')).parent_id).toEqual({ string: 'Related Company', type: 'many2one' });
+    expect((await orm.fieldsGet(admin, 'res.partner')).parent_id).toEqual({
+      string: 'Related Company',
+      type: 'many2one',
+    });
     expect(await orm.unlink(admin, 'res.partner', [b!])).toBe(true);
     expect(await orm.search(admin, 'res.partner', [['id', '=', b]])).toEqual([]);
   });
 
-  it('turns each kind of Odoo fault into a typed error with Odoo\'s message', async () => {
-    const wrongPassword = await odooError(client.models({ database: 'acme', login: 'admin', password: 'nope' }).execute('res.partner', 'search', [[]]));
+  it("turns each kind of Odoo fault into a typed error with Odoo's message", async () => {
+    const wrongPassword = await odooError(
+      client.models({ database: 'acme', login: 'admin', password: 'nope' }).execute('res.partner', 'search', [[]]),
+    );
     expect(wrongPassword).toMatchObject({ kind: 'access_denied', faultCode: 3 });
     expect(await odooError(admin.execute('no.such.model', 'search', [[]]))).toMatchObject({
-      kind: 'missing_model', faultCode: 2, message: "Object no.such.model doesn't exist",
+      kind: 'missing_model',
+      faultCode: 2,
+      message: "Object no.such.model doesn't exist",
     });
     expect(await odooError(admin.execute('res.partner', '_private', []))).toMatchObject({
-      kind: 'access_rights', faultCode: 4, message: 'Private methods (such as _private) cannot be called remotely.',
+      kind: 'access_rights',
+      faultCode: 4,
+      message: 'Private methods (such as _private) cannot be called remotely.',
     });
     const rights = await odooError(demo.execute('ir.config_parameter', 'search_read', [[]]));
     expect(rights).toMatchObject({ kind: 'access_rights', faultCode: 4 });
-    expect(rights.message).toMatch(/^You are not allowed to access 'System Parameter' \(ir.config_parameter\) records\./);
+    expect(rights.message).toMatch(
+      /^You are not allowed to access 'System Parameter' \(ir.config_parameter\) records\./,
+    );
     const id = await orm.create(admin, 'res.partner', { name: 'Loop' });
     expect(await odooError(orm.write(admin, 'res.partner', [id], { parent_id: id }))).toMatchObject({
-      kind: 'user_error', faultCode: 2, message: 'You cannot create recursive Partner hierarchies.',
+      kind: 'user_error',
+      faultCode: 2,
+      message: 'You cannot create recursive Partner hierarchies.',
     });
     await orm.unlink(admin, 'res.partner', [id]);
     const deleted = await odooError(orm.write(admin, 'res.partner', [id], { name: 'ghost' }));
     expect(deleted.kind).toBe('user_error');
-    expect(deleted.message).toMatch(/^Record does not exist or has been deleted\.\n\(Record: res\.partner\(\d+,\), User: 2\)$/);
+    expect(deleted.message).toMatch(
+      /^Record does not exist or has been deleted\.\n\(Record: res\.partner\(\d+,\), User: 2\)$/,
+    );
     expect(await odooError(admin.execute('res.partner', 'frobnicate', []))).toMatchObject({
-      kind: 'server_error', faultCode: 1, message: "AttributeError: The method 'res.partner.frobnicate' does not exist",
+      kind: 'server_error',
+      faultCode: 1,
+      message: "AttributeError: The method 'res.partner.frobnicate' does not exist",
     });
   });
 
@@ -113,17 +139,26 @@ describe('db', () => {
     expect(await client.listDatabases()).toEqual(['acme', 'fresh', 'staging']);
 
     odoo.databases.get('fresh')!.backupBytes = 300_000;
-    await orm.create(client.models({ database: 'fresh', login: 'boss', password: 'pw' }), 'res.partner', { name: 'Kept in the dump' });
+    await orm.create(client.models({ database: 'fresh', login: 'boss', password: 'pw' }), 'res.partner', {
+      name: 'Kept in the dump',
+    });
     const dump = await client.dumpDatabase(MASTER, 'fresh');
     expect(dump.length).toBe(300_000);
     expect(dump.subarray(0, 4).toString('latin1')).toBe('PK\u0003\u0004');
     expect((await client.dumpDatabase(MASTER, 'fresh', 'dump')).subarray(0, 5).toString('latin1')).toBe('PGDMP');
     await client.restoreDatabase(MASTER, 'fresh-copy', dump, true);
-    expect(odoo.databases.get('fresh-copy')?.restored).toEqual({ bytes: 300_000, sha256: createHash('sha256').update(dump).digest('hex') });
+    expect(odoo.databases.get('fresh-copy')?.restored).toEqual({
+      bytes: 300_000,
+      sha256: createHash('sha256').update(dump).digest('hex'),
+    });
     const copied = client.models({ database: 'fresh-copy', login: 'boss', password: 'pw' });
     expect(await orm.searchCount(copied, 'res.partner', [['name', '=', 'Kept in the dump']])).toBe(1);
     await client.restoreDatabase(MASTER, 'fresh-custom', await client.dumpDatabase(MASTER, 'fresh', 'dump'));
-    expect(await orm.searchCount(client.models({ database: 'fresh-custom', login: 'boss', password: 'pw' }), 'res.partner', [['name', '=', 'Kept in the dump']])).toBe(1);
+    expect(
+      await orm.searchCount(client.models({ database: 'fresh-custom', login: 'boss', password: 'pw' }), 'res.partner', [
+        ['name', '=', 'Kept in the dump'],
+      ]),
+    ).toBe(1);
     const garbage = await odooError(client.restoreDatabase(MASTER, 'fresh-garbage', Buffer.from('not a dump at all')));
     expect(garbage).toMatchObject({ kind: 'server_error', message: "Exception: Couldn't restore database" });
     // Like Odoo, a failed restore leaves an empty database behind.
@@ -140,12 +175,18 @@ describe('db', () => {
 
   it('refuses a wrong master password, and everything when the manager is disabled', async () => {
     // The manager's page says it: "Database deletion error: Access Denied".
-    expect(await odooError(client.dropDatabase('wrong', 'acme'))).toMatchObject({ kind: 'access_denied', faultCode: 3, message: 'Database deletion error: Access Denied' });
+    expect(await odooError(client.dropDatabase('wrong', 'acme'))).toMatchObject({
+      kind: 'access_denied',
+      faultCode: 3,
+      message: 'Database deletion error: Access Denied',
+    });
     expect(await odooError(client.listCountries('wrong'))).toMatchObject({ kind: 'access_denied' });
     odoo.listDb = false;
     try {
       expect(await odooError(client.listDatabases())).toMatchObject({ kind: 'access_denied', faultCode: 3 });
-      expect(await odooError(client.createDatabase(MASTER, { name: 'xx', adminPassword: 'x' }))).toMatchObject({ kind: 'access_denied' });
+      expect(await odooError(client.createDatabase(MASTER, { name: 'xx', adminPassword: 'x' }))).toMatchObject({
+        kind: 'access_denied',
+      });
       // common and object keep working
       expect(await client.authenticate({ database: 'acme', login: 'admin', password: 'admin-pw' })).toBe(2);
     } finally {
@@ -165,7 +206,10 @@ describe('db', () => {
       expect(future.databases.get('next_copy')?.neutralized).toBe(true);
       expect(await next.dropDatabase(MASTER, 'next_copy')).toBe(true);
       const error = await odooError(next.renameDatabase(MASTER, 'next', 'renamed'));
-      expect(error).toMatchObject({ kind: 'unsupported', message: 'Odoo 20.0 has no database service (removed in Odoo 20)' });
+      expect(error).toMatchObject({
+        kind: 'unsupported',
+        message: 'Odoo 20.0 has no database service (removed in Odoo 20)',
+      });
       expect(future.calls.filter((call) => !call.startsWith('http.'))).toEqual([]);
     } finally {
       await future.close();
@@ -176,7 +220,9 @@ describe('db', () => {
     const silent = createServer(() => {});
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     try {
-      const error = await odooError(new OdooClient(`http://127.0.0.1:${(silent.address() as AddressInfo).port}`, { timeoutMs: 200 }).version());
+      const error = await odooError(
+        new OdooClient(`http://127.0.0.1:${(silent.address() as AddressInfo).port}`, { timeoutMs: 200 }).version(),
+      );
       expect(error).toMatchObject({ kind: 'unavailable' });
       expect(error.message).toMatch(/timed out after 200 ms/);
     } finally {
@@ -206,7 +252,9 @@ describe('database manager streams', () => {
   });
 
   it('reads failures out of the manager page', async () => {
-    const denied = await streamBackup(baseUrl, { masterPassword: 'wrong', database: 'acme', format: 'zip' }).catch((error: OdooError) => error);
+    const denied = await streamBackup(baseUrl, { masterPassword: 'wrong', database: 'acme', format: 'zip' }).catch(
+      (error: OdooError) => error,
+    );
     expect(denied).toMatchObject({ kind: 'access_denied', message: 'Database backup error: Access Denied' });
     const exists = await restoreFromStream(baseUrl, {
       masterPassword: MASTER,
@@ -217,7 +265,11 @@ describe('database manager streams', () => {
     const corrupt = [...odoo.backupChunks('acme')];
     const damaged = corrupt[1]!;
     damaged[100] = damaged[100]! ^ 0xff; // one flipped byte: the entry's CRC no longer matches
-    const refused = await restoreFromStream(baseUrl, { masterPassword: MASTER, database: 'acme-corrupt', backup: Readable.from(corrupt) }).catch((error: OdooError) => error);
+    const refused = await restoreFromStream(baseUrl, {
+      masterPassword: MASTER,
+      database: 'acme-corrupt',
+      backup: Readable.from(corrupt),
+    }).catch((error: OdooError) => error);
     // The page says `Couldn&#39;t`: the client reads it as the server meant it.
     expect(refused).toMatchObject({ kind: 'refused', message: "Database restore error: Couldn't restore database" });
     expect(odoo.databases.get('acme-corrupt')?.empty).toBe(true);

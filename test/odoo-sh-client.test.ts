@@ -22,12 +22,22 @@ const failure = (promise: Promise<unknown>) => rejectionOf(promise, ProviderErro
 
 let names = 0;
 const newInstance = (target = provider) =>
-  target.createInstance({ name: `shop-${(names += 1)}`, database: `shop_${names}`, version: '17.0', subscriptionTier: 'growth' });
+  target.createInstance({
+    name: `shop-${(names += 1)}`,
+    database: `shop_${names}`,
+    version: '17.0',
+    subscriptionTier: 'growth',
+  });
 
 describe('instances', () => {
   it('go from creating to running, and are listed across pages', async () => {
     const created = await newInstance();
-    expect(created).toMatchObject({ status: 'creating', url: `https://${created.name}.odoo.sh`, gitBranch: 'master', subscriptionTier: 'growth' });
+    expect(created).toMatchObject({
+      status: 'creating',
+      url: `https://${created.name}.odoo.sh`,
+      gitBranch: 'master',
+      subscriptionTier: 'growth',
+    });
     sim.advance(1000);
     expect((await provider.getInstance(created.id)).status).toBe('running');
     await Promise.all([newInstance(), newInstance(), newInstance()]);
@@ -42,7 +52,10 @@ describe('instances', () => {
   it('are updated, suspended, resumed and deleted', async () => {
     const instance = await newInstance();
     sim.advance(1000);
-    const updated = await provider.updateInstance(instance.id, { subscriptionTier: 'enterprise', gitBranch: 'production' });
+    const updated = await provider.updateInstance(instance.id, {
+      subscriptionTier: 'enterprise',
+      gitBranch: 'production',
+    });
     expect(updated).toMatchObject({ subscriptionTier: 'enterprise', gitBranch: 'production' });
     expect((await provider.suspendInstance(instance.id)).status).toBe('suspended');
     expect((await provider.suspendInstance(instance.id)).status).toBe('suspended');
@@ -73,14 +86,17 @@ describe('backups', () => {
     const download = await provider.getBackupDownloadUrl(instance.id, backup.id);
     expect(download.url).toMatch(new RegExp(`/_files/${backup.id}\\.zip\\?expires=`));
     let downloaded = 0;
-    for await (const chunk of await provider.downloadBackup(instance.id, backup.id)) downloaded += (chunk as Buffer).length;
+    for await (const chunk of await provider.downloadBackup(instance.id, backup.id))
+      downloaded += (chunk as Buffer).length;
     expect(downloaded).toBe(done.sizeBytes);
     expect(download.expiresAt.getTime()).toBeGreaterThan(Date.parse('2026-06-01T12:00:00Z'));
 
     const restore = await provider.restoreBackup(instance.id, backup.id, { targetInstanceId: target.id });
     expect(restore).toMatchObject({ status: 'in_progress', restoreId: expect.stringMatching(/^rst_/) });
     expect((await provider.getInstance(target.id)).status).toBe('maintenance');
-    expect((await failure(provider.restoreBackup(instance.id, backup.id, { targetInstanceId: target.id }))).kind).toBe('conflict');
+    expect((await failure(provider.restoreBackup(instance.id, backup.id, { targetInstanceId: target.id }))).kind).toBe(
+      'conflict',
+    );
     sim.advance(1000);
     expect((await provider.getInstance(target.id)).status).toBe('running');
   });
@@ -118,19 +134,34 @@ describe('health, metrics and logs', () => {
   it('report what the instance shows', async () => {
     const instance = await newInstance();
     sim.advance(1000);
-    expect(await provider.getHealth(instance.id)).toMatchObject({ status: 'healthy', checks: { http: 'ok', database: 'ok' } });
+    expect(await provider.getHealth(instance.id)).toMatchObject({
+      status: 'healthy',
+      checks: { http: 'ok', database: 'ok' },
+    });
     await fetch(`${sim.baseUrl.replace('/api/v1', '')}/_simulator/instances/${instance.id}/health`, {
       method: 'POST',
       body: JSON.stringify({ status: 'degraded', checks: { workers: 'fail' } }),
     });
-    expect(await provider.getHealth(instance.id)).toMatchObject({ status: 'degraded', checks: { workers: 'fail', http: 'ok' } });
+    expect(await provider.getHealth(instance.id)).toMatchObject({
+      status: 'degraded',
+      checks: { workers: 'fail', http: 'ok' },
+    });
 
     const to = new Date(Date.parse('2026-06-01T12:00:00Z') + 3_600_000);
-    const metrics = await provider.getMetrics(instance.id, { from: new Date(to.getTime() - 1_800_000), to, stepSeconds: 300 });
+    const metrics = await provider.getMetrics(instance.id, {
+      from: new Date(to.getTime() - 1_800_000),
+      to,
+      stepSeconds: 300,
+    });
     expect(metrics.length).toBeGreaterThanOrEqual(6);
     expect(metrics[0]!.cpuPercent).toBeTypeOf('number');
 
-    for (const [level, message] of [['info', 'started'], ['error', 'boom'], ['warning', 'slow'], ['error', 'boom again']]) {
+    for (const [level, message] of [
+      ['info', 'started'],
+      ['error', 'boom'],
+      ['warning', 'slow'],
+      ['error', 'boom again'],
+    ]) {
       await fetch(`${sim.baseUrl.replace('/api/v1', '')}/_simulator/instances/${instance.id}/logs`, {
         method: 'POST',
         body: JSON.stringify({ level, message, logger: 'odoo.http' }),
@@ -144,22 +175,45 @@ describe('health, metrics and logs', () => {
 describe('errors', () => {
   it('map every status of the contract to a typed error', async () => {
     const instance = await newInstance();
-    expect(await failure(provider.listInstances({ limit: 500 }))).toMatchObject({ kind: 'invalid_input', details: { status: 400 } });
-    expect(await failure(provider.getInstance('inst_missing'))).toMatchObject({ kind: 'not_found', details: { status: 404 } });
-    expect(await failure(provider.createInstance({ name: instance.name, database: 'x', version: '17.0', subscriptionTier: 'starter' }))).toMatchObject({
+    expect(await failure(provider.listInstances({ limit: 500 }))).toMatchObject({
+      kind: 'invalid_input',
+      details: { status: 400 },
+    });
+    expect(await failure(provider.getInstance('inst_missing'))).toMatchObject({
+      kind: 'not_found',
+      details: { status: 404 },
+    });
+    expect(
+      await failure(
+        provider.createInstance({ name: instance.name, database: 'x', version: '17.0', subscriptionTier: 'starter' }),
+      ),
+    ).toMatchObject({
       kind: 'conflict',
       details: { status: 409, code: 'name_taken' },
     });
-    const invalid = await failure(provider.createInstance({ name: 'Bad Name!', database: 'x', version: 'seventeen', subscriptionTier: 'starter' }));
+    const invalid = await failure(
+      provider.createInstance({ name: 'Bad Name!', database: 'x', version: 'seventeen', subscriptionTier: 'starter' }),
+    );
     expect(invalid).toMatchObject({ kind: 'invalid_input', details: { status: 422, code: 'invalid_field' } });
     expect(invalid.message).toMatch(/name: .*version: /);
 
     const guarded = await startSimulator({ tokens: { 'token-a': '*', 'token-b': [] } });
     try {
       const a = guarded.client({ token: 'token-a' }).provider;
-      const owned = await a.createInstance({ name: 'guarded', database: 'g', version: '17.0', subscriptionTier: 'starter' });
-      expect(await failure(guarded.client({ token: 'nope' }).provider.getInstance(owned.id))).toMatchObject({ kind: 'unauthorized', details: { status: 401 } });
-      expect(await failure(guarded.client({ token: 'token-b' }).provider.getInstance(owned.id))).toMatchObject({ kind: 'unauthorized', details: { status: 403 } });
+      const owned = await a.createInstance({
+        name: 'guarded',
+        database: 'g',
+        version: '17.0',
+        subscriptionTier: 'starter',
+      });
+      expect(await failure(guarded.client({ token: 'nope' }).provider.getInstance(owned.id))).toMatchObject({
+        kind: 'unauthorized',
+        details: { status: 401 },
+      });
+      expect(await failure(guarded.client({ token: 'token-b' }).provider.getInstance(owned.id))).toMatchObject({
+        kind: 'unauthorized',
+        details: { status: 403 },
+      });
     } finally {
       await guarded.close();
     }
@@ -177,10 +231,16 @@ describe('errors', () => {
     const instance = await newInstance();
     const { provider: retrying, sleeps } = sim.client({ maxAttempts: 3 });
     sim.simulator.setFaults({ next: [503, 503, 503] });
-    expect(await failure(retrying.getInstance(instance.id))).toMatchObject({ kind: 'unavailable', details: { status: 503 } });
+    expect(await failure(retrying.getInstance(instance.id))).toMatchObject({
+      kind: 'unavailable',
+      details: { status: 503 },
+    });
     expect(sleeps).toHaveLength(2);
     sim.simulator.setFaults({ next: [429, 429, 429], retryAfterSeconds: 1 });
-    expect(await failure(retrying.getInstance(instance.id))).toMatchObject({ kind: 'rate_limited', details: { status: 429, retryAfterMs: 1000 } });
+    expect(await failure(retrying.getInstance(instance.id))).toMatchObject({
+      kind: 'rate_limited',
+      details: { status: 429, retryAfterMs: 1000 },
+    });
   });
 
   it('does not retry a PATCH answered 503, which may have been applied', async () => {
@@ -207,7 +267,12 @@ describe('errors', () => {
     const before = sim.simulator.instances.size;
     // The first attempt is processed but answered too late; the retry carries the same key.
     sim.simulator.setFaults({ slowNext: 1, slowMs: 400 });
-    const created = await impatient.createInstance({ name: 'replayed', database: 'r', version: '17.0', subscriptionTier: 'starter' });
+    const created = await impatient.createInstance({
+      name: 'replayed',
+      database: 'r',
+      version: '17.0',
+      subscriptionTier: 'starter',
+    });
     await new Promise((resolve) => setTimeout(resolve, 400));
     expect(sim.simulator.instances.size).toBe(before + 1);
     // An explicit key gives the first answer again, and the work is done once.
@@ -229,7 +294,10 @@ describe('errors', () => {
     for (let call = 0; call < 3; call += 1) await failure(guarded.getInstance(instance.id));
     expect(breaker.state).toBe('open');
     const requestsBefore = sim.simulator.requestCounts.get('GET /instances/:id');
-    expect(await failure(guarded.getInstance(instance.id))).toMatchObject({ kind: 'unavailable', details: { code: 'circuit_open' } });
+    expect(await failure(guarded.getInstance(instance.id))).toMatchObject({
+      kind: 'unavailable',
+      details: { code: 'circuit_open' },
+    });
     expect(sim.simulator.requestCounts.get('GET /instances/:id')).toBe(requestsBefore);
     clock += 5000;
     expect(breaker.state).toBe('half-open');

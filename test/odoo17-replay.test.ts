@@ -16,18 +16,32 @@ type Answer = { fault: { code: number; lastLine: string } } | { shape: unknown }
 
 function answerOf(xml: string): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    new Deserializer().deserializeMethodResponse(Readable.from([xml]), (error: (Error & { faultCode?: number; faultString?: string }) | null, value: unknown) => {
-      if (error?.faultCode !== undefined) resolve({ fault: { code: error.faultCode, lastLine: String(error.faultString).trim().split('\n').pop()!.trim() } });
-      else if (error) reject(error);
-      else resolve({ shape: shapeOf(value) });
-    });
+    new Deserializer().deserializeMethodResponse(
+      Readable.from([xml]),
+      (error: (Error & { faultCode?: number; faultString?: string }) | null, value: unknown) => {
+        if (error?.faultCode !== undefined)
+          resolve({
+            fault: { code: error.faultCode, lastLine: String(error.faultString).trim().split('\n').pop()!.trim() },
+          });
+        else if (error) reject(error);
+        else resolve({ shape: shapeOf(value) });
+      },
+    );
   });
 }
 
 /** Types and keys, not values: ids, dates and counts differ between servers (a list is the set of its items' shapes). */
 function shapeOf(value: unknown): unknown {
-  if (Array.isArray(value)) return [...new Set(value.map((item) => JSON.stringify(shapeOf(item))))].sort().map((item) => JSON.parse(item) as unknown);
-  if (value && typeof value === 'object' && !(value instanceof Date)) return Object.fromEntries(Object.keys(value).sort().map((key) => [key, shapeOf((value as Record<string, unknown>)[key])]));
+  if (Array.isArray(value))
+    return [...new Set(value.map((item) => JSON.stringify(shapeOf(item))))]
+      .sort()
+      .map((item) => JSON.parse(item) as unknown);
+  if (value && typeof value === 'object' && !(value instanceof Date))
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((key) => [key, shapeOf((value as Record<string, unknown>)[key])]),
+    );
   return value instanceof Date ? 'datetime' : typeof value;
 }
 
@@ -61,8 +75,14 @@ describe('the Odoo double against the real Odoo 17 recording', () => {
 
   it.each(exchanges.map((name) => [name]))('%s', async (name) => {
     const request = readFileSync(join(RECORDING, `${name}.req.xml`));
-    const response = await fetch(`${url}/xmlrpc/2/${serviceOf(name)}`, { method: 'POST', body: request, headers: { 'content-type': 'text/xml' } });
+    const response = await fetch(`${url}/xmlrpc/2/${serviceOf(name)}`, {
+      method: 'POST',
+      body: request,
+      headers: { 'content-type': 'text/xml' },
+    });
     expect(response.status).toBe(200);
-    expect(await answerOf(await response.text())).toEqual(await answerOf(readFileSync(join(RECORDING, `${name}.resp.xml`), 'utf8')));
+    expect(await answerOf(await response.text())).toEqual(
+      await answerOf(readFileSync(join(RECORDING, `${name}.resp.xml`), 'utf8')),
+    );
   });
 });

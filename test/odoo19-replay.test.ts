@@ -35,8 +35,16 @@ const read = <T>(file: string) => JSON.parse(readFileSync(join(RECORDING, file),
 
 /** Types and keys, not values (a list is the set of its items' shapes). */
 function shapeOf(value: unknown): unknown {
-  if (Array.isArray(value)) return [...new Set(value.map((item) => JSON.stringify(shapeOf(item))))].sort().map((item) => JSON.parse(item) as unknown);
-  if (value && typeof value === 'object') return Object.fromEntries(Object.keys(value).sort().map((key) => [key, shapeOf((value as Record<string, unknown>)[key])]));
+  if (Array.isArray(value))
+    return [...new Set(value.map((item) => JSON.stringify(shapeOf(item))))]
+      .sort()
+      .map((item) => JSON.parse(item) as unknown);
+  if (value && typeof value === 'object')
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((key) => [key, shapeOf((value as Record<string, unknown>)[key])]),
+    );
   return value === null ? 'null' : typeof value;
 }
 
@@ -65,7 +73,8 @@ function requestOf(name: string, recorded: Recorded): { headers: Record<string, 
     else if (key.toLowerCase() === 'cookie') headers[key] = live.cookie ?? value;
     else headers[key] = value;
   }
-  const body = recorded.body as { form?: Record<string, string>; files?: Record<string, { filename: string; bytes: number }> } | string | null;
+  const body = recorded.body as
+    { form?: Record<string, string>; files?: Record<string, { filename: string; bytes: number }> } | string | null;
   if (recorded.method === 'GET') return { headers };
   if (body && typeof body === 'object' && 'files' in body && body.files) {
     // The multipart uploads: the double's own zip of t1 (as the recording sent t1's), or bytes that are no dump.
@@ -78,7 +87,8 @@ function requestOf(name: string, recorded: Recorded): { headers: Record<string, 
     }
     return { headers, body: form };
   }
-  if (body && typeof body === 'object' && 'form' in body && body.form) return { headers, body: new URLSearchParams(body.form).toString() };
+  if (body && typeof body === 'object' && 'form' in body && body.form)
+    return { headers, body: new URLSearchParams(body.form).toString() };
   if (typeof body === 'string') return { headers, body };
   void name;
   return { headers, body: JSON.stringify(body) };
@@ -93,7 +103,12 @@ describe('the Odoo double against the real Odoo 19 recording', () => {
     const recorded = read<Recorded>(`${name}.req.json`);
     const expected = read<RecordedAnswer>(`${name}.resp.json`);
     const { headers, body } = requestOf(name, recorded);
-    const response = await fetch(`${url}${recorded.path}`, { method: recorded.method, headers, body, redirect: 'manual' });
+    const response = await fetch(`${url}${recorded.path}`, {
+      method: recorded.method,
+      headers,
+      body,
+      redirect: 'manual',
+    });
     const type = response.headers.get('content-type') ?? '';
     const bytes = Buffer.from(await response.arrayBuffer());
     expect(response.status).toBe(expected.status);
@@ -113,7 +128,9 @@ describe('the Odoo double against the real Odoo 19 recording', () => {
     if (want && typeof want === 'object' && 'first_bytes_hex' in want) {
       // A backup: a zip (with dump.sql and manifest.json) or a pg_dump custom-format file.
       expect(bytes.subarray(0, 4).toString('hex')).toBe(String(want.first_bytes_hex).slice(0, 8));
-      expect(response.headers.get('content-disposition')).toMatch(new RegExp(`\\.${String(want.content_disposition).split('.').pop()}$`));
+      expect(response.headers.get('content-disposition')).toMatch(
+        new RegExp(`\\.${String(want.content_disposition).split('.').pop()}$`),
+      );
       if (String(want.first_bytes_hex).startsWith('504b')) live.backup = bytes;
       return;
     }
@@ -139,20 +156,35 @@ describe('the Odoo double against the real Odoo 19 recording', () => {
       return;
     }
     const got = JSON.parse(bytes.toString('utf8')) as unknown;
-    if (recorded.path.startsWith('/web/dataset/call_kw/') && (got as { result?: { context?: { default_key?: string } } }).result?.context?.default_key) {
+    if (
+      recorded.path.startsWith('/web/dataset/call_kw/') &&
+      (got as { result?: { context?: { default_key?: string } } }).result?.context?.default_key
+    ) {
       live.apiKey = (got as { result: { context: { default_key: string } } }).result.context.default_key;
     }
     const isJson2Error = response.status !== 200 && want && typeof want === 'object' && 'name' in want;
     if (isJson2Error) {
-      expect({ name: (got as { name: string }).name, message: (got as { message: string }).message }).toEqual({ name: want.name, message: want.message });
+      expect({ name: (got as { name: string }).name, message: (got as { message: string }).message }).toEqual({
+        name: want.name,
+        message: want.message,
+      });
       return;
     }
-    const rpcError = want && typeof want === 'object' && 'error' in want ? (want as { error: { data: { name: string; message: string } } }).error.data : undefined;
+    const rpcError =
+      want && typeof want === 'object' && 'error' in want
+        ? (want as { error: { data: { name: string; message: string } } }).error.data
+        : undefined;
     if (rpcError) {
-      expect((got as { error?: { data?: unknown } }).error?.data).toMatchObject({ name: rpcError.name, message: rpcError.message });
+      expect((got as { error?: { data?: unknown } }).error?.data).toMatchObject({
+        name: rpcError.name,
+        message: rpcError.message,
+      });
       return;
     }
-    const result = (value: unknown) => (value && typeof value === 'object' && 'jsonrpc' in value ? (value as unknown as { result: unknown }).result : value);
+    const result = (value: unknown) =>
+      value && typeof value === 'object' && 'jsonrpc' in value
+        ? (value as unknown as { result: unknown }).result
+        : value;
     expect(shapeOf(result(got))).toEqual(shapeOf(result(want)));
   });
 });

@@ -78,7 +78,16 @@ function workerNamed(worker: string, dieIn?: string) {
 }
 
 async function instanceRow(name: string) {
-  return db.prisma.odooInstance.create({ data: { companyId: company.id, name, database: name, version: '17.0', status: 'RUNNING', instanceId: `inst_${name}` } });
+  return db.prisma.odooInstance.create({
+    data: {
+      companyId: company.id,
+      name,
+      database: name,
+      version: '17.0',
+      status: 'RUNNING',
+      instanceId: `inst_${name}`,
+    },
+  });
 }
 
 beforeAll(async () => {
@@ -94,14 +103,35 @@ describe('an operation kind declared by its definition alone', () => {
   it('is recorded with checked input and refuses input its schema rejects', async () => {
     const instance = await instanceRow('checked');
     await expect(
-      db.prisma.$transaction((tx) => touchOperation.record(tx, { companyId: company.id, instanceId: instance.id, subjectId: instance.id, input: { reason: 'x', minutes: 0 } })),
+      db.prisma.$transaction((tx) =>
+        touchOperation.record(tx, {
+          companyId: company.id,
+          instanceId: instance.id,
+          subjectId: instance.id,
+          input: { reason: 'x', minutes: 0 },
+        }),
+      ),
     ).rejects.toThrow(/reason|minutes/);
     expect(await db.prisma.operation.count({ where: { instanceId: instance.id } })).toBe(0);
 
-    const recorded = await db.prisma.$transaction((tx) => touchOperation.record(tx, { companyId: company.id, instanceId: instance.id, subjectId: instance.id, input: { reason: 'disk swap', minutes: 5 } }));
-    expect(recorded).toMatchObject({ kind: 'TEST_MAINTENANCE_WINDOW', step: 'start', status: 'PENDING', input: { reason: 'disk swap', minutes: 5 } });
+    const recorded = await db.prisma.$transaction((tx) =>
+      touchOperation.record(tx, {
+        companyId: company.id,
+        instanceId: instance.id,
+        subjectId: instance.id,
+        input: { reason: 'disk swap', minutes: 5 },
+      }),
+    );
+    expect(recorded).toMatchObject({
+      kind: 'TEST_MAINTENANCE_WINDOW',
+      step: 'start',
+      status: 'PENDING',
+      input: { reason: 'disk swap', minutes: 5 },
+    });
     // Its exclusion rule is its own: a second window, or a backup, waits for it.
-    expect(await db.prisma.$transaction((tx) => busyWith(tx, instance.id, touchOperation))).toBe('test maintenance window');
+    expect(await db.prisma.$transaction((tx) => busyWith(tx, instance.id, touchOperation))).toBe(
+      'test maintenance window',
+    );
     await db.prisma.operation.update({ where: { id: recorded.id }, data: { status: 'CANCELLED' } });
     expect(await db.prisma.$transaction((tx) => busyWith(tx, instance.id, touchOperation))).toBeNull();
   });
@@ -116,10 +146,18 @@ describe('an operation kind declared by its definition alone', () => {
       for (let next = await fleetEvents.next(); !next.done; next = await fleetEvents.next()) fleet.push(next.value);
     })();
     void (async () => {
-      for (let next = await progressEvents.next(); !next.done; next = await progressEvents.next()) steps.push(next.value);
+      for (let next = await progressEvents.next(); !next.done; next = await progressEvents.next())
+        steps.push(next.value);
     })();
 
-    const operation = await db.prisma.$transaction((tx) => touchOperation.record(tx, { companyId: company.id, instanceId: instance.id, subjectId: instance.id, input: { reason: 'kernel update', minutes: 30 } }));
+    const operation = await db.prisma.$transaction((tx) =>
+      touchOperation.record(tx, {
+        companyId: company.id,
+        instanceId: instance.id,
+        subjectId: instance.id,
+        input: { reason: 'kernel update', minutes: 30 },
+      }),
+    );
 
     // The first worker starts it, then dies in the middle of its wait step.
     const doomed = workerNamed('doomed', 'wait');
@@ -129,12 +167,20 @@ describe('an operation kind declared by its definition alone', () => {
     expect((await db.prisma.odooInstance.findUniqueOrThrow({ where: { id: instance.id } })).status).toBe('MAINTENANCE');
     const held = await db.prisma.operation.findUniqueOrThrow({ where: { id: operation.id } });
     expect(held).toMatchObject({ status: 'RUNNING', step: 'wait', leaseOwner: 'doomed' });
-    expect(progressOf(held, definitions)).toMatchObject({ step: 'wait', stepLabel: 'Waiting for the window to end', stepNumber: 2, stepsTotal: 3 });
+    expect(progressOf(held, definitions)).toMatchObject({
+      step: 'wait',
+      stepLabel: 'Waiting for the window to end',
+      stepNumber: 2,
+      stepsTotal: 3,
+    });
 
     // While the lease holds, nobody else takes it; once it has expired (the clock moved on), a survivor does.
     const survivor = workerNamed('survivor');
     expect(await survivor.drain()).toBe(0);
-    await db.prisma.operation.update({ where: { id: operation.id }, data: { leaseExpiresAt: new Date(Date.now() - 1000) } });
+    await db.prisma.operation.update({
+      where: { id: operation.id },
+      data: { leaseExpiresAt: new Date(Date.now() - 1000) },
+    });
     while ((await db.prisma.operation.findUniqueOrThrow({ where: { id: operation.id } })).status !== 'SUCCEEDED') {
       expect(await survivor.drain()).toBeGreaterThan(0);
     }
@@ -147,23 +193,40 @@ describe('an operation kind declared by its definition alone', () => {
     expect((await db.prisma.odooInstance.findUniqueOrThrow({ where: { id: instance.id } })).status).toBe('RUNNING');
 
     // Its status changes are fleet events, each written to the outbox; its step changes are progress events.
-    await expect.poll(() => fleet.map((event) => `${event.kind}:${event.status}`)).toEqual(['INSTANCE:MAINTENANCE', 'INSTANCE:RUNNING']);
-    const outbox = await db.prisma.fleetEventOutbox.findMany({ where: { subjectId: instance.id }, orderBy: { occurredAt: 'asc' } });
+    await expect
+      .poll(() => fleet.map((event) => `${event.kind}:${event.status}`))
+      .toEqual(['INSTANCE:MAINTENANCE', 'INSTANCE:RUNNING']);
+    const outbox = await db.prisma.fleetEventOutbox.findMany({
+      where: { subjectId: instance.id },
+      orderBy: { occurredAt: 'asc' },
+    });
     expect(outbox.map((row) => row.status)).toEqual(['MAINTENANCE', 'RUNNING']);
     expect(fleet.map((event) => event.eventId)).toEqual(outbox.map((row) => row.id));
     // (start → wait, wait → finish: the instance is in maintenance at both)
-    await expect.poll(() => steps.map((event) => `${event.kind}:${event.subjectId === instance.id}:${event.status}`)).toEqual(['INSTANCE:true:MAINTENANCE', 'INSTANCE:true:MAINTENANCE']);
+    await expect
+      .poll(() => steps.map((event) => `${event.kind}:${event.subjectId === instance.id}:${event.status}`))
+      .toEqual(['INSTANCE:true:MAINTENANCE', 'INSTANCE:true:MAINTENANCE']);
     await Promise.all([fleetEvents.return?.(), progressEvents.return?.()]);
   });
 
   it('fails, through its onFailure, when its stored input no longer parses', async () => {
     const instance = await instanceRow('garbled');
-    const operation = await db.prisma.$transaction((tx) => touchOperation.record(tx, { companyId: company.id, instanceId: instance.id, subjectId: instance.id, input: { reason: 'fine', minutes: 1 } }));
+    const operation = await db.prisma.$transaction((tx) =>
+      touchOperation.record(tx, {
+        companyId: company.id,
+        instanceId: instance.id,
+        subjectId: instance.id,
+        input: { reason: 'fine', minutes: 1 },
+      }),
+    );
     await db.prisma.operation.update({ where: { id: operation.id }, data: { input: { reason: 42 } } });
     expect(await workerNamed('strict').drain()).toBe(1);
     const failed = await db.prisma.operation.findUniqueOrThrow({ where: { id: operation.id } });
     expect(failed.status).toBe('FAILED');
     expect(failed.error).toMatch(/stored input of this TEST_MAINTENANCE_WINDOW operation is not valid/);
-    expect(await db.prisma.odooInstance.findUniqueOrThrow({ where: { id: instance.id } })).toMatchObject({ status: 'ERROR', statusMessage: failed.error });
+    expect(await db.prisma.odooInstance.findUniqueOrThrow({ where: { id: instance.id } })).toMatchObject({
+      status: 'ERROR',
+      statusMessage: failed.error,
+    });
   });
 });

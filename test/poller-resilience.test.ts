@@ -35,11 +35,26 @@ beforeEach(async () => {
 });
 
 function registry(breakers = new CircuitBreakers()): ProviderRegistry {
-  return createProviderRegistry({ keyRing: testKeyRing, odooShBaseUrl: sim.baseUrl, odooShDefaultToken: 'account-token', timeoutMs: 2000, breakers });
+  return createProviderRegistry({
+    keyRing: testKeyRing,
+    odooShBaseUrl: sim.baseUrl,
+    odooShDefaultToken: 'account-token',
+    timeoutMs: 2000,
+    breakers,
+  });
 }
 
 function poller(overrides: Partial<PollerOptions> & Pick<PollerOptions, 'providers'>) {
-  return createPoller({ prisma: db.prisma, pubsub: createFleetPubSub(), logger: createLogger('silent'), intervalMs: 60_000, concurrency: 4, timeoutMs: 2000, retentionDays: 7, ...overrides });
+  return createPoller({
+    prisma: db.prisma,
+    pubsub: createFleetPubSub(),
+    logger: createLogger('silent'),
+    intervalMs: 60_000,
+    concurrency: 4,
+    timeoutMs: 2000,
+    retentionDays: 7,
+    ...overrides,
+  });
 }
 
 /** `count` instances running at the simulator, due in the order of their names. */
@@ -48,16 +63,35 @@ async function fleet(count: number, prefix: string) {
   const rows = [];
   for (let index = 0; index < count; index += 1) {
     const name = `${prefix}-${index}`;
-    const created = await provider.createInstance({ name, database: name.replace(/-/g, '_'), version: '17.0', subscriptionTier: 'starter' });
-    rows.push(await db.prisma.odooInstance.create({ data: { companyId, name, database: name.replace(/-/g, '_'), version: '17.0', status: 'RUNNING', instanceId: created.id } }));
+    const created = await provider.createInstance({
+      name,
+      database: name.replace(/-/g, '_'),
+      version: '17.0',
+      subscriptionTier: 'starter',
+    });
+    rows.push(
+      await db.prisma.odooInstance.create({
+        data: {
+          companyId,
+          name,
+          database: name.replace(/-/g, '_'),
+          version: '17.0',
+          status: 'RUNNING',
+          instanceId: created.id,
+        },
+      }),
+    );
   }
   sim.advance(1000);
   const dueSince = Date.now() - 3_600_000;
-  await db.prisma.instancePollState.createMany({ data: rows.map((row, index) => ({ instanceId: row.id, nextPollAt: new Date(dueSince + index * 1000) })) });
+  await db.prisma.instancePollState.createMany({
+    data: rows.map((row, index) => ({ instanceId: row.id, nextPollAt: new Date(dueSince + index * 1000) })),
+  });
   return rows;
 }
 
-const states = async () => new Map((await db.prisma.instancePollState.findMany()).map((state) => [state.instanceId, state]));
+const states = async () =>
+  new Map((await db.prisma.instancePollState.findMany()).map((state) => [state.instanceId, state]));
 
 describe('circuit breaker', () => {
   it('stays closed at 30 % failures and opens when most calls fail', () => {
@@ -85,9 +119,12 @@ describe('circuit breaker', () => {
 
 describe('poll schedule', () => {
   const at = new Date('2026-06-01T12:00:00Z');
-  const delay = (failures: number, definite: boolean) => nextPollAt(at, 60_000, failures, definite, { random: () => 0 }).getTime() - at.getTime();
+  const delay = (failures: number, definite: boolean) =>
+    nextPollAt(at, 60_000, failures, definite, { random: () => 0 }).getTime() - at.getTime();
   it('polls again at the normal interval after the first transient failures, then backs off', () => {
-    expect([0, 1, 2, 3, 4, 8].map((failures) => delay(failures, false))).toEqual([60_000, 60_000, 60_000, 120_000, 240_000, 1_920_000]);
+    expect([0, 1, 2, 3, 4, 8].map((failures) => delay(failures, false))).toEqual([
+      60_000, 60_000, 60_000, 120_000, 240_000, 1_920_000,
+    ]);
   });
   it('moves each answering instance towards its own slot of the interval, so a fleet polled at once spreads out', () => {
     const ids = Array.from({ length: 400 }, (_, index) => `00000000-0000-4000-8000-${String(index).padStart(12, '0')}`);
@@ -110,10 +147,14 @@ describe('poll schedule', () => {
       for (let round = 0; round < 11; round += 1) next = nextPollAt(next, 10_000, 0, false, { instanceId });
       return next.getTime();
     });
-    ids.forEach((instanceId, index) => expect(((settled[index]! % 10_000) + 10_000) % 10_000).toBe(phaseOf(instanceId, 10_000)));
+    ids.forEach((instanceId, index) =>
+      expect(((settled[index]! % 10_000) + 10_000) % 10_000).toBe(phaseOf(instanceId, 10_000)),
+    );
     // polled a little late (a tick's lag), the next poll is back on the slot
     const onSlot = new Date(settled[0]!);
-    expect(nextPollAt(new Date(onSlot.getTime() + 400), 10_000, 1, false, { instanceId: ids[0] }).getTime()).toBe(onSlot.getTime() + 10_000);
+    expect(nextPollAt(new Date(onSlot.getTime() + 400), 10_000, 1, false, { instanceId: ids[0] }).getTime()).toBe(
+      onSlot.getTime() + 10_000,
+    );
   });
   it('lets a tick start twice its share of the fleet', () => {
     expect(pollsPerTick(100, 1000, 10_000)).toBe(20);
@@ -140,7 +181,12 @@ describe('ticks', () => {
     expect(sim.simulator.healthCalls.length).toBe(callsBefore);
     const after = await states();
     for (const row of rows) {
-      expect(after.get(row.id)).toMatchObject({ consecutiveFailures: 0, nextPollAt: before.get(row.id)!.nextPollAt, leaseOwner: null, lastPolledAt: null });
+      expect(after.get(row.id)).toMatchObject({
+        consecutiveFailures: 0,
+        nextPollAt: before.get(row.id)!.nextPollAt,
+        leaseOwner: null,
+        lastPolledAt: null,
+      });
     }
 
     clock += 30_000; // half-open: the trial call succeeds, and the rest follow
@@ -201,13 +247,22 @@ describe('ticks', () => {
     expect(cut).toMatchObject({ instancesPolled: 0, failures: 0, deferred: 0 });
     expect(cut.durationMs).toBeLessThan(1000);
     const after = await states();
-    for (const row of rows.slice(2)) expect(after.get(row.id)).toMatchObject({ consecutiveFailures: 0, nextPollAt: before.get(row.id)!.nextPollAt, leaseOwner: null });
+    for (const row of rows.slice(2))
+      expect(after.get(row.id)).toMatchObject({
+        consecutiveFailures: 0,
+        nextPollAt: before.get(row.id)!.nextPollAt,
+        leaseOwner: null,
+      });
     // The two hanging polls finish (timed out) after the tick and count in the next report.
     await work.drain();
     const timedOut = await states();
-    for (const row of rows.slice(0, 2)) expect(timedOut.get(row.id)).toMatchObject({ consecutiveFailures: 1, leaseOwner: null });
+    for (const row of rows.slice(0, 2))
+      expect(timedOut.get(row.id)).toMatchObject({ consecutiveFailures: 1, leaseOwner: null });
     // (they are due again a second on, at the 1 s interval: kept out of what follows)
-    await db.prisma.instancePollState.updateMany({ where: { instanceId: { in: rows.slice(0, 2).map((row) => row.id) } }, data: { nextPollAt: new Date(Date.now() + 3_600_000) } });
+    await db.prisma.instancePollState.updateMany({
+      where: { instanceId: { in: rows.slice(0, 2).map((row) => row.id) } },
+      data: { nextPollAt: new Date(Date.now() + 3_600_000) },
+    });
 
     hang = false;
     const resumed = await poller({ providers, concurrency: 1, batchSize: 2 }).tick();
@@ -217,7 +272,7 @@ describe('ticks', () => {
     expect(polled).toEqual(rows.slice(2).map((row) => row.id)); // longest due first
   });
 
-  it('count a definite refusal as the instance\'s failure, and keep polling a provider that fails now and then', async () => {
+  it("count a definite refusal as the instance's failure, and keep polling a provider that fails now and then", async () => {
     const [refused] = await fleet(1, 'refused');
     await db.prisma.odooInstance.update({ where: { id: refused!.id }, data: { instanceId: 'inst_missing0000' } });
     const flaky = await fleet(3, 'flaky');
@@ -226,8 +281,11 @@ describe('ticks', () => {
       ...base,
       providerFor(row) {
         const real = base.providerFor(row);
-        const getHealth: InstanceProvider['getHealth'] = () => Promise.reject(new ProviderError('unavailable', 'answered 503', { status: 503 }));
-        return flaky.some((instance) => instance.id === row.id) ? Object.assign(Object.create(real) as InstanceProvider, { getHealth }) : real;
+        const getHealth: InstanceProvider['getHealth'] = () =>
+          Promise.reject(new ProviderError('unavailable', 'answered 503', { status: 503 }));
+        return flaky.some((instance) => instance.id === row.id)
+          ? Object.assign(Object.create(real) as InstanceProvider, { getHealth })
+          : real;
       },
     };
     const started = Date.now();

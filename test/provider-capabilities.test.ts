@@ -56,8 +56,7 @@ describe('declared capabilities', () => {
       if (file === join('providers', 'registry.ts')) continue;
       const text = await readFile(join(root, file), 'utf8');
       for (const [index, line] of text.split('\n').entries()) {
-        if (/deploymentMethod\s*[!=]==|DeploymentMethod\./.test(line))
-          comparisons.push(`${file}:${index + 1}`);
+        if (/deploymentMethod\s*[!=]==|DeploymentMethod\./.test(line)) comparisons.push(`${file}:${index + 1}`);
       }
     }
     expect(files.length).toBeGreaterThan(100);

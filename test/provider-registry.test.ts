@@ -17,8 +17,12 @@ let odooUrl: string;
 let folder: string;
 
 /** Sealed as setInstanceCredentials would, for the simulator's API and the Odoo double. */
-const sealed = (id: string, column: 'providerTokenEnc' | 'odooPasswordEnc' | 'masterPasswordEnc', value: string, serverUrl = odooUrl) =>
-  testKeyRing.encrypt(value, instanceSecretSlot({ id, serverUrl }, column, sim.baseUrl));
+const sealed = (
+  id: string,
+  column: 'providerTokenEnc' | 'odooPasswordEnc' | 'masterPasswordEnc',
+  value: string,
+  serverUrl = odooUrl,
+) => testKeyRing.encrypt(value, instanceSecretSlot({ id, serverUrl }, column, sim.baseUrl));
 
 beforeAll(async () => {
   sim = await startSimulator({ tokens: { 'instance-token': '*', 'account-token': '*' } });
@@ -43,17 +47,29 @@ function registry(defaultToken?: string) {
 }
 
 const blank = (id: string): ProviderTarget => ({
-  id, deploymentMethod: 'ODOO_SH', serverUrl: null, odooLogin: null, providerTokenEnc: null, odooPasswordEnc: null, masterPasswordEnc: null,
+  id,
+  deploymentMethod: 'ODOO_SH',
+  serverUrl: null,
+  odooLogin: null,
+  providerTokenEnc: null,
+  odooPasswordEnc: null,
+  masterPasswordEnc: null,
 });
 
 describe('provider registry', () => {
-  it('uses an Odoo.sh instance\'s own token, else the account token', async () => {
+  it("uses an Odoo.sh instance's own token, else the account token", async () => {
     const id = '0b6f0b1a-1111-4222-8333-444455556666';
-    const own = registry().providerFor({ ...blank(id), providerTokenEnc: sealed(id, 'providerTokenEnc', 'instance-token') });
+    const own = registry().providerFor({
+      ...blank(id),
+      providerTokenEnc: sealed(id, 'providerTokenEnc', 'instance-token'),
+    });
     expect((await own.listInstances()).items).toEqual([]);
     expect((await registry('account-token').providerFor(blank(id)).listInstances()).items).toEqual([]);
     expect(() => registry().providerFor(blank(id))).toThrow(ProviderError);
-    const wrong = registry().providerFor({ ...blank(id), providerTokenEnc: sealed(id, 'providerTokenEnc', 'stolen-token') });
+    const wrong = registry().providerFor({
+      ...blank(id),
+      providerTokenEnc: sealed(id, 'providerTokenEnc', 'stolen-token'),
+    });
     expect(await wrong.listInstances().catch((error: ProviderError) => error.kind)).toBe('unauthorized');
   });
 
@@ -75,17 +91,37 @@ describe('provider registry', () => {
     const id = '7c1d2e3f-1111-4222-8333-444455556666';
     const copied = sealed('00000000-1111-4222-8333-444455556666', 'odooPasswordEnc', 'odoo-pw');
     expect(() =>
-      registry().providerFor({ ...blank(id), deploymentMethod: 'SELF_HOSTED', serverUrl: odooUrl, odooLogin: 'admin', odooPasswordEnc: copied, masterPasswordEnc: sealed(id, 'masterPasswordEnc', 'm') }),
+      registry().providerFor({
+        ...blank(id),
+        deploymentMethod: 'SELF_HOSTED',
+        serverUrl: odooUrl,
+        odooLogin: 'admin',
+        odooPasswordEnc: copied,
+        masterPasswordEnc: sealed(id, 'masterPasswordEnc', 'm'),
+      }),
     ).toThrow(/another row or column/);
   });
 
   it('refuses passwords set for another server, and a token set for another provider API', () => {
     const id = '7c1d2e3f-1111-4222-8333-444455556666';
-    const forOtherServer = (column: 'odooPasswordEnc' | 'masterPasswordEnc') => sealed(id, column, 'pw', 'https://odoo.example.com');
+    const forOtherServer = (column: 'odooPasswordEnc' | 'masterPasswordEnc') =>
+      sealed(id, column, 'pw', 'https://odoo.example.com');
     expect(() =>
-      registry().providerFor({ ...blank(id), deploymentMethod: 'SELF_HOSTED', serverUrl: odooUrl, odooLogin: 'admin', odooPasswordEnc: forOtherServer('odooPasswordEnc'), masterPasswordEnc: forOtherServer('masterPasswordEnc') }),
+      registry().providerFor({
+        ...blank(id),
+        deploymentMethod: 'SELF_HOSTED',
+        serverUrl: odooUrl,
+        odooLogin: 'admin',
+        odooPasswordEnc: forOtherServer('odooPasswordEnc'),
+        masterPasswordEnc: forOtherServer('masterPasswordEnc'),
+      }),
     ).toThrow(/destination changed/);
-    const forOtherApi = testKeyRing.encrypt('instance-token', instanceSecretSlot({ id }, 'providerTokenEnc', 'https://elsewhere.example.com/api/v1'));
-    expect(() => registry().providerFor({ ...blank(id), providerTokenEnc: forOtherApi })).toThrow(/destination changed/);
+    const forOtherApi = testKeyRing.encrypt(
+      'instance-token',
+      instanceSecretSlot({ id }, 'providerTokenEnc', 'https://elsewhere.example.com/api/v1'),
+    );
+    expect(() => registry().providerFor({ ...blank(id), providerTokenEnc: forOtherApi })).toThrow(
+      /destination changed/,
+    );
   });
 });

@@ -69,20 +69,26 @@ describe('authentication', () => {
   it('stops accepting a revoked key at once', async () => {
     const token = await seedApiKey(db.prisma, acme.id, 'OPERATOR');
     expect((await execute(server.httpUrl, InstancesDocument, { token })).data?.instances.totalCount).toBe(25);
-    await db.prisma.apiKey.updateMany({ where: { companyId: acme.id, role: 'OPERATOR' }, data: { revokedAt: new Date() } });
+    await db.prisma.apiKey.updateMany({
+      where: { companyId: acme.id, role: 'OPERATOR' },
+      data: { revokedAt: new Date() },
+    });
     const after = await execute(server.httpUrl, InstancesDocument, { token });
     expect(after.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
   });
 });
 
 describe('tenancy', () => {
-  it('lists only the caller\'s company\'s instances', async () => {
-    const { data } = await execute(server.httpUrl, InstancesDocument, { token: globex.token, variables: { first: 50 } });
+  it("lists only the caller's company's instances", async () => {
+    const { data } = await execute(server.httpUrl, InstancesDocument, {
+      token: globex.token,
+      variables: { first: 50 },
+    });
     expect(data?.instances.totalCount).toBe(3);
     expect(data?.instances.edges.map((edge) => edge.node.name)).toEqual(['globex-002', 'globex-001', 'globex-000']);
   });
 
-  it('answers another company\'s id exactly like a missing one, in every lookup', async () => {
+  it("answers another company's id exactly like a missing one, in every lookup", async () => {
     const foreign = globalId('OdooInstance', globexInstanceId);
     const missing = globalId('OdooInstance', '6f1c1f8e-0000-4000-8000-000000000000');
     const malformed = globalId('OdooInstance', 'not-a-uuid');
@@ -98,7 +104,7 @@ describe('tenancy', () => {
     }
   });
 
-  it('finds the caller\'s own instance through instance(id) and node(id)', async () => {
+  it("finds the caller's own instance through instance(id) and node(id)", async () => {
     const id = globalId('OdooInstance', acmeInstanceIds[4]!);
     const byType = await execute(server.httpUrl, InstanceDocument, { token: acme.token, variables: { id } });
     expect(byType.data?.instance).toEqual({ id, name: 'acme-004', database: 'acme_4' });
@@ -141,7 +147,7 @@ describe('instances connection', () => {
     expect(data?.instances.totalCount).toBe(2);
   });
 
-  it('shows the specification\'s defaults and never a secret', async () => {
+  it("shows the specification's defaults and never a secret", async () => {
     const { data } = await execute(server.httpUrl, InstancesDocument, { token: acme.token, variables: { first: 1 } });
     expect(data?.instances.edges[0]?.node).toMatchObject({
       deploymentMethod: 'ODOO_SH',
@@ -165,30 +171,70 @@ describe('instance details', () => {
     const companyId = acme.id;
     await db.prisma.backup.createMany({
       data: [
-        { companyId, instanceId, status: 'COMPLETED', sizeBytes: 9_007_199_254_740_993n, createdAt: new Date('2026-01-01T01:00:00Z') },
+        {
+          companyId,
+          instanceId,
+          status: 'COMPLETED',
+          sizeBytes: 9_007_199_254_740_993n,
+          createdAt: new Date('2026-01-01T01:00:00Z'),
+        },
         { companyId, instanceId, status: 'DOWNLOADING', createdAt: new Date('2026-01-01T02:00:00Z') },
       ],
     });
     const deployment = await db.prisma.deployment.create({
       data: {
-        companyId, instanceId, branch: 'master', status: 'SUCCESS',
-        statusChanges: { create: [
-          { status: 'QUEUED', at: new Date('2026-01-01T00:00:01Z') },
-          { status: 'SUCCESS', at: new Date('2026-01-01T00:00:09Z') },
-        ] },
+        companyId,
+        instanceId,
+        branch: 'master',
+        status: 'SUCCESS',
+        statusChanges: {
+          create: [
+            { status: 'QUEUED', at: new Date('2026-01-01T00:00:01Z') },
+            { status: 'SUCCESS', at: new Date('2026-01-01T00:00:09Z') },
+          ],
+        },
       },
     });
     await db.prisma.metricSample.createMany({
-      data: ['2025-12-31T23:00:00Z', '2026-01-01T06:00:00Z', '2026-01-01T12:00:00Z', '2026-01-03T00:00:00Z'].map((at, index) => ({
-        instanceId, sampledAt: new Date(at), cpuPercent: index * 10, memoryBytes: 1024n * BigInt(index),
-      })),
+      data: ['2025-12-31T23:00:00Z', '2026-01-01T06:00:00Z', '2026-01-01T12:00:00Z', '2026-01-03T00:00:00Z'].map(
+        (at, index) => ({
+          instanceId,
+          sampledAt: new Date(at),
+          cpuPercent: index * 10,
+          memoryBytes: 1024n * BigInt(index),
+        }),
+      ),
     });
     await db.prisma.logEntry.createMany({
       data: [
-        { instanceId, timestamp: new Date('2026-01-01T00:00:01Z'), level: 'ERROR', logger: 'odoo.sql_db', message: 'first error' },
-        { instanceId, timestamp: new Date('2026-01-01T00:00:02Z'), level: 'INFO', logger: 'odoo.http', message: 'info' },
-        { instanceId, timestamp: new Date('2026-01-01T00:00:03Z'), level: 'ERROR', logger: 'odoo.sql_db', message: 'second error' },
-        { instanceId, timestamp: new Date('2026-01-01T00:00:04Z'), level: 'ERROR', logger: 'odoo.sql_db', message: 'third error' },
+        {
+          instanceId,
+          timestamp: new Date('2026-01-01T00:00:01Z'),
+          level: 'ERROR',
+          logger: 'odoo.sql_db',
+          message: 'first error',
+        },
+        {
+          instanceId,
+          timestamp: new Date('2026-01-01T00:00:02Z'),
+          level: 'INFO',
+          logger: 'odoo.http',
+          message: 'info',
+        },
+        {
+          instanceId,
+          timestamp: new Date('2026-01-01T00:00:03Z'),
+          level: 'ERROR',
+          logger: 'odoo.sql_db',
+          message: 'second error',
+        },
+        {
+          instanceId,
+          timestamp: new Date('2026-01-01T00:00:04Z'),
+          level: 'ERROR',
+          logger: 'odoo.sql_db',
+          message: 'third error',
+        },
       ],
     });
     await db.prisma.healthSample.create({

@@ -18,21 +18,43 @@ beforeAll(async () => {
   await db.prisma.backup.createMany({
     data: instances.flatMap((instance, index) => [
       { companyId, instanceId: instance.id, status: 'COMPLETED' as const, createdAt: new Date(Date.UTC(2026, 0, 1)) },
-      { companyId, instanceId: instance.id, status: 'PENDING' as const, sizeBytes: BigInt(index), createdAt: new Date(Date.UTC(2026, 0, 2)) },
+      {
+        companyId,
+        instanceId: instance.id,
+        status: 'PENDING' as const,
+        sizeBytes: BigInt(index),
+        createdAt: new Date(Date.UTC(2026, 0, 2)),
+      },
     ]),
   });
   await db.prisma.deployment.createMany({
-    data: instances.map((instance) => ({ companyId, instanceId: instance.id, branch: 'master', status: 'SUCCESS' as const, log: `build log of ${instance.name}\n`.repeat(50) })),
+    data: instances.map((instance) => ({
+      companyId,
+      instanceId: instance.id,
+      branch: 'master',
+      status: 'SUCCESS' as const,
+      log: `build log of ${instance.name}\n`.repeat(50),
+    })),
   });
   // Every instance holds secrets, so reading them would show in the SQL.
   await db.prisma.odooInstance.updateMany({
     where: { companyId },
-    data: { providerTokenEnc: 'v2:secret', odooPasswordEnc: 'v2:secret', masterPasswordEnc: 'v2:secret', gitCredentialEnc: 'v2:secret' },
+    data: {
+      providerTokenEnc: 'v2:secret',
+      odooPasswordEnc: 'v2:secret',
+      masterPasswordEnc: 'v2:secret',
+      gitCredentialEnc: 'v2:secret',
+    },
   });
   await db.prisma.healthSample.createMany({
     data: instances.flatMap((instance) => [
       { instanceId: instance.id, status: 'DOWN' as const, checkedAt: new Date(Date.UTC(2026, 0, 1)) },
-      { instanceId: instance.id, status: 'HEALTHY' as const, checkedAt: new Date(Date.UTC(2026, 0, 2)), checks: { http: 'ok' } },
+      {
+        instanceId: instance.id,
+        status: 'HEALTHY' as const,
+        checkedAt: new Date(Date.UTC(2026, 0, 2)),
+        checks: { http: 'ok' },
+      },
     ]),
   });
   server = await startTestServer(db.prisma);
@@ -73,7 +95,10 @@ describe('dashboard query', () => {
   });
 
   it('caps a page at 100 items and says more follow', async () => {
-    const { data } = await execute(server.httpUrl, InstancesDocument, { token: company.token, variables: { first: 500 } });
+    const { data } = await execute(server.httpUrl, InstancesDocument, {
+      token: company.token,
+      variables: { first: 500 },
+    });
     expect(data?.instances.edges).toHaveLength(100);
     expect(data?.instances.pageInfo.hasNextPage).toBe(true);
     expect(data?.instances.totalCount).toBe(120);
@@ -91,7 +116,10 @@ describe('dashboard query', () => {
 
   it('loads the build log of the latest deployments in one more statement when asked', async () => {
     db.queries.length = 0;
-    const { data, errors } = await execute(server.httpUrl, DashboardWithLogDocument, { token: company.token, variables: { first: 30 } });
+    const { data, errors } = await execute(server.httpUrl, DashboardWithLogDocument, {
+      token: company.token,
+      variables: { first: 30 },
+    });
     expect(errors).toBeUndefined();
     const logReads = db.queries.filter((sql) => /"log"/.test(sql));
     expect(logReads).toHaveLength(1);

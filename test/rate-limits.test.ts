@@ -25,7 +25,11 @@ afterAll(async () => {
 
 const query = JSON.stringify({ query: '{ __typename }' });
 function post(url: string, token?: string) {
-  return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: query });
+  return fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: query,
+  });
 }
 
 /** Waits out the end of the current minute when it is near, so one test's requests share a window. */
@@ -40,14 +44,21 @@ describe('headers', () => {
       { policy: { name: 'key', quota: 10, windowSeconds: 60 }, remaining: 0, resetSeconds: 12, exceeded: true },
       { policy: { name: 'address', quota: 100, windowSeconds: 60 }, remaining: 88, resetSeconds: 12, exceeded: false },
     ]);
-    expect(headers).toEqual({ 'RateLimit-Policy': '"key";q=10;w=60, "address";q=100;w=60', RateLimit: '"key";r=0;t=12, "address";r=88;t=12', 'Retry-After': '12' });
+    expect(headers).toEqual({
+      'RateLimit-Policy': '"key";q=10;w=60, "address";q=100;w=60',
+      RateLimit: '"key";r=0;t=12, "address";r=88;t=12',
+      'Retry-After': '12',
+    });
   });
 });
 
 describe('one server', () => {
   let server: TestServer;
   beforeAll(async () => {
-    const limits = createRequestLimits(memoryCounterStore(), { perKey: { name: 'key', quota: 5, windowSeconds: 60 }, perAddress: { name: 'address', quota: 1000, windowSeconds: 60 } });
+    const limits = createRequestLimits(memoryCounterStore(), {
+      perKey: { name: 'key', quota: 5, windowSeconds: 60 },
+      perAddress: { name: 'address', quota: 1000, windowSeconds: 60 },
+    });
     server = await startTestServer(db.prisma, { requestLimits: limits, subscriptionsPerKey: 2 });
   });
   afterAll(async () => {
@@ -65,7 +76,14 @@ describe('one server', () => {
     const answers = [];
     for (let call = 0; call < 6; call += 1) answers.push(await post(server.httpUrl, company.token));
     expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200, 200, 200, 429]);
-    expect(answers.map((answer) => /"key";r=(\d+)/.exec(answer.headers.get('ratelimit') ?? '')?.[1])).toEqual(['4', '3', '2', '1', '0', '0']);
+    expect(answers.map((answer) => /"key";r=(\d+)/.exec(answer.headers.get('ratelimit') ?? '')?.[1])).toEqual([
+      '4',
+      '3',
+      '2',
+      '1',
+      '0',
+      '0',
+    ]);
     const refused = answers[5]!;
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(await refused.json()).toMatchObject({ errors: [{ extensions: { code: 'RATE_LIMITED' } }] });
@@ -90,8 +108,21 @@ describe('two server processes with Redis', () => {
   let replicas: ServerProcess[] = [];
   beforeAll(async () => {
     redis = await startRedis();
-    const env = { DATABASE_URL: db.url, REDIS_URL: redis.url, ENCRYPTION_KEYS: TEST_KEY_SPEC, POLLER_ENABLED: 'false', WORKER_ENABLED: 'false', RATE_LIMIT_PER_KEY_PER_MINUTE: '10', RATE_LIMIT_PER_ADDRESS_PER_MINUTE: '100000', SUBSCRIPTIONS_PER_KEY: '2', BACKUP_STORAGE_DIR: '/tmp/fleet-rate-limit-backups' };
-    replicas = await Promise.all([startServerProcess({ ...env, REPLICA_NAME: 'limits-a' }), startServerProcess({ ...env, REPLICA_NAME: 'limits-b' })]);
+    const env = {
+      DATABASE_URL: db.url,
+      REDIS_URL: redis.url,
+      ENCRYPTION_KEYS: TEST_KEY_SPEC,
+      POLLER_ENABLED: 'false',
+      WORKER_ENABLED: 'false',
+      RATE_LIMIT_PER_KEY_PER_MINUTE: '10',
+      RATE_LIMIT_PER_ADDRESS_PER_MINUTE: '100000',
+      SUBSCRIPTIONS_PER_KEY: '2',
+      BACKUP_STORAGE_DIR: '/tmp/fleet-rate-limit-backups',
+    };
+    replicas = await Promise.all([
+      startServerProcess({ ...env, REPLICA_NAME: 'limits-a' }),
+      startServerProcess({ ...env, REPLICA_NAME: 'limits-b' }),
+    ]);
   }, 120_000);
   afterAll(async () => {
     await Promise.all(replicas.map((replica) => replica.stop()));
@@ -124,7 +155,7 @@ describe('two server processes with Redis', () => {
     await client.quit();
   });
 
-  it('count an API key\'s graphql-ws connections once for both', async () => {
+  it("count an API key's graphql-ws connections once for both", async () => {
     const holder = await seedCompany(db.prisma, 'sockets-everywhere');
     const wsUrl = (replica: ServerProcess) => `ws://127.0.0.1:${replica.port}/graphql`;
     const open = (replica: ServerProcess) => {
@@ -144,15 +175,20 @@ describe('two server processes with Redis', () => {
     await third.client.dispose();
     // One closes on A: its slot is free on B.
     await first.client.dispose();
-    await expect.poll(async () => {
-      const retry = open(replicas[1]!);
-      const accepted = await new Promise<boolean>((resolve) => {
-        retry.client.on('connected', () => resolve(true));
-        retry.client.on('closed', () => resolve(false));
-      });
-      await retry.client.dispose();
-      return accepted;
-    }, { timeout: 10_000, interval: 200 }).toBe(true);
+    await expect
+      .poll(
+        async () => {
+          const retry = open(replicas[1]!);
+          const accepted = await new Promise<boolean>((resolve) => {
+            retry.client.on('connected', () => resolve(true));
+            retry.client.on('closed', () => resolve(false));
+          });
+          await retry.client.dispose();
+          return accepted;
+        },
+        { timeout: 10_000, interval: 200 },
+      )
+      .toBe(true);
     await second.client.dispose();
   });
 });

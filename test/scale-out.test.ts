@@ -25,7 +25,11 @@ let replicaB: ServerProcess;
 const instances: Array<{ id: string; globalId: string; providerId: string }> = [];
 
 const control = (path: string, body: unknown) =>
-  fetch(`${sim.baseUrl.replace(/\/api\/v1$/, '')}/_simulator${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  fetch(`${sim.baseUrl.replace(/\/api\/v1$/, '')}/_simulator${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
 
 function replica(name: string, token: string) {
   return startServerProcess({
@@ -55,8 +59,22 @@ beforeAll(async () => {
   const { provider } = sim.client();
   for (let index = 0; index < INSTANCES; index += 1) {
     const name = `replicated-${index}`;
-    const created = await provider.createInstance({ name, database: name.replace(/-/g, '_'), version: '17.0', subscriptionTier: 'starter' });
-    const row = await db.prisma.odooInstance.create({ data: { companyId: company.id, name, database: name.replace(/-/g, '_'), version: '17.0', status: 'RUNNING', instanceId: created.id } });
+    const created = await provider.createInstance({
+      name,
+      database: name.replace(/-/g, '_'),
+      version: '17.0',
+      subscriptionTier: 'starter',
+    });
+    const row = await db.prisma.odooInstance.create({
+      data: {
+        companyId: company.id,
+        name,
+        database: name.replace(/-/g, '_'),
+        version: '17.0',
+        status: 'RUNNING',
+        instanceId: created.id,
+      },
+    });
     instances.push({ id: row.id, globalId: encodeGlobalID('OdooInstance', row.id), providerId: created.id });
   }
   sim.advance(2000); // all running
@@ -72,14 +90,25 @@ afterAll(async () => {
 });
 
 describe('two replicas', () => {
-  it('share the polling, fan events out through Redis, and take over a dead replica\'s instances', async () => {
+  it("share the polling, fan events out through Redis, and take over a dead replica's instances", async () => {
     const events: Array<{ kind: string; subjectId: string; status: string }> = [];
     const client = wsClient(`ws://127.0.0.1:${replicaA.port}/graphql`, company.token, true);
-    client.subscribe({ query: print(FleetEventsDocument) }, { next: (value) => events.push((value.data as { fleetEvents: (typeof events)[number] }).fleetEvents), error: () => {}, complete: () => {} });
+    client.subscribe(
+      { query: print(FleetEventsDocument) },
+      {
+        next: (value) => events.push((value.data as { fleetEvents: (typeof events)[number] }).fleetEvents),
+        error: () => {},
+        complete: () => {},
+      },
+    );
 
     // The replicas have been polling since they started: wait until every instance has
     // been seen healthy, and the subscription is open.
-    await expect.poll(async () => db.prisma.instancePollState.count({ where: { lastHealthStatus: 'HEALTHY' } }), { timeout: 20_000 }).toBe(INSTANCES);
+    await expect
+      .poll(async () => db.prisma.instancePollState.count({ where: { lastHealthStatus: 'HEALTHY' } }), {
+        timeout: 20_000,
+      })
+      .toBe(INSTANCES);
     await new Promise((resolve) => setTimeout(resolve, 500));
 
     // Slow provider calls keep both replicas' ticks busy at once, so both take instances.
@@ -87,12 +116,22 @@ describe('two replicas', () => {
     const producers: string[] = [];
     for (const [round, status] of (['degraded', 'down', 'degraded'] as const).entries()) {
       const flipStart = Date.now();
-      await Promise.all(instances.map((instance) => control(`/instances/${instance.providerId}/health`, { status, checks: { workers: 'fail' } })));
+      await Promise.all(
+        instances.map((instance) =>
+          control(`/instances/${instance.providerId}/health`, { status, checks: { workers: 'fail' } }),
+        ),
+      );
       const flipDone = Date.now();
-      await expect.poll(() => events.filter((event) => event.kind === 'HEALTH' && event.status === status.toUpperCase()).length, { timeout: 20_000 }).toBe(INSTANCES * (round === 2 ? 2 : 1));
+      await expect
+        .poll(() => events.filter((event) => event.kind === 'HEALTH' && event.status === status.toUpperCase()).length, {
+          timeout: 20_000,
+        })
+        .toBe(INSTANCES * (round === 2 ? 2 : 1));
       // Who saw each change: the calls from the flip to the first one surely after it.
       for (const instance of instances) {
-        const own = sim.simulator.healthCalls.filter((call) => call.instanceId === instance.providerId && call.at >= flipStart);
+        const own = sim.simulator.healthCalls.filter(
+          (call) => call.instanceId === instance.providerId && call.at >= flipStart,
+        );
         const decisive = own.findIndex((call) => call.at > flipDone);
         const tokens = new Set(own.slice(0, decisive + 1).map((call) => call.token));
         if (tokens.size === 1) producers.push([...tokens][0]!);
@@ -113,7 +152,12 @@ describe('two replicas', () => {
 
     // B dies in the middle of its polls, holding leases.
     await control('/faults', { latencyMs: 2000 });
-    await expect.poll(async () => db.prisma.instancePollState.count({ where: { leaseOwner: 'replica-b' } }), { timeout: 10_000, interval: 50 }).toBeGreaterThan(0);
+    await expect
+      .poll(async () => db.prisma.instancePollState.count({ where: { leaseOwner: 'replica-b' } }), {
+        timeout: 10_000,
+        interval: 50,
+      })
+      .toBeGreaterThan(0);
     await replicaB.stop('SIGKILL');
     const killedAt = Date.now();
     const orphaned = await db.prisma.instancePollState.findMany({ where: { leaseOwner: 'replica-b' } });
@@ -121,11 +165,21 @@ describe('two replicas', () => {
     await control('/faults', { latencyMs: 0 });
 
     await expect
-      .poll(async () => (await db.prisma.instancePollState.findMany({ where: { instanceId: { in: orphaned.map((state) => state.instanceId) } } })).every((state) => state.lastPolledBy === 'replica-a' && state.lastPolledAt! > new Date(killedAt)), { timeout: 20_000, interval: 200 })
+      .poll(
+        async () =>
+          (
+            await db.prisma.instancePollState.findMany({
+              where: { instanceId: { in: orphaned.map((state) => state.instanceId) } },
+            })
+          ).every((state) => state.lastPolledBy === 'replica-a' && state.lastPolledAt! > new Date(killedAt)),
+        { timeout: 20_000, interval: 200 },
+      )
       .toBe(true);
     for (const state of orphaned) {
       const providerId = instances.find((instance) => instance.id === state.instanceId)!.providerId;
-      const takeover = sim.simulator.healthCalls.find((call) => call.instanceId === providerId && call.at > killedAt && call.token === 'token-a');
+      const takeover = sim.simulator.healthCalls.find(
+        (call) => call.instanceId === providerId && call.at > killedAt && call.token === 'token-a',
+      );
       // A waited for B's lease to run out before polling the instance again.
       expect(takeover!.at).toBeGreaterThanOrEqual(state.leaseExpiresAt!.getTime() - 100);
     }

@@ -12,25 +12,55 @@ describe('schema.graphql', () => {
 
   it('keeps the operation names frontends code against (shared/notes/api.md)', () => {
     const query = schema.getQueryType()!.getFields();
-    for (const name of ['viewer', 'node', 'nodes', 'instance', 'instances', 'backup', 'deployment', 'templates', 'template']) {
+    for (const name of [
+      'viewer',
+      'node',
+      'nodes',
+      'instance',
+      'instances',
+      'backup',
+      'deployment',
+      'templates',
+      'template',
+    ]) {
       expect(query, name).toHaveProperty(name);
     }
     const instance = schema.getType('OdooInstance');
     if (!isObjectType(instance)) throw new Error('OdooInstance is not an object type');
     for (const field of [
-      'instanceId', 'name', 'url', 'database', 'version', 'deploymentMethod', 'status', 'subscriptionId',
-      'subscriptionTier', 'gitRepositoryUrl', 'gitBranch', 'gitCommitHash', 'backups', 'deployments',
-      'health', 'healthHistory', 'metrics', 'logs', 'credentialsConfigured',
+      'instanceId',
+      'name',
+      'url',
+      'database',
+      'version',
+      'deploymentMethod',
+      'status',
+      'subscriptionId',
+      'subscriptionTier',
+      'gitRepositoryUrl',
+      'gitBranch',
+      'gitCommitHash',
+      'backups',
+      'deployments',
+      'health',
+      'healthHistory',
+      'metrics',
+      'logs',
+      'credentialsConfigured',
     ]) {
       expect(instance.getFields(), field).toHaveProperty(field);
     }
   });
 
-  it('never exposes a secret, except a new key\'s token and a new webhook\'s secret, shown once', () => {
+  it("never exposes a secret, except a new key's token and a new webhook's secret, shown once", () => {
     const outputFields = Object.values(schema.getTypeMap()).flatMap((type) =>
-      isObjectType(type) || isInterfaceType(type) ? Object.keys(type.getFields()).map((name) => `${type.name}.${name}`) : [],
+      isObjectType(type) || isInterfaceType(type)
+        ? Object.keys(type.getFields()).map((name) => `${type.name}.${name}`)
+        : [],
     );
-    const secretLooking = outputFields.filter((name) => /(enc|tokenhash|password|secret|token|credential)$/i.test(name));
+    const secretLooking = outputFields.filter((name) =>
+      /(enc|tokenhash|password|secret|token|credential)$/i.test(name),
+    );
     expect(secretLooking.sort()).toEqual(['CreatedApiKey.token', 'CreatedWebhookEndpoint.secret']);
   });
 

@@ -43,7 +43,9 @@ afterAll(async () => {
 /** A self-hosted instance on `serverUrl`, created by the fleet and RUNNING. */
 function selfHosted(name: string, serverUrl: string, passwords = { odoo: 'odoo-admin-pw', master: 'master-pw' }) {
   return fleet.runningInstance({ name, version: '17.0', deploymentMethod: 'SELF_HOSTED', serverUrl }, async (id) => {
-    await fleet.gql(SetInstanceCredentialsDocument, { input: { instanceId: id, odooLogin: 'admin', odooPassword: passwords.odoo, masterPassword: passwords.master } });
+    await fleet.gql(SetInstanceCredentialsDocument, {
+      input: { instanceId: id, odooLogin: 'admin', odooPassword: passwords.odoo, masterPassword: passwords.master },
+    });
   });
 }
 
@@ -66,11 +68,14 @@ describe('health of a self-hosted instance', () => {
       const id = await selfHosted('health-watch', url);
       const events: Array<{ kind: string; status: string }> = [];
       const client = wsClient(fleet.server.wsUrl, fleet.company.token, true);
-      client.subscribe({ query: print(FleetEventsDocument) }, {
-        next: (value) => events.push((value.data as { fleetEvents: { kind: string; status: string } }).fleetEvents),
-        error: () => {},
-        complete: () => {},
-      });
+      client.subscribe(
+        { query: print(FleetEventsDocument) },
+        {
+          next: (value) => events.push((value.data as { fleetEvents: { kind: string; status: string } }).fleetEvents),
+          error: () => {},
+          complete: () => {},
+        },
+      );
       try {
         await new Promise((resolve) => setTimeout(resolve, 200));
         await checkHealth(id);
@@ -82,14 +87,22 @@ describe('health of a self-hosted instance', () => {
         odoo.databases.get('health_watch')!.users[0]!.password = 'changed-by-someone';
         await checkHealth(id);
         const degraded = await observed(id);
-        expect(degraded.health).toMatchObject({ status: 'DEGRADED', checks: expect.arrayContaining([{ name: 'http', ok: true }, { name: 'database', ok: false }]) });
+        expect(degraded.health).toMatchObject({
+          status: 'DEGRADED',
+          checks: expect.arrayContaining([
+            { name: 'http', ok: true },
+            { name: 'database', ok: false },
+          ]),
+        });
 
         await odoo.close();
         await checkHealth(id);
         const down = await observed(id);
         expect(down.health).toMatchObject({ status: 'DOWN' });
         expect(down.healthHistory.edges.map((edge) => edge.node.status)).toEqual(['DOWN', 'DEGRADED', 'HEALTHY']);
-        await expect.poll(() => events.filter((event) => event.kind === 'HEALTH').map((event) => event.status)).toEqual(['HEALTHY', 'DEGRADED', 'DOWN']);
+        await expect
+          .poll(() => events.filter((event) => event.kind === 'HEALTH').map((event) => event.status))
+          .toEqual(['HEALTHY', 'DEGRADED', 'DOWN']);
       } finally {
         await client.dispose();
       }
@@ -112,7 +125,9 @@ async function completedBackup(instanceId: string): Promise<{ id: string; key: s
 
 /** Runs a restore until it ends; answers its state and how many times its restore step ran. */
 async function restored(backupId: string, targetInstanceId: string) {
-  const requested = await fleet.gql(RestoreBackupDocument, { input: { backupId, targetInstanceId, confirm: true, safetyBackup: false } });
+  const requested = await fleet.gql(RestoreBackupDocument, {
+    input: { backupId, targetInstanceId, confirm: true, safetyBackup: false },
+  });
   if (requested.data?.restoreBackup.__typename !== 'RestoreBackupSuccess') throw new Error(JSON.stringify(requested));
   const { id } = requested.data.restoreBackup.restore;
   const work = fleet.worker();
@@ -121,7 +136,8 @@ async function restored(backupId: string, targetInstanceId: string) {
     if (node?.__typename !== 'Restore') throw new Error(`no restore ${id}`);
     return node;
   };
-  for (let round = 0; round < 10 && !['COMPLETED', 'FAILED'].includes((await state()).status); round += 1) await work.drain();
+  for (let round = 0; round < 10 && !['COMPLETED', 'FAILED'].includes((await state()).status); round += 1)
+    await work.drain();
   const operation = await fleet.db.prisma.operation.findFirstOrThrow({ where: { subjectId: decodeGlobalID(id).id } });
   return { ...(await state()), attempts: operation.attempts };
 }
@@ -130,8 +146,16 @@ describe('metrics of a self-hosted instance', () => {
   it('are worth a chart: round trip, users, modules, attachment bytes, mail queue, overdue crons', async () => {
     const id = await selfHosted('charted', fleet.odooUrl);
     const records = fleet.odoo.databases.get('charted')!.records;
-    records.mails.push({ id: 1, state: 'outgoing' }, { id: 2, state: 'exception' }, { id: 3, state: 'exception' }, { id: 4, state: 'sent' });
-    records.crons.push({ id: 2, active: true, nextcall: '2020-01-01 00:00:00', failure_count: 3 }, { id: 3, active: false, nextcall: '2020-01-01 00:00:00', failure_count: 0 });
+    records.mails.push(
+      { id: 1, state: 'outgoing' },
+      { id: 2, state: 'exception' },
+      { id: 3, state: 'exception' },
+      { id: 4, state: 'sent' },
+    );
+    records.crons.push(
+      { id: 2, active: true, nextcall: '2020-01-01 00:00:00', failure_count: 3 },
+      { id: 3, active: false, nextcall: '2020-01-01 00:00:00', failure_count: 0 },
+    );
     await checkHealth(id);
     const [sample] = (await observed(id)).metrics;
     expect(sample).toMatchObject({
@@ -155,7 +179,14 @@ describe('logs of a self-hosted instance', () => {
     const id = await selfHosted('chatty', fleet.odooUrl);
     const logs = fleet.odoo.databases.get('chatty')!.logs;
     const second = new Date(Date.now() - 1000).toISOString().replace('T', ' ').slice(0, 19);
-    const line = (lineId: number) => ({ id: lineId, type: 'server' as const, create_date: second, level: 'INFO', name: 'odoo.modules', message: `line ${lineId}` });
+    const line = (lineId: number) => ({
+      id: lineId,
+      type: 'server' as const,
+      create_date: second,
+      level: 'INFO',
+      name: 'odoo.modules',
+      message: `line ${lineId}`,
+    });
     logs.push(line(11), line(12), line(13));
     await checkHealth(id);
     // Odoo keeps whole seconds: more lines of the same second arrive after the poll.
@@ -176,11 +207,15 @@ describe('restores into a self-hosted instance', () => {
   });
 
   it('bring back the dumped data: a real zip dump round-trips', async () => {
-    fleet.odoo.databases.get('books_live')!.partners.set(42, { id: 42, name: 'Customer from production', email: false, parent_id: false, active: true });
+    fleet.odoo.databases
+      .get('books_live')!
+      .partners.set(42, { id: 42, name: 'Customer from production', email: false, parent_id: false, active: true });
     const backup = await completedBackup(source);
     const restore = await restored(backup.id, target);
     expect(restore).toMatchObject({ status: 'COMPLETED', error: null, targetInstance: { status: 'RUNNING' } });
-    expect(fleet.odoo.databases.get('books_copy')!.partners.get(42)).toMatchObject({ name: 'Customer from production' });
+    expect(fleet.odoo.databases.get('books_copy')!.partners.get(42)).toMatchObject({
+      name: 'Customer from production',
+    });
     expect([...fleet.odoo.databases.keys()].filter((name) => name.startsWith('books_copy'))).toEqual(['books_copy']);
   });
 
@@ -193,11 +228,13 @@ describe('restores into a self-hosted instance', () => {
 
     const restore = await restored(backup.id, target);
     expect(restore).toMatchObject({ status: 'FAILED', attempts: 1, targetInstance: { status: 'RUNNING' } });
-    expect(restore.error).toMatch(/^Not restored: the stored copy of the backup is damaged \(sha256 [0-9a-f]{64}, recorded [0-9a-f]{64}\)$/);
+    expect(restore.error).toMatch(
+      /^Not restored: the stored copy of the backup is damaged \(sha256 [0-9a-f]{64}, recorded [0-9a-f]{64}\)$/,
+    );
     expect(fleet.odoo.calls.filter((call) => call === 'http./web/database/restore').length).toBe(uploadsBefore);
   });
 
-  it('fail at once with Odoo\'s own words when Odoo refuses the dump, dropping what it left behind', async () => {
+  it("fail at once with Odoo's own words when Odoo refuses the dump, dropping what it left behind", async () => {
     const backup = await completedBackup(source);
     // A dump damaged before its checksum was taken: only Odoo can tell.
     const bytes = Buffer.concat(await Readable.from(fleet.store.read(backup.key)).toArray());
@@ -207,7 +244,11 @@ describe('restores into a self-hosted instance', () => {
     const before = fleet.odoo.databases.get('books_copy');
 
     const restore = await restored(backup.id, target);
-    expect(restore).toMatchObject({ status: 'FAILED', attempts: 1, targetInstance: { status: 'RUNNING', statusMessage: expect.stringMatching(/^Restore failed: /) } });
+    expect(restore).toMatchObject({
+      status: 'FAILED',
+      attempts: 1,
+      targetInstance: { status: 'RUNNING', statusMessage: expect.stringMatching(/^Restore failed: /) },
+    });
     expect(restore.error).toMatch(/Database restore error: Couldn't restore database$/);
     expect(fleet.odoo.databases.get('books_copy')).toBe(before);
     expect([...fleet.odoo.databases.keys()].filter((name) => name.startsWith('books_copy'))).toEqual(['books_copy']);
@@ -221,14 +262,21 @@ describe('messages of a self-hosted instance', () => {
     const port = Number(new URL(url).port);
     await odoo.close();
     try {
-      const created = await fleet.gql(CreateInstanceDocument, { input: { name: 'far-away', version: '17.0', deploymentMethod: 'SELF_HOSTED', serverUrl: url } });
+      const created = await fleet.gql(CreateInstanceDocument, {
+        input: { name: 'far-away', version: '17.0', deploymentMethod: 'SELF_HOSTED', serverUrl: url },
+      });
       if (created.data?.createInstance.__typename !== 'CreateInstanceSuccess') throw new Error(JSON.stringify(created));
       const { id } = created.data.createInstance.instance;
-      await fleet.gql(SetInstanceCredentialsDocument, { input: { instanceId: id, odooLogin: 'admin', odooPassword: 'odoo-admin-pw', masterPassword: 'master-pw' } });
+      await fleet.gql(SetInstanceCredentialsDocument, {
+        input: { instanceId: id, odooLogin: 'admin', odooPassword: 'odoo-admin-pw', masterPassword: 'master-pw' },
+      });
       const work = fleet.worker();
       await work.drain();
       const instance = async () => (await fleet.gql(InstanceStateDocument, { id })).data!.instance!;
-      expect(await instance()).toMatchObject({ status: 'CREATING', statusMessage: expect.stringMatching(/^Waiting for the provider, will retry: .*ECONNREFUSED/) });
+      expect(await instance()).toMatchObject({
+        status: 'CREATING',
+        statusMessage: expect.stringMatching(/^Waiting for the provider, will retry: .*ECONNREFUSED/),
+      });
 
       await odoo.listen(port);
       await work.drain();
@@ -246,11 +294,17 @@ describe('messages of a self-hosted instance', () => {
 
       await odoo.listen(port);
       for (let round = 0; round < 4; round += 1) await work.drain();
-      expect((await fleet.gql(SelfHostedBackupDocument, { id: backupId })).data?.backup).toMatchObject({ status: 'COMPLETED', statusMessage: null });
+      expect((await fleet.gql(SelfHostedBackupDocument, { id: backupId })).data?.backup).toMatchObject({
+        status: 'COMPLETED',
+        statusMessage: null,
+      });
 
       odoo.databases.get('far_away')!.users[0]!.password = 'changed-on-the-server';
       const suspended = await fleet.gql(SuspendInstanceDocument, { input: { id } });
-      expect(suspended.data?.suspendInstance).toMatchObject({ __typename: 'ProviderAuthError', message: expect.stringMatching(/refused the login "admin"/) });
+      expect(suspended.data?.suspendInstance).toMatchObject({
+        __typename: 'ProviderAuthError',
+        message: expect.stringMatching(/refused the login "admin"/),
+      });
     } finally {
       await odoo.close();
     }
@@ -259,10 +313,14 @@ describe('messages of a self-hosted instance', () => {
 
 describe('identity and ownership of self-hosted databases', () => {
   const credentials = (id: string, masterPassword = 'master-pw') =>
-    fleet.gql(SetInstanceCredentialsDocument, { input: { instanceId: id, odooLogin: 'admin', odooPassword: 'odoo-admin-pw', masterPassword } });
+    fleet.gql(SetInstanceCredentialsDocument, {
+      input: { instanceId: id, odooLogin: 'admin', odooPassword: 'odoo-admin-pw', masterPassword },
+    });
 
   async function requested(name: string, serverUrl: string, database?: string) {
-    const created = await fleet.gql(CreateInstanceDocument, { input: { name, version: '17.0', deploymentMethod: 'SELF_HOSTED', serverUrl, ...(database ? { database } : {}) } });
+    const created = await fleet.gql(CreateInstanceDocument, {
+      input: { name, version: '17.0', deploymentMethod: 'SELF_HOSTED', serverUrl, ...(database ? { database } : {}) },
+    });
     if (created.data?.createInstance.__typename !== 'CreateInstanceSuccess') throw new Error(JSON.stringify(created));
     return created.data.createInstance.instance.id;
   }
@@ -282,8 +340,19 @@ describe('identity and ownership of self-hosted databases', () => {
       expect(await instance(second)).toMatchObject({ status: 'RUNNING', instanceId: 'ledger' });
       expect(fleet.odoo.databases.has('ledger') && other.databases.has('ledger')).toBe(true);
       // The same database of the same server twice is refused before anything is created.
-      const again = await fleet.gql(CreateInstanceDocument, { input: { name: 'ledger-again', version: '17.0', deploymentMethod: 'SELF_HOSTED', serverUrl: `${otherUrl}/`, database: 'ledger' } });
-      expect(again.data?.createInstance).toMatchObject({ __typename: 'ConflictError', message: expect.stringMatching(/"ledger" .* is already an instance of the fleet/) });
+      const again = await fleet.gql(CreateInstanceDocument, {
+        input: {
+          name: 'ledger-again',
+          version: '17.0',
+          deploymentMethod: 'SELF_HOSTED',
+          serverUrl: `${otherUrl}/`,
+          database: 'ledger',
+        },
+      });
+      expect(again.data?.createInstance).toMatchObject({
+        __typename: 'ConflictError',
+        message: expect.stringMatching(/"ledger" .* is already an instance of the fleet/),
+      });
     } finally {
       await other.close();
     }
@@ -291,13 +360,19 @@ describe('identity and ownership of self-hosted databases', () => {
 
   it('never adopts a database the fleet did not create', async () => {
     const legacy = fleet.odoo.addDatabase('legacy_erp', { adminPassword: 'odoo-admin-pw' });
-    legacy.partners.set(77, { id: 77, name: 'Somebody else\'s customer', email: false, parent_id: false, active: true });
+    legacy.partners.set(77, { id: 77, name: "Somebody else's customer", email: false, parent_id: false, active: true });
     const id = await requested('legacy-erp', fleet.odooUrl);
     await credentials(id);
     await fleet.worker().drain();
-    expect(await instance(id)).toMatchObject({ status: 'ERROR', instanceId: null, statusMessage: expect.stringMatching(/already exists .* never taken over/) });
+    expect(await instance(id)).toMatchObject({
+      status: 'ERROR',
+      instanceId: null,
+      statusMessage: expect.stringMatching(/already exists .* never taken over/),
+    });
     // Retrying changes nothing while the cause is still there.
-    expect((await fleet.gql(RetryInstanceDocument, { input: { id } })).data?.retryInstance.__typename).toBe('RetryInstanceSuccess');
+    expect((await fleet.gql(RetryInstanceDocument, { input: { id } })).data?.retryInstance.__typename).toBe(
+      'RetryInstanceSuccess',
+    );
     await fleet.worker().drain();
     expect(await instance(id)).toMatchObject({ status: 'ERROR', instanceId: null });
     expect(fleet.odoo.databases.get('legacy_erp')).toBe(legacy);
@@ -308,22 +383,35 @@ describe('identity and ownership of self-hosted databases', () => {
     const id = await requested('second-chance', fleet.odooUrl);
     await credentials(id, 'wrong-master');
     await fleet.worker().drain();
-    expect(await instance(id)).toMatchObject({ status: 'ERROR', statusMessage: expect.stringMatching(/^Creation failed: .*Access Denied/) });
-    expect((await fleet.gql(RetryInstanceDocument, { input: { id } })).data?.retryInstance.__typename).toBe('RetryInstanceSuccess');
+    expect(await instance(id)).toMatchObject({
+      status: 'ERROR',
+      statusMessage: expect.stringMatching(/^Creation failed: .*Access Denied/),
+    });
+    expect((await fleet.gql(RetryInstanceDocument, { input: { id } })).data?.retryInstance.__typename).toBe(
+      'RetryInstanceSuccess',
+    );
     await fleet.worker().drain();
     expect((await instance(id)).status).toBe('ERROR');
 
     await credentials(id);
-    expect((await fleet.gql(RetryInstanceDocument, { input: { id } })).data?.retryInstance).toMatchObject({ instance: { status: 'CREATING' } });
+    expect((await fleet.gql(RetryInstanceDocument, { input: { id } })).data?.retryInstance).toMatchObject({
+      instance: { status: 'CREATING' },
+    });
     await fleet.worker().drain();
     expect(await instance(id)).toMatchObject({ status: 'RUNNING', statusMessage: null, instanceId: 'second_chance' });
-    expect(fleet.odoo.databases.get('second_chance')?.parameters.get('odoo_fleet.created_by_operation')).toMatch(/:create$/);
-    expect((await fleet.gql(RetryInstanceDocument, { input: { id } })).data?.retryInstance).toMatchObject({ __typename: 'ConflictError', message: expect.stringMatching(/RUNNING/) });
+    expect(fleet.odoo.databases.get('second_chance')?.parameters.get('odoo_fleet.created_by_operation')).toMatch(
+      /:create$/,
+    );
+    expect((await fleet.gql(RetryInstanceDocument, { input: { id } })).data?.retryInstance).toMatchObject({
+      __typename: 'ConflictError',
+      message: expect.stringMatching(/RUNNING/),
+    });
   });
 });
 
 describe('deployment strategy on a self-hosted server', () => {
-  const manifest = "{'name': 'Fleet custom', 'version': '17.0.1.0.0', 'depends': ['base'], 'data': ['views/views.xml']}\n";
+  const manifest =
+    "{'name': 'Fleet custom', 'version': '17.0.1.0.0', 'depends': ['base'], 'data': ['views/views.xml']}\n";
 
   async function template(name: string, python: boolean) {
     const created = await fleet.gql(CreateTemplateDocument, {
@@ -334,7 +422,12 @@ describe('deployment strategy on a self-hosted server', () => {
         files: [
           { path: 'fleet_custom/__manifest__.py', content: manifest },
           { path: 'fleet_custom/views/views.xml', content: '<odoo/>\n' },
-          ...(python ? [{ path: 'fleet_custom/__init__.py', content: 'from . import models\n' }, { path: 'fleet_custom/models/partner.py', content: 'from odoo import models\n' }] : []),
+          ...(python
+            ? [
+                { path: 'fleet_custom/__init__.py', content: 'from . import models\n' },
+                { path: 'fleet_custom/models/partner.py', content: 'from odoo import models\n' },
+              ]
+            : []),
         ],
       },
     });
@@ -345,7 +438,10 @@ describe('deployment strategy on a self-hosted server', () => {
   function bareRepository(name: string): { path: string; commits: () => string } {
     const path = join(fleet.folder, `${name}.git`);
     execFileSync('git', ['init', '-q', '--bare', '--initial-branch=master', path]);
-    return { path, commits: () => execFileSync('git', ['for-each-ref', '--format=%(objectname)'], { cwd: path }).toString().trim() };
+    return {
+      path,
+      commits: () => execFileSync('git', ['for-each-ref', '--format=%(objectname)'], { cwd: path }).toString().trim(),
+    };
   }
 
   it('is decided before anything is pushed: data-only addons go over RPC and push nothing, Python addons need git', async () => {
@@ -353,17 +449,26 @@ describe('deployment strategy on a self-hosted server', () => {
     const repository = bareRepository('strategist');
     await fleet.gql(UpdateInstanceDocument, { input: { id, gitRepositoryUrl: repository.path } });
 
-    const dataOnly = await fleet.gql(DeployTemplateDocument, { input: { instanceId: id, templateId: await template('data only', false) } });
+    const dataOnly = await fleet.gql(DeployTemplateDocument, {
+      input: { instanceId: id, templateId: await template('data only', false) },
+    });
     expect(dataOnly.data?.deployTemplate).toMatchObject({ deployment: { strategy: 'XMLRPC' } });
     const work = fleet.worker();
     for (let round = 0; round < 6; round += 1) await work.drain();
     expect(repository.commits()).toBe('');
 
     const withPython = await template('with python', true);
-    const refused = await fleet.gql(DeployTemplateDocument, { input: { instanceId: id, templateId: withPython, strategy: 'XMLRPC' } });
+    const refused = await fleet.gql(DeployTemplateDocument, {
+      input: { instanceId: id, templateId: withPython, strategy: 'XMLRPC' },
+    });
     expect(refused.data?.deployTemplate).toMatchObject({
       __typename: 'InvalidInputError',
-      fieldErrors: [{ path: ['templateId'], message: expect.stringContaining('fleet_custom/__init__.py, fleet_custom/models/partner.py') }],
+      fieldErrors: [
+        {
+          path: ['templateId'],
+          message: expect.stringContaining('fleet_custom/__init__.py, fleet_custom/models/partner.py'),
+        },
+      ],
     });
     expect(repository.commits()).toBe('');
 
@@ -372,7 +477,8 @@ describe('deployment strategy on a self-hosted server', () => {
     if (byGit.data?.deployTemplate.__typename !== 'DeployTemplateSuccess') throw new Error(JSON.stringify(byGit));
     expect(byGit.data.deployTemplate.deployment.strategy).toBe('GIT');
     for (let round = 0; round < 6; round += 1) await work.drain();
-    const deployment = (await fleet.gql(DeploymentStateDocument, { id: byGit.data.deployTemplate.deployment.id })).data!.deployment!;
+    const deployment = (await fleet.gql(DeploymentStateDocument, { id: byGit.data.deployTemplate.deployment.id })).data!
+      .deployment!;
     expect(deployment.log).toMatch(/Pushed [0-9a-f]{40} to master[\s\S]*fleet_custom: installed/);
     expect(repository.commits()).toMatch(/^[0-9a-f]{40}$/);
   });
@@ -381,12 +487,21 @@ describe('deployment strategy on a self-hosted server', () => {
     const id = await selfHosted('importer', fleet.odooUrl);
     const database = fleet.odoo.databases.get('importer')!;
     expect(database.modules.get('base_import_module')?.state).toBe('uninstalled');
-    const requested = await fleet.gql(DeployTemplateDocument, { input: { instanceId: id, templateId: await template('imported', false) } });
-    if (requested.data?.deployTemplate.__typename !== 'DeployTemplateSuccess') throw new Error(JSON.stringify(requested));
+    const requested = await fleet.gql(DeployTemplateDocument, {
+      input: { instanceId: id, templateId: await template('imported', false) },
+    });
+    if (requested.data?.deployTemplate.__typename !== 'DeployTemplateSuccess')
+      throw new Error(JSON.stringify(requested));
     const work = fleet.worker();
     for (let round = 0; round < 6; round += 1) await work.drain();
-    const deployment = (await fleet.gql(DeploymentStateDocument, { id: requested.data.deployTemplate.deployment.id })).data!.deployment!;
-    expect(deployment).toMatchObject({ status: 'SUCCESS', log: expect.stringMatching(/Importing fleet_custom through Odoo's module import[\s\S]*fleet_custom: installed 17\.0\.1\.0\.0/) });
+    const deployment = (await fleet.gql(DeploymentStateDocument, { id: requested.data.deployTemplate.deployment.id }))
+      .data!.deployment!;
+    expect(deployment).toMatchObject({
+      status: 'SUCCESS',
+      log: expect.stringMatching(
+        /Importing fleet_custom through Odoo's module import[\s\S]*fleet_custom: installed 17\.0\.1\.0\.0/,
+      ),
+    });
     // The importer was installed on the way; the addon arrived at the manifest's version.
     expect(database.modules.get('base_import_module')?.state).toBe('installed');
     expect(database.modules.get('fleet_custom')).toMatchObject({ state: 'installed', latest_version: '17.0.1.0.0' });
@@ -398,19 +513,35 @@ describe('deployment strategy on a self-hosted server', () => {
     const templateId = await template('stale', false);
     // A server that keeps an older copy: the import "succeeds" but the version read back differs.
     const realSet = database.modules.set.bind(database.modules);
-    database.modules.set = (name, module) => realSet(name, name === 'fleet_custom' ? { ...module, latest_version: '17.0.0.9.0' } : module);
+    database.modules.set = (name, module) =>
+      realSet(name, name === 'fleet_custom' ? { ...module, latest_version: '17.0.0.9.0' } : module);
     const requested = await fleet.gql(DeployTemplateDocument, { input: { instanceId: id, templateId } });
-    if (requested.data?.deployTemplate.__typename !== 'DeployTemplateSuccess') throw new Error(JSON.stringify(requested));
+    if (requested.data?.deployTemplate.__typename !== 'DeployTemplateSuccess')
+      throw new Error(JSON.stringify(requested));
     const work = fleet.worker();
     for (let round = 0; round < 6; round += 1) await work.drain();
-    const deployment = (await fleet.gql(DeploymentStateDocument, { id: requested.data.deployTemplate.deployment.id })).data!.deployment!;
-    expect(deployment).toMatchObject({ status: 'FAILED', error: "Installed at another version than the template's: fleet_custom 17.0.0.9.0 (template 17.0.1.0.0)" });
+    const deployment = (await fleet.gql(DeploymentStateDocument, { id: requested.data.deployTemplate.deployment.id }))
+      .data!.deployment!;
+    expect(deployment).toMatchObject({
+      status: 'FAILED',
+      error: "Installed at another version than the template's: fleet_custom 17.0.0.9.0 (template 17.0.1.0.0)",
+    });
   });
 
   it('refuses Python addons on a server without a repository, naming the files', async () => {
     const id = await selfHosted('no-repo', fleet.odooUrl);
-    const refused = await fleet.gql(DeployTemplateDocument, { input: { instanceId: id, templateId: await template('python again', true) } });
-    expect(refused.data?.deployTemplate).toMatchObject({ __typename: 'InvalidInputError', fieldErrors: [{ path: ['templateId'], message: expect.stringMatching(/fleet_custom\/__init__\.py, fleet_custom\/models\/partner\.py/) }] });
+    const refused = await fleet.gql(DeployTemplateDocument, {
+      input: { instanceId: id, templateId: await template('python again', true) },
+    });
+    expect(refused.data?.deployTemplate).toMatchObject({
+      __typename: 'InvalidInputError',
+      fieldErrors: [
+        {
+          path: ['templateId'],
+          message: expect.stringMatching(/fleet_custom\/__init__\.py, fleet_custom\/models\/partner\.py/),
+        },
+      ],
+    });
   });
 });
 
@@ -418,12 +549,19 @@ describe('long calls to a self-hosted server', () => {
   it('a slow install (longer than its timeout) ends SUCCESS without an upgrade; a slow creation is waited for, not repeated', async () => {
     fleet.odoo.delays.createDatabaseMs = 700; // beyond the 400 ms call, within the wait that follows it
     const createsBefore = fleet.odoo.calls.filter((call) => call === 'http./web/database/create').length;
-    const id = await fleet.runningInstance({ name: 'slow-server', version: '17.0', deploymentMethod: 'SELF_HOSTED', serverUrl: fleet.odooUrl }, async (instanceId) => {
-      await fleet.gql(SetInstanceCredentialsDocument, { input: { instanceId, odooLogin: 'admin', odooPassword: 'odoo-admin-pw', masterPassword: 'master-pw' } });
-    });
+    const id = await fleet.runningInstance(
+      { name: 'slow-server', version: '17.0', deploymentMethod: 'SELF_HOSTED', serverUrl: fleet.odooUrl },
+      async (instanceId) => {
+        await fleet.gql(SetInstanceCredentialsDocument, {
+          input: { instanceId, odooLogin: 'admin', odooPassword: 'odoo-admin-pw', masterPassword: 'master-pw' },
+        });
+      },
+    );
     fleet.odoo.delays.createDatabaseMs = 0;
     expect(fleet.odoo.calls.filter((call) => call === 'http./web/database/create').length).toBe(createsBefore + 1);
-    expect(fleet.odoo.databases.get('slow_server')?.parameters.get('odoo_fleet.created_by_operation')).toMatch(/:create$/);
+    expect(fleet.odoo.databases.get('slow_server')?.parameters.get('odoo_fleet.created_by_operation')).toMatch(
+      /:create$/,
+    );
 
     const created = await fleet.gql(CreateTemplateDocument, {
       input: { name: 'slow install', version: '1.0', modules: ['stock'], files: [] },
@@ -432,19 +570,27 @@ describe('long calls to a self-hosted server', () => {
     fleet.odoo.delays.moduleMs = 1200;
     const modelCallsBefore = fleet.odoo.modelCalls.length;
     try {
-      const requested = await fleet.gql(DeployTemplateDocument, { input: { instanceId: id, templateId: created.data.createTemplate.template.id } });
-      if (requested.data?.deployTemplate.__typename !== 'DeployTemplateSuccess') throw new Error(JSON.stringify(requested));
+      const requested = await fleet.gql(DeployTemplateDocument, {
+        input: { instanceId: id, templateId: created.data.createTemplate.template.id },
+      });
+      if (requested.data?.deployTemplate.__typename !== 'DeployTemplateSuccess')
+        throw new Error(JSON.stringify(requested));
       const deploymentId = requested.data.deployTemplate.deployment.id;
       const work = fleet.worker();
       const state = async () => (await fleet.gql(DeploymentStateDocument, { id: deploymentId })).data!.deployment!;
       await expect
-        .poll(async () => {
-          await work.drain();
-          return (await state()).status;
-        }, { timeout: 10_000, interval: 100 })
+        .poll(
+          async () => {
+            await work.drain();
+            return (await state()).status;
+          },
+          { timeout: 10_000, interval: 100 },
+        )
         .toBe('SUCCESS');
       expect((await state()).log).toMatch(/No answer yet .*timed out after 400 ms[\s\S]*stock: installed/);
-      const moduleButtons = fleet.odoo.modelCalls.slice(modelCallsBefore).filter((call) => call.startsWith('ir.module.module.button_'));
+      const moduleButtons = fleet.odoo.modelCalls
+        .slice(modelCallsBefore)
+        .filter((call) => call.startsWith('ir.module.module.button_'));
       expect(moduleButtons).toEqual(['ir.module.module.button_immediate_install']);
     } finally {
       fleet.odoo.delays.moduleMs = 0;

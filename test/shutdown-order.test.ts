@@ -41,7 +41,11 @@ describe('SIGTERM', () => {
     // An SSE subscription, read as raw text.
     const sse = await fetch(`${base}/graphql`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization: `Bearer ${company.token}` },
+      headers: {
+        'content-type': 'application/json',
+        accept: 'text/event-stream',
+        authorization: `Bearer ${company.token}`,
+      },
       body: JSON.stringify({ query: print(FleetEventsDocument) }),
     });
     expect(sse.status).toBe(200);
@@ -58,15 +62,27 @@ describe('SIGTERM', () => {
     // A graphql-ws subscription.
     const wsResults: unknown[] = [];
     const client = wsClient(`ws://127.0.0.1:${server.port}/graphql`, company.token, true);
-    const wsClosed = new Promise<number>((resolve) => client.on('closed', (event) => resolve((event as { code: number }).code)));
-    client.subscribe({ query: print(FleetEventsDocument) }, { next: (value) => wsResults.push(value), error: (error) => wsResults.push(error), complete: () => mark('ws complete') });
+    const wsClosed = new Promise<number>((resolve) =>
+      client.on('closed', (event) => resolve((event as { code: number }).code)),
+    );
+    client.subscribe(
+      { query: print(FleetEventsDocument) },
+      {
+        next: (value) => wsResults.push(value),
+        error: (error) => wsResults.push(error),
+        complete: () => mark('ws complete'),
+      },
+    );
     await new Promise((resolve) => setTimeout(resolve, 300));
 
     // Readiness, asked again and again on fresh connections.
     let polling = true;
     const readiness = (async () => {
       while (polling) {
-        const status = await fetch(`${base}/ready`, { headers: { connection: 'close' } }).then((answer) => answer.status, () => 0);
+        const status = await fetch(`${base}/ready`, { headers: { connection: 'close' } }).then(
+          (answer) => answer.status,
+          () => 0,
+        );
         if (status === 503 && !moments.some(([what]) => what === 'ready 503')) mark('ready 503');
         if (status === 0) break;
         await new Promise((resolve) => setTimeout(resolve, 20));
@@ -92,7 +108,9 @@ describe('SIGTERM', () => {
     expect(JSON.stringify(wsResults)).toMatch(/SHUTTING_DOWN/);
     expect(closeCode).toBe(1001);
     const tookMs = moments.find(([what]) => what === 'exit')![1] - signalled;
-    process.stdout.write(`\nshutdown: ${order.join(' → ')} in ${Math.round(tookMs)} ms (timeout ${SHUTDOWN_TIMEOUT_MS} ms)\n`);
+    process.stdout.write(
+      `\nshutdown: ${order.join(' → ')} in ${Math.round(tookMs)} ms (timeout ${SHUTDOWN_TIMEOUT_MS} ms)\n`,
+    );
     expect(tookMs).toBeLessThan(SHUTDOWN_TIMEOUT_MS / 2);
     expect(server.child.exitCode).toBe(0);
   });

@@ -19,18 +19,27 @@ describe('graceful shutdown', () => {
     const server = await startTestServer(db.prisma);
     const client = wsClient(server.wsUrl, undefined, true);
     expect((await executeOverWs(client, TypenameDocument)).data).toEqual({ __typename: 'Query' });
-    const closed = new Promise<number>((resolve) => client.on('closed', (event) => resolve((event as { code: number }).code)));
+    const closed = new Promise<number>((resolve) =>
+      client.on('closed', (event) => resolve((event as { code: number }).code)),
+    );
 
     // Half a request: headers and part of the body are sent before the shutdown begins.
     const body = JSON.stringify({ query: '{ __typename }' });
     const response = new Promise<{ status: number; text: string }>((resolve, reject) => {
-      const req = request(server.httpUrl, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-      }, (res) => {
-        let text = '';
-        res.setEncoding('utf8').on('data', (chunk) => (text += chunk)).on('end', () => resolve({ status: res.statusCode!, text }));
-      });
+      const req = request(
+        server.httpUrl,
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        },
+        (res) => {
+          let text = '';
+          res
+            .setEncoding('utf8')
+            .on('data', (chunk) => (text += chunk))
+            .on('end', () => resolve({ status: res.statusCode!, text }));
+        },
+      );
       req.on('error', reject);
       req.write(body.slice(0, 10));
       setTimeout(() => req.end(body.slice(10)), 300);

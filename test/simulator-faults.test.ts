@@ -10,7 +10,9 @@ let instanceId: string;
 
 beforeAll(async () => {
   sim = await startSimulator({ random: seededRandom(17) });
-  const created = await sim.client().provider.createInstance({ name: 'faulty', database: 'faulty', version: '17.0', subscriptionTier: 'starter' });
+  const created = await sim
+    .client()
+    .provider.createInstance({ name: 'faulty', database: 'faulty', version: '17.0', subscriptionTier: 'starter' });
   instanceId = created.id;
   sim.advance(1000);
 });
@@ -53,7 +55,10 @@ describe('simulator fault rate', () => {
   it('hangs without answering, so the client times out', async () => {
     sim.simulator.setFaults({ rate: 1, statuses: ['hang'], hangMs: 1000 });
     try {
-      const error = await sim.client({ timeoutMs: 150, maxAttempts: 1 }).provider.getHealth(instanceId).catch((caught: unknown) => caught);
+      const error = await sim
+        .client({ timeoutMs: 150, maxAttempts: 1 })
+        .provider.getHealth(instanceId)
+        .catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(ProviderError);
       expect(error).toMatchObject({ kind: 'unavailable', details: { code: 'timeout' } });
     } finally {
@@ -63,7 +68,12 @@ describe('simulator fault rate', () => {
 
   it('is set through the control API, which refuses invalid settings', async () => {
     const origin = sim.baseUrl.replace(/\/api\/v1$/, '');
-    const post = (body: unknown) => fetch(`${origin}/_simulator/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const post = (body: unknown) =>
+      fetch(`${origin}/_simulator/faults`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
     expect((await post({ rate: 1.5 })).status).toBe(400);
     expect((await post({ rate: 0.5, statuses: [200] })).status).toBe(400);
     expect((await post({ rate: 0.5, statuses: [] })).status).toBe(400);
@@ -71,7 +81,9 @@ describe('simulator fault rate', () => {
     expect((await post({ rate: 1, statuses: [502] })).status).toBe(200);
     expect(await rawGet(`/instances/${instanceId}`)).toBe(502);
     expect((await post({ rate: 0 })).status).toBe(200);
-    const stats = (await (await fetch(`${origin}/_simulator/stats`)).json()) as { injectedFaults: Record<string, number> };
+    const stats = (await (await fetch(`${origin}/_simulator/stats`)).json()) as {
+      injectedFaults: Record<string, number>;
+    };
     expect(stats.injectedFaults['502']).toBe(1);
   });
 });

@@ -27,9 +27,21 @@ afterAll(async () => {
 async function startServer(env: Record<string, string>): Promise<{ code: number; stderr: string }> {
   const inherited = { ...process.env };
   for (const name of ['DATABASE_URL', 'ENCRYPTION_KEYS', 'PORT', 'PGLITE_DATA_DIR']) delete inherited[name];
-  const base = { HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'warn', ENCRYPTION_KEYS: TEST_KEY_SPEC, DATABASE_URL: db.url, WORKER_ENABLED: 'false', POLLER_ENABLED: 'false' };
+  const base = {
+    HOST: '127.0.0.1',
+    PORT: '0',
+    LOG_LEVEL: 'warn',
+    ENCRYPTION_KEYS: TEST_KEY_SPEC,
+    DATABASE_URL: db.url,
+    WORKER_ENABLED: 'false',
+    POLLER_ENABLED: 'false',
+  };
   try {
-    await run(process.execPath, ['--import', 'tsx', 'src/server.ts'], { cwd: projectRoot, env: { ...inherited, ...base, ...env }, timeout: 60_000 });
+    await run(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+      cwd: projectRoot,
+      env: { ...inherited, ...base, ...env },
+      timeout: 60_000,
+    });
     return { code: 0, stderr: '' };
   } catch (error) {
     const failed = error as { code: number; stderr: string };
@@ -39,7 +51,9 @@ async function startServer(env: Record<string, string>): Promise<{ code: number;
 
 function listening(): Promise<{ server: Server; port: number }> {
   return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => resolve({ server, port: (server.address() as { port: number }).port }));
+    const server = createServer().listen(0, '127.0.0.1', () =>
+      resolve({ server, port: (server.address() as { port: number }).port }),
+    );
   });
 }
 
@@ -57,7 +71,9 @@ describe('start-up failures', () => {
     try {
       const result = await startServer({ PORT: String(port) });
       expect(result.code).toBe(1);
-      expect(oneLine(result.stderr)).toBe(`PORT ${port} on 127.0.0.1 is already in use: stop the process using it, or set PORT to a free port.`);
+      expect(oneLine(result.stderr)).toBe(
+        `PORT ${port} on 127.0.0.1 is already in use: stop the process using it, or set PORT to a free port.`,
+      );
     } finally {
       server.close();
     }
@@ -66,14 +82,19 @@ describe('start-up failures', () => {
   it('an encryption key of the wrong length', async () => {
     const result = await startServer({ ENCRYPTION_KEYS: `k1:${Buffer.alloc(16, 7).toString('base64')}` });
     expect(result.code).toBe(1);
-    expect(oneLine(result.stderr)).toBe('ENCRYPTION_KEYS: key "k1" must be 32 bytes (base64 of 32 random bytes); generate a key with `npm run cli -- generate-key --id <id>`.');
+    expect(oneLine(result.stderr)).toBe(
+      'ENCRYPTION_KEYS: key "k1" must be 32 bytes (base64 of 32 random bytes); generate a key with `npm run cli -- generate-key --id <id>`.',
+    );
   });
 
   it('a database that does not answer, after retrying for the configured time', async () => {
     const { server, port } = await listening();
     server.close();
     const started = Date.now();
-    const result = await startServer({ DATABASE_URL: `postgresql://fleet:secret@127.0.0.1:${port}/fleet`, DATABASE_CONNECT_TIMEOUT_MS: '2000' });
+    const result = await startServer({
+      DATABASE_URL: `postgresql://fleet:secret@127.0.0.1:${port}/fleet`,
+      DATABASE_CONNECT_TIMEOUT_MS: '2000',
+    });
     expect(Date.now() - started).toBeGreaterThanOrEqual(2000);
     expect(result.code).toBe(1);
     expect(oneLine(result.stderr)).toBe(
@@ -86,16 +107,23 @@ describe('start-up failures', () => {
     await writeFile(file, 'not a folder');
     const notAFolder = await startServer({ DATABASE_URL: '', PGLITE_DATA_DIR: join(file, 'pglite') });
     expect(notAFolder.code).toBe(1);
-    expect(oneLine(notAFolder.stderr)).toBe(`PGLITE_DATA_DIR: ${join(file, 'pglite')} cannot be used as the embedded database folder (ENOTDIR): set it to a writable folder.`);
+    expect(oneLine(notAFolder.stderr)).toBe(
+      `PGLITE_DATA_DIR: ${join(file, 'pglite')} cannot be used as the embedded database folder (ENOTDIR): set it to a writable folder.`,
+    );
 
     // Node's recursive mkdir never returns for a path under /proc: a deadline, not a hang.
     const hanging = await startServer({ DATABASE_URL: '', PGLITE_DATA_DIR: '/proc/x' });
     expect(hanging.code).toBe(1);
-    expect(oneLine(hanging.stderr)).toBe('PGLITE_DATA_DIR: /proc/x cannot be used as the embedded database folder (no answer from the file system in 10 s): set it to a writable folder.');
+    expect(oneLine(hanging.stderr)).toBe(
+      'PGLITE_DATA_DIR: /proc/x cannot be used as the embedded database folder (no answer from the file system in 10 s): set it to a writable folder.',
+    );
   });
 
   it('shows the stack trace with LOG_LEVEL=debug', async () => {
-    const result = await startServer({ ENCRYPTION_KEYS: `k1:${Buffer.alloc(16, 7).toString('base64')}`, LOG_LEVEL: 'debug' });
+    const result = await startServer({
+      ENCRYPTION_KEYS: `k1:${Buffer.alloc(16, 7).toString('base64')}`,
+      LOG_LEVEL: 'debug',
+    });
     expect(result.code).toBe(1);
     expect(result.stderr.split('\n')[0]).toMatch(/^ENCRYPTION_KEYS: key "k1" must be 32 bytes/);
     expect(result.stderr).toMatch(/^\s+at /m);

@@ -28,11 +28,19 @@ afterAll(async () => {
 });
 
 function event(companyId: string, status: string): FleetEventPayload {
-  return { companyId, kind: 'INSTANCE', subjectId: '5a1f0c9e-1111-4222-8333-444455556666', status, occurredAt: new Date().toISOString() };
+  return {
+    companyId,
+    kind: 'INSTANCE',
+    subjectId: '5a1f0c9e-1111-4222-8333-444455556666',
+    status,
+    occurredAt: new Date().toISOString(),
+  };
 }
 
 /** Opens a raw graphql-ws connection and reports how the server closed it. */
-function connect(token: string): Promise<{ socket: WebSocket; closed: Promise<{ code: number; reason: string }>; acked: Promise<boolean> }> {
+function connect(
+  token: string,
+): Promise<{ socket: WebSocket; closed: Promise<{ code: number; reason: string }>; acked: Promise<boolean> }> {
   const socket = new WebSocket(server.wsUrl, 'graphql-transport-ws');
   const closed = new Promise<{ code: number; reason: string }>((resolve) =>
     socket.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
@@ -68,12 +76,16 @@ describe('subscription authentication', () => {
     expect((await closed).code).toBe(WS_CLOSE_UNAUTHORIZED);
   });
 
-  it('streams only the caller\'s company\'s events over graphql-ws', async () => {
+  it("streams only the caller's company's events over graphql-ws", async () => {
     const received: string[] = [];
     const client = wsClient(server.wsUrl, acme.token, true);
     const unsubscribe = client.subscribe(
       { query: print(FleetEventsDocument) },
-      { next: (value) => received.push(String((value.data as { fleetEvents: { status: string } }).fleetEvents.status)), error: () => {}, complete: () => {} },
+      {
+        next: (value) => received.push(String((value.data as { fleetEvents: { status: string } }).fleetEvents.status)),
+        error: () => {},
+        complete: () => {},
+      },
     );
     await new Promise((resolve) => setTimeout(resolve, 300));
     server.app.pubsub.publish('fleetEvents', globex.id, event(globex.id, 'GLOBEX_ONLY'));
@@ -87,7 +99,10 @@ describe('subscription authentication', () => {
 
   it('closes an open WebSocket the moment its key is revoked', async () => {
     const doomed = await seedApiKey(db.prisma, acme.id, 'VIEWER');
-    const doomedKey = await db.prisma.apiKey.findFirstOrThrow({ where: { companyId: acme.id, role: 'VIEWER' }, orderBy: { createdAt: 'desc' } });
+    const doomedKey = await db.prisma.apiKey.findFirstOrThrow({
+      where: { companyId: acme.id, role: 'VIEWER' },
+      orderBy: { createdAt: 'desc' },
+    });
     const { socket, closed, acked } = await connect(doomed);
     expect(await acked).toBe(true);
     socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: print(FleetEventsDocument) } }));

@@ -37,15 +37,25 @@ async function post(body: unknown, headers: Record<string, string> = {}) {
     headers: { 'content-type': 'application/json', authorization: `Bearer ${company.token}`, ...headers },
     body: JSON.stringify(body),
   });
-  return { requestId: response.headers.get('x-request-id'), body: (await response.json()) as { data?: Record<string, unknown>; errors?: Array<{ extensions?: Record<string, unknown> }> } };
+  return {
+    requestId: response.headers.get('x-request-id'),
+    body: (await response.json()) as {
+      data?: Record<string, unknown>;
+      errors?: Array<{ extensions?: Record<string, unknown> }>;
+    },
+  };
 }
 
-const childrenOf = (parent: ReadableSpan) => exporter.getFinishedSpans().filter((span) => span.parentSpanContext?.spanId === parent.spanContext().spanId);
+const childrenOf = (parent: ReadableSpan) =>
+  exporter.getFinishedSpans().filter((span) => span.parentSpanContext?.spanId === parent.spanContext().spanId);
 
 beforeAll(async () => {
   testDb = await createTestDatabase();
   sim = await startSimulator({}, Date.now());
-  telemetry = createTelemetry({ tracing: createTracing({ serviceName: 'fleet-test', exporter }), defaultMetrics: false });
+  telemetry = createTelemetry({
+    tracing: createTracing({ serviceName: 'fleet-test', exporter }),
+    defaultMetrics: false,
+  });
   database = await openDatabase({
     url: testDb.url,
     embeddedDataDir: '/nonexistent',
@@ -55,8 +65,19 @@ beforeAll(async () => {
     extendClient: (client) => stampingRequestIds(client, telemetry),
   });
   company = await seedCompany(database.prisma, 'traced');
-  const logger = withRequestIds(createLogger('debug', (line) => logLines.push(JSON.parse(line) as Record<string, unknown>)), telemetry.context);
-  const providers = instrumentProviders(createProviderRegistry({ keyRing: testKeyRing, odooShBaseUrl: sim.baseUrl, odooShDefaultToken: 'account-token', timeoutMs: 2000 }), telemetry);
+  const logger = withRequestIds(
+    createLogger('debug', (line) => logLines.push(JSON.parse(line) as Record<string, unknown>)),
+    telemetry.context,
+  );
+  const providers = instrumentProviders(
+    createProviderRegistry({
+      keyRing: testKeyRing,
+      odooShBaseUrl: sim.baseUrl,
+      odooShDefaultToken: 'account-token',
+      timeoutMs: 2000,
+    }),
+    telemetry,
+  );
   server = await startTestServer(database.prisma, { providers, telemetry, logger });
 });
 afterAll(async () => {
@@ -68,14 +89,28 @@ afterAll(async () => {
 
 describe('request ids and traces', () => {
   it('traces one mutation and the worker step it started, under the request id it was sent', async () => {
-    const created = await sim.client().provider.createInstance({ name: 'traced', database: 'traced', version: '17.0', subscriptionTier: 'starter' });
+    const created = await sim
+      .client()
+      .provider.createInstance({ name: 'traced', database: 'traced', version: '17.0', subscriptionTier: 'starter' });
     sim.advance(1000);
-    const instance = await database.prisma.odooInstance.create({ data: { companyId: company.id, name: 'traced', database: 'traced', version: '17.0', status: 'RUNNING', instanceId: created.id } });
+    const instance = await database.prisma.odooInstance.create({
+      data: {
+        companyId: company.id,
+        name: 'traced',
+        database: 'traced',
+        version: '17.0',
+        status: 'RUNNING',
+        instanceId: created.id,
+      },
+    });
     exporter.reset();
     logLines.length = 0;
 
     const { requestId, body } = await post(
-      { query: print(CreateBackupDocument), variables: { input: { instanceId: encodeGlobalID('OdooInstance', instance.id) } } },
+      {
+        query: print(CreateBackupDocument),
+        variables: { input: { instanceId: encodeGlobalID('OdooInstance', instance.id) } },
+      },
       { 'x-request-id': 'req-backup-42' },
     );
     expect(requestId).toBe('req-backup-42');
@@ -84,20 +119,48 @@ describe('request ids and traces', () => {
     const root = exporter.getFinishedSpans().find((span) => span.name === 'graphql.mutation CreateBackup')!;
     expect(root).toBeDefined();
     expect(root.parentSpanContext).toBeUndefined();
-    expect(root.attributes).toMatchObject({ 'graphql.operation.name': 'CreateBackup', 'fleet.request_id': 'req-backup-42' });
+    expect(root.attributes).toMatchObject({
+      'graphql.operation.name': 'CreateBackup',
+      'fleet.request_id': 'req-backup-42',
+    });
     const statements = childrenOf(root).filter((span) => span.name === 'db.query');
-    expect(statements.map((span) => String(span.attributes['db.statement']))).toEqual(expect.arrayContaining([expect.stringMatching(/INSERT INTO "public"\."Operation"/)]));
+    expect(statements.map((span) => String(span.attributes['db.statement']))).toEqual(
+      expect.arrayContaining([expect.stringMatching(/INSERT INTO "public"\."Operation"/)]),
+    );
     expect(statements.every((span) => span.spanContext().traceId === root.spanContext().traceId)).toBe(true);
 
     // The operation remembers who started it; the worker's step runs under that id.
-    const operation = await database.prisma.operation.findFirstOrThrow({ where: { instanceId: instance.id, kind: 'BACKUP' } });
+    const operation = await database.prisma.operation.findFirstOrThrow({
+      where: { instanceId: instance.id, kind: 'BACKUP' },
+    });
     expect(operation.requestId).toBe('req-backup-42');
     const pubsub = createFleetPubSub();
-    const providers = instrumentProviders(createProviderRegistry({ keyRing: testKeyRing, odooShBaseUrl: sim.baseUrl, odooShDefaultToken: 'account-token', timeoutMs: 2000 }), telemetry);
-    const logger = withRequestIds(createLogger('debug', (line) => logLines.push(JSON.parse(line) as Record<string, unknown>)), telemetry.context);
+    const providers = instrumentProviders(
+      createProviderRegistry({
+        keyRing: testKeyRing,
+        odooShBaseUrl: sim.baseUrl,
+        odooShDefaultToken: 'account-token',
+        timeoutMs: 2000,
+      }),
+      telemetry,
+    );
+    const logger = withRequestIds(
+      createLogger('debug', (line) => logLines.push(JSON.parse(line) as Record<string, unknown>)),
+      telemetry.context,
+    );
     const worker = createWorker({
       prisma: database.prisma,
-      handlers: observedHandlers(operationHandlers({ ...testOperationDeps(), prisma: database.prisma, pubsub, providers, store: createLocalBackupStore('/tmp/h18-trace-backups') }), telemetry, logger),
+      handlers: observedHandlers(
+        operationHandlers({
+          ...testOperationDeps(),
+          prisma: database.prisma,
+          pubsub,
+          providers,
+          store: createLocalBackupStore('/tmp/h18-trace-backups'),
+        }),
+        telemetry,
+        logger,
+      ),
       pollMs: 0,
     });
     await worker.drain();
@@ -126,9 +189,12 @@ describe('request ids and traces', () => {
     expect(forged.body.errors?.[0]?.extensions?.requestId).toBe(forged.requestId);
   });
 
-  it('hangs spans of a request sent with traceparent under the caller\'s span', async () => {
+  it("hangs spans of a request sent with traceparent under the caller's span", async () => {
     exporter.reset();
-    await post({ query: 'query Remote { viewer { role } }' }, { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' });
+    await post(
+      { query: 'query Remote { viewer { role } }' },
+      { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' },
+    );
     const root = exporter.getFinishedSpans().find((span) => span.name === 'graphql.query Remote')!;
     expect(root.spanContext().traceId).toBe('4bf92f3577b34da6a3ce929d0e0e4736');
     expect(root.parentSpanContext?.spanId).toBe('00f067aa0ba902b7');

@@ -33,10 +33,21 @@ LEFT JOIN LATERAL (SELECT status, "commitHash", "finishedAt" FROM "Deployment" W
 ORDER BY i.name, i.id`;
 
 interface PageRow {
-  id: string; name: string; url: string | null; version: string; status: string; tier: string; total: number;
-  h_status: string | null; h_checked: Date | null;
-  b_status: string | null; b_completed: Date | null; b_size: string | null;
-  d_status: string | null; d_commit: string | null; d_finished: Date | null;
+  id: string;
+  name: string;
+  url: string | null;
+  version: string;
+  status: string;
+  tier: string;
+  total: number;
+  h_status: string | null;
+  h_checked: Date | null;
+  b_status: string | null;
+  b_completed: Date | null;
+  b_size: string | null;
+  d_status: string | null;
+  d_commit: string | null;
+  d_finished: Date | null;
 }
 
 const globalId = (typename: string, id: string) => Buffer.from(`${typename}:${id}`).toString('base64');
@@ -46,14 +57,24 @@ async function companyOfToken(authorization: string | undefined): Promise<string
   const token = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
   if (!token) return null;
   const tokenHash = createHash('sha256').update(token).digest('hex');
-  const { rows } = await pool.query<{ id: string; companyId: string; revokedAt: Date | null; expiresAt: Date | null; lastUsedAt: Date | null }>(
-    'SELECT id, "companyId", "revokedAt", "expiresAt", "lastUsedAt" FROM "ApiKey" WHERE "tokenHash" = $1',
-    [tokenHash],
-  );
+  const { rows } = await pool.query<{
+    id: string;
+    companyId: string;
+    revokedAt: Date | null;
+    expiresAt: Date | null;
+    lastUsedAt: Date | null;
+  }>('SELECT id, "companyId", "revokedAt", "expiresAt", "lastUsedAt" FROM "ApiKey" WHERE "tokenHash" = $1', [
+    tokenHash,
+  ]);
   const key = rows[0];
   if (!key || key.revokedAt || (key.expiresAt && key.expiresAt.getTime() <= Date.now())) return null;
   if (!key.lastUsedAt || Date.now() - key.lastUsedAt.getTime() > 60_000) {
-    void pool.query('UPDATE "ApiKey" SET "lastUsedAt" = now() WHERE id = $1 AND ("lastUsedAt" IS NULL OR "lastUsedAt" < now() - interval \'1 minute\')', [key.id]).catch(() => {});
+    void pool
+      .query(
+        'UPDATE "ApiKey" SET "lastUsedAt" = now() WHERE id = $1 AND ("lastUsedAt" IS NULL OR "lastUsedAt" < now() - interval \'1 minute\')',
+        [key.id],
+      )
+      .catch(() => {});
   }
   return key.companyId;
 }
@@ -75,8 +96,12 @@ async function dashboard(companyId: string) {
             status: row.status,
             subscriptionTier: row.tier,
             health: row.h_status ? { status: row.h_status, checkedAt: row.h_checked!.toISOString() } : null,
-            latestBackup: row.b_status ? { status: row.b_status, completedAt: row.b_completed?.toISOString() ?? null, sizeBytes: row.b_size } : null,
-            latestDeployment: row.d_status ? { status: row.d_status, commitHash: row.d_commit, finishedAt: row.d_finished?.toISOString() ?? null } : null,
+            latestBackup: row.b_status
+              ? { status: row.b_status, completedAt: row.b_completed?.toISOString() ?? null, sizeBytes: row.b_size }
+              : null,
+            latestDeployment: row.d_status
+              ? { status: row.d_status, commitHash: row.d_commit, finishedAt: row.d_finished?.toISOString() ?? null }
+              : null,
           },
         })),
       },
@@ -92,7 +117,9 @@ const server = createServer((req, res) => {
       try {
         JSON.parse(Buffer.concat(chunks).toString('utf8')); // the operation is fixed; it is read as a server would
         const companyId = await companyOfToken(req.headers.authorization);
-        const body = companyId ? await dashboard(companyId) : { errors: [{ message: 'The API key is unknown or revoked.' }] };
+        const body = companyId
+          ? await dashboard(companyId)
+          : { errors: [{ message: 'The API key is unknown or revoked.' }] };
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(JSON.stringify(body));
       } catch (error) {

@@ -18,7 +18,13 @@ import { serveStats } from './stats.js';
 const url = process.argv[2]!;
 const keyRing = parseKeyRing(`bench:${Buffer.alloc(32, 9).toString('base64')}`);
 const counter = { statements: 0 };
-const database = await openDatabase({ url, embeddedDataDir: join(tmpdir(), 'unused'), poolSize: 10, migrateOnStart: false, onPool: (pool) => countStatements(pool, counter) });
+const database = await openDatabase({
+  url,
+  embeddedDataDir: join(tmpdir(), 'unused'),
+  poolSize: 10,
+  migrateOnStart: false,
+  onPool: (pool) => countStatements(pool, counter),
+});
 const unlimited = { quota: 1e12, windowSeconds: 60 };
 const app = buildApp({
   prisma: database.prisma,
@@ -28,7 +34,10 @@ const app = buildApp({
   providers: createProviderRegistry({ keyRing, odooShBaseUrl: 'http://127.0.0.1:9', timeoutMs: 500 }),
   backupStore: createLocalBackupStore(join(tmpdir(), 'fleet-bench-backups')),
   signer: createUrlSigner(keyRing.deriveKey('backup-download-urls')),
-  requestLimits: createRequestLimits(memoryCounterStore(), { perKey: { name: 'key', ...unlimited }, perAddress: { name: 'address', ...unlimited } }),
+  requestLimits: createRequestLimits(memoryCounterStore(), {
+    perKey: { name: 'key', ...unlimited },
+    perAddress: { name: 'address', ...unlimited },
+  }),
   subscriptionsPerKey: 1_000_000,
   graphiql: false,
   introspection: false,

@@ -10,12 +10,18 @@ export function serveStats(port: number, counter: { statements: number }, stop: 
   process.on('message', (message: unknown) => {
     if (message === 'stats') {
       const cpu = process.cpuUsage();
-      const stats: ServerStats = { cpuMicros: cpu.user + cpu.system, statements: counter.statements, rssBytes: process.memoryUsage().rss };
+      const stats: ServerStats = {
+        cpuMicros: cpu.user + cpu.system,
+        statements: counter.statements,
+        rssBytes: process.memoryUsage().rss,
+      };
       process.send?.({ stats });
     } else if (message === 'memory') {
       // Live memory only: a collection first when the process was started with --expose-gc.
       (globalThis as { gc?: () => void }).gc?.();
-      process.send?.({ memory: { rssBytes: process.memoryUsage().rss, heapUsedBytes: process.memoryUsage().heapUsed } });
+      process.send?.({
+        memory: { rssBytes: process.memoryUsage().rss, heapUsedBytes: process.memoryUsage().heapUsed },
+      });
     } else if (message === 'stop') {
       void stop().finally(() => process.exit(0));
     }

@@ -23,7 +23,10 @@ const schema = buildSchema(`
   type Subscription { fleetEvents: FleetEvent! }
 `);
 const subscribers = new Set<(event: FleetEvent) => void>();
-const fleetEvents = schema.getSubscriptionType()!.getFields().fleetEvents as unknown as GraphQLFieldConfig<unknown, unknown>;
+const fleetEvents = schema.getSubscriptionType()!.getFields().fleetEvents as unknown as GraphQLFieldConfig<
+  unknown,
+  unknown
+>;
 fleetEvents.subscribe = () =>
   new Repeater<{ fleetEvents: FleetEvent }>(async (push, stop) => {
     const deliver = (event: FleetEvent) => void push({ fleetEvents: event });
@@ -33,7 +36,12 @@ fleetEvents.subscribe = () =>
   });
 const rootValue = {
   publish: () => {
-    const event = { kind: 'INSTANCE', subjectId: randomUUID(), status: 'CREATING', occurredAt: new Date().toISOString() };
+    const event = {
+      kind: 'INSTANCE',
+      subjectId: randomUUID(),
+      status: 'CREATING',
+      occurredAt: new Date().toISOString(),
+    };
     for (const deliver of subscribers) deliver(event);
     return event;
   },

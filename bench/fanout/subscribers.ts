@@ -16,7 +16,9 @@ function open(url: string, token: string): Promise<Connection | null> {
   return new Promise((resolve) => {
     const socket = new WebSocket(url, 'graphql-transport-ws');
     const connection: Connection = { socket, arrivals: [] };
-    socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } })));
+    socket.on('open', () =>
+      socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } })),
+    );
     socket.on('message', (data) => {
       const message = JSON.parse(data.toString()) as { type: string };
       if (message.type === 'connection_ack') {
@@ -44,30 +46,47 @@ async function arrivals(count: number, timeoutMs: number): Promise<{ times: numb
   while (Date.now() < deadline && connections.some((connection) => connection.arrivals.length < count)) {
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
-  const times = connections.map((connection) => connection.arrivals[count - 1]).filter((time): time is number => time !== undefined);
+  const times = connections
+    .map((connection) => connection.arrivals[count - 1])
+    .filter((time): time is number => time !== undefined);
   return { times, missing: connections.length - times.length };
 }
 
 async function closeAll(): Promise<void> {
-  await Promise.all(connections.map(({ socket }) => new Promise((resolve) => {
-    if (socket.readyState === WebSocket.CLOSED) return resolve(null);
-    socket.once('close', resolve);
-    socket.close(1000);
-  })));
+  await Promise.all(
+    connections.map(
+      ({ socket }) =>
+        new Promise((resolve) => {
+          if (socket.readyState === WebSocket.CLOSED) return resolve(null);
+          socket.once('close', resolve);
+          socket.close(1000);
+        }),
+    ),
+  );
   connections = [];
 }
 
-process.on('message', (message: { connect?: { url: string; token: string; count: number }; arrivals?: { count: number; timeoutMs: number }; reset?: true; close?: true }) => {
-  void (async () => {
-    if (message.connect) process.send?.({ connected: await connect(message.connect.url, message.connect.token, message.connect.count) });
-    else if (message.arrivals) process.send?.({ arrivals: await arrivals(message.arrivals.count, message.arrivals.timeoutMs) });
-    else if (message.reset) {
-      for (const connection of connections) connection.arrivals = [];
-      process.send?.({ reset: true });
-    } else if (message.close) {
-      await closeAll();
-      process.send?.({ closed: true });
-    }
-  })();
-});
+process.on(
+  'message',
+  (message: {
+    connect?: { url: string; token: string; count: number };
+    arrivals?: { count: number; timeoutMs: number };
+    reset?: true;
+    close?: true;
+  }) => {
+    void (async () => {
+      if (message.connect)
+        process.send?.({ connected: await connect(message.connect.url, message.connect.token, message.connect.count) });
+      else if (message.arrivals)
+        process.send?.({ arrivals: await arrivals(message.arrivals.count, message.arrivals.timeoutMs) });
+      else if (message.reset) {
+        for (const connection of connections) connection.arrivals = [];
+        process.send?.({ reset: true });
+      } else if (message.close) {
+        await closeAll();
+        process.send?.({ closed: true });
+      }
+    })();
+  },
+);
 process.send?.({ ready: true });

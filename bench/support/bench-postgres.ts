@@ -38,10 +38,12 @@ export async function startBenchPostgres(databaseName: string): Promise<BenchPos
 
 /** Counts the SQL statements sent through a pool (callback-style calls are pg's own inner calls). */
 export function countStatements(pool: pg.Pool, counter: { statements: number }): void {
-  const counting = (send: (...args: unknown[]) => unknown) => (...args: unknown[]) => {
-    if (typeof args[args.length - 1] !== 'function') counter.statements += 1;
-    return send(...args);
-  };
+  const counting =
+    (send: (...args: unknown[]) => unknown) =>
+    (...args: unknown[]) => {
+      if (typeof args[args.length - 1] !== 'function') counter.statements += 1;
+      return send(...args);
+    };
   (pool as { query: unknown }).query = counting(pool.query.bind(pool) as (...args: unknown[]) => unknown);
   pool.on('connect', (client) => {
     (client as { query: unknown }).query = counting(client.query.bind(client) as (...args: unknown[]) => unknown);

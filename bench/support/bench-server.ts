@@ -28,8 +28,15 @@ function ask<Reply>(child: ChildProcess, message: string, key: string): Promise<
   });
 }
 
-export function startBenchServer<Name extends string>(name: Name, script: string, args: string[]): Promise<BenchServer<Name>> {
-  const child = fork(script, args, { execArgv: ['--import', 'tsx', '--expose-gc'], env: { ...process.env, NODE_ENV: 'production' } });
+export function startBenchServer<Name extends string>(
+  name: Name,
+  script: string,
+  args: string[],
+): Promise<BenchServer<Name>> {
+  const child = fork(script, args, {
+    execArgv: ['--import', 'tsx', '--expose-gc'],
+    env: { ...process.env, NODE_ENV: 'production' },
+  });
   return new Promise((resolve, reject) => {
     const onExit = (code: number | null) => reject(new Error(`${name} server exited with ${code}`));
     child.once('exit', onExit);

@@ -50,7 +50,8 @@ async function graphql(query, variables) {
   const body = await response.json();
   if (body.errors?.length) {
     const error = new Error(body.errors.map((e) => e.message).join('; '));
-    error.unauthenticated = response.status === 401 || body.errors.some((e) => e.extensions?.code === 'UNAUTHENTICATED');
+    error.unauthenticated =
+      response.status === 401 || body.errors.some((e) => e.extensions?.code === 'UNAUTHENTICATED');
     throw error;
   }
   return body.data;
@@ -75,8 +76,12 @@ function operationCell(role, record) {
   if (!record) return element('td', { 'data-role': role, text: '—' });
   const children = [statusBadge(record.status)];
   if (record.progress) {
-    children.push(element('progress', { max: '100', value: String(record.progress.percent), 'data-role': `${role}-progress` }));
-    children.push(element('span', { class: 'step', text: `${record.progress.percent}% · ${record.progress.stepLabel}` }));
+    children.push(
+      element('progress', { max: '100', value: String(record.progress.percent), 'data-role': `${role}-progress` }),
+    );
+    children.push(
+      element('span', { class: 'step', text: `${record.progress.percent}% · ${record.progress.stepLabel}` }),
+    );
   }
   return element('td', { 'data-role': role }, children);
 }
@@ -93,7 +98,15 @@ function chart(samples) {
     const first = Date.parse(points[0].sampledAt);
     const span = Math.max(1, Date.parse(points[points.length - 1].sampledAt) - first);
     const line = document.createElementNS(svgNs, 'polyline');
-    line.setAttribute('points', points.map((p) => `${(((Date.parse(p.sampledAt) - first) / span) * 100).toFixed(1)},${(30 - (Math.min(100, p.cpuPercent) / 100) * 30).toFixed(1)}`).join(' '));
+    line.setAttribute(
+      'points',
+      points
+        .map(
+          (p) =>
+            `${(((Date.parse(p.sampledAt) - first) / span) * 100).toFixed(1)},${(30 - (Math.min(100, p.cpuPercent) / 100) * 30).toFixed(1)}`,
+        )
+        .join(' '),
+    );
     svg.append(line);
   }
   const title = document.createElementNS(svgNs, 'title');
@@ -106,7 +119,11 @@ function render(data) {
   $('company').textContent = data.viewer?.company?.name ?? '';
   const rows = data.instances.edges.map(({ node }) => {
     const status = element('td', {}, [statusBadge(node.status)]);
-    if (node.progress) status.append(element('progress', { max: '100', value: String(node.progress.percent) }), element('span', { class: 'step', text: node.progress.stepLabel }));
+    if (node.progress)
+      status.append(
+        element('progress', { max: '100', value: String(node.progress.percent) }),
+        element('span', { class: 'step', text: node.progress.stepLabel }),
+      );
     return element('tr', { 'data-instance': node.name }, [
       element('td', { text: node.name }),
       status,
@@ -139,13 +156,15 @@ function connect() {
   const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/graphql`;
   const ws = new WebSocket(url, 'graphql-transport-ws');
   socket = ws;
-  ws.onopen = () => ws.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${apiKey}` } }));
+  ws.onopen = () =>
+    ws.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${apiKey}` } }));
   ws.onmessage = (message) => {
     const msg = JSON.parse(message.data);
     if (msg.type === 'connection_ack') {
       attempts = 0;
       setConnection('live');
-      for (const [id, query] of Object.entries(SUBSCRIPTIONS)) ws.send(JSON.stringify({ id, type: 'subscribe', payload: { query } }));
+      for (const [id, query] of Object.entries(SUBSCRIPTIONS))
+        ws.send(JSON.stringify({ id, type: 'subscribe', payload: { query } }));
       refresh(); // whatever happened while we were away
     } else if (msg.type === 'ping') {
       ws.send(JSON.stringify({ type: 'pong' }));

@@ -65,7 +65,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     // own: their session lock must end with them, not linger in the application's pool
     // (another replica would wait on it).
     if (options.migrateOnStart && !holder?.url) {
-      appliedMigrations = await applyPendingMigrations(options.migrationPaths ?? projectPaths, new PrismaPg({ connectionString: url, max: Math.min(2, connections) }));
+      appliedMigrations = await applyPendingMigrations(
+        options.migrationPaths ?? projectPaths,
+        new PrismaPg({ connectionString: url, max: Math.min(2, connections) }),
+      );
       if (appliedMigrations.length > 0) log(`applied migrations: ${appliedMigrations.join(', ')}`);
     }
     const pool = new pg.Pool({ connectionString: url, max: connections });

@@ -45,7 +45,10 @@ async function prepareDataDir(dataDir: string, timeoutMs: number): Promise<void>
     await Promise.race([probe(), deadline]);
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-    throw new StartupError(`PGLITE_DATA_DIR: ${resolve(dataDir)} cannot be used as the embedded database folder (${reason}): set it to a writable folder.`, { cause: error });
+    throw new StartupError(
+      `PGLITE_DATA_DIR: ${resolve(dataDir)} cannot be used as the embedded database folder (${reason}): set it to a writable folder.`,
+      { cause: error },
+    );
   } finally {
     clearTimeout(timer);
   }

@@ -36,10 +36,19 @@ const boundedColumns = (table: keyof LatestRows): string[] => {
 };
 
 /** `alias."a", alias."b", …`, built once per table and alias. */
-const columnList = (table: keyof LatestRows, alias: string) => boundedColumns(table).map((column) => `${alias}."${column}"`).join(', ');
+const columnList = (table: keyof LatestRows, alias: string) =>
+  boundedColumns(table)
+    .map((column) => `${alias}."${column}"`)
+    .join(', ');
 const tables = Object.keys(allColumns) as Array<keyof LatestRows>;
-const innerColumns = Object.fromEntries(tables.map((table) => [table, columnList(table, 'row')])) as Record<keyof LatestRows, string>;
-const outerColumns = Object.fromEntries(tables.map((table) => [table, columnList(table, 'latest')])) as Record<keyof LatestRows, string>;
+const innerColumns = Object.fromEntries(tables.map((table) => [table, columnList(table, 'row')])) as Record<
+  keyof LatestRows,
+  string
+>;
+const outerColumns = Object.fromEntries(tables.map((table) => [table, columnList(table, 'latest')])) as Record<
+  keyof LatestRows,
+  string
+>;
 
 export async function latestPerInstance<Table extends keyof LatestRows>(
   prisma: PrismaClient,

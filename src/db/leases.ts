@@ -25,7 +25,10 @@ export interface Lease {
    * in FOR UPDATE SKIP LOCKED and check `isFree`), also setting `set`, and returns
    * `returning` of each (columns of the alias `leased`).
    */
-  claim<Row>(prisma: PrismaClient, request: { candidates: Prisma.Sql; set?: Prisma.Sql; returning: Prisma.Sql }): Promise<Row[]>;
+  claim<Row>(
+    prisma: PrismaClient,
+    request: { candidates: Prisma.Sql; set?: Prisma.Sql; returning: Prisma.Sql },
+  ): Promise<Row[]>;
   /** Columns that give the lease back, for an UPDATE's SET. */
   readonly releaseColumns: Prisma.Sql;
   /** The same for Prisma's update data. */
@@ -39,7 +42,8 @@ export function leaseOf(table: LeasedTable, terms: { owner: string; leaseMs: num
   return {
     owner,
     leaseMs,
-    isFree: (alias) => Prisma.sql`(${column(alias, 'leaseExpiresAt')} IS NULL OR ${column(alias, 'leaseExpiresAt')} < now())`,
+    isFree: (alias) =>
+      Prisma.sql`(${column(alias, 'leaseExpiresAt')} IS NULL OR ${column(alias, 'leaseExpiresAt')} < now())`,
     isMine: (alias) => Prisma.sql`${column(alias, 'leaseOwner')} = ${owner}`,
     claim(prisma, request) {
       const also = request.set ? Prisma.sql`, ${request.set}` : Prisma.empty;

@@ -34,7 +34,10 @@ function withInMemoryShadow(factory: PrismaPg): SqlMigrationAwareDriverAdapterFa
 
 function migrationFolderName(name: string, now = new Date()): string {
   const stamp = now.toISOString().replace(/\D/g, '').slice(0, 14);
-  const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '');
+  const slug = name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_|_$/g, '');
   if (!slug) throw new Error('Give the migration a name: npm run db:migration -- <name>');
   return `${stamp}_${slug}`;
 }
@@ -42,9 +45,7 @@ function migrationFolderName(name: string, now = new Date()): string {
 async function main(): Promise<void> {
   const [command, name] = process.argv.slice(2);
   const config = loadConfig(process.env);
-  const embedded = config.DATABASE_URL
-    ? undefined
-    : await startEmbeddedPostgres({ dataDir: config.PGLITE_DATA_DIR });
+  const embedded = config.DATABASE_URL ? undefined : await startEmbeddedPostgres({ dataDir: config.PGLITE_DATA_DIR });
   const factory = new PrismaPg({ connectionString: config.DATABASE_URL ?? embedded!.url, max: 2 });
   try {
     if (command === 'migrate') {

@@ -24,9 +24,7 @@ function loadSchemaEngineModule(): Promise<SchemaEngineModule> {
   loading ??= (async () => {
     // The package exports no package.json; its main entry sits beside the .wasm file.
     const packageDir = dirname(createRequire(import.meta.url).resolve('@prisma/schema-engine-wasm'));
-    const bindings = (await import(
-      '@prisma/schema-engine-wasm/schema_engine_bg'
-    )) as unknown as SchemaEngineModule & {
+    const bindings = (await import('@prisma/schema-engine-wasm/schema_engine_bg')) as unknown as SchemaEngineModule & {
       __wbg_set_wasm(exports: WebAssembly.Exports): void;
     };
     // A Rust panic inside the engine reports its message here before it throws.

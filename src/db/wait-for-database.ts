@@ -5,14 +5,25 @@ import pg from 'pg';
 import { StartupError } from '../startup-failure.js';
 
 /** Errors worth another try: the server is not there yet, or not accepting yet. */
-const transientCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', '57P03']);
+const transientCodes = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  '57P03',
+]);
 
 export async function waitForDatabase(url: string, timeoutMs: number, retryMs = 500): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   const { hostname, port } = new URL(url);
   const where = `${hostname}:${port || 5432}`;
   for (;;) {
-    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: Math.max(1000, Math.min(5000, timeoutMs)) });
+    const client = new pg.Client({
+      connectionString: url,
+      connectionTimeoutMillis: Math.max(1000, Math.min(5000, timeoutMs)),
+    });
     client.on('error', () => {});
     try {
       await client.connect();
@@ -23,7 +34,9 @@ export async function waitForDatabase(url: string, timeoutMs: number, retryMs = 
       const reason = error instanceof Error && error.message ? error.message : code || String(error);
       const timedOut = /timeout/i.test(reason);
       if (!(transientCodes.has(code) || timedOut)) {
-        throw new StartupError(`DATABASE_URL: the database at ${where} refused the connection: ${reason}.`, { cause: error });
+        throw new StartupError(`DATABASE_URL: the database at ${where} refused the connection: ${reason}.`, {
+          cause: error,
+        });
       }
       if (Date.now() + retryMs > deadline) {
         throw new StartupError(

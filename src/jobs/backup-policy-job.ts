@@ -7,7 +7,10 @@ import { applyRetention, governedInstances, startScheduledBackups } from '../ser
 import type { BackupStore } from '../services/storage/backup-store.js';
 import { cronJob, type CronJob } from './cron-job.js';
 
-export function backupPolicyJob(deps: { prisma: PrismaClient; pubsub: PubSub; store: BackupStore; logger: Logger; now?: () => Date }, expression: string): CronJob {
+export function backupPolicyJob(
+  deps: { prisma: PrismaClient; pubsub: PubSub; store: BackupStore; logger: Logger; now?: () => Date },
+  expression: string,
+): CronJob {
   const now = deps.now ?? (() => new Date());
   return cronJob(
     'backup-policies',
@@ -17,7 +20,8 @@ export function backupPolicyJob(deps: { prisma: PrismaClient; pubsub: PubSub; st
       const governed = await governedInstances(deps.prisma);
       const started = await startScheduledBackups(deps, at, governed);
       const expired = await applyRetention(deps, at, governed);
-      if (started.length + expired.length > 0) deps.logger.info('backup policies applied', { started: started.length, expired: expired.length });
+      if (started.length + expired.length > 0)
+        deps.logger.info('backup policies applied', { started: started.length, expired: expired.length });
     },
     deps.logger,
   );

@@ -17,7 +17,9 @@ export function cronJob(name: string, expression: string, run: () => Promise<voi
   const once = (): Promise<void> => {
     if (current) return current;
     current = run()
-      .catch((error: unknown) => logger.warn(`${name} failed`, { error: error instanceof Error ? error.message : String(error) }))
+      .catch((error: unknown) =>
+        logger.warn(`${name} failed`, { error: error instanceof Error ? error.message : String(error) }),
+      )
       .finally(() => (current = null));
     return current;
   };

@@ -45,7 +45,13 @@ export async function ensurePollStates(prisma: PrismaClient): Promise<void> {
  * Claims up to `limit` due instances, the longest due first (never polled ones before
  * others at the same instant), skipping `exclude` (those this tick already tried).
  */
-export async function claimDueInstances(prisma: PrismaClient, owner: string, limit: number, leaseMs: number, exclude: string[] = []): Promise<ClaimedPollState[]> {
+export async function claimDueInstances(
+  prisma: PrismaClient,
+  owner: string,
+  limit: number,
+  leaseMs: number,
+  exclude: string[] = [],
+): Promise<ClaimedPollState[]> {
   const lease = pollLease(owner, leaseMs);
   const claimed = await lease.claim<ClaimedPollState>(prisma, {
     candidates: Prisma.sql`
@@ -61,11 +67,20 @@ export async function claimDueInstances(prisma: PrismaClient, owner: string, lim
   });
   // RETURNING keeps no order: poll them in the order they became due.
   const neverPolled = Number.NEGATIVE_INFINITY;
-  return claimed.sort((a, b) => a.nextPollAt.getTime() - b.nextPollAt.getTime() || (a.lastPolledAt?.getTime() ?? neverPolled) - (b.lastPolledAt?.getTime() ?? neverPolled));
+  return claimed.sort(
+    (a, b) =>
+      a.nextPollAt.getTime() - b.nextPollAt.getTime() ||
+      (a.lastPolledAt?.getTime() ?? neverPolled) - (b.lastPolledAt?.getTime() ?? neverPolled),
+  );
 }
 
 /** Claims one instance now (an explicit check), unless another poll holds it. */
-export async function claimInstance(prisma: PrismaClient, owner: string, instanceId: string, leaseMs: number): Promise<ClaimedPollState | null> {
+export async function claimInstance(
+  prisma: PrismaClient,
+  owner: string,
+  instanceId: string,
+  leaseMs: number,
+): Promise<ClaimedPollState | null> {
   // Only this instance's row, not a pass over the whole fleet.
   await prisma.$executeRaw`INSERT INTO "InstancePollState" ("instanceId") VALUES (${instanceId}::uuid) ON CONFLICT DO NOTHING`;
   const lease = pollLease(owner, leaseMs);
@@ -96,7 +111,12 @@ export async function releaseUnpolled(prisma: PrismaClient, owner: string, insta
 }
 
 /** Writes back a batch of outcomes in one statement, for rows this replica still holds. */
-export async function releaseWithOutcomes(prisma: PrismaClient, owner: string, outcomes: PollOutcome[], polledAt: Date): Promise<number> {
+export async function releaseWithOutcomes(
+  prisma: PrismaClient,
+  owner: string,
+  outcomes: PollOutcome[],
+  polledAt: Date,
+): Promise<number> {
   if (outcomes.length === 0) return 0;
   const lease = pollLease(owner);
   return prisma.$executeRaw`

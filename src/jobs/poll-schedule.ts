@@ -32,7 +32,13 @@ export function isCircuitOpen(error: Error): boolean {
  * the host failing and paused the whole fleet.
  * Backing off (repeated failures) leaves the slots; answers bring it back.
  */
-export function nextPollAt(at: Date, intervalMs: number, consecutiveFailures: number, lastFailureDefinite = false, options: { instanceId?: string; random?: () => number } = {}): Date {
+export function nextPollAt(
+  at: Date,
+  intervalMs: number,
+  consecutiveFailures: number,
+  lastFailureDefinite = false,
+  options: { instanceId?: string; random?: () => number } = {},
+): Date {
   const exponent = lastFailureDefinite ? consecutiveFailures : Math.max(0, consecutiveFailures - TRANSIENT_GRACE);
   const factor = Math.min(2 ** exponent, MAX_BACKOFF_FACTOR);
   if (factor === 1 && options.instanceId !== undefined) return nextSlot(at, intervalMs, options.instanceId);

@@ -17,8 +17,24 @@ import type { ProviderRegistry } from '../providers/registry.js';
 import type { PubSub } from '../pubsub.js';
 import { fleetEventRows, publishRecorded, toPayload } from '../services/events/outbox.js';
 import { errorLineEvents, type StoredLogLine } from '../services/observability/log-events.js';
-import { healthStatusOf, logCursorAfter, logLevelOf, pollErrors, pollInstance, sameChecks, type PollResult } from '../services/observability/poll-instance.js';
-import { claimDueInstances, claimInstance, ensurePollStates, releaseUnpolled, releaseWithOutcomes, type ClaimedPollState, type PollOutcome } from './poll-leases.js';
+import {
+  healthStatusOf,
+  logCursorAfter,
+  logLevelOf,
+  pollErrors,
+  pollInstance,
+  sameChecks,
+  type PollResult,
+} from '../services/observability/poll-instance.js';
+import {
+  claimDueInstances,
+  claimInstance,
+  ensurePollStates,
+  releaseUnpolled,
+  releaseWithOutcomes,
+  type ClaimedPollState,
+  type PollOutcome,
+} from './poll-leases.js';
 import { createLanes } from './lanes.js';
 import { isCircuitOpen, isDefiniteFailure, nextPollAt, pollsPerTick, rampAfterCircuit } from './poll-schedule.js';
 
@@ -107,8 +123,15 @@ export function createPoller(options: PollerOptions): Poller {
    * scope coming back from an open circuit; the ones not started are given back at
    * once, still due. The result resolves when the started polls are done and written.
    */
-  async function pollBatch(claimed: ClaimedPollState[], polledAt: Date, startBy = Number.POSITIVE_INFINITY, paced = false): Promise<{ notStarted: number; done: Promise<BatchResult> }> {
-    const instances = await prisma.odooInstance.findMany({ where: { id: { in: claimed.map((state) => state.instanceId) } } });
+  async function pollBatch(
+    claimed: ClaimedPollState[],
+    polledAt: Date,
+    startBy = Number.POSITIVE_INFINITY,
+    paced = false,
+  ): Promise<{ notStarted: number; done: Promise<BatchResult> }> {
+    const instances = await prisma.odooInstance.findMany({
+      where: { id: { in: claimed.map((state) => state.instanceId) } },
+    });
     const byId = new Map(instances.map((instance) => [instance.id, instance]));
     const results = new Map<string, PollResult | Error>();
     const polls: Array<Promise<void>> = [];
@@ -131,7 +154,14 @@ export function createPoller(options: PollerOptions): Poller {
           try {
             const provider = options.providers.providerFor(instance);
             const since = { metricAt: state.lastMetricAt, logAt: state.lastLogAt, logId: state.lastLogId };
-            results.set(state.instanceId, await pollInstance(provider, providerInstanceId, since, { now: polledAt, timeoutMs: options.timeoutMs, intervalMs: options.intervalMs }));
+            results.set(
+              state.instanceId,
+              await pollInstance(provider, providerInstanceId, since, {
+                now: polledAt,
+                timeoutMs: options.timeoutMs,
+                intervalMs: options.intervalMs,
+              }),
+            );
           } catch (error) {
             results.set(state.instanceId, error instanceof Error ? error : new Error(String(error)));
           } finally {
@@ -147,12 +177,22 @@ export function createPoller(options: PollerOptions): Poller {
     return { notStarted: notStarted.length, done };
   }
 
-  async function record(claimed: ClaimedPollState[], byId: Map<string, OdooInstance>, results: Map<string, PollResult | Error>, polledAt: Date): Promise<BatchResult> {
+  async function record(
+    claimed: ClaimedPollState[],
+    byId: Map<string, OdooInstance>,
+    results: Map<string, PollResult | Error>,
+    polledAt: Date,
+  ): Promise<BatchResult> {
     const healthRows: Prisma.HealthSampleCreateManyInput[] = [];
     const metricRows: Prisma.MetricSampleCreateManyInput[] = [];
     const logRows: StoredLogLine[] = [];
     const outcomes: PollOutcome[] = [];
-    const healthChanges: Array<{ instanceId: string; companyId: string; status: HealthStatus; statusChanged: boolean }> = [];
+    const healthChanges: Array<{
+      instanceId: string;
+      companyId: string;
+      status: HealthStatus;
+      statusChanged: boolean;
+    }> = [];
     const metricChanges: Array<{ instanceId: string; sampledAt: Date }> = [];
     const unpolled: string[] = [];
     let failures = 0;
@@ -170,18 +210,41 @@ export function createPoller(options: PollerOptions): Poller {
       if (result instanceof Error) {
         failures += 1;
         const consecutiveFailures = state.consecutiveFailures + 1;
-        const next = nextPollAt(polledAt, options.intervalMs, consecutiveFailures, isDefiniteFailure(result), { instanceId: state.instanceId });
+        const next = nextPollAt(polledAt, options.intervalMs, consecutiveFailures, isDefiniteFailure(result), {
+          instanceId: state.instanceId,
+        });
         outcomes.push({ ...state, consecutiveFailures, nextPollAt: next, lastError: result.message.slice(0, 500) });
         continue;
       }
       // Metrics and logs are kept whatever became of the health check, and the reverse.
       const metrics = result.metrics.ok ? result.metrics.value : [];
       const logs = result.logs.ok ? result.logs.value : [];
-      for (const sample of metrics) metricRows.push({ instanceId: instance.id, ...sample, memoryBytes: big(sample.memoryBytes), storageBytes: big(sample.storageBytes), dbSizeBytes: big(sample.dbSizeBytes) });
-      const lastMetricAt = metrics.reduce<Date | null>((latest, sample) => (!latest || sample.sampledAt > latest ? sample.sampledAt : latest), state.lastMetricAt);
-      if (lastMetricAt && lastMetricAt !== state.lastMetricAt) metricChanges.push({ instanceId: instance.id, sampledAt: lastMetricAt });
-      for (const entry of logs) logRows.push({ instanceId: instance.id, timestamp: entry.timestamp, level: logLevelOf[entry.level], logger: entry.logger, message: entry.message });
-      const logCursor = logCursorAfter(logs, state.lastLogAt ? { timestamp: state.lastLogAt, id: state.lastLogId } : null);
+      for (const sample of metrics)
+        metricRows.push({
+          instanceId: instance.id,
+          ...sample,
+          memoryBytes: big(sample.memoryBytes),
+          storageBytes: big(sample.storageBytes),
+          dbSizeBytes: big(sample.dbSizeBytes),
+        });
+      const lastMetricAt = metrics.reduce<Date | null>(
+        (latest, sample) => (!latest || sample.sampledAt > latest ? sample.sampledAt : latest),
+        state.lastMetricAt,
+      );
+      if (lastMetricAt && lastMetricAt !== state.lastMetricAt)
+        metricChanges.push({ instanceId: instance.id, sampledAt: lastMetricAt });
+      for (const entry of logs)
+        logRows.push({
+          instanceId: instance.id,
+          timestamp: entry.timestamp,
+          level: logLevelOf[entry.level],
+          logger: entry.logger,
+          message: entry.message,
+        });
+      const logCursor = logCursorAfter(
+        logs,
+        state.lastLogAt ? { timestamp: state.lastLogAt, id: state.lastLogId } : null,
+      );
       const lastLogAt = logCursor?.timestamp ?? null;
       const lastLogId = logCursor?.id ?? null;
       if (!result.health.ok) {
@@ -194,21 +257,43 @@ export function createPoller(options: PollerOptions): Poller {
         // No health means nothing is known of the instance: back off, keep its last status.
         failures += 1;
         const consecutiveFailures = state.consecutiveFailures + 1;
-        const next = nextPollAt(polledAt, options.intervalMs, consecutiveFailures, isDefiniteFailure(result.health.error), { instanceId: state.instanceId });
-        outcomes.push({ ...state, consecutiveFailures, nextPollAt: next, lastMetricAt, lastLogAt, lastLogId, lastError: pollErrors(result) });
+        const next = nextPollAt(
+          polledAt,
+          options.intervalMs,
+          consecutiveFailures,
+          isDefiniteFailure(result.health.error),
+          { instanceId: state.instanceId },
+        );
+        outcomes.push({
+          ...state,
+          consecutiveFailures,
+          nextPollAt: next,
+          lastMetricAt,
+          lastLogAt,
+          lastLogId,
+          lastError: pollErrors(result),
+        });
         continue;
       }
       const health = result.health.value;
       const status = healthStatusOf[health.status];
       const statusChanged = status !== state.lastHealthStatus;
       const changed = statusChanged || !sameChecks(health.checks, state.lastHealthChecks);
-      if (changed) healthChanges.push({ instanceId: instance.id, companyId: instance.companyId, status, statusChanged });
+      if (changed)
+        healthChanges.push({ instanceId: instance.id, companyId: instance.companyId, status, statusChanged });
       // History keeps every change and, while nothing changes, a sample now and then:
       // a row a poll would be ~1,440 rows an instance a day for nothing new.
-      const heartbeatDue = !state.lastHealthSampleAt || polledAt.getTime() - state.lastHealthSampleAt.getTime() >= healthSampleEveryMs;
+      const heartbeatDue =
+        !state.lastHealthSampleAt || polledAt.getTime() - state.lastHealthSampleAt.getTime() >= healthSampleEveryMs;
       if (changed || heartbeatDue) {
         // Stamped with our clock: samples of one instance stay in the order we took them.
-        healthRows.push({ instanceId: instance.id, status, responseTimeMs: health.responseTimeMs, checks: health.checks, checkedAt: polledAt });
+        healthRows.push({
+          instanceId: instance.id,
+          status,
+          responseTimeMs: health.responseTimeMs,
+          checks: health.checks,
+          checkedAt: polledAt,
+        });
       }
       outcomes.push({
         instanceId: instance.id,
@@ -227,7 +312,12 @@ export function createPoller(options: PollerOptions): Poller {
     // Samples first, then the poll states: a crash in between polls these again, and
     // duplicate metric samples are skipped by their unique key. Status changes go to the
     // event outbox with their samples.
-    const statusEvents = fleetEventRows('HEALTH', healthChanges.filter((change) => change.statusChanged).map((change) => ({ id: change.instanceId, companyId: change.companyId, status: change.status })));
+    const statusEvents = fleetEventRows(
+      'HEALTH',
+      healthChanges
+        .filter((change) => change.statusChanged)
+        .map((change) => ({ id: change.instanceId, companyId: change.companyId, status: change.status })),
+    );
     await prisma.$transaction([
       prisma.fleetEventOutbox.createMany({ data: statusEvents }),
       prisma.healthSample.createMany({ data: healthRows }),
@@ -237,11 +327,18 @@ export function createPoller(options: PollerOptions): Poller {
     await releaseWithOutcomes(prisma, owner, outcomes, polledAt);
     await releaseUnpolled(prisma, owner, unpolled);
 
-    for (const change of healthChanges) pubsub.publish('instanceHealth', change.instanceId, { instanceId: change.instanceId, status: change.status });
+    for (const change of healthChanges)
+      pubsub.publish('instanceHealth', change.instanceId, { instanceId: change.instanceId, status: change.status });
     for (const event of statusEvents) publishRecorded(pubsub, toPayload(event));
-    for (const instanceId of new Set(logRows.map((row) => row.instanceId))) pubsub.publish('instanceLogs', instanceId, { instanceId });
-    for (const event of errorLineEvents(logRows, (instanceId) => byId.get(instanceId)?.companyId)) publishRecorded(pubsub, event);
-    for (const change of metricChanges) pubsub.publish('instanceMetrics', change.instanceId, { instanceId: change.instanceId, sampledAt: change.sampledAt.toISOString() });
+    for (const instanceId of new Set(logRows.map((row) => row.instanceId)))
+      pubsub.publish('instanceLogs', instanceId, { instanceId });
+    for (const event of errorLineEvents(logRows, (instanceId) => byId.get(instanceId)?.companyId))
+      publishRecorded(pubsub, event);
+    for (const change of metricChanges)
+      pubsub.publish('instanceMetrics', change.instanceId, {
+        instanceId: change.instanceId,
+        sampledAt: change.sampledAt.toISOString(),
+      });
     return { polled: outcomes.length, failures, deferred: unpolled.length };
   }
 
@@ -307,7 +404,13 @@ export function createPoller(options: PollerOptions): Poller {
         tried.push(...claimed.map((state) => state.instanceId));
         const { notStarted, done } = await pollBatch(claimed, now(), deadline, true);
         tally.deferred += notStarted;
-        batches.push(done.then(count, (error: unknown) => options.logger.warn('poll results not written', { error: error instanceof Error ? error.message : String(error) })));
+        batches.push(
+          done.then(count, (error: unknown) =>
+            options.logger.warn('poll results not written', {
+              error: error instanceof Error ? error.message : String(error),
+            }),
+          ),
+        );
       }
       // The tick ends at its deadline; polls still running finish into the next report.
       await untilDeadline(Promise.all(batches), deadline);
@@ -315,15 +418,28 @@ export function createPoller(options: PollerOptions): Poller {
       startedIn = null;
       const { polled: instancesPolled, failures, deferred } = tally;
       const prunedSamples = await prune(startedAt);
-      const report = { owner, startedAt, durationMs: Math.round(performance.now() - started), instancesPolled, failures, deferred, prunedSamples };
-      await prisma.pollerTick.create({ data: { owner, startedAt, durationMs: report.durationMs, instancesPolled, failures, prunedSamples } });
-      if (failures > 0 || deferred > 0) options.logger.warn('poll tick had failures', { polled: instancesPolled, failures, deferred });
+      const report = {
+        owner,
+        startedAt,
+        durationMs: Math.round(performance.now() - started),
+        instancesPolled,
+        failures,
+        deferred,
+        prunedSamples,
+      };
+      await prisma.pollerTick.create({
+        data: { owner, startedAt, durationMs: report.durationMs, instancesPolled, failures, prunedSamples },
+      });
+      if (failures > 0 || deferred > 0)
+        options.logger.warn('poll tick had failures', { polled: instancesPolled, failures, deferred });
       return report;
     },
     async pollNow(instanceId) {
       const claimed = await claimInstance(prisma, owner, instanceId, leaseMs);
       if (!claimed) return false;
-      await (await pollBatch([claimed], now())).done;
+      await (
+        await pollBatch([claimed], now())
+      ).done;
       return true;
     },
     async drain() {

@@ -21,7 +21,20 @@ export interface MockInstance {
   latestDeployment: { status: string; commitHash: string; finishedAt: string } | null;
 }
 
-const clients = ['acme', 'globex', 'initech', 'umbrella', 'hooli', 'stark', 'wayne', 'wonka', 'tyrell', 'cyberdyne', 'soylent', 'vandelay'];
+const clients = [
+  'acme',
+  'globex',
+  'initech',
+  'umbrella',
+  'hooli',
+  'stark',
+  'wayne',
+  'wonka',
+  'tyrell',
+  'cyberdyne',
+  'soylent',
+  'vandelay',
+];
 const stages = ['prod', 'staging'];
 const versions = ['16.0', '17.0', '17.0', '18.0', '18.0', '19.0'];
 const tiers = ['STARTER', 'GROWTH', 'ENTERPRISE'];
@@ -58,17 +71,40 @@ export function createFleetData(seed: number) {
       gitBranch: name.endsWith('staging') ? 'staging' : 'main',
       createdAt: iso(createdAt),
       health: {
-        status: status === 'RUNNING' ? (random() < 0.9 ? 'HEALTHY' : 'DEGRADED') : status === 'ERROR' ? 'DOWN' : 'UNKNOWN',
+        status:
+          status === 'RUNNING' ? (random() < 0.9 ? 'HEALTHY' : 'DEGRADED') : status === 'ERROR' ? 'DOWN' : 'UNKNOWN',
         checkedAt: iso(EPOCH + 30 * 86_400_000),
         responseTimeMs: 80 + Math.floor(random() * 400),
       },
-      latestBackup: status === 'CREATING' ? null : { status: 'COMPLETED', completedAt: iso(createdAt + 86_400_000), sizeBytes: String(Math.floor((200 + random() * 4800) * 1_048_576)) },
-      latestDeployment: status === 'CREATING' ? null : { status: random() < 0.9 ? 'SUCCESS' : 'FAILED', commitHash: commit(), finishedAt: iso(createdAt + 2 * 86_400_000) },
+      latestBackup:
+        status === 'CREATING'
+          ? null
+          : {
+              status: 'COMPLETED',
+              completedAt: iso(createdAt + 86_400_000),
+              sizeBytes: String(Math.floor((200 + random() * 4800) * 1_048_576)),
+            },
+      latestDeployment:
+        status === 'CREATING'
+          ? null
+          : {
+              status: random() < 0.9 ? 'SUCCESS' : 'FAILED',
+              commitHash: commit(),
+              finishedAt: iso(createdAt + 2 * 86_400_000),
+            },
     };
   }
 
   const instances = clients.flatMap((client, index) =>
-    stages.map((stage, stageIndex) => instance(`${client}-${stage}`, EPOCH + (index * 2 + stageIndex) * 3_600_000 * 7, pick(statuses), pick(versions), pick(tiers))),
+    stages.map((stage, stageIndex) =>
+      instance(
+        `${client}-${stage}`,
+        EPOCH + (index * 2 + stageIndex) * 3_600_000 * 7,
+        pick(statuses),
+        pick(versions),
+        pick(tiers),
+      ),
+    ),
   );
 
   return {
@@ -84,13 +120,18 @@ export function createFleetData(seed: number) {
     },
     validateNewInstance(input: { name: string; version: string }, takenNames: string[]) {
       const fieldErrors: Array<{ path: string[]; message: string }> = [];
-      if (!/^[a-z0-9][a-z0-9-]{1,62}$/.test(input.name)) fieldErrors.push({ path: ['input', 'name'], message: 'must be 2-63 lowercase letters, digits or -' });
-      if (!/^\d{2}\.0$/.test(input.version)) fieldErrors.push({ path: ['input', 'version'], message: 'must be an Odoo version such as 17.0' });
+      if (!/^[a-z0-9][a-z0-9-]{1,62}$/.test(input.name))
+        fieldErrors.push({ path: ['input', 'name'], message: 'must be 2-63 lowercase letters, digits or -' });
+      if (!/^\d{2}\.0$/.test(input.version))
+        fieldErrors.push({ path: ['input', 'version'], message: 'must be an Odoo version such as 17.0' });
       const conflict = takenNames.includes(input.name) ? `An instance named "${input.name}" already exists.` : null;
       return { fieldErrors, conflict };
     },
     newInstance(input: { name: string; version: string; subscriptionTier?: string }): MockInstance {
-      return { ...instance(input.name, Date.now(), 'CREATING', input.version, input.subscriptionTier ?? 'STARTER'), createdAt: new Date().toISOString() };
+      return {
+        ...instance(input.name, Date.now(), 'CREATING', input.version, input.subscriptionTier ?? 'STARTER'),
+        createdAt: new Date().toISOString(),
+      };
     },
   };
 }

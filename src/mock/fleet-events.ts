@@ -7,14 +7,23 @@ import { globalId } from './fleet-data.js';
 const deploymentSteps = ['QUEUED', 'BUILDING', 'DEPLOYING', 'SUCCESS'];
 const healthCycle = ['HEALTHY', 'DEGRADED', 'HEALTHY', 'DOWN', 'HEALTHY'];
 
-export async function* fleetEventStream(store: IMockStore, instanceIds: string[], intervalMs: number): AsyncGenerator<Record<string, string>> {
+export async function* fleetEventStream(
+  store: IMockStore,
+  instanceIds: string[],
+  intervalMs: number,
+): AsyncGenerator<Record<string, string>> {
   for (let tick = 0; ; tick += 1) {
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
     const instanceId = instanceIds[tick % instanceIds.length]!;
     const occurredAt = new Date().toISOString();
     if (tick % 3 === 0) {
       const status = deploymentSteps[Math.floor(tick / 3) % deploymentSteps.length]!;
-      yield { kind: 'DEPLOYMENT', subjectId: globalId('Deployment', `mock-deployment-${Math.floor(tick / 12)}`), status, occurredAt };
+      yield {
+        kind: 'DEPLOYMENT',
+        subjectId: globalId('Deployment', `mock-deployment-${Math.floor(tick / 12)}`),
+        status,
+        occurredAt,
+      };
     } else if (tick % 3 === 1) {
       const status = healthCycle[tick % healthCycle.length]!;
       store.set('OdooInstance', instanceId, 'health', { status, checkedAt: occurredAt });

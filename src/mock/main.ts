@@ -32,12 +32,18 @@ httpServer.on('upgrade', (req, socket, head) => {
 useServer({ schema }, wsServer);
 
 httpServer.once('error', (error: NodeJS.ErrnoException) => {
-  process.stderr.write(error.code === 'EADDRINUSE' ? `MOCK_PORT ${port} is already in use: set MOCK_PORT to a free port.\n` : `Mock server failed: ${error.message}\n`);
+  process.stderr.write(
+    error.code === 'EADDRINUSE'
+      ? `MOCK_PORT ${port} is already in use: set MOCK_PORT to a free port.\n`
+      : `Mock server failed: ${error.message}\n`,
+  );
   process.exit(1);
 });
 httpServer.listen(port, host, () => {
   const address = httpServer.address() as { port: number };
-  process.stdout.write(`Odoo Fleet API mock ready at http://${host === '0.0.0.0' ? 'localhost' : host}:${address.port}${GRAPHQL_PATH} (any key works)\n`);
+  process.stdout.write(
+    `Odoo Fleet API mock ready at http://${host === '0.0.0.0' ? 'localhost' : host}:${address.port}${GRAPHQL_PATH} (any key works)\n`,
+  );
 });
 const stop = () => {
   httpServer.closeAllConnections();

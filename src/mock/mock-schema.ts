@@ -25,7 +25,12 @@ const decodeCursor = (cursor: string | null | undefined) => {
 interface InstancesArgs {
   first?: number | null;
   after?: string | null;
-  filter?: { status?: string[] | null; nameContains?: string | null; subscriptionTier?: string | null; deploymentMethod?: string | null } | null;
+  filter?: {
+    status?: string[] | null;
+    nameContains?: string | null;
+    subscriptionTier?: string | null;
+    deploymentMethod?: string | null;
+  } | null;
   orderBy?: { field: 'NAME' | 'CREATED_AT' | 'STATUS'; direction?: 'ASC' | 'DESC' | null } | null;
 }
 
@@ -34,7 +39,11 @@ export function buildMockSchema(options: MockSchemaOptions = {}): { schema: Grap
   const fleet = createFleetData(options.seed ?? 1);
   const store = createMockStore({ schema: base, mocks: fleet.scalarMocks });
   for (const instance of fleet.instances) store.set('OdooInstance', instance.id, instance);
-  store.set('Query', 'ROOT', 'viewer', { isPlatformAdmin: false, role: 'ADMIN', company: { id: fleet.companyId, name: 'Acme Hosting Demo', slug: 'acme-demo' } });
+  store.set('Query', 'ROOT', 'viewer', {
+    isPlatformAdmin: false,
+    role: 'ADMIN',
+    company: { id: fleet.companyId, name: 'Acme Hosting Demo', slug: 'acme-demo' },
+  });
   const ids: string[] = fleet.instances.map((instance) => instance.id);
 
   const read = (id: string) => store.get('OdooInstance', id) as Ref;
@@ -51,12 +60,15 @@ export function buildMockSchema(options: MockSchemaOptions = {}): { schema: Grap
           let matching = ids.filter((id) => {
             const status = field(id, 'status');
             if (filter.status?.length ? !filter.status.includes(status) : status === 'DELETED') return false;
-            if (filter.nameContains && !field(id, 'name').toLowerCase().includes(filter.nameContains.toLowerCase())) return false;
+            if (filter.nameContains && !field(id, 'name').toLowerCase().includes(filter.nameContains.toLowerCase()))
+              return false;
             if (filter.subscriptionTier && field(id, 'subscriptionTier') !== filter.subscriptionTier) return false;
             if (filter.deploymentMethod && field(id, 'deploymentMethod') !== filter.deploymentMethod) return false;
             return true;
           });
-          const key = { NAME: 'name', CREATED_AT: 'createdAt', STATUS: 'status' }[args.orderBy?.field ?? 'CREATED_AT'] as keyof MockInstance;
+          const key = { NAME: 'name', CREATED_AT: 'createdAt', STATUS: 'status' }[
+            args.orderBy?.field ?? 'CREATED_AT'
+          ] as keyof MockInstance;
           matching = [...matching].sort((a, b) => field(a, key).localeCompare(field(b, key)) || a.localeCompare(b));
           if (args.orderBy?.direction === 'DESC') matching.reverse();
           const start = (decodeCursor(args.after) ?? -1) + 1;
@@ -75,11 +87,21 @@ export function buildMockSchema(options: MockSchemaOptions = {}): { schema: Grap
         },
       },
       Mutation: {
-        createInstance: (_root: unknown, { input }: { input: { name: string; version: string; subscriptionTier?: string } }) => {
-          const problems = fleet.validateNewInstance(input, ids.map((id) => field(id, 'name')));
+        createInstance: (
+          _root: unknown,
+          { input }: { input: { name: string; version: string; subscriptionTier?: string } },
+        ) => {
+          const problems = fleet.validateNewInstance(
+            input,
+            ids.map((id) => field(id, 'name')),
+          );
           if (problems.conflict) return { __typename: 'ConflictError', message: problems.conflict };
           if (problems.fieldErrors.length) {
-            return { __typename: 'InvalidInputError', message: 'The input is not valid.', fieldErrors: problems.fieldErrors };
+            return {
+              __typename: 'InvalidInputError',
+              message: 'The input is not valid.',
+              fieldErrors: problems.fieldErrors,
+            };
           }
           const instance = fleet.newInstance(input);
           mockStore.set('OdooInstance', instance.id, instance);

@@ -49,5 +49,7 @@ export function addonZip(files: ReadonlyArray<{ path: string; content: string }>
 
 /** The version Odoo records for a manifest version: prefixed with the server's serie unless it is already. */
 export function adaptedVersion(manifestVersion: string, serverSerie: string): string {
-  return manifestVersion === serverSerie || manifestVersion.startsWith(`${serverSerie}.`) ? manifestVersion : `${serverSerie}.${manifestVersion}`;
+  return manifestVersion === serverSerie || manifestVersion.startsWith(`${serverSerie}.`)
+    ? manifestVersion
+    : `${serverSerie}.${manifestVersion}`;
 }

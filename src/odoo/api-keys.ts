@@ -14,15 +14,30 @@ export interface ApiKeyRequest {
 }
 
 export async function createApiKey(baseUrl: string, request: ApiKeyRequest, timeoutMs = 30_000): Promise<string> {
-  const session = await jsonRpc(baseUrl, '/web/session/authenticate', { db: request.database, login: request.login, password: request.password }, { timeoutMs });
+  const session = await jsonRpc(
+    baseUrl,
+    '/web/session/authenticate',
+    { db: request.database, login: request.login, password: request.password },
+    { timeoutMs },
+  );
   if (!session.cookie) throw new OdooError('server_error', `${baseUrl} opened no web session for "${request.login}"`);
   const call = (model: string, method: string, args: unknown[], kwargs: Record<string, unknown> = {}) =>
-    jsonRpc(baseUrl, `/web/dataset/call_kw/${model}/${method}`, { model, method, args, kwargs }, { timeoutMs, cookie: session.cookie! }).then((answer) => answer.result);
+    jsonRpc(
+      baseUrl,
+      `/web/dataset/call_kw/${model}/${method}`,
+      { model, method, args, kwargs },
+      { timeoutMs, cookie: session.cookie! },
+    ).then((answer) => answer.result);
   // duration "0": a key that does not expire (the fleet replaces it with the credentials).
-  const description = await call('res.users.apikeys.description', 'create', [{ name: request.description, duration: '0' }]);
+  const description = await call('res.users.apikeys.description', 'create', [
+    { name: request.description, duration: '0' },
+  ]);
   const check = (await call('res.users.apikeys.description', 'make_key', [[description]])) as { res_id?: unknown };
-  const shown = (await call('res.users.identitycheck', 'run_check', [[check.res_id]], { context: { password: request.password } })) as { context?: { default_key?: unknown } };
+  const shown = (await call('res.users.identitycheck', 'run_check', [[check.res_id]], {
+    context: { password: request.password },
+  })) as { context?: { default_key?: unknown } };
   const key = shown.context?.default_key;
-  if (typeof key !== 'string' || !key) throw new OdooError('server_error', `${baseUrl} made no API key for "${request.login}"`);
+  if (typeof key !== 'string' || !key)
+    throw new OdooError('server_error', `${baseUrl} made no API key for "${request.login}"`);
   return key;
 }

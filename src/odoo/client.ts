@@ -110,7 +110,10 @@ export class OdooClient {
 
   private readonly longTimeouts: LongCallTimeouts;
 
-  constructor(readonly baseUrl: string, options: OdooClientOptions = {}) {
+  constructor(
+    readonly baseUrl: string,
+    options: OdooClientOptions = {},
+  ) {
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.call = createXmlRpcCaller({ baseUrl, timeoutMs: this.timeoutMs });
     this.longTimeouts = { ...DEFAULT_LONG_TIMEOUTS, ...options.long };
@@ -141,13 +144,23 @@ export class OdooClient {
   async transport(credentials: Pick<OdooCredentials, 'apiKey'>): Promise<OdooTransport> {
     const version = await this.detectVersion();
     const transport = transportFor(version.major, Boolean(credentials.apiKey));
-    if (!transport) throw new OdooError('access_denied', `Odoo ${version.serverSerie} is driven through JSON-2 only, which needs an API key`, 3);
+    if (!transport)
+      throw new OdooError(
+        'access_denied',
+        `Odoo ${version.serverSerie} is driven through JSON-2 only, which needs an API key`,
+        3,
+      );
     return transport;
   }
 
   /** The user id, or null for a wrong login or password (Odoo answers False, not a fault). */
   async authenticate(credentials: OdooCredentials): Promise<number | null> {
-    const uid = await this.call('common', 'authenticate', [credentials.database, credentials.login, credentials.password, {}]);
+    const uid = await this.call('common', 'authenticate', [
+      credentials.database,
+      credentials.login,
+      credentials.password,
+      {},
+    ]);
     return typeof uid === 'number' && uid > 0 ? uid : null;
   }
 
@@ -163,25 +176,49 @@ export class OdooClient {
     let json2: ReturnType<typeof createJson2Caller> | undefined;
     const login = async () => {
       const id = await this.authenticate(credentials);
-      if (id === null) throw new OdooError('access_denied', `Odoo refused the login "${credentials.login}" on ${credentials.database}`, 3);
+      if (id === null)
+        throw new OdooError(
+          'access_denied',
+          `Odoo refused the login "${credentials.login}" on ${credentials.database}`,
+          3,
+        );
       return id;
     };
     return {
       execute: async (model, method, args, kwargs = {}) => {
         // Installing or upgrading modules reloads the registry: minutes on a real server.
-        const long = (model === 'ir.module.module' && method.startsWith('button_immediate_')) || (model === 'base.import.module' && method === 'import_module') ? this.longTimeouts.modulesMs : undefined;
+        const long =
+          (model === 'ir.module.module' && method.startsWith('button_immediate_')) ||
+          (model === 'base.import.module' && method === 'import_module')
+            ? this.longTimeouts.modulesMs
+            : undefined;
         if ((await this.transport(credentials)) === 'json2') {
-          json2 ??= createJson2Caller({ baseUrl: this.baseUrl, database: credentials.database, apiKey: credentials.apiKey!, timeoutMs: this.timeoutMs });
+          json2 ??= createJson2Caller({
+            baseUrl: this.baseUrl,
+            database: credentials.database,
+            apiKey: credentials.apiKey!,
+            timeoutMs: this.timeoutMs,
+          });
           // create takes a list over JSON-2; given one record, answer its id as execute_kw does.
           const single = method === 'create' && args.length > 0 && !Array.isArray(args[0]);
-          const result = await json2(model, method, namedArguments(model, method, single ? [[args[0]], ...args.slice(1)] : args, kwargs), long);
+          const result = await json2(
+            model,
+            method,
+            namedArguments(model, method, single ? [[args[0]], ...args.slice(1)] : args, kwargs),
+            long,
+          );
           return single && Array.isArray(result) ? result[0] : result;
         }
         uid ??= login().catch((error: unknown) => {
           uid = undefined;
           throw error;
         });
-        return this.call('object', 'execute_kw', [credentials.database, await uid, credentials.password, model, method, args, kwargs], long);
+        return this.call(
+          'object',
+          'execute_kw',
+          [credentials.database, await uid, credentials.password, model, method, args, kwargs],
+          long,
+        );
       },
     };
   }
@@ -216,7 +253,14 @@ export class OdooClient {
   }
   async createDatabase(
     masterPassword: string,
-    request: { name: string; demo?: boolean; lang?: string; adminPassword: string; adminLogin?: string; countryCode?: string | false },
+    request: {
+      name: string;
+      demo?: boolean;
+      lang?: string;
+      adminPassword: string;
+      adminLogin?: string;
+      countryCode?: string | false;
+    },
   ): Promise<void> {
     await managerAction(
       this.baseUrl,
@@ -238,7 +282,12 @@ export class OdooClient {
   /** `neutralize` turns off mail servers, crons and payment providers (Odoo 17+). */
   async duplicateDatabase(masterPassword: string, source: string, target: string, neutralize = false): Promise<void> {
     const version = await this.detectVersion();
-    const form = { master_pwd: masterPassword, name: source, new_name: target, ...(neutralize && version.major >= 17 ? { neutralize_database: 'on' } : {}) };
+    const form = {
+      master_pwd: masterPassword,
+      name: source,
+      new_name: target,
+      ...(neutralize && version.major >= 17 ? { neutralize_database: 'on' } : {}),
+    };
     await managerAction(this.baseUrl, 'duplicate', form, this.longTimeouts.databasesMs);
   }
   /** false when the database did not exist (the manager answers the same for both). */
@@ -265,17 +314,29 @@ export class OdooClient {
 // ------------------------------------------------------------------ model helpers
 
 export const orm = {
-  search: (calls: ModelCalls, model: string, domain: Domain, options: { limit?: number; offset?: number; order?: string } = {}) =>
-    calls.execute(model, 'search', [domain], options) as Promise<number[]>,
-  searchRead: (calls: ModelCalls, model: string, domain: Domain, fields: string[], options: { limit?: number; offset?: number; order?: string } = {}) =>
-    calls.execute(model, 'search_read', [domain], { fields, ...options }) as Promise<Array<Record<string, unknown>>>,
+  search: (
+    calls: ModelCalls,
+    model: string,
+    domain: Domain,
+    options: { limit?: number; offset?: number; order?: string } = {},
+  ) => calls.execute(model, 'search', [domain], options) as Promise<number[]>,
+  searchRead: (
+    calls: ModelCalls,
+    model: string,
+    domain: Domain,
+    fields: string[],
+    options: { limit?: number; offset?: number; order?: string } = {},
+  ) => calls.execute(model, 'search_read', [domain], { fields, ...options }) as Promise<Array<Record<string, unknown>>>,
   read: (calls: ModelCalls, model: string, ids: number[], fields: string[]) =>
     calls.execute(model, 'read', [ids], { fields }) as Promise<Array<Record<string, unknown>>>,
-  create: (calls: ModelCalls, model: string, values: Record<string, unknown>) => calls.execute(model, 'create', [values]) as Promise<number>,
+  create: (calls: ModelCalls, model: string, values: Record<string, unknown>) =>
+    calls.execute(model, 'create', [values]) as Promise<number>,
   write: (calls: ModelCalls, model: string, ids: number[], values: Record<string, unknown>) =>
     calls.execute(model, 'write', [ids, values]) as Promise<boolean>,
-  unlink: (calls: ModelCalls, model: string, ids: number[]) => calls.execute(model, 'unlink', [ids]) as Promise<boolean>,
-  searchCount: (calls: ModelCalls, model: string, domain: Domain) => calls.execute(model, 'search_count', [domain]) as Promise<number>,
+  unlink: (calls: ModelCalls, model: string, ids: number[]) =>
+    calls.execute(model, 'unlink', [ids]) as Promise<boolean>,
+  searchCount: (calls: ModelCalls, model: string, domain: Domain) =>
+    calls.execute(model, 'search_count', [domain]) as Promise<number>,
   fieldsGet: (calls: ModelCalls, model: string, attributes: string[] = ['string', 'type']) =>
     calls.execute(model, 'fields_get', [], { attributes }) as Promise<Record<string, Record<string, unknown>>>,
 };
@@ -286,8 +347,18 @@ export const modules = {
     return { updated, added };
   },
   async states(calls: ModelCalls, names: string[]): Promise<ModuleState[]> {
-    const rows = await orm.searchRead(calls, 'ir.module.module', [['name', 'in', names]], ['name', 'state', 'latest_version']);
-    return rows.map((row) => ({ id: Number(row.id), name: String(row.name), state: String(row.state), latestVersion: row.latest_version as string | false }));
+    const rows = await orm.searchRead(
+      calls,
+      'ir.module.module',
+      [['name', 'in', names]],
+      ['name', 'state', 'latest_version'],
+    );
+    return rows.map((row) => ({
+      id: Number(row.id),
+      name: String(row.name),
+      state: String(row.state),
+      latestVersion: row.latest_version as string | false,
+    }));
   },
   async install(calls: ModelCalls, ids: number[]): Promise<void> {
     await calls.execute('ir.module.module', 'button_immediate_install', [ids]);

@@ -47,7 +47,12 @@ async function failureOf(response: IncomingMessage, action: string): Promise<Odo
  * is success, a page is the failure it shows. Every version has these routes; from Odoo
  * 20 on they are the only way to manage databases.
  */
-export async function managerAction(baseUrl: string, action: 'create' | 'duplicate' | 'drop', form: Record<string, string>, timeoutMs: number): Promise<void> {
+export async function managerAction(
+  baseUrl: string,
+  action: 'create' | 'duplicate' | 'drop',
+  form: Record<string, string>,
+  timeoutMs: number,
+): Promise<void> {
   const where = `${action} of ${form.name ?? form.new_name} on ${new URL(baseUrl).host}`;
   const signal = AbortSignal.timeout(timeoutMs);
   let response: Response;
@@ -67,7 +72,8 @@ export async function managerAction(baseUrl: string, action: 'create' | 'duplica
     throw transportFailure(where, error);
   }
   if (response.status === 303 || response.status === 302) return;
-  if (response.status >= 502 && response.status <= 504) throw new OdooError('unavailable', `${where}: HTTP ${response.status}`);
+  if (response.status >= 502 && response.status <= 504)
+    throw new OdooError('unavailable', `${where}: HTTP ${response.status}`);
   throw failureFromPage(response.status, page, `Database ${action}`);
 }
 
@@ -80,7 +86,11 @@ export async function streamBackup(
   baseUrl: string,
   request: { masterPassword: string; database: string; format: BackupFormat },
 ): Promise<Readable> {
-  const form = new URLSearchParams({ master_pwd: request.masterPassword, name: request.database, backup_format: request.format }).toString();
+  const form = new URLSearchParams({
+    master_pwd: request.masterPassword,
+    name: request.database,
+    backup_format: request.format,
+  }).toString();
   const { request: outgoing, response } = open(new URL('/web/database/backup', baseUrl), {
     'content-type': 'application/x-www-form-urlencoded',
     'content-length': Buffer.byteLength(form),
@@ -95,10 +105,17 @@ export async function streamBackup(
 /** Uploads a backup stream as a new database, writing no faster than the server reads. */
 export async function restoreFromStream(
   baseUrl: string,
-  request: { masterPassword: string; database: string; backup: AsyncIterable<Uint8Array>; copy?: boolean; filename?: string },
+  request: {
+    masterPassword: string;
+    database: string;
+    backup: AsyncIterable<Uint8Array>;
+    copy?: boolean;
+    filename?: string;
+  },
 ): Promise<void> {
   const boundary = `----odoofleet${randomBytes(12).toString('hex')}`;
-  const field = (name: string, value: string) => `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
+  const field = (name: string, value: string) =>
+    `--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
   const { request: outgoing, response } = open(new URL('/web/database/restore', baseUrl), {
     'content-type': `multipart/form-data; boundary=${boundary}`,
     'transfer-encoding': 'chunked',
@@ -118,7 +135,9 @@ export async function restoreFromStream(
   } catch (error) {
     outgoing.destroy();
     await answered.catch(() => {});
-    throw error instanceof OdooError ? error : new OdooError('unavailable', `restore of ${request.database}: ${(error as Error).message}`);
+    throw error instanceof OdooError
+      ? error
+      : new OdooError('unavailable', `restore of ${request.database}: ${(error as Error).message}`);
   }
   const incoming = await answered;
   // Success is a redirect back to the manager; a failure renders the manager with an alert.

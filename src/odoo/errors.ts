@@ -38,7 +38,11 @@ export function transportFailure(where: string, error: unknown): OdooError {
 
 /** The meaningful line of a fault string: Odoo sends whole tracebacks for fault 1. */
 function lastLine(faultString: string): string {
-  const lines = faultString.trim().split('\n').map((line) => line.trim()).filter(Boolean);
+  const lines = faultString
+    .trim()
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean);
   return lines[lines.length - 1] ?? faultString;
 }
 

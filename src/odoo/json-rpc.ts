@@ -9,7 +9,12 @@ export interface JsonRpcAnswer {
   cookie: string | null;
 }
 
-export async function jsonRpc(baseUrl: string, path: string, params: Record<string, unknown>, options: { timeoutMs: number; cookie?: string }): Promise<JsonRpcAnswer> {
+export async function jsonRpc(
+  baseUrl: string,
+  path: string,
+  params: Record<string, unknown>,
+  options: { timeoutMs: number; cookie?: string },
+): Promise<JsonRpcAnswer> {
   const where = `${path} on ${new URL(baseUrl).host}`;
   const signal = AbortSignal.timeout(options.timeoutMs);
   let response: Response;
@@ -21,7 +26,8 @@ export async function jsonRpc(baseUrl: string, path: string, params: Record<stri
       body: JSON.stringify({ jsonrpc: '2.0', method: 'call', params, id: 1 }),
       signal,
     });
-    if (response.status >= 500 || response.status === 404) throw new OdooError('unavailable', `${where}: HTTP ${response.status}`);
+    if (response.status >= 500 || response.status === 404)
+      throw new OdooError('unavailable', `${where}: HTTP ${response.status}`);
     body = (await response.json()) as typeof body;
   } catch (error) {
     if (error instanceof OdooError) throw error;

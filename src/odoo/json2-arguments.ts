@@ -34,14 +34,23 @@ const SIGNATURES: Record<string, Signature> = {
 };
 
 /** The JSON-2 body of an execute_kw-style call. */
-export function namedArguments(model: string, method: string, args: unknown[], kwargs: Record<string, unknown> = {}): Record<string, unknown> {
+export function namedArguments(
+  model: string,
+  method: string,
+  args: unknown[],
+  kwargs: Record<string, unknown> = {},
+): Record<string, unknown> {
   const signature = SIGNATURES[method];
   if (!signature) {
     if (args.length === 0) return { ...kwargs };
-    throw new OdooError('server_error', `${model}.${method}: no parameter names known for positional arguments over JSON-2`);
+    throw new OdooError(
+      'server_error',
+      `${model}.${method}: no parameter names known for positional arguments over JSON-2`,
+    );
   }
   const positional = signature.onRecords ? args.slice(1) : args;
-  if (positional.length > signature.params.length) throw new OdooError('server_error', `${model}.${method}: too many positional arguments`);
+  if (positional.length > signature.params.length)
+    throw new OdooError('server_error', `${model}.${method}: too many positional arguments`);
   const body: Record<string, unknown> = signature.onRecords ? { ids: args[0] ?? [] } : {};
   positional.forEach((value, index) => (body[signature.params[index]!] = value));
   return { ...body, ...kwargs };

@@ -22,7 +22,12 @@ interface Json2ErrorBody {
 export function errorFromJson2(status: number, body: unknown, where: string): OdooError {
   const json = body && typeof body === 'object' ? (body as Json2ErrorBody) : undefined;
   const name = typeof json?.name === 'string' ? json.name : '';
-  const message = typeof json?.message === 'string' ? json.message : typeof body === 'string' ? htmlText(body.replace(/<title>[\s\S]*?<\/title>/i, '')) : '';
+  const message =
+    typeof json?.message === 'string'
+      ? json.message
+      : typeof body === 'string'
+        ? htmlText(body.replace(/<title>[\s\S]*?<\/title>/i, ''))
+        : '';
   const text = message || `${where}: HTTP ${status}`;
   const kind = ((): OdooFaultKind => {
     if (status === 401) return 'access_denied';
@@ -34,14 +39,28 @@ export function errorFromJson2(status: number, body: unknown, where: string): Od
     if (status === 502 || status === 503 || status === 504) return 'unavailable';
     return 'server_error';
   })();
-  const faultCode = kind === 'access_denied' ? 3 : kind === 'access_rights' ? 4 : kind === 'user_error' || kind === 'missing_model' ? 2 : kind === 'server_error' ? 1 : null;
+  const faultCode =
+    kind === 'access_denied'
+      ? 3
+      : kind === 'access_rights'
+        ? 4
+        : kind === 'user_error' || kind === 'missing_model'
+          ? 2
+          : kind === 'server_error'
+            ? 1
+            : null;
   return new OdooError(kind, text, faultCode);
 }
 
 export function createJson2Caller(options: Json2Options) {
   const base = options.baseUrl.replace(/\/$/, '');
   const timeoutMs = options.timeoutMs ?? 30_000;
-  return async function call(model: string, method: string, params: Record<string, unknown>, callTimeoutMs = timeoutMs): Promise<unknown> {
+  return async function call(
+    model: string,
+    method: string,
+    params: Record<string, unknown>,
+    callTimeoutMs = timeoutMs,
+  ): Promise<unknown> {
     const where = `${model}.${method} on ${new URL(base).host}`;
     const signal = AbortSignal.timeout(callTimeoutMs);
     let response: Response;
@@ -49,7 +68,11 @@ export function createJson2Caller(options: Json2Options) {
     try {
       response = await fetch(`${base}/json/2/${encodeURIComponent(model)}/${encodeURIComponent(method)}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `bearer ${options.apiKey}`, 'x-odoo-database': options.database },
+        headers: {
+          'content-type': 'application/json',
+          authorization: `bearer ${options.apiKey}`,
+          'x-odoo-database': options.database,
+        },
         body: JSON.stringify(params),
         signal,
       });

@@ -15,7 +15,12 @@ export function createXmlRpcCaller(options: XmlRpcOptions) {
   const secure = base.protocol === 'https:';
   const timeoutMs = options.timeoutMs ?? 30_000;
   /** `callTimeoutMs` replaces the default bound for calls Odoo takes minutes over. */
-  return function call(service: OdooService, method: string, params: unknown[], callTimeoutMs = timeoutMs): Promise<unknown> {
+  return function call(
+    service: OdooService,
+    method: string,
+    params: unknown[],
+    callTimeoutMs = timeoutMs,
+  ): Promise<unknown> {
     const signal = AbortSignal.timeout(callTimeoutMs);
     const clientOptions = {
       host: base.hostname,
@@ -31,7 +36,11 @@ export function createXmlRpcCaller(options: XmlRpcOptions) {
         if (error.faultCode !== undefined) return reject(errorFromFault(error.faultCode, error.faultString));
         const where = `${service}.${method} on ${base.host}`;
         // A call that timed out may still be running on the server: callers read the state before repeating it.
-        reject(signal.aborted ? new OdooTimeoutError(`${where}: timed out after ${callTimeoutMs} ms`) : new OdooError('unavailable', `${where}: ${error.message}`));
+        reject(
+          signal.aborted
+            ? new OdooTimeoutError(`${where}: timed out after ${callTimeoutMs} ms`)
+            : new OdooError('unavailable', `${where}: ${error.message}`),
+        );
       });
     });
   };

@@ -1,11 +1,6 @@
 // The typed failures every provider reports, whatever its protocol.
 export type ProviderErrorKind =
-  | 'not_found'
-  | 'conflict'
-  | 'invalid_input'
-  | 'unauthorized'
-  | 'rate_limited'
-  | 'unavailable';
+  'not_found' | 'conflict' | 'invalid_input' | 'unauthorized' | 'rate_limited' | 'unavailable';
 
 export class ProviderError extends Error {
   constructor(

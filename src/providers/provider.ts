@@ -133,17 +133,27 @@ export interface InstanceProvider {
    * Restores a file from the fleet's storage into an instance, for providers that keep no
    * backups of their own (self-hosted); others restore their own backups by id.
    */
-  restoreBackupFile?(targetInstanceId: string, file: AsyncIterable<Uint8Array>, options?: { neutralize?: boolean }): Promise<void>;
+  restoreBackupFile?(
+    targetInstanceId: string,
+    file: AsyncIterable<Uint8Array>,
+    options?: { neutralize?: boolean },
+  ): Promise<void>;
   /**
    * Installs or upgrades modules in place (the XML-RPC deployment path of self-hosted
    * servers); answers each module's state afterwards.
    */
-  installModules?(instanceId: string, names: string[]): Promise<Array<{ name: string; state: string; latestVersion?: string | false }>>;
+  installModules?(
+    instanceId: string,
+    names: string[],
+  ): Promise<Array<{ name: string; state: string; latestVersion?: string | false }>>;
   /**
    * Imports data-only addons (XML, CSV, static files) through Odoo's module import
    * (base_import_module, installed first if missing); answers the imported modules' states.
    */
-  importAddons?(instanceId: string, files: ReadonlyArray<{ path: string; content: string }>): Promise<Array<{ name: string; state: string; latestVersion: string | false }>>;
+  importAddons?(
+    instanceId: string,
+    files: ReadonlyArray<{ path: string; content: string }>,
+  ): Promise<Array<{ name: string; state: string; latestVersion: string | false }>>;
   /** Reads modules' states without changing anything (after an install that gave no answer in time). */
   moduleStates?(instanceId: string, names: string[]): Promise<Array<{ name: string; state: string }>>;
 
@@ -164,7 +174,10 @@ export interface InstanceProvider {
 }
 
 /** Follows cursors until the end: for callers that want every item. */
-export async function collectAll<T>(fetchPage: (cursor: string | null) => Promise<Page<T>>, maxPages = 1000): Promise<T[]> {
+export async function collectAll<T>(
+  fetchPage: (cursor: string | null) => Promise<Page<T>>,
+  maxPages = 1000,
+): Promise<T[]> {
   const items: T[] = [];
   let cursor: string | null = null;
   for (let page = 0; page < maxPages; page += 1) {

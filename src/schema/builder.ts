@@ -43,13 +43,11 @@ export const builder = new SchemaBuilder<{
     authorizeOnSubscribe: true,
     authScopes: (context) => ({
       member: callerCompanyId(context) !== null,
-      role: (required) =>
-        context.caller?.kind === 'apiKey' && roleRank[context.caller.role] >= roleRank[required],
+      role: (required) => context.caller?.kind === 'apiKey' && roleRank[context.caller.role] >= roleRank[required],
       platformAdmin: context.caller?.kind === 'platformAdmin',
       allInstances: context.caller?.kind === 'apiKey' && context.caller.instanceIds === null,
     }),
-    unauthorizedError: (_parent, context) =>
-      context.caller ? new NotAuthorizedError() : new NotAuthenticatedError(),
+    unauthorizedError: (_parent, context) => (context.caller ? new NotAuthorizedError() : new NotAuthenticatedError()),
   },
   errors: {
     // Every field with typed errors can answer bad input with InvalidInputError (input-guard.ts).
@@ -73,13 +71,17 @@ export const builder = new SchemaBuilder<{
     cursorType: 'String',
     idFieldOptions: { description: 'Global id of the object (Relay), accepted by `node` and the typed lookups.' },
     nodeTypeOptions: { description: 'An object with a global id, fetchable with `node(id:)`.' },
-    nodeQueryOptions: { description: 'Any object of the caller\'s company by its global id; null when there is none.' },
-    nodesQueryOptions: { description: 'Several objects by their global ids, in the same order; null for each one not found.' },
+    nodeQueryOptions: { description: "Any object of the caller's company by its global id; null when there is none." },
+    nodesQueryOptions: {
+      description: 'Several objects by their global ids, in the same order; null for each one not found.',
+    },
     pageInfoTypeOptions: { description: 'Where a page of a connection sits in the whole list.' },
     hasNextPageFieldOptions: { description: 'Whether more items follow this page.' },
     hasPreviousPageFieldOptions: { description: 'Whether items come before this page.' },
     startCursorFieldOptions: { description: 'Cursor of the first item of the page.' },
-    endCursorFieldOptions: { description: 'Cursor of the last item of the page; pass it as `after` for the next page.' },
+    endCursorFieldOptions: {
+      description: 'Cursor of the last item of the page; pass it as `after` for the next page.',
+    },
     defaultConnectionTypeOptions: { description: 'A page of a list (Relay connection).' },
     defaultEdgeTypeOptions: { description: 'One item of a page, with its cursor.' },
     edgesFieldOptions: { description: 'The items of this page.' },

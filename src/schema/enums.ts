@@ -32,7 +32,8 @@ export const SubscriptionTierEnum = builder.enumType(SubscriptionTier, {
 });
 export const BackupStatusEnum = builder.enumType(BackupStatus, {
   name: 'BackupStatus',
-  description: 'PENDING → IN_PROGRESS → DOWNLOADING (copied to our storage) → COMPLETED, or FAILED; EXPIRED after retention.',
+  description:
+    'PENDING → IN_PROGRESS → DOWNLOADING (copied to our storage) → COMPLETED, or FAILED; EXPIRED after retention.',
 });
 export const BackupTypeEnum = builder.enumType(BackupType, {
   name: 'BackupType',

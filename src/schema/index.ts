@@ -27,9 +27,13 @@ import './fleet/fleet-events.schema.js';
 import './operations/progress.schema.js';
 import './webhooks/webhook.schema.js';
 
-builder.queryType({ description: 'Reads of the caller\'s company\'s fleet.' });
-builder.mutationType({ description: 'Changes; each takes one `input` and returns a result union of success and typed errors.' });
-builder.subscriptionType({ description: 'Live updates over graphql-ws (or SSE), authenticated when the connection opens.' });
+builder.queryType({ description: "Reads of the caller's company's fleet." });
+builder.mutationType({
+  description: 'Changes; each takes one `input` and returns a result union of success and typed errors.',
+});
+builder.subscriptionType({
+  description: 'Live updates over graphql-ws (or SSE), authenticated when the connection opens.',
+});
 
 /** The Prisma plugin adds `totalCount` to connections without a way to describe it. */
 function describeTotalCounts(built: GraphQLSchema): GraphQLSchema {

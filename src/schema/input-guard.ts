@@ -44,12 +44,19 @@ function check(value: unknown, type: GraphQLInputType, limit: number, path: stri
   if (value === null || value === undefined) return;
   const inner = isNonNullType(type) ? type.ofType : type;
   if (isListType(inner)) {
-    if (Array.isArray(value)) value.forEach((item, index) => check(item, inner.ofType, limit, [...path, String(index)], problems));
+    if (Array.isArray(value))
+      value.forEach((item, index) => check(item, inner.ofType, limit, [...path, String(index)], problems));
     return;
   }
   if (isInputObjectType(inner)) {
     for (const field of Object.values(inner.getFields())) {
-      check((value as Record<string, unknown>)[field.name], field.type, limitOf(field.type, field.extensions), [...path, field.name], problems);
+      check(
+        (value as Record<string, unknown>)[field.name],
+        field.type,
+        limitOf(field.type, field.extensions),
+        [...path, field.name],
+        problems,
+      );
     }
     return;
   }
@@ -62,18 +69,31 @@ function check(value: unknown, type: GraphQLInputType, limit: number, path: stri
 export function inputProblems(args: readonly GraphQLArgument[], values: Record<string, unknown>): FieldError[] {
   const problems: FieldError[] = [];
   for (const arg of args) {
-    check(values[arg.name], arg.type, limitOf(arg.type, arg.extensions), arg.name === 'input' ? [] : [arg.name], problems);
+    check(
+      values[arg.name],
+      arg.type,
+      limitOf(arg.type, arg.extensions),
+      arg.name === 'input' ? [] : [arg.name],
+      problems,
+    );
   }
   return problems;
 }
 
 /** Problems in the arguments of every field selected below a type, fragments included. */
-function selectionProblems(info: GraphQLResolveInfo, parent: GraphQLCompositeType, selectionSet: SelectionSetNode | undefined, path: string[], problems: FieldError[]): void {
+function selectionProblems(
+  info: GraphQLResolveInfo,
+  parent: GraphQLCompositeType,
+  selectionSet: SelectionSetNode | undefined,
+  path: string[],
+  problems: FieldError[],
+): void {
   for (const selection of selectionSet?.selections ?? []) {
     if (selection.kind === 'FragmentSpread' || selection.kind === 'InlineFragment') {
       const fragment = selection.kind === 'FragmentSpread' ? info.fragments[selection.name.value] : selection;
       const condition = fragment?.typeCondition ? info.schema.getType(fragment.typeCondition.name.value) : parent;
-      if (fragment && condition && (isObjectType(condition) || isAbstractType(condition))) selectionProblems(info, condition, fragment.selectionSet, path, problems);
+      if (fragment && condition && (isObjectType(condition) || isAbstractType(condition)))
+        selectionProblems(info, condition, fragment.selectionSet, path, problems);
       continue;
     }
     // Unions select only __typename directly; interfaces and objects know their fields.
@@ -86,11 +106,14 @@ function selectionProblems(info: GraphQLResolveInfo, parent: GraphQLCompositeTyp
       }
     }
     const type = getNamedType(field.type);
-    if (isObjectType(type) || isAbstractType(type)) selectionProblems(info, type, selection.selectionSet, fieldPath, problems);
+    if (isObjectType(type) || isAbstractType(type))
+      selectionProblems(info, type, selection.selectionSet, fieldPath, problems);
   }
 }
 
-function guarded<Context>(resolver: GraphQLFieldResolver<unknown, Context, object>): GraphQLFieldResolver<unknown, Context, object> {
+function guarded<Context>(
+  resolver: GraphQLFieldResolver<unknown, Context, object>,
+): GraphQLFieldResolver<unknown, Context, object> {
   return (parent, args, context, info: GraphQLResolveInfo) => {
     const field = info.parentType.getFields()[info.fieldName];
     const problems = field ? inputProblems(field.args, args as Record<string, unknown>) : [];
@@ -108,7 +131,10 @@ const ROOT_KINDS = new Set(['Query', 'Mutation', 'Subscription']);
 export class InputGuardPlugin<Types extends SchemaTypes> extends BasePlugin<Types> {
   // Root fields only (they check the whole selection below them), outside the argument
   // mappers (global id decoding), for resolve and subscribe alike.
-  override wrapArgMappers(resolver: GraphQLFieldResolver<unknown, Types['Context'], object>, fieldConfig: PothosOutputFieldConfig<Types>) {
+  override wrapArgMappers(
+    resolver: GraphQLFieldResolver<unknown, Types['Context'], object>,
+    fieldConfig: PothosOutputFieldConfig<Types>,
+  ) {
     return ROOT_KINDS.has(fieldConfig.kind) ? guarded(resolver) : resolver;
   }
 }

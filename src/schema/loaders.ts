@@ -20,10 +20,14 @@ const loaderFactories = {
   latestBackup: (prisma: PrismaClient) => latest(prisma, 'Backup'),
   // Read without its unbounded build log: `Deployment.log` loads it (deploymentLog) for
   // the rows whose query asks for it, so the type's shape holds where it is read.
-  latestDeployment: (prisma: PrismaClient) => latest(prisma, 'Deployment') as unknown as DataLoader<string, Deployment | null>,
+  latestDeployment: (prisma: PrismaClient) =>
+    latest(prisma, 'Deployment') as unknown as DataLoader<string, Deployment | null>,
   deploymentLog: (prisma: PrismaClient) =>
     new DataLoader(async (deploymentIds: readonly string[]) => {
-      const rows = await prisma.deployment.findMany({ where: { id: { in: [...deploymentIds] } }, select: { id: true, log: true } });
+      const rows = await prisma.deployment.findMany({
+        where: { id: { in: [...deploymentIds] } },
+        select: { id: true, log: true },
+      });
       const byId = new Map(rows.map((row) => [row.id, row.log]));
       return deploymentIds.map((id) => byId.get(id) ?? '');
     }),
@@ -49,7 +53,10 @@ export function createLoaders(prisma: PrismaClient): Loaders {
   const made: Partial<Record<keyof Loaders, unknown>> = {};
   const loaders = {};
   for (const name of Object.keys(loaderFactories) as Array<keyof Loaders>) {
-    Object.defineProperty(loaders, name, { enumerable: true, get: () => (made[name] ??= loaderFactories[name](prisma)) });
+    Object.defineProperty(loaders, name, {
+      enumerable: true,
+      get: () => (made[name] ??= loaderFactories[name](prisma)),
+    });
   }
   return loaders as Loaders;
 }

@@ -75,7 +75,9 @@ export function serviceResult<Result>(
 
 /** Input fields without those the caller set to null: the services take a missing field as "not given". */
 export function withoutNulls<Fields extends object>(fields: Fields): { [K in keyof Fields]: Exclude<Fields[K], null> } {
-  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== null)) as { [K in keyof Fields]: Exclude<Fields[K], null> };
+  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== null)) as {
+    [K in keyof Fields]: Exclude<Fields[K], null>;
+  };
 }
 
 /**

@@ -12,7 +12,10 @@ export class DomainError extends Error {
 }
 
 export class NotFoundError extends DomainError {
-  constructor(readonly resource: string, readonly id: string) {
+  constructor(
+    readonly resource: string,
+    readonly id: string,
+  ) {
     // Ids come from callers: only a prefix is repeated back.
     super(`No ${resource} with id "${id.length > 80 ? `${id.slice(0, 79)}…` : id}".`);
   }
@@ -69,7 +72,8 @@ export class ProviderAuthError extends DomainError {}
 export function rethrowProviderFailure(error: unknown): never {
   if (error instanceof ProviderError) {
     if (error.kind === 'conflict') throw new ConflictError(error.message);
-    if (error.kind === 'not_found') throw new ConflictError(`The provider no longer knows this instance: ${error.message}`);
+    if (error.kind === 'not_found')
+      throw new ConflictError(`The provider no longer knows this instance: ${error.message}`);
     if (error.kind === 'unauthorized') throw new ProviderAuthError(error.message);
     throw new ProviderUnavailableError(error.message);
   }

@@ -14,7 +14,13 @@ import { requestDeployment, requestRedeploy } from './deployments/deployment-req
 import { cancelDeployment } from './deployments/deployments.js';
 import type { GitPublisher } from './deployments/git-publisher.js';
 import type { RepositoryPolicy } from './instances/destination-urls.js';
-import { requestInstance, requestInstanceDeletion, resumeInstance, suspendInstance, updateInstance } from './instances/instances.js';
+import {
+  requestInstance,
+  requestInstanceDeletion,
+  resumeInstance,
+  suspendInstance,
+  updateInstance,
+} from './instances/instances.js';
 import { retryInstanceCreation } from './instances/retry-instance.js';
 import { checkInstanceNow } from './observability/instance-checks.js';
 import { pollerStatus } from './observability/poller-status.js';
@@ -37,7 +43,10 @@ export interface ServiceDeps {
 }
 
 /** A service function with its dependencies given: what remains is the request. */
-function bound<Deps, Request, Result>(deps: Deps, verb: (deps: Deps, request: Request) => Result): (request: Request) => Result {
+function bound<Deps, Request, Result>(
+  deps: Deps,
+  verb: (deps: Deps, request: Request) => Result,
+): (request: Request) => Result {
   return (request) => verb(deps, request);
 }
 

@@ -25,7 +25,9 @@ export async function once(
 ): Promise<{ id: string; replayed: boolean }> {
   if (!request.key) return { id: await prisma.$transaction(work), replayed: false };
   const requestHash = hashOf({ operation: request.operation, input: request.input });
-  const existing = await prisma.idempotencyKey.findUnique({ where: { companyId_key: { companyId: request.companyId, key: request.key } } });
+  const existing = await prisma.idempotencyKey.findUnique({
+    where: { companyId_key: { companyId: request.companyId, key: request.key } },
+  });
   if (existing) return replay(existing, request.operation, requestHash);
   try {
     const id = await prisma.$transaction(async (tx) => {
@@ -45,15 +47,25 @@ export async function once(
     return { id, replayed: false };
   } catch (error) {
     // Two requests with one key at once: the loser answers with the winner's result.
-    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002' && String(error.meta?.target ?? error.message).includes('key')) {
-      const winner = await prisma.idempotencyKey.findUnique({ where: { companyId_key: { companyId: request.companyId, key: request.key } } });
+    if (
+      error instanceof Prisma.PrismaClientKnownRequestError &&
+      error.code === 'P2002' &&
+      String(error.meta?.target ?? error.message).includes('key')
+    ) {
+      const winner = await prisma.idempotencyKey.findUnique({
+        where: { companyId_key: { companyId: request.companyId, key: request.key } },
+      });
       if (winner) return replay(winner, request.operation, requestHash);
     }
     throw error;
   }
 }
 
-function replay(row: { operation: string; requestHash: string; response: unknown }, operation: string, requestHash: string) {
+function replay(
+  row: { operation: string; requestHash: string; response: unknown },
+  operation: string,
+  requestHash: string,
+) {
   if (row.operation !== operation || row.requestHash !== requestHash) {
     throw new ConflictError('This idempotency key was already used for a different request.');
   }

@@ -28,13 +28,21 @@ export function stampingRequestIds(prisma: PrismaClient, telemetry: Telemetry): 
 export function traceStatements(pool: pg.Pool, telemetry: Telemetry): void {
   const { tracing, context } = telemetry;
   if (!tracing) return;
-  const traced = (send: (...args: unknown[]) => unknown) => (...args: unknown[]) => {
-    // Callback-style calls (pg's own internals, pool.query's inner call) pass through untraced.
-    if (typeof args[args.length - 1] === 'function') return send(...args);
-    const config = args[0];
-    const text = typeof config === 'string' ? config : ((config as { text?: string } | null)?.text ?? '');
-    return inSpan(tracing, context, 'db.query', { 'db.system': 'postgresql', 'db.statement': text.slice(0, 2000) }, async () => send(...args));
-  };
+  const traced =
+    (send: (...args: unknown[]) => unknown) =>
+    (...args: unknown[]) => {
+      // Callback-style calls (pg's own internals, pool.query's inner call) pass through untraced.
+      if (typeof args[args.length - 1] === 'function') return send(...args);
+      const config = args[0];
+      const text = typeof config === 'string' ? config : ((config as { text?: string } | null)?.text ?? '');
+      return inSpan(
+        tracing,
+        context,
+        'db.query',
+        { 'db.system': 'postgresql', 'db.statement': text.slice(0, 2000) },
+        async () => send(...args),
+      );
+    };
   (pool as { query: unknown }).query = traced(pool.query.bind(pool) as (...args: unknown[]) => unknown);
   pool.on('connect', (client) => {
     (client as { query: unknown }).query = traced(client.query.bind(client) as (...args: unknown[]) => unknown);

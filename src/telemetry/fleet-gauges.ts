@@ -133,7 +133,9 @@ export function registerFleetGauges(metrics: FleetMetrics, sources: FleetGaugeSo
 
 async function readSnapshot(prisma: PrismaClient): Promise<FleetSnapshot> {
   const [instances, operations, deliveries, backlog] = await Promise.all([
-    prisma.$queryRaw<FleetSnapshot['instances']>`SELECT status::text AS status, count(*)::int AS count FROM "OdooInstance" GROUP BY status`,
+    prisma.$queryRaw<
+      FleetSnapshot['instances']
+    >`SELECT status::text AS status, count(*)::int AS count FROM "OdooInstance" GROUP BY status`,
     prisma.$queryRaw<FleetSnapshot['operations']>`
       SELECT kind::text AS kind, status::text AS status, count(*)::int AS count,
         COALESCE(EXTRACT(EPOCH FROM now() - min("createdAt")), 0)::float8 AS oldest_seconds

@@ -33,8 +33,12 @@ function instrumentProvider(provider: InstanceProvider, name: string, telemetry:
         const started = performance.now();
         const labels = { provider: name, route: property };
         try {
-          const result: unknown = await inSpan(telemetry.tracing, telemetry.context, `provider ${name}.${property}`, { 'fleet.provider': name, 'fleet.provider.route': property }, async () =>
-            (value as (...values: unknown[]) => unknown).apply(target, args),
+          const result: unknown = await inSpan(
+            telemetry.tracing,
+            telemetry.context,
+            `provider ${name}.${property}`,
+            { 'fleet.provider': name, 'fleet.provider.route': property },
+            async () => (value as (...values: unknown[]) => unknown).apply(target, args),
           );
           metrics.providerCalls.inc({ ...labels, outcome: 'success' });
           metrics.providerDuration.observe({ ...labels, outcome: 'success' }, secondsSince(started));
@@ -54,7 +58,8 @@ export function instrumentProviders(registry: ProviderRegistry, telemetry: Telem
   return {
     ...registry,
     odooShAccount: () => instrumentProvider(registry.odooShAccount(), 'odoo_sh', telemetry),
-    providerFor: (instance: ProviderTarget) => instrumentProvider(registry.providerFor(instance), instance.deploymentMethod.toLowerCase(), telemetry),
+    providerFor: (instance: ProviderTarget) =>
+      instrumentProvider(registry.providerFor(instance), instance.deploymentMethod.toLowerCase(), telemetry),
   };
 }
 
@@ -131,22 +136,45 @@ export function observedPoller(poller: Poller, telemetry: Telemetry): Poller {
 export function observedHandlers(handlers: OperationHandlers, telemetry: Telemetry, logger: Logger): OperationHandlers {
   const { metrics, context } = telemetry;
   const wrapped: OperationHandlers = {};
-  for (const [kind, handler] of Object.entries(handlers) as Array<[keyof OperationHandlers, NonNullable<OperationHandlers[keyof OperationHandlers]>]>) {
+  for (const [kind, handler] of Object.entries(handlers) as Array<
+    [keyof OperationHandlers, NonNullable<OperationHandlers[keyof OperationHandlers]>]
+  >) {
     wrapped[kind] = {
       ...handler,
       step: (operation: Operation) =>
         context.run(freshScope(operation.requestId ?? undefined), async () => {
           const started = performance.now();
           try {
-            const outcome = await inSpan(telemetry.tracing, context, `worker.step ${kind}.${operation.step}`, { 'fleet.operation.id': operation.id, 'fleet.operation.kind': kind, 'fleet.operation.step': operation.step }, () => handler.step(operation));
+            const outcome = await inSpan(
+              telemetry.tracing,
+              context,
+              `worker.step ${kind}.${operation.step}`,
+              {
+                'fleet.operation.id': operation.id,
+                'fleet.operation.kind': kind,
+                'fleet.operation.step': operation.step,
+              },
+              () => handler.step(operation),
+            );
             const result = 'done' in outcome ? 'done' : 'failed' in outcome ? 'failed' : 'next';
             metrics.workerSteps.inc({ kind, outcome: result });
-            logger.debug('operation step', { operation: operation.id, kind, step: operation.step, outcome: result, ms: Math.round(performance.now() - started) });
+            logger.debug('operation step', {
+              operation: operation.id,
+              kind,
+              step: operation.step,
+              outcome: result,
+              ms: Math.round(performance.now() - started),
+            });
             return outcome;
           } catch (error) {
             metrics.workerSteps.inc({ kind, outcome: 'error' });
             // Logged here, inside the scope, so the line carries the starting request's id.
-            logger.warn('operation step failed', { operation: operation.id, kind, step: operation.step, error: error instanceof Error ? error.message : String(error) });
+            logger.warn('operation step failed', {
+              operation: operation.id,
+              kind,
+              step: operation.step,
+              error: error instanceof Error ? error.message : String(error),
+            });
             throw error;
           } finally {
             metrics.workerStepDuration.observe({ kind }, secondsSince(started));

@@ -28,5 +28,10 @@ export function withRequestIds(logger: Logger, context: RequestContext): Logger 
       const scope = context.current();
       write(message, scope ? { requestId: scope.requestId, ...fields } : fields);
     };
-  return { debug: tagged(logger.debug), info: tagged(logger.info), warn: tagged(logger.warn), error: tagged(logger.error) };
+  return {
+    debug: tagged(logger.debug),
+    info: tagged(logger.info),
+    warn: tagged(logger.warn),
+    error: tagged(logger.error),
+  };
 }

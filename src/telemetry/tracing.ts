@@ -4,7 +4,12 @@
 import { SpanStatusCode, trace, type Attributes, type Tracer } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, BatchSpanProcessor, SimpleSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import {
+  BasicTracerProvider,
+  BatchSpanProcessor,
+  SimpleSpanProcessor,
+  type SpanExporter,
+} from '@opentelemetry/sdk-trace-base';
 import type { RequestContext } from './request-context.js';
 
 export interface Tracing {
@@ -48,7 +53,11 @@ export async function inSpan<T>(
 ): Promise<T> {
   const scope = context.current();
   if (!tracing || !scope) return work();
-  const span = tracing.tracer.startSpan(name, { attributes: { ...attributes, 'fleet.request_id': scope.requestId } }, scope.traceContext);
+  const span = tracing.tracer.startSpan(
+    name,
+    { attributes: { ...attributes, 'fleet.request_id': scope.requestId } },
+    scope.traceContext,
+  );
   try {
     return await context.run({ ...scope, traceContext: trace.setSpan(scope.traceContext, span) }, work);
   } catch (error) {

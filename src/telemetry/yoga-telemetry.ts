@@ -30,14 +30,27 @@ export function telemetryPlugin(telemetry: Telemetry): Plugin {
   /** the scope of the request, or a fresh one for an operation over graphql-ws */
   const scopeFor = (): { scope: RequestScope; fresh: boolean } => {
     const current = context.current();
-    return current ? { scope: current, fresh: false } : { scope: { requestId: newRequestId(), traceContext: ROOT_CONTEXT }, fresh: true };
+    return current
+      ? { scope: current, fresh: false }
+      : { scope: { requestId: newRequestId(), traceContext: ROOT_CONTEXT }, fresh: true };
   };
 
   const tagErrors = (result: ExecutionResult, requestId: string): ExecutionResult | null => {
-    if (!result.errors?.length || result.errors.every((error) => error.extensions?.requestId === requestId)) return null;
+    if (!result.errors?.length || result.errors.every((error) => error.extensions?.requestId === requestId))
+      return null;
     return {
       ...result,
-      errors: result.errors.map((error) => new GraphQLError(error.message, { nodes: error.nodes, source: error.source, positions: error.positions, path: error.path, originalError: error.originalError, extensions: { ...error.extensions, requestId } })),
+      errors: result.errors.map(
+        (error) =>
+          new GraphQLError(error.message, {
+            nodes: error.nodes,
+            source: error.source,
+            positions: error.positions,
+            path: error.path,
+            originalError: error.originalError,
+            extensions: { ...error.extensions, requestId },
+          }),
+      ),
     };
   };
 
@@ -46,7 +59,14 @@ export function telemetryPlugin(telemetry: Telemetry): Plugin {
       const { name, type } = operationOf(args);
       const { scope, fresh } = scopeFor();
       setExecuteFn((executeArgs) => {
-        const traced = () => inSpan(telemetry.tracing, context, `graphql.${type} ${name}`, { 'graphql.operation.name': name, 'graphql.operation.type': type }, async () => executeFn(executeArgs));
+        const traced = () =>
+          inSpan(
+            telemetry.tracing,
+            context,
+            `graphql.${type} ${name}`,
+            { 'graphql.operation.name': name, 'graphql.operation.type': type },
+            async () => executeFn(executeArgs),
+          );
         return fresh ? context.run(scope, traced) : traced();
       });
       const started = performance.now();

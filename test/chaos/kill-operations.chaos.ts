@@ -53,8 +53,22 @@ beforeAll(async () => {
   const { provider } = sim.client();
   for (let index = 0; index < OPERATIONS; index += 1) {
     const name = `killed-${index}`;
-    const created = await provider.createInstance({ name, database: name.replace(/-/g, '_'), version: '17.0', subscriptionTier: 'starter' });
-    const row = await db.prisma.odooInstance.create({ data: { companyId: company.id, name, database: name.replace(/-/g, '_'), version: '17.0', status: 'RUNNING', instanceId: created.id } });
+    const created = await provider.createInstance({
+      name,
+      database: name.replace(/-/g, '_'),
+      version: '17.0',
+      subscriptionTier: 'starter',
+    });
+    const row = await db.prisma.odooInstance.create({
+      data: {
+        companyId: company.id,
+        name,
+        database: name.replace(/-/g, '_'),
+        version: '17.0',
+        status: 'RUNNING',
+        instanceId: created.id,
+      },
+    });
     instances.push({ id: row.id, providerId: created.id });
   }
   await new Promise((resolve) => setTimeout(resolve, 1100)); // all running at the simulator
@@ -68,7 +82,11 @@ afterAll(async () => {
 });
 
 /** Asks for a backup until the server answers (it may be dead or restarting). */
-async function requestBackup(instanceId: string, key: string, current: () => ServerProcess | undefined): Promise<string> {
+async function requestBackup(
+  instanceId: string,
+  key: string,
+  current: () => ServerProcess | undefined,
+): Promise<string> {
   for (;;) {
     const port = current()?.port;
     if (port) {
@@ -76,10 +94,15 @@ async function requestBackup(instanceId: string, key: string, current: () => Ser
         const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', authorization: `Bearer ${company.token}` },
-          body: JSON.stringify({ query: print(CreateBackupDocument), variables: { input: { instanceId: encodeGlobalID('OdooInstance', instanceId), idempotencyKey: key } } }),
+          body: JSON.stringify({
+            query: print(CreateBackupDocument),
+            variables: { input: { instanceId: encodeGlobalID('OdooInstance', instanceId), idempotencyKey: key } },
+          }),
           signal: AbortSignal.timeout(5000),
         });
-        const result = (await response.json()) as { data?: { createBackup?: { __typename: string; backup?: { id: string } } } };
+        const result = (await response.json()) as {
+          data?: { createBackup?: { __typename: string; backup?: { id: string } } };
+        };
         const backupId = result.data?.createBackup?.backup?.id;
         if (backupId) return backupId;
         throw new Error(`unexpected answer ${JSON.stringify(result)}`);
@@ -109,7 +132,8 @@ describe('operations under kill -9', () => {
     const acknowledged = await Promise.all(requests);
 
     const terminal = ['COMPLETED', 'FAILED', 'EXPIRED'];
-    const settle = async () => db.prisma.backup.count({ where: { companyId: company.id, status: { notIn: terminal as never } } });
+    const settle = async () =>
+      db.prisma.backup.count({ where: { companyId: company.id, status: { notIn: terminal as never } } });
     await expect.poll(settle, { timeout: 90_000, interval: 500 }).toBe(0);
     await server.stop();
     server = undefined;
@@ -118,7 +142,8 @@ describe('operations under kill -9', () => {
     const finished = backups.filter((backup) => backup.status === 'COMPLETED');
     const stuck = backups.filter((backup) => !terminal.includes(backup.status)).length;
     const atProvider = new Map<string, number>();
-    for (const backup of sim.simulator.backups.values()) atProvider.set(backup.instanceId, (atProvider.get(backup.instanceId) ?? 0) + 1);
+    for (const backup of sim.simulator.backups.values())
+      atProvider.set(backup.instanceId, (atProvider.get(backup.instanceId) ?? 0) + 1);
     const duplicated = [...atProvider.values()].reduce((sum, count) => sum + Math.max(0, count - 1), 0);
     const lost = instances.filter((instance) => !backups.some((backup) => backup.instanceId === instance.id)).length;
     let intact = 0;
@@ -129,7 +154,16 @@ describe('operations under kill -9', () => {
       for (const chunk of OdooShSimulator.fileChunks(backup.backupId, BACKUP_BYTES)) expected.update(chunk);
       if (stored && createHash('sha256').update(stored).digest('hex') === expected.digest('hex')) intact += 1;
     }
-    const figures = { kills: KILLS, requested: OPERATIONS, acknowledged: acknowledged.length, finished: finished.length, stuck, duplicated, lost, filesIntact: intact };
+    const figures = {
+      kills: KILLS,
+      requested: OPERATIONS,
+      acknowledged: acknowledged.length,
+      finished: finished.length,
+      stuck,
+      duplicated,
+      lost,
+      filesIntact: intact,
+    };
     process.stdout.write(`\nchaos: operations under kill -9 ${JSON.stringify(figures)}\n`);
 
     expect(backups).toHaveLength(OPERATIONS);

@@ -48,19 +48,39 @@ beforeAll(async () => {
   company = await seedCompany(db.prisma, 'outboxed');
   receiver = createServer((req, res) => {
     let body = '';
-    req.setEncoding('utf8').on('data', (chunk: string) => (body += chunk)).on('end', () => {
-      received.push(JSON.parse(body) as (typeof received)[number]);
-      res.writeHead(204).end();
-    });
+    req
+      .setEncoding('utf8')
+      .on('data', (chunk: string) => (body += chunk))
+      .on('end', () => {
+        received.push(JSON.parse(body) as (typeof received)[number]);
+        res.writeHead(204).end();
+      });
   });
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   const { port } = receiver.address() as AddressInfo;
-  await createWebhookEndpoint({ prisma: db.prisma, keyRing: testKeyRing, policy: { allowPrivateNetworks: true } }, { companyId: company.id, url: `http://127.0.0.1:${port}/hook`, eventTypes: ['HEALTH'] });
+  await createWebhookEndpoint(
+    { prisma: db.prisma, keyRing: testKeyRing, policy: { allowPrivateNetworks: true } },
+    { companyId: company.id, url: `http://127.0.0.1:${port}/hook`, eventTypes: ['HEALTH'] },
+  );
   const { provider } = sim.client();
   for (let index = 0; index < INSTANCES; index += 1) {
     const name = `outboxed-${index}`;
-    const created = await provider.createInstance({ name, database: name.replace(/-/g, '_'), version: '17.0', subscriptionTier: 'starter' });
-    await db.prisma.odooInstance.create({ data: { companyId: company.id, name, database: name.replace(/-/g, '_'), version: '17.0', status: 'RUNNING', instanceId: created.id } });
+    const created = await provider.createInstance({
+      name,
+      database: name.replace(/-/g, '_'),
+      version: '17.0',
+      subscriptionTier: 'starter',
+    });
+    await db.prisma.odooInstance.create({
+      data: {
+        companyId: company.id,
+        name,
+        database: name.replace(/-/g, '_'),
+        version: '17.0',
+        status: 'RUNNING',
+        instanceId: created.id,
+      },
+    });
   }
   sim.advance(2000);
 }, 120_000);
@@ -81,7 +101,8 @@ describe('event outbox', () => {
     const flipper = (async () => {
       while (flipping) {
         for (const instance of sim.simulator.instances.values()) {
-          if (random() < 0.3) instance.health = { status: statuses[Math.floor(random() * statuses.length)]!, checks: {} };
+          if (random() < 0.3)
+            instance.health = { status: statuses[Math.floor(random() * statuses.length)]!, checks: {} };
         }
         await new Promise((resolve) => setTimeout(resolve, 700));
       }
@@ -98,9 +119,24 @@ describe('event outbox', () => {
     // event can appear; only then is "nothing left to relay" final.
     const lastLifeStarted = new Date();
     server = await start();
-    await expect.poll(async () => db.prisma.instancePollState.count({ where: { lastPolledAt: { gt: lastLifeStarted } } }), { timeout: 30_000, interval: 500 }).toBe(INSTANCES);
-    await expect.poll(async () => db.prisma.fleetEventOutbox.count({ where: { relayedAt: null } }), { timeout: 30_000, interval: 500 }).toBe(0);
-    await expect.poll(async () => db.prisma.webhookDelivery.count({ where: { status: { not: 'SUCCEEDED' } } }), { timeout: 60_000, interval: 500 }).toBe(0);
+    await expect
+      .poll(async () => db.prisma.instancePollState.count({ where: { lastPolledAt: { gt: lastLifeStarted } } }), {
+        timeout: 30_000,
+        interval: 500,
+      })
+      .toBe(INSTANCES);
+    await expect
+      .poll(async () => db.prisma.fleetEventOutbox.count({ where: { relayedAt: null } }), {
+        timeout: 30_000,
+        interval: 500,
+      })
+      .toBe(0);
+    await expect
+      .poll(async () => db.prisma.webhookDelivery.count({ where: { status: { not: 'SUCCEEDED' } } }), {
+        timeout: 60_000,
+        interval: 500,
+      })
+      .toBe(0);
     await server.stop();
     server = undefined;
 
@@ -115,9 +151,19 @@ describe('event outbox', () => {
     const events = await db.prisma.fleetEventOutbox.findMany({ where: { kind: 'HEALTH' } });
     const deliveries = await db.prisma.webhookDelivery.findMany();
     const receivedIds = new Set(received.map((body) => body.id));
-    const lost = deliveries.filter((delivery) => !receivedIds.has(delivery.id)).length + events.filter((event) => !deliveries.some((delivery) => delivery.eventId === event.id)).length;
+    const lost =
+      deliveries.filter((delivery) => !receivedIds.has(delivery.id)).length +
+      events.filter((event) => !deliveries.some((delivery) => delivery.eventId === event.id)).length;
     const repeated = received.length - receivedIds.size;
-    const figures = { kills: KILLS, statusChanges: changes, events: events.length, deliveries: deliveries.length, received: received.length, repeatedDeliveries: repeated, lost };
+    const figures = {
+      kills: KILLS,
+      statusChanges: changes,
+      events: events.length,
+      deliveries: deliveries.length,
+      received: received.length,
+      repeatedDeliveries: repeated,
+      lost,
+    };
     process.stdout.write(`\nchaos: outbox under kill -9 ${JSON.stringify(figures)}\n`);
 
     expect(changes).toBeGreaterThan(INSTANCES); // health did change, beyond the first samples

@@ -47,14 +47,31 @@ describe('30 % provider faults', () => {
     const rows: Array<{ id: string; providerId: string }> = [];
     for (let index = 0; index < INSTANCES; index += 1) {
       const name = `fleet-${String(index).padStart(3, '0')}`;
-      const created = await provider.createInstance({ name, database: name.replace(/-/g, '_'), version: '17.0', subscriptionTier: 'starter' });
+      const created = await provider.createInstance({
+        name,
+        database: name.replace(/-/g, '_'),
+        version: '17.0',
+        subscriptionTier: 'starter',
+      });
       rows.push({ id: '', providerId: created.id });
     }
     sim.advance(1000);
     await db.prisma.odooInstance.createMany({
-      data: rows.map((row, index) => ({ companyId: company.id, name: `fleet-${index}`, database: `fleet_${index}`, version: '17.0', status: 'RUNNING' as const, instanceId: row.providerId })),
+      data: rows.map((row, index) => ({
+        companyId: company.id,
+        name: `fleet-${index}`,
+        database: `fleet_${index}`,
+        version: '17.0',
+        status: 'RUNNING' as const,
+        instanceId: row.providerId,
+      })),
     });
-    const byProviderId = new Map((await db.prisma.odooInstance.findMany({ where: { companyId: company.id } })).map((row) => [row.instanceId!, row.id]));
+    const byProviderId = new Map(
+      (await db.prisma.odooInstance.findMany({ where: { companyId: company.id } })).map((row) => [
+        row.instanceId!,
+        row.id,
+      ]),
+    );
     for (const row of rows) row.id = byProviderId.get(row.providerId)!;
 
     const pubsub = createFleetPubSub();
@@ -63,25 +80,51 @@ describe('30 % provider faults', () => {
     // 12 measured while five suites ran) it answers 60 concurrent calls in 50-250 ms, so
     // 300 ms timed out calls the simulator had not faulted, and the breaker measured the
     // machine instead of the provider.
-    const providers = createProviderRegistry({ keyRing: testKeyRing, odooShBaseUrl: sim.baseUrl, odooShDefaultToken: 'account-token', timeoutMs: 1000 });
+    const providers = createProviderRegistry({
+      keyRing: testKeyRing,
+      odooShBaseUrl: sim.baseUrl,
+      odooShDefaultToken: 'account-token',
+      timeoutMs: 1000,
+    });
     const logger = createLogger('silent');
     // Every poll stores its health sample, so the gaps between samples can be measured.
-    const poller = createPoller({ prisma: db.prisma, pubsub, providers, logger, intervalMs: INTERVAL_MS, concurrency: 64, timeoutMs: 2500, tickBudgetMs: TICK_BUDGET_MS, retentionDays: 7, healthSampleEveryMs: 0 });
+    const poller = createPoller({
+      prisma: db.prisma,
+      pubsub,
+      providers,
+      logger,
+      intervalMs: INTERVAL_MS,
+      concurrency: 64,
+      timeoutMs: 2500,
+      tickBudgetMs: TICK_BUDGET_MS,
+      retentionDays: 7,
+      healthSampleEveryMs: 0,
+    });
     server = await startTestServer(db.prisma, { providers, pubsub, poller });
 
     const watched = rows.slice(0, WATCHED);
     const received = new Map<string, string[]>(watched.map((row) => [row.id, []]));
     const client = wsClient(server.wsUrl, company.token, true);
     for (const row of watched) {
-      client.subscribe({ query: print(InstanceHealthDocument), variables: { instanceId: encodeGlobalID('OdooInstance', row.id) } }, {
-        next: (value) => received.get(row.id)!.push((value.data as { instanceHealth: { status: string } }).instanceHealth.status),
-        error: () => received.get(row.id)!.push('error'),
-        complete: () => {},
-      });
+      client.subscribe(
+        { query: print(InstanceHealthDocument), variables: { instanceId: encodeGlobalID('OdooInstance', row.id) } },
+        {
+          next: (value) =>
+            received.get(row.id)!.push((value.data as { instanceHealth: { status: string } }).instanceHealth.status),
+          error: () => received.get(row.id)!.push('error'),
+          complete: () => {},
+        },
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 300));
 
-    sim.simulator.setFaults({ rate: Number(process.env.CHAOS_FAULT_RATE ?? 0.3), statuses: [429, 503, 'hang'], hangMs: 3000, retryAfterSeconds: 1, routes: [] });
+    sim.simulator.setFaults({
+      rate: Number(process.env.CHAOS_FAULT_RATE ?? 0.3),
+      statuses: [429, 503, 'hang'],
+      hangMs: 3000,
+      retryAfterSeconds: 1,
+      routes: [],
+    });
     const reports: Array<Awaited<ReturnType<typeof poller.tick>>> = [];
     const polling = cronJob('poller', '* * * * * *', async () => void reports.push(await poller.tick()), logger);
     const sent = new Map<string, string[]>(watched.map((row) => [row.id, ['HEALTHY']]));
@@ -110,7 +153,11 @@ describe('30 % provider faults', () => {
     await client.dispose();
 
     // Gaps between stored health samples, with the run's start and end as bounds.
-    const samples = await db.prisma.healthSample.findMany({ where: { checkedAt: { gte: new Date(started) } }, orderBy: { checkedAt: 'asc' }, select: { instanceId: true, checkedAt: true } });
+    const samples = await db.prisma.healthSample.findMany({
+      where: { checkedAt: { gte: new Date(started) } },
+      orderBy: { checkedAt: 'asc' },
+      select: { instanceId: true, checkedAt: true },
+    });
     const times = new Map<string, number[]>(rows.map((row) => [row.id, [started]]));
     for (const sample of samples) times.get(sample.instanceId)?.push(sample.checkedAt.getTime());
     const worstGaps = rows.map((row) => {
@@ -120,7 +167,9 @@ describe('30 % provider faults', () => {
     const withinThree = worstGaps.filter((gap) => gap <= 3 * INTERVAL_MS).length;
     const ticks = await db.prisma.pollerTick.findMany({ where: { startedAt: { gte: new Date(started) } } });
     const changesSent = [...sent.values()].reduce((sum, list) => sum + list.length, 0);
-    const changesReceived = watched.filter((row) => JSON.stringify(received.get(row.id)) === JSON.stringify(sent.get(row.id))).reduce((sum, row) => sum + received.get(row.id)!.length, 0);
+    const changesReceived = watched
+      .filter((row) => JSON.stringify(received.get(row.id)) === JSON.stringify(sent.get(row.id)))
+      .reduce((sum, row) => sum + received.get(row.id)!.length, 0);
     const figures = {
       instances: INSTANCES,
       intervalMs: INTERVAL_MS,

@@ -77,7 +77,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
   return async () => {
     // Test files drop their own databases; the template goes too, and the cluster this run started.
     const cleanup = new pg.Client({ connectionString: serverUrl });
-    await cleanup.connect().then(() => cleanup.query(`DROP DATABASE IF EXISTS "${template}" WITH (FORCE)`)).catch(() => {});
+    await cleanup
+      .connect()
+      .then(() => cleanup.query(`DROP DATABASE IF EXISTS "${template}" WITH (FORCE)`))
+      .catch(() => {});
     await cleanup.end().catch(() => {});
     server.stop();
   };

@@ -41,11 +41,17 @@ export interface Fleet {
   /** a worker running every kind of operation, retrying at once; `git` replaces the publisher */
   worker(overrides?: Partial<WorkerOptions> & { git?: GitPublisher }): Worker;
   /** an instance requested through GraphQL and driven to RUNNING (`setup` runs in between) */
-  runningInstance(input: Record<string, unknown> & { name: string }, setup?: (id: string) => Promise<void>): Promise<string>;
+  runningInstance(
+    input: Record<string, unknown> & { name: string },
+    setup?: (id: string) => Promise<void>,
+  ): Promise<string>;
   stop(): Promise<void>;
 }
 
-export async function startFleet(slug: string, options: { git?: GitPublisher; odooLongTimeouts?: Partial<LongCallTimeouts>; odooSerie?: string } = {}): Promise<Fleet> {
+export async function startFleet(
+  slug: string,
+  options: { git?: GitPublisher; odooLongTimeouts?: Partial<LongCallTimeouts>; odooSerie?: string } = {},
+): Promise<Fleet> {
   const db = await createTestDatabase();
   const sim = await startSimulator();
   const folder = await mkdtemp(join(tmpdir(), `fleet-${slug}-`));
@@ -64,14 +70,31 @@ export async function startFleet(slug: string, options: { git?: GitPublisher; od
   const company = await seedCompany(db.prisma, slug);
   const defaults = { ...testOperationDeps(), ...(options.git ? { git: options.git } : {}) };
   // No cron: `checkInstanceHealth` polls an instance when a test asks.
-  const poller = createPoller({ prisma: db.prisma, pubsub, providers, logger: createLogger('silent'), intervalMs: 60_000, concurrency: 4, timeoutMs: 2000, retentionDays: 7 });
+  const poller = createPoller({
+    prisma: db.prisma,
+    pubsub,
+    providers,
+    logger: createLogger('silent'),
+    intervalMs: 60_000,
+    concurrency: 4,
+    timeoutMs: 2000,
+    retentionDays: 7,
+  });
   const server = await startTestServer(db.prisma, { providers, pubsub, backupStore: store, git: defaults.git, poller });
 
-  const gql: Fleet['gql'] = (document, variables) => execute(server.httpUrl, document, { token: company.token, variables });
+  const gql: Fleet['gql'] = (document, variables) =>
+    execute(server.httpUrl, document, { token: company.token, variables });
   const worker: Fleet['worker'] = ({ git, ...overrides } = {}) =>
     createWorker({
       prisma: db.prisma,
-      handlers: operationHandlers({ ...defaults, ...(git ? { git } : {}), prisma: db.prisma, pubsub, providers, store }),
+      handlers: operationHandlers({
+        ...defaults,
+        ...(git ? { git } : {}),
+        prisma: db.prisma,
+        pubsub,
+        providers,
+        store,
+      }),
       retryBaseMs: 0,
       onSettled: (operation, outcome) => publishStepChange({ prisma: db.prisma, pubsub }, operation, outcome),
       ...overrides,

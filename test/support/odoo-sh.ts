@@ -17,12 +17,24 @@ export interface SimulatorHarness {
 }
 
 /** `startAt`: the simulator's clock at the start (default a fixed instant, for stable tests). */
-export async function startSimulator(options: SimulatorOptions = {}, startAt = Date.parse('2026-06-01T12:00:00Z')): Promise<SimulatorHarness> {
+export async function startSimulator(
+  options: SimulatorOptions = {},
+  startAt = Date.parse('2026-06-01T12:00:00Z'),
+): Promise<SimulatorHarness> {
   let clock = startAt;
   const simulator = new OdooShSimulator({
     now: () => clock,
     backupSizeBytes: 256 * 1024 + 11,
-    durations: { creatingMs: 1000, deletingMs: 1000, backupPendingMs: 1000, backupRunningMs: 1000, restoreMs: 1000, deployQueuedMs: 1000, deployBuildingMs: 1000, deployDeployingMs: 1000 },
+    durations: {
+      creatingMs: 1000,
+      deletingMs: 1000,
+      backupPendingMs: 1000,
+      backupRunningMs: 1000,
+      restoreMs: 1000,
+      deployQueuedMs: 1000,
+      deployBuildingMs: 1000,
+      deployDeployingMs: 1000,
+    },
     ...options,
   });
   const baseUrl = await simulator.listen();

@@ -139,6 +139,11 @@ function caseFor(kind: RootKind, field: GraphQLField<unknown, unknown>): Operati
 }
 
 export function operationCases(kind: RootKind): OperationCase[] {
-  const root = kind === 'query' ? schema.getQueryType() : kind === 'mutation' ? schema.getMutationType() : schema.getSubscriptionType();
+  const root =
+    kind === 'query'
+      ? schema.getQueryType()
+      : kind === 'mutation'
+        ? schema.getMutationType()
+        : schema.getSubscriptionType();
   return Object.values(root?.getFields() ?? {}).map((field) => caseFor(kind, field));
 }

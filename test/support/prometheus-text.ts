@@ -47,7 +47,9 @@ export function parsePrometheusText(text: string): Map<string, MetricFamily> {
       const [, name, labelText, valueText] = sample;
       const value = valueText === '+Inf' ? Infinity : valueText === '-Inf' ? -Infinity : Number(valueText);
       if (Number.isNaN(value) && valueText !== 'NaN') throw new Error(`line ${index + 1}: bad value ${valueText}`);
-      const owner = [...families.values()].find((candidate) => SUFFIXES[candidate.type].some((suffix) => candidate.name + suffix === name));
+      const owner = [...families.values()].find((candidate) =>
+        SUFFIXES[candidate.type].some((suffix) => candidate.name + suffix === name),
+      );
       if (!owner) throw new Error(`line ${index + 1}: ${name} belongs to no declared family`);
       owner.samples.push({ name: name!, labels: parseLabels(labelText ?? '', index + 1), value });
     }
@@ -68,9 +70,15 @@ function parseLabels(text: string, lineNumber: number): Record<string, string> {
 }
 
 /** The value of the one sample named `name` whose labels include `labels`; undefined when none. */
-export function sampleValue(families: Map<string, MetricFamily>, name: string, labels: Record<string, string> = {}): number | undefined {
+export function sampleValue(
+  families: Map<string, MetricFamily>,
+  name: string,
+  labels: Record<string, string> = {},
+): number | undefined {
   for (const family of families.values()) {
-    const found = family.samples.find((sample) => sample.name === name && Object.entries(labels).every(([key, value]) => sample.labels[key] === value));
+    const found = family.samples.find(
+      (sample) => sample.name === name && Object.entries(labels).every(([key, value]) => sample.labels[key] === value),
+    );
     if (found) return found.value;
   }
   return undefined;

@@ -36,5 +36,8 @@ export async function seedInstances(prisma: PrismaClient, companyId: string, cou
       createdAt: new Date(base + index * 60_000),
     })),
   });
-  return prisma.odooInstance.findMany({ where: { companyId, name: { startsWith: `${prefix}-` } }, orderBy: { name: 'asc' } });
+  return prisma.odooInstance.findMany({
+    where: { companyId, name: { startsWith: `${prefix}-` } },
+    orderBy: { name: 'asc' },
+  });
 }

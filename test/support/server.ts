@@ -36,7 +36,12 @@ export const TEST_PROVIDER_BASE_URL = 'http://127.0.0.1:9/api/v1';
 
 /** Worker dependencies the tests rarely vary; a worker never waits between looks. */
 export function testOperationDeps() {
-  return { keyRing: testKeyRing, git: createGitPublisher({ timeoutMs: 20_000 }), author: { name: 'Fleet Test', email: 'fleet@test.invalid' }, pollMs: 0 };
+  return {
+    keyRing: testKeyRing,
+    git: createGitPublisher({ timeoutMs: 20_000 }),
+    author: { name: 'Fleet Test', email: 'fleet@test.invalid' },
+    pollMs: 0,
+  };
 }
 
 export async function startTestServer(

@@ -106,7 +106,12 @@ interface Faults {
 export type InjectedFaultCounts = Record<string, number>;
 
 class HttpError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string, readonly headers: Record<string, string> = {}) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
     super(message);
   }
 }
@@ -127,9 +132,17 @@ function enteredAt<S extends string>(timeline: Timeline<S>, status: S, now: numb
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-async function defaultCommitFails(repositoryUrl: string | null, _branch: string, commit: string | null): Promise<boolean> {
+async function defaultCommitFails(
+  repositoryUrl: string | null,
+  _branch: string,
+  commit: string | null,
+): Promise<boolean> {
   if (commit?.includes('FAIL_DEPLOY')) return true;
-  const path = repositoryUrl?.startsWith('file://') ? repositoryUrl.slice(7) : repositoryUrl?.startsWith('/') ? repositoryUrl : null;
+  const path = repositoryUrl?.startsWith('file://')
+    ? repositoryUrl.slice(7)
+    : repositoryUrl?.startsWith('/')
+      ? repositoryUrl
+      : null;
   if (!path || !commit) return false;
   try {
     const { stdout } = await run('git', ['--git-dir', path, 'ls-tree', '-r', '--name-only', commit]);
@@ -151,7 +164,17 @@ export class OdooShSimulator {
   private readonly durations: SimulatorDurations;
   private readonly now: () => number;
   private readonly commitFails: NonNullable<SimulatorOptions['commitFails']>;
-  private faults: Faults = { next: [], retryAfterSeconds: 1, latencyMs: 0, slowNext: 0, slowMs: 0, rate: 0, statuses: [429, 503], hangMs: 20_000, routes: [] };
+  private faults: Faults = {
+    next: [],
+    retryAfterSeconds: 1,
+    latencyMs: 0,
+    slowNext: 0,
+    slowMs: 0,
+    rate: 0,
+    statuses: [429, 503],
+    hangMs: 20_000,
+    routes: [],
+  };
   readonly injectedFaults: InjectedFaultCounts = {};
   private readonly random: () => number;
   /** requests answered, by "METHOD /route" (ids replaced), for tests and demos */
@@ -183,8 +206,12 @@ export class OdooShSimulator {
 
   setFaults(faults: Partial<Faults>): void {
     const next = { ...this.faults, ...faults };
-    if (!(next.rate >= 0 && next.rate <= 1)) throw new HttpError(400, 'bad_request', 'faults.rate: a number from 0 to 1');
-    if (next.statuses.length === 0 || next.statuses.some((status) => status !== 'hang' && !(Number.isInteger(status) && status >= 400 && status <= 599))) {
+    if (!(next.rate >= 0 && next.rate <= 1))
+      throw new HttpError(400, 'bad_request', 'faults.rate: a number from 0 to 1');
+    if (
+      next.statuses.length === 0 ||
+      next.statuses.some((status) => status !== 'hang' && !(Number.isInteger(status) && status >= 400 && status <= 599))
+    ) {
       throw new HttpError(400, 'bad_request', "faults.statuses: HTTP error statuses (400-599) or 'hang'");
     }
     if (!Array.isArray(next.routes) || next.routes.some((route) => typeof route !== 'string')) {
@@ -227,12 +254,21 @@ export class OdooShSimulator {
       }
       const injected = this.faults.next.shift() ?? drawn;
       if (injected !== undefined) {
-        const headers: Record<string, string> = injected === 429 ? { 'retry-after': String(this.faults.retryAfterSeconds) } : {};
-        throw new HttpError(injected, injected === 429 ? 'rate_limited' : 'provider_fault', `Injected ${injected}`, headers);
+        const headers: Record<string, string> =
+          injected === 429 ? { 'retry-after': String(this.faults.retryAfterSeconds) } : {};
+        throw new HttpError(
+          injected,
+          injected === 429 ? 'rate_limited' : 'provider_fault',
+          `Injected ${injected}`,
+          headers,
+        );
       }
       if (!url.pathname.startsWith(SIMULATOR_API_PREFIX)) throw new HttpError(404, 'not_found', 'Unknown route');
       const token = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
-      if (!token || (this.options.tokens && Object.keys(this.options.tokens).length > 0 && !this.options.tokens[token])) {
+      if (
+        !token ||
+        (this.options.tokens && Object.keys(this.options.tokens).length > 0 && !this.options.tokens[token])
+      ) {
         throw new HttpError(401, 'unauthorized', 'Missing or invalid bearer token');
       }
       const path = url.pathname.slice(SIMULATOR_API_PREFIX.length);
@@ -262,17 +298,26 @@ export class OdooShSimulator {
     if (method === 'POST' && health) {
       const instance = this.instances.get(health[1]!);
       if (!instance) throw new HttpError(404, 'not_found', 'Unknown instance');
-      instance.health = { status: String(input.status ?? 'healthy'), checks: (input.checks ?? {}) as Record<string, 'ok' | 'fail'> };
+      instance.health = {
+        status: String(input.status ?? 'healthy'),
+        checks: (input.checks ?? {}) as Record<string, 'ok' | 'fail'>,
+      };
       return { ok: true };
     }
     const logs = /^\/_simulator\/instances\/([^/]+)\/logs$/.exec(path);
     if (method === 'POST' && logs) {
       const instance = this.instances.get(logs[1]!);
       if (!instance) throw new HttpError(404, 'not_found', 'Unknown instance');
-      instance.logs.push({ timestamp: this.now(), level: String(input.level ?? 'info'), logger: String(input.logger ?? 'odoo'), message: String(input.message ?? '') });
+      instance.logs.push({
+        timestamp: this.now(),
+        level: String(input.level ?? 'info'),
+        logger: String(input.logger ?? 'odoo'),
+        message: String(input.message ?? ''),
+      });
       return { ok: true };
     }
-    if (method === 'GET' && path === '/_simulator/stats') return { ...Object.fromEntries(this.requestCounts), injectedFaults: this.injectedFaults };
+    if (method === 'GET' && path === '/_simulator/stats')
+      return { ...Object.fromEntries(this.requestCounts), injectedFaults: this.injectedFaults };
     throw new HttpError(404, 'not_found', 'Unknown control route');
   }
 
@@ -294,7 +339,15 @@ export class OdooShSimulator {
 
     if (!instanceId) {
       if (method === 'POST') return { status: 201, body: this.createInstance(body()) };
-      if (method === 'GET') return { status: 200, body: this.page([...this.liveInstances()].filter((i) => this.allowed(token, i.id)), query, (i) => this.instanceJson(i)) };
+      if (method === 'GET')
+        return {
+          status: 200,
+          body: this.page(
+            [...this.liveInstances()].filter((i) => this.allowed(token, i.id)),
+            query,
+            (i) => this.instanceJson(i),
+          ),
+        };
       throw new HttpError(405, 'method_not_allowed', 'Method not allowed');
     }
     const instance = this.instance(instanceId, token);
@@ -308,21 +361,38 @@ export class OdooShSimulator {
     if (sub === 'backups') {
       if (!subId && method === 'POST') return { status: 202, body: this.createBackup(instance, body()) };
       if (!subId && method === 'GET') {
-        return { status: 200, body: this.page([...this.backups.values()].filter((b) => b.instanceId === instance.id), query, (b) => this.backupJson(b)) };
+        return {
+          status: 200,
+          body: this.page(
+            [...this.backups.values()].filter((b) => b.instanceId === instance.id),
+            query,
+            (b) => this.backupJson(b),
+          ),
+        };
       }
       const backup = this.backups.get(subId ?? '');
-      if (!backup || backup.instanceId !== instance.id) throw new HttpError(404, 'not_found', `Unknown backup ${subId}`);
+      if (!backup || backup.instanceId !== instance.id)
+        throw new HttpError(404, 'not_found', `Unknown backup ${subId}`);
       if (!action && method === 'GET') return { status: 200, body: this.backupJson(backup) };
-      if (action === 'restore' && method === 'POST') return { status: 202, body: this.restore(instance, backup, body(), token) };
+      if (action === 'restore' && method === 'POST')
+        return { status: 202, body: this.restore(instance, backup, body(), token) };
       if (action === 'download' && method === 'GET') return { status: 200, body: this.download(backup) };
     }
     if (sub === 'deployments') {
       if (!subId && method === 'POST') return { status: 202, body: await this.deploy(instance, body()) };
       if (!subId && method === 'GET') {
-        return { status: 200, body: this.page([...this.deployments.values()].filter((d) => d.instanceId === instance.id), query, (d) => this.deploymentJson(d)) };
+        return {
+          status: 200,
+          body: this.page(
+            [...this.deployments.values()].filter((d) => d.instanceId === instance.id),
+            query,
+            (d) => this.deploymentJson(d),
+          ),
+        };
       }
       const deployment = this.deployments.get(subId ?? '');
-      if (!deployment || deployment.instanceId !== instance.id) throw new HttpError(404, 'not_found', `Unknown deployment ${subId}`);
+      if (!deployment || deployment.instanceId !== instance.id)
+        throw new HttpError(404, 'not_found', `Unknown deployment ${subId}`);
       if (!action && method === 'GET') return { status: 200, body: this.deploymentJson(deployment) };
     }
     if (method === 'GET' && sub === 'health' && !subId) return { status: 200, body: this.health(instance, token) };
@@ -339,12 +409,18 @@ export class OdooShSimulator {
 
   private allowed(token: string, instanceId: string): boolean {
     const scope = this.options.tokens?.[token];
-    return !this.options.tokens || Object.keys(this.options.tokens).length === 0 || scope === '*' || Boolean(scope?.includes(instanceId));
+    return (
+      !this.options.tokens ||
+      Object.keys(this.options.tokens).length === 0 ||
+      scope === '*' ||
+      Boolean(scope?.includes(instanceId))
+    );
   }
 
   private instance(id: string, token: string): SimInstance {
     const instance = this.instances.get(id);
-    if (!instance || (instance.goneAt !== null && instance.goneAt <= this.now())) throw new HttpError(404, 'not_found', `Unknown instance ${id}`);
+    if (!instance || (instance.goneAt !== null && instance.goneAt <= this.now()))
+      throw new HttpError(404, 'not_found', `Unknown instance ${id}`);
     if (!this.allowed(token, id)) throw new HttpError(403, 'forbidden', 'This token may not use this instance');
     return instance;
   }
@@ -356,12 +432,15 @@ export class OdooShSimulator {
   private createInstance(input: Record<string, unknown>) {
     const problems: string[] = [];
     const name = String(input.name ?? '');
-    if (!/^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$/.test(name)) problems.push('name: 3-63 lowercase letters, digits or inner hyphens');
+    if (!/^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$/.test(name))
+      problems.push('name: 3-63 lowercase letters, digits or inner hyphens');
     if (!/^[A-Za-z0-9_-]{1,63}$/.test(String(input.database ?? ''))) problems.push('database: letters, digits, _ or -');
     if (!/^\d{2}\.\d$/.test(String(input.version ?? ''))) problems.push('version: like "17.0"');
-    if (!tiers.includes(String(input.subscription_tier ?? ''))) problems.push(`subscription_tier: one of ${tiers.join(', ')}`);
+    if (!tiers.includes(String(input.subscription_tier ?? '')))
+      problems.push(`subscription_tier: one of ${tiers.join(', ')}`);
     if (problems.length) throw new HttpError(422, 'invalid_field', problems.join('; '));
-    if ([...this.liveInstances()].some((existing) => existing.name === name)) throw new HttpError(409, 'name_taken', `Name ${name} is taken`);
+    if ([...this.liveInstances()].some((existing) => existing.name === name))
+      throw new HttpError(409, 'name_taken', `Name ${name} is taken`);
     const now = this.now();
     const instance: SimInstance = {
       id: `inst_${randomUUID().slice(0, 12)}`,
@@ -371,10 +450,16 @@ export class OdooShSimulator {
       subscriptionId: `sub_${randomUUID().slice(0, 8)}`,
       tier: String(input.subscription_tier),
       gitRepositoryUrl: typeof input.git_repository_url === 'string' ? input.git_repository_url : null,
-      gitBranch: typeof input.git_branch === 'string' && /^[A-Za-z0-9._/-]{1,100}$/.test(input.git_branch) ? input.git_branch : 'master',
+      gitBranch:
+        typeof input.git_branch === 'string' && /^[A-Za-z0-9._/-]{1,100}$/.test(input.git_branch)
+          ? input.git_branch
+          : 'master',
       createdAt: now,
       updatedAt: now,
-      timeline: [{ at: now, status: 'creating' }, { at: now + this.durations.creatingMs, status: 'running' }],
+      timeline: [
+        { at: now, status: 'creating' },
+        { at: now + this.durations.creatingMs, status: 'running' },
+      ],
       goneAt: null,
       health: null,
       logs: [{ timestamp: now, level: 'info', logger: 'odoo.sh', message: `Instance ${name} requested` }],
@@ -395,8 +480,10 @@ export class OdooShSimulator {
     }
     if (input.name !== undefined) {
       const name = String(input.name);
-      if (!/^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$/.test(name)) throw new HttpError(422, 'invalid_field', 'name: 3-63 lowercase letters, digits or inner hyphens');
-      if ([...this.liveInstances()].some((other) => other.name === name && other.id !== instance.id)) throw new HttpError(409, 'name_taken', `Name ${name} is taken`);
+      if (!/^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$/.test(name))
+        throw new HttpError(422, 'invalid_field', 'name: 3-63 lowercase letters, digits or inner hyphens');
+      if ([...this.liveInstances()].some((other) => other.name === name && other.id !== instance.id))
+        throw new HttpError(409, 'name_taken', `Name ${name} is taken`);
       instance.name = name;
     }
     if (input.subscription_tier !== undefined) instance.tier = String(input.subscription_tier);
@@ -425,13 +512,15 @@ export class OdooShSimulator {
   private resume(instance: SimInstance) {
     const status = this.status(instance);
     if (status === 'running') return this.instanceJson(instance);
-    if (status !== 'suspended') throw new HttpError(409, 'invalid_state', `Cannot resume an instance that is ${status}`);
+    if (status !== 'suspended')
+      throw new HttpError(409, 'invalid_state', `Cannot resume an instance that is ${status}`);
     instance.timeline = [{ at: this.now(), status: 'running' }];
     return this.instanceJson(instance);
   }
 
   private createBackup(instance: SimInstance, input: Record<string, unknown>) {
-    if (input.type !== undefined && input.type !== 'manual') throw new HttpError(422, 'invalid_field', 'type: only "manual" can be requested');
+    if (input.type !== undefined && input.type !== 'manual')
+      throw new HttpError(422, 'invalid_field', 'type: only "manual" can be requested');
     if (!['running', 'suspended'].includes(this.status(instance))) {
       throw new HttpError(409, 'invalid_state', `Cannot back up an instance that is ${this.status(instance)}`);
     }
@@ -454,17 +543,23 @@ export class OdooShSimulator {
   }
 
   private restore(instance: SimInstance, backup: SimBackup, input: Record<string, unknown>, token: string) {
-    if (statusAt(backup.timeline, this.now()) !== 'completed') throw new HttpError(409, 'invalid_state', 'Backup is not completed');
+    if (statusAt(backup.timeline, this.now()) !== 'completed')
+      throw new HttpError(409, 'invalid_state', 'Backup is not completed');
     const target = input.target_instance_id ? this.instance(String(input.target_instance_id), token) : instance;
-    if (this.status(target) !== 'running') throw new HttpError(409, 'invalid_state', `Target is ${this.status(target)}`);
+    if (this.status(target) !== 'running')
+      throw new HttpError(409, 'invalid_state', `Target is ${this.status(target)}`);
     const now = this.now();
-    target.timeline = [{ at: now, status: 'maintenance' }, { at: now + this.durations.restoreMs, status: 'running' }];
+    target.timeline = [
+      { at: now, status: 'maintenance' },
+      { at: now + this.durations.restoreMs, status: 'running' },
+    ];
     this.restores.push({ backupId: backup.id, targetId: target.id, neutralize: input.neutralize === true, at: now });
     return { restore_id: `rst_${randomUUID().slice(0, 12)}`, status: 'in_progress' };
   }
 
   private download(backup: SimBackup) {
-    if (statusAt(backup.timeline, this.now()) !== 'completed') throw new HttpError(409, 'invalid_state', 'Backup is not completed');
+    if (statusAt(backup.timeline, this.now()) !== 'completed')
+      throw new HttpError(409, 'invalid_state', 'Backup is not completed');
     const expires = this.now() + 3_600_000;
     return { url: `${this.origin}/_files/${backup.id}.zip?expires=${expires}`, expires_at: iso(expires) };
   }
@@ -493,13 +588,16 @@ export class OdooShSimulator {
 
   private async deploy(instance: SimInstance, input: Record<string, unknown>) {
     const branch = String(input.branch ?? '');
-    if (!/^[A-Za-z0-9._/-]{1,100}$/.test(branch)) throw new HttpError(422, 'invalid_field', 'branch: required, a branch name');
+    if (!/^[A-Za-z0-9._/-]{1,100}$/.test(branch))
+      throw new HttpError(422, 'invalid_field', 'branch: required, a branch name');
     if (input.commit !== undefined && !/^[0-9a-f]{7,40}$|FAIL_DEPLOY/.test(String(input.commit))) {
       throw new HttpError(422, 'invalid_field', 'commit: a hexadecimal commit hash');
     }
     const now = this.now();
     const running = [...this.deployments.values()].find(
-      (deployment) => deployment.instanceId === instance.id && !['success', 'failed', 'cancelled'].includes(statusAt(deployment.timeline, now)),
+      (deployment) =>
+        deployment.instanceId === instance.id &&
+        !['success', 'failed', 'cancelled'].includes(statusAt(deployment.timeline, now)),
     );
     if (running) throw new HttpError(409, 'operation_running', `Deployment ${running.id} is still running`);
     const commit = input.commit === undefined ? null : String(input.commit);
@@ -514,8 +612,17 @@ export class OdooShSimulator {
       commit,
       createdAt: now,
       timeline: fails
-        ? [{ at: now, status: 'queued' }, { at: building, status: 'building' }, { at: deploying, status: 'failed' }]
-        : [{ at: now, status: 'queued' }, { at: building, status: 'building' }, { at: deploying, status: 'deploying' }, { at: deploying + deployDeployingMs, status: 'success' }],
+        ? [
+            { at: now, status: 'queued' },
+            { at: building, status: 'building' },
+            { at: deploying, status: 'failed' },
+          ]
+        : [
+            { at: now, status: 'queued' },
+            { at: building, status: 'building' },
+            { at: deploying, status: 'deploying' },
+            { at: deploying + deployDeployingMs, status: 'success' },
+          ],
       error: fails ? `Build failed: the commit carries the FAIL_DEPLOY marker` : null,
     };
     this.deployments.set(deployment.id, deployment);
@@ -526,8 +633,14 @@ export class OdooShSimulator {
     this.healthCalls.push({ instanceId: instance.id, at: Date.now(), token });
     if (this.healthCalls.length > 100_000) this.healthCalls.splice(0, 50_000);
     const status = this.status(instance);
-    const base = status === 'running' ? { status: 'healthy', checks: { http: 'ok', database: 'ok', workers: 'ok', cron: 'ok' } } : { status: 'down', checks: { http: 'fail', database: 'fail', workers: 'fail', cron: 'fail' } };
-    const current = instance.health && status === 'running' ? { ...instance.health, checks: { ...base.checks, ...instance.health.checks } } : base;
+    const base =
+      status === 'running'
+        ? { status: 'healthy', checks: { http: 'ok', database: 'ok', workers: 'ok', cron: 'ok' } }
+        : { status: 'down', checks: { http: 'fail', database: 'fail', workers: 'fail', cron: 'fail' } };
+    const current =
+      instance.health && status === 'running'
+        ? { ...instance.health, checks: { ...base.checks, ...instance.health.checks } }
+        : base;
     return { ...current, response_time_ms: current.status === 'down' ? null : 120, checked_at: iso(this.now()) };
   }
 
@@ -556,16 +669,23 @@ export class OdooShSimulator {
   private logs(instance: SimInstance, query: URLSearchParams) {
     const since = Date.parse(query.get('since') ?? '') || 0;
     const level = query.get('level');
-    if (level && !levels.includes(level)) throw new HttpError(422, 'invalid_field', `level: one of ${levels.join(', ')}`);
+    if (level && !levels.includes(level))
+      throw new HttpError(422, 'invalid_field', `level: one of ${levels.join(', ')}`);
     const minimum = level ? levels.indexOf(level) : 0;
     const entries = instance.logs.filter((entry) => entry.timestamp >= since && levels.indexOf(entry.level) >= minimum);
-    const page = this.page(entries, query, (entry) => ({ timestamp: iso(entry.timestamp), level: entry.level, logger: entry.logger, message: entry.message }));
+    const page = this.page(entries, query, (entry) => ({
+      timestamp: iso(entry.timestamp),
+      level: entry.level,
+      logger: entry.logger,
+      message: entry.message,
+    }));
     return { entries: page.items, next_cursor: page.next_cursor };
   }
 
   private page<T, J>(items: T[], query: URLSearchParams, toJson: (item: T) => J) {
     const limit = query.has('limit') ? Number(query.get('limit')) : 50;
-    if (!Number.isInteger(limit) || limit < 1 || limit > 200) throw new HttpError(400, 'bad_request', 'limit must be 1-200');
+    if (!Number.isInteger(limit) || limit < 1 || limit > 200)
+      throw new HttpError(400, 'bad_request', 'limit must be 1-200');
     const cursor = query.get('cursor');
     const offset = cursor ? Number(Buffer.from(cursor, 'base64url').toString()) : 0;
     if (!Number.isInteger(offset) || offset < 0) throw new HttpError(400, 'bad_request', 'Invalid cursor');
@@ -587,7 +707,9 @@ export class OdooShSimulator {
       git_repository_url: instance.gitRepositoryUrl,
       git_branch: instance.gitBranch,
       created_at: iso(instance.createdAt),
-      updated_at: iso(Math.max(instance.updatedAt, ...instance.timeline.map((step) => step.at).filter((at) => at <= this.now()))),
+      updated_at: iso(
+        Math.max(instance.updatedAt, ...instance.timeline.map((step) => step.at).filter((at) => at <= this.now())),
+      ),
     };
   }
 
@@ -644,7 +766,11 @@ function parseJson(raw: string): unknown {
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     let raw = '';
-    req.setEncoding('utf8').on('data', (chunk: string) => (raw += chunk)).on('end', () => resolve(raw)).on('error', reject);
+    req
+      .setEncoding('utf8')
+      .on('data', (chunk: string) => (raw += chunk))
+      .on('end', () => resolve(raw))
+      .on('error', reject);
   });
 }
 

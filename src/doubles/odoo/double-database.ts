@@ -12,7 +12,18 @@ export interface DoubleUser {
 export interface DoubleDatabase {
   name: string;
   users: DoubleUser[];
-  partners: Map<number, { id: number; name: string; email: string | false; parent_id: number | false; active: boolean; is_company?: boolean; phone?: string | false }>;
+  partners: Map<
+    number,
+    {
+      id: number;
+      name: string;
+      email: string | false;
+      parent_id: number | false;
+      active: boolean;
+      is_company?: boolean;
+      phone?: string | false;
+    }
+  >;
   modules: Map<string, { id: number; name: string; state: string; latest_version: string | false }>;
   nextId: number;
   /** size of the generated backup file (its filestore makes up the difference) */
@@ -24,9 +35,20 @@ export interface DoubleDatabase {
   neutralized: boolean;
   parameters: Map<string, string>;
   /** rows of the models the metrics read: ir.attachment, mail.mail, ir.cron */
-  records: { attachments: Array<{ id: number; file_size: number }>; mails: Array<{ id: number; state: string }>; crons: Array<{ id: number; active: boolean; nextcall: string; failure_count: number }> };
+  records: {
+    attachments: Array<{ id: number; file_size: number }>;
+    mails: Array<{ id: number; state: string }>;
+    crons: Array<{ id: number; active: boolean; nextcall: string; failure_count: number }>;
+  };
   /** ir.logging rows (Odoo writes them when log_db is set) */
-  logs: Array<{ id: number; type: 'server' | 'client'; create_date: string; level: string; name: string; message: string }>;
+  logs: Array<{
+    id: number;
+    type: 'server' | 'client';
+    create_date: string;
+    level: string;
+    name: string;
+    message: string;
+  }>;
   /** API keys (Odoo 19+), each for one user id */
   apiKeys: Map<string, number>;
 }

@@ -14,7 +14,12 @@ export interface WebHost {
   listDb: boolean;
   masterPassword: string;
   calls: string[];
-  versionInfo(): { server_version: string; server_version_info: unknown[]; server_serie: string; protocol_version: number };
+  versionInfo(): {
+    server_version: string;
+    server_version_info: unknown[];
+    server_serie: string;
+    protocol_version: number;
+  };
   /** the db service's methods (faults thrown as `{faultCode, faultString}`) */
   db(method: string, params: unknown[]): unknown;
 }
@@ -22,13 +27,25 @@ export interface WebHost {
 /** The manager page with an alert: how Odoo reports a failed database action (HTTP 200). */
 export function managerErrorPage(res: ServerResponse, message: string): void {
   // QWeb escapes the message, quotes included: `Couldn&#39;t restore database`.
-  const escaped = message.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&#34;').replace(/'/g, '&#39;');
-  res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
-    .end(`<!DOCTYPE html><html><body><div class="alert alert-danger" role="alert">${escaped}</div><form action="/web/database/backup"></form></body></html>`);
+  const escaped = message
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&#34;')
+    .replace(/'/g, '&#39;');
+  res
+    .writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
+    .end(
+      `<!DOCTYPE html><html><body><div class="alert alert-danger" role="alert">${escaped}</div><form action="/web/database/backup"></form></body></html>`,
+    );
 }
 
 function redirect(res: ServerResponse, location: string): void {
-  res.writeHead(303, { location, 'content-type': 'text/html; charset=utf-8' }).end(`<!doctype html>\n<html lang=en>\n<title>Redirecting...</title>\n<h1>Redirecting...</h1>\n<p>You should be redirected automatically to the target URL: <a href="${location}">${location}</a>. If not, click the link.\n`);
+  res
+    .writeHead(303, { location, 'content-type': 'text/html; charset=utf-8' })
+    .end(
+      `<!doctype html>\n<html lang=en>\n<title>Redirecting...</title>\n<h1>Redirecting...</h1>\n<p>You should be redirected automatically to the target URL: <a href="${location}">${location}</a>. If not, click the link.\n`,
+    );
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {
@@ -40,7 +57,11 @@ async function readBody(req: IncomingMessage): Promise<string> {
 /** The message a db-service fault shows on the manager page. */
 function faultText(thrown: unknown): string {
   if (thrown && typeof thrown === 'object' && 'faultString' in thrown) {
-    const last = String((thrown as { faultString: unknown }).faultString).trim().split('\n').pop()!.trim();
+    const last = String((thrown as { faultString: unknown }).faultString)
+      .trim()
+      .split('\n')
+      .pop()!
+      .trim();
     return last.replace(/^[\w.]+: /, '');
   }
   return String(thrown);
@@ -63,7 +84,11 @@ function sessionsFor(host: WebHost): Map<string, Session> {
 }
 
 /** What /web/session/authenticate answers (the keys and types Odoo 19 sends). */
-function sessionInfo(database: DoubleDatabase, user: DoubleDatabase['users'][number], info: ReturnType<WebHost['versionInfo']>) {
+function sessionInfo(
+  database: DoubleDatabase,
+  user: DoubleDatabase['users'][number],
+  info: ReturnType<WebHost['versionInfo']>,
+) {
   const name = user.admin ? 'Administrator' : user.login;
   return {
     uid: user.id,
@@ -95,12 +120,24 @@ function sessionInfo(database: DoubleDatabase, user: DoubleDatabase['users'][num
     bundle_params: { lang: 'en_US' },
     test_mode: false,
     view_info: Object.fromEntries(
-      [['list', 'List', 'oi oi-view-list', true], ['form', 'Form', 'fa fa-address-card', false], ['graph', 'Graph', 'fa fa-area-chart', true], ['pivot', 'Pivot', 'oi oi-view-pivot', true], ['calendar', 'Calendar', 'fa fa-calendar', true], ['kanban', 'Kanban', 'oi oi-view-kanban', true], ['search', 'Search', 'oi oi-search', true]].map(
-        ([type, display_name, icon, multi_record]) => [type, { display_name, icon, multi_record }],
-      ),
+      [
+        ['list', 'List', 'oi oi-view-list', true],
+        ['form', 'Form', 'fa fa-address-card', false],
+        ['graph', 'Graph', 'fa fa-area-chart', true],
+        ['pivot', 'Pivot', 'oi oi-view-pivot', true],
+        ['calendar', 'Calendar', 'fa fa-calendar', true],
+        ['kanban', 'Kanban', 'oi oi-view-kanban', true],
+        ['search', 'Search', 'oi oi-search', true],
+      ].map(([type, display_name, icon, multi_record]) => [type, { display_name, icon, multi_record }]),
     ),
     groups: { 'base.group_allow_export': user.admin },
-    user_companies: { current_company: 1, allowed_companies: { 1: { id: 1, name: 'My Company', sequence: 0, child_ids: [], parent_id: false, currency_id: 1 } }, disallowed_ancestor_companies: {} },
+    user_companies: {
+      current_company: 1,
+      allowed_companies: {
+        1: { id: 1, name: 'My Company', sequence: 0, child_ids: [], parent_id: false, currency_id: 1 },
+      },
+      disallowed_ancestor_companies: {},
+    },
     show_effect: true,
     websocket_worker_version: info.server_serie,
     tour_enabled: false,
@@ -109,8 +146,22 @@ function sessionInfo(database: DoubleDatabase, user: DoubleDatabase['users'][num
 }
 
 /** The modules and models the double's catalogue (api_doc, Odoo 19+) lists. */
-const DOC_MODULES = ['base', 'base_sparse_field', 'rpc', 'web', 'api_doc', 'base_import', 'base_import_module', 'base_setup', 'bus'];
-const DOC_MODELS = [{ model: 'res.partner', name: 'Contact' }, { model: 'res.users', name: 'User' }, { model: 'ir.module.module', name: 'Module' }];
+const DOC_MODULES = [
+  'base',
+  'base_sparse_field',
+  'rpc',
+  'web',
+  'api_doc',
+  'base_import',
+  'base_import_module',
+  'base_setup',
+  'bus',
+];
+const DOC_MODELS = [
+  { model: 'res.partner', name: 'Contact' },
+  { model: 'res.users', name: 'User' },
+  { model: 'ir.module.module', name: 'Module' },
+];
 
 /** /doc-bearer/*.json with the bearer key, /doc/*.json and /doc with a web session (api_doc). */
 function apiDoc(host: WebHost, path: string, req: IncomingMessage, res: ServerResponse): boolean {
@@ -121,19 +172,39 @@ function apiDoc(host: WebHost, path: string, req: IncomingMessage, res: ServerRe
     ? [...host.databases.values()].some((database) => bearer !== undefined && database.apiKeys.has(bearer))
     : sid !== undefined && sessionsFor(host).has(sid);
   if (!known) {
-    res.writeHead(401, { 'content-type': 'application/json; charset=utf-8', 'www-authenticate': 'Bearer' }).end(JSON.stringify({ name: 'werkzeug.exceptions.Unauthorized', message: 'Invalid apikey' }));
+    res
+      .writeHead(401, { 'content-type': 'application/json; charset=utf-8', 'www-authenticate': 'Bearer' })
+      .end(JSON.stringify({ name: 'werkzeug.exceptions.Unauthorized', message: 'Invalid apikey' }));
     return true;
   }
   if (path === '/doc') {
-    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end('<!DOCTYPE html>\n<html style="height: 100%;">\n    <head>\n        <title>Odoo Runtime Doc</title>\n    </head>\n    <body></body>\n</html>');
+    res
+      .writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
+      .end(
+        '<!DOCTYPE html>\n<html style="height: 100%;">\n    <head>\n        <title>Odoo Runtime Doc</title>\n    </head>\n    <body></body>\n</html>',
+      );
     return true;
   }
   const file = /^\/doc(?:-bearer)?\/(.+)\.json$/.exec(path)?.[1];
-  const body = file === 'index'
-    ? { modules: DOC_MODULES, models: DOC_MODELS.map((model) => ({ ...model, fields: { id: { string: 'ID', type: 'integer' } }, methods: ['search', 'read'] })) }
-    : DOC_MODELS.some((model) => model.model === file)
-      ? { model: file, name: DOC_MODELS.find((model) => model.model === file)!.name, doc: null, fields: { id: { name: 'id', type: 'integer', readonly: true, required: false } }, methods: { search: { api: ['model'], signature: '(domain, offset=0, limit=None, order=None)' } } }
-      : undefined;
+  const body =
+    file === 'index'
+      ? {
+          modules: DOC_MODULES,
+          models: DOC_MODELS.map((model) => ({
+            ...model,
+            fields: { id: { string: 'ID', type: 'integer' } },
+            methods: ['search', 'read'],
+          })),
+        }
+      : DOC_MODELS.some((model) => model.model === file)
+        ? {
+            model: file,
+            name: DOC_MODELS.find((model) => model.model === file)!.name,
+            doc: null,
+            fields: { id: { name: 'id', type: 'integer', readonly: true, required: false } },
+            methods: { search: { api: ['model'], signature: '(domain, offset=0, limit=None, order=None)' } },
+          }
+        : undefined;
   if (!body) {
     res.writeHead(404, { 'content-type': 'text/html; charset=utf-8' }).end('<h1>Not Found</h1>');
     return true;
@@ -142,25 +213,56 @@ function apiDoc(host: WebHost, path: string, req: IncomingMessage, res: ServerRe
   return true;
 }
 
-function jsonRpc(res: ServerResponse, id: unknown, outcome: { result: unknown } | { error: { name: string; message: string } }): void {
-  const body = 'result' in outcome
-    ? { jsonrpc: '2.0', id, result: outcome.result }
-    : { jsonrpc: '2.0', id, error: { code: 200, message: 'Odoo Server Error', data: { name: outcome.error.name, message: outcome.error.message, arguments: [outcome.error.message], context: {}, debug: `${outcome.error.name}: ${outcome.error.message}\n` } } };
+function jsonRpc(
+  res: ServerResponse,
+  id: unknown,
+  outcome: { result: unknown } | { error: { name: string; message: string } },
+): void {
+  const body =
+    'result' in outcome
+      ? { jsonrpc: '2.0', id, result: outcome.result }
+      : {
+          jsonrpc: '2.0',
+          id,
+          error: {
+            code: 200,
+            message: 'Odoo Server Error',
+            data: {
+              name: outcome.error.name,
+              message: outcome.error.message,
+              arguments: [outcome.error.message],
+              context: {},
+              debug: `${outcome.error.name}: ${outcome.error.message}\n`,
+            },
+          },
+        };
   res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
 }
 
 /** Answers a /web/ route; false when the route is not one of these (the caller goes on). */
-export async function handleWeb(host: WebHost, path: string, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+export async function handleWeb(
+  host: WebHost,
+  path: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<boolean> {
   const info = host.versionInfo();
   if (req.method === 'GET' && (path === '/web/version' || path === '/json/version')) {
-    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify({ version_info: info.server_version_info, version: info.server_serie }));
+    res
+      .writeHead(200, { 'content-type': 'application/json; charset=utf-8' })
+      .end(JSON.stringify({ version_info: info.server_version_info, version: info.server_serie }));
     return true;
   }
   if (req.method === 'GET' && (path === '/web/database/manager' || path === '/web/database/selector')) {
-    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end('<html>\n<head>\n    <title>Odoo</title>\n</head>\n<body><form action="/web/database/create" method="post"></form></body>\n</html>');
+    res
+      .writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
+      .end(
+        '<html>\n<head>\n    <title>Odoo</title>\n</head>\n<body><form action="/web/database/create" method="post"></form></body>\n</html>',
+      );
     return true;
   }
-  if (req.method === 'GET' && (path.startsWith('/doc-bearer/') || path.startsWith('/doc/') || path === '/doc')) return apiDoc(host, path, req, res);
+  if (req.method === 'GET' && (path.startsWith('/doc-bearer/') || path.startsWith('/doc/') || path === '/doc'))
+    return apiDoc(host, path, req, res);
   if (req.method !== 'POST') return false;
   if (path === '/web/database/backup' || path === '/web/database/restore') return false;
 
@@ -172,15 +274,27 @@ export async function handleWeb(host: WebHost, path: string, req: IncomingMessag
     if (path === '/web/database/create') {
       const fail = (message: string) => managerErrorPage(res, `Database creation error: ${message}`);
       if (!DATABASE_NAME.test(name)) {
-        fail("Houston, we have a database naming issue! Make sure you only use letters, numbers, underscores, hyphens, or dots in the database name, and you'll be golden.");
+        fail(
+          "Houston, we have a database naming issue! Make sure you only use letters, numbers, underscores, hyphens, or dots in the database name, and you'll be golden.",
+        );
         return true;
       }
       // Odoo reads the form's fields by name (a missing one is a KeyError), then the db service checks the master password.
-      for (const field of ['login', 'password', 'lang', 'phone']) if (!form.has(field)) return (fail(`'${field}'`), true);
+      for (const field of ['login', 'password', 'lang', 'phone'])
+        if (!form.has(field)) return (fail(`'${field}'`), true);
       if (!host.listDb || master !== host.masterPassword) return (fail('Access Denied'), true);
       if (host.databases.has(name)) return (fail(`database '${name}' already exists!`), true);
       try {
-        await host.db('create_database', [master, name, Boolean(form.get('demo')), form.get('lang'), form.get('password'), form.get('login'), form.get('country_code') || false, form.get('phone')]);
+        await host.db('create_database', [
+          master,
+          name,
+          Boolean(form.get('demo')),
+          form.get('lang'),
+          form.get('password'),
+          form.get('login'),
+          form.get('country_code') || false,
+          form.get('phone'),
+        ]);
       } catch (thrown) {
         return (fail(faultText(thrown)), true);
       }
@@ -193,7 +307,12 @@ export async function handleWeb(host: WebHost, path: string, req: IncomingMessag
       if (!host.listDb || master !== host.masterPassword) return (fail('Access Denied'), true);
       if (host.databases.has(target)) return (fail(`database "${target}" already exists`), true);
       try {
-        await host.db('duplicate_database', [master, name, target, host.major >= 17 && Boolean(form.get('neutralize_database'))]);
+        await host.db('duplicate_database', [
+          master,
+          name,
+          target,
+          host.major >= 17 && Boolean(form.get('neutralize_database')),
+        ]);
       } catch (thrown) {
         return (fail(faultText(thrown)), true);
       }
@@ -224,14 +343,24 @@ export async function handleWeb(host: WebHost, path: string, req: IncomingMessag
   }
   if (path === '/web/database/list') {
     host.calls.push('http./web/database/list');
-    if (!host.listDb) return (jsonRpc(res, request.id, { error: { name: 'odoo.exceptions.AccessDenied', message: 'Access Denied' } }), true);
+    if (!host.listDb)
+      return (
+        jsonRpc(res, request.id, { error: { name: 'odoo.exceptions.AccessDenied', message: 'Access Denied' } }),
+        true
+      );
     return (jsonRpc(res, request.id, { result: [...host.databases.keys()].sort() }), true);
   }
   const sessions = sessionsFor(host);
   if (path === '/web/session/authenticate') {
     const database = host.databases.get(String(params.db));
-    const user = database?.users.find((candidate) => candidate.login === params.login && candidate.password === params.password && candidate.active);
-    if (!database || !user) return (jsonRpc(res, request.id, { error: { name: 'odoo.exceptions.AccessDenied', message: 'Access Denied' } }), true);
+    const user = database?.users.find(
+      (candidate) => candidate.login === params.login && candidate.password === params.password && candidate.active,
+    );
+    if (!database || !user)
+      return (
+        jsonRpc(res, request.id, { error: { name: 'odoo.exceptions.AccessDenied', message: 'Access Denied' } }),
+        true
+      );
     const sid = randomBytes(30).toString('base64url');
     sessions.set(sid, { database: database.name, uid: user.id, pending: new Map() });
     res.setHeader('set-cookie', `session_id=${sid}; HttpOnly; Path=/`);
@@ -243,7 +372,11 @@ export async function handleWeb(host: WebHost, path: string, req: IncomingMessag
     const session = sessions.get(/(?:^|;\s*)session_id=([^;]+)/.exec(req.headers.cookie ?? '')?.[1] ?? '');
     const database = session && host.databases.get(session.database);
     const user = database?.users.find((candidate) => candidate.id === session!.uid);
-    if (!session || !database || !user) return (jsonRpc(res, request.id, { error: { name: 'odoo.http.SessionExpiredException', message: 'Session expired' } }), true);
+    if (!session || !database || !user)
+      return (
+        jsonRpc(res, request.id, { error: { name: 'odoo.http.SessionExpiredException', message: 'Session expired' } }),
+        true
+      );
     const [, model, method] = call as unknown as [string, string, string];
     const args = (params.args as unknown[]) ?? [];
     const kwargs = (params.kwargs as Record<string, unknown>) ?? {};
@@ -255,21 +388,65 @@ export async function handleWeb(host: WebHost, path: string, req: IncomingMessag
     }
     if (model === 'res.users.apikeys.description' && method === 'make_key') {
       const [id] = args[0] as number[];
-      return (jsonRpc(res, request.id, { result: { type: 'ir.actions.act_window', res_model: 'res.users.identitycheck', res_id: id, name: 'Access Control', target: 'new', views: [[false, 'form']], context: { dialog_size: 'medium' } } }), true);
+      return (
+        jsonRpc(res, request.id, {
+          result: {
+            type: 'ir.actions.act_window',
+            res_model: 'res.users.identitycheck',
+            res_id: id,
+            name: 'Access Control',
+            target: 'new',
+            views: [[false, 'form']],
+            context: { dialog_size: 'medium' },
+          },
+        }),
+        true
+      );
     }
     if (model === 'res.users.identitycheck' && method === 'run_check') {
       const [id] = args[0] as number[];
       const password = (kwargs.context as { password?: unknown } | undefined)?.password;
-      if (!session.pending.has(id!)) return (jsonRpc(res, request.id, { error: { name: 'odoo.exceptions.MissingError', message: 'Record does not exist or has been deleted.' } }), true);
+      if (!session.pending.has(id!))
+        return (
+          jsonRpc(res, request.id, {
+            error: { name: 'odoo.exceptions.MissingError', message: 'Record does not exist or has been deleted.' },
+          }),
+          true
+        );
       if (password !== user.password) {
-        return (jsonRpc(res, request.id, { error: { name: 'odoo.exceptions.UserError', message: 'Incorrect Password, try again or click on Forgot Password to reset your password.' } }), true);
+        return (
+          jsonRpc(res, request.id, {
+            error: {
+              name: 'odoo.exceptions.UserError',
+              message: 'Incorrect Password, try again or click on Forgot Password to reset your password.',
+            },
+          }),
+          true
+        );
       }
       session.pending.delete(id!);
       const key = randomBytes(20).toString('hex');
       database.apiKeys.set(key, user.id);
-      return (jsonRpc(res, request.id, { result: { type: 'ir.actions.act_window', res_model: 'res.users.apikeys.show', name: 'API Key Ready', views: [[false, 'form']], target: 'new', context: { default_key: key } } }), true);
+      return (
+        jsonRpc(res, request.id, {
+          result: {
+            type: 'ir.actions.act_window',
+            res_model: 'res.users.apikeys.show',
+            name: 'API Key Ready',
+            views: [[false, 'form']],
+            target: 'new',
+            context: { default_key: key },
+          },
+        }),
+        true
+      );
     }
-    return (jsonRpc(res, request.id, { error: { name: 'builtins.AttributeError', message: `The method '${model}.${method}' does not exist` } }), true);
+    return (
+      jsonRpc(res, request.id, {
+        error: { name: 'builtins.AttributeError', message: `The method '${model}.${method}' does not exist` },
+      }),
+      true
+    );
   }
   return false;
 }

@@ -86,7 +86,8 @@ function centralHeader(entry: Entry, offset: number): Buffer {
   return Buffer.concat([header, name]);
 }
 
-const fixedOverhead = (names: string[]) => names.reduce((sum, name) => sum + 30 + 46 + 2 * Buffer.byteLength(name), 0) + 22;
+const fixedOverhead = (names: string[]) =>
+  names.reduce((sum, name) => sum + 30 + 46 + 2 * Buffer.byteLength(name), 0) + 22;
 
 /** The zip dump of a database, chunk by chunk; its size is `totalBytes` when that is enough to hold the tables. */
 export function* zipDumpChunks(content: DumpContent): Generator<Buffer> {
@@ -117,7 +118,12 @@ export function* zipDumpChunks(content: DumpContent): Generator<Buffer> {
   const entries: Entry[] = [
     { name: 'dump.sql', size: sql.length, crc: crc32(sql), chunks: () => [sql] },
     { name: 'manifest.json', size: manifest.length, crc: crc32(manifest), chunks: () => [manifest] },
-    { name: filestoreName, size: filestoreBytes, crc: filestoreCrc, chunks: () => filestoreChunks(seed, filestoreBytes) },
+    {
+      name: filestoreName,
+      size: filestoreBytes,
+      crc: filestoreCrc,
+      chunks: () => filestoreChunks(seed, filestoreBytes),
+    },
   ];
   const offsets: number[] = [];
   let offset = 0;
@@ -142,7 +148,9 @@ export function* zipDumpChunks(content: DumpContent): Generator<Buffer> {
 /** pg_dump's custom format as the double writes it: the header, then the tables. */
 export function customDump(content: DumpContent): Buffer {
   const body = Buffer.from(`PGDMP${STATE_PREFIX}${JSON.stringify(content.state)}\n`);
-  return content.totalBytes > body.length ? Buffer.concat([body, Buffer.alloc(content.totalBytes - body.length, 0x20)]) : body;
+  return content.totalBytes > body.length
+    ? Buffer.concat([body, Buffer.alloc(content.totalBytes - body.length, 0x20)])
+    : body;
 }
 
 /**
@@ -153,7 +161,8 @@ export function customDump(content: DumpContent): Buffer {
 export class DumpReader {
   private buffer: Buffer = Buffer.alloc(0);
   private format: 'zip' | 'custom' | 'unknown' | null = null;
-  private entry: { name: string; remaining: number; crc: number; expectedCrc: number; keep: Buffer[] | null } | null = null;
+  private entry: { name: string; remaining: number; crc: number; expectedCrc: number; keep: Buffer[] | null } | null =
+    null;
   private finished = false;
   private broken = false;
   private custom: Buffer[] = [];
@@ -172,7 +181,12 @@ export class DumpReader {
     this.buffer = this.buffer.length ? Buffer.concat([this.buffer, chunk]) : chunk;
     if (this.format === null) {
       if (this.buffer.length < 5) return;
-      this.format = this.buffer.readUInt32LE(0) === LOCAL_HEADER ? 'zip' : this.buffer.subarray(0, 5).toString('latin1') === 'PGDMP' ? 'custom' : 'unknown';
+      this.format =
+        this.buffer.readUInt32LE(0) === LOCAL_HEADER
+          ? 'zip'
+          : this.buffer.subarray(0, 5).toString('latin1') === 'PGDMP'
+            ? 'custom'
+            : 'unknown';
       if (this.format === 'custom') {
         this.custom.push(this.buffer);
         this.buffer = Buffer.alloc(0);
@@ -209,7 +223,13 @@ export class DumpReader {
       // Compressed entries and sizes deferred to a data descriptor are beyond this reader.
       if (this.buffer.readUInt16LE(8) !== 0 || this.buffer.readUInt16LE(6) & 0x0008) return void (this.broken = true);
       const name = this.buffer.subarray(30, 30 + nameLength).toString('utf8');
-      this.entry = { name, remaining: this.buffer.readUInt32LE(22), crc: 0, expectedCrc: this.buffer.readUInt32LE(14), keep: name === 'dump.sql' ? [] : null };
+      this.entry = {
+        name,
+        remaining: this.buffer.readUInt32LE(22),
+        crc: 0,
+        expectedCrc: this.buffer.readUInt32LE(14),
+        keep: name === 'dump.sql' ? [] : null,
+      };
       this.buffer = this.buffer.subarray(30 + nameLength + extraLength);
     }
   }
@@ -217,11 +237,22 @@ export class DumpReader {
   /** The tables of the dump, or Odoo's refusal; with the bytes and sha256 received. */
   end(): { state: unknown; bytes: number; sha256: string } {
     const sha256 = this.hash.digest('hex');
-    const text = this.format === 'custom' ? Buffer.concat(this.custom).toString('utf8') : this.finished && !this.broken ? this.sql : null;
-    const line = text?.split('\n').find((candidate) => candidate.startsWith(STATE_PREFIX) || candidate.startsWith(`PGDMP${STATE_PREFIX}`));
+    const text =
+      this.format === 'custom'
+        ? Buffer.concat(this.custom).toString('utf8')
+        : this.finished && !this.broken
+          ? this.sql
+          : null;
+    const line = text
+      ?.split('\n')
+      .find((candidate) => candidate.startsWith(STATE_PREFIX) || candidate.startsWith(`PGDMP${STATE_PREFIX}`));
     if (!line) throw new Error(NOT_A_DUMP);
     try {
-      return { state: JSON.parse(line.slice(line.indexOf(STATE_PREFIX) + STATE_PREFIX.length)), bytes: this.bytes, sha256 };
+      return {
+        state: JSON.parse(line.slice(line.indexOf(STATE_PREFIX) + STATE_PREFIX.length)),
+        bytes: this.bytes,
+        sha256,
+      };
     } catch {
       throw new Error(NOT_A_DUMP);
     }

@@ -9,9 +9,15 @@ declare module 'xmlrpc/lib/serializer.js' {
 declare module 'xmlrpc/lib/deserializer.js' {
   import type { IncomingMessage } from 'node:http';
   class Deserializer {
-    deserializeMethodCall(request: IncomingMessage, callback: (error: Error | null, method: string, params: unknown[]) => void): void;
+    deserializeMethodCall(
+      request: IncomingMessage,
+      callback: (error: Error | null, method: string, params: unknown[]) => void,
+    ): void;
     /** a fault arrives as an error carrying faultCode and faultString */
-    deserializeMethodResponse(response: NodeJS.ReadableStream, callback: (error: (Error & { faultCode?: number; faultString?: string }) | null, value: unknown) => void): void;
+    deserializeMethodResponse(
+      response: NodeJS.ReadableStream,
+      callback: (error: (Error & { faultCode?: number; faultString?: string }) | null, value: unknown) => void,
+    ): void;
   }
   export default Deserializer;
 }

@@ -67,7 +67,11 @@ export class OdooShHttp {
     for (let attempt = 1; ; attempt += 1) {
       const { breaker } = this.options;
       if (!breaker.allow()) {
-        throw new ProviderError('unavailable', `Odoo.sh API at ${this.options.baseUrl} is failing; calls are paused (circuit open)`, { code: 'circuit_open' });
+        throw new ProviderError(
+          'unavailable',
+          `Odoo.sh API at ${this.options.baseUrl} is failing; calls are paused (circuit open)`,
+          { code: 'circuit_open' },
+        );
       }
       let failure: ProviderError;
       try {
@@ -96,7 +100,9 @@ export class OdooShHttp {
         const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
         failure = new ProviderError(
           'unavailable',
-          timedOut ? `${method} ${path} timed out after ${this.timeoutMs} ms` : `${method} ${path} failed: ${(error as Error).message}`,
+          timedOut
+            ? `${method} ${path} timed out after ${this.timeoutMs} ms`
+            : `${method} ${path} failed: ${(error as Error).message}`,
           { code: timedOut ? 'timeout' : 'network_error' },
         );
       }
@@ -114,7 +120,13 @@ export class OdooShHttp {
     return Math.round(this.random() * Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** (attempt - 1)));
   }
 
-  private errorFrom(method: string, path: string, status: number, text: string, retryAfter: string | null): ProviderError {
+  private errorFrom(
+    method: string,
+    path: string,
+    status: number,
+    text: string,
+    retryAfter: string | null,
+  ): ProviderError {
     let code: string | undefined;
     let message = `${method} ${path} answered ${status}`;
     try {
@@ -126,7 +138,11 @@ export class OdooShHttp {
     }
     const seconds = retryAfter === null ? Number.NaN : Number(retryAfter);
     const dateMs = retryAfter === null ? Number.NaN : Date.parse(retryAfter) - Date.now();
-    const retryAfterMs = Number.isFinite(seconds) ? seconds * 1000 : Number.isFinite(dateMs) ? Math.max(0, dateMs) : undefined;
+    const retryAfterMs = Number.isFinite(seconds)
+      ? seconds * 1000
+      : Number.isFinite(dateMs)
+        ? Math.max(0, dateMs)
+        : undefined;
     return new ProviderError(kindByStatus(status), message, { status, code, retryAfterMs });
   }
 }

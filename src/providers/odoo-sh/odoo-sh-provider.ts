@@ -24,15 +24,27 @@ import type { OdooShHttp } from './http.js';
 function downloadFile(url: string): Promise<Readable> {
   const target = new URL(url);
   return new Promise((resolve, reject) => {
-    const request = (target.protocol === 'https:' ? httpsRequest : httpRequest)(target, { method: 'GET' }, (response) => {
-      if (response.statusCode !== 200) {
-        response.resume();
-        reject(new ProviderError(response.statusCode === 404 ? 'not_found' : 'unavailable', `Backup download answered ${response.statusCode}`, { status: response.statusCode }));
-        return;
-      }
-      resolve(response);
-    });
-    request.on('error', (error) => reject(new ProviderError('unavailable', `Backup download failed: ${error.message}`)));
+    const request = (target.protocol === 'https:' ? httpsRequest : httpRequest)(
+      target,
+      { method: 'GET' },
+      (response) => {
+        if (response.statusCode !== 200) {
+          response.resume();
+          reject(
+            new ProviderError(
+              response.statusCode === 404 ? 'not_found' : 'unavailable',
+              `Backup download answered ${response.statusCode}`,
+              { status: response.statusCode },
+            ),
+          );
+          return;
+        }
+        resolve(response);
+      },
+    );
+    request.on('error', (error) =>
+      reject(new ProviderError('unavailable', `Backup download failed: ${error.message}`)),
+    );
     request.end();
   });
 }
@@ -122,17 +134,27 @@ function toLog(wire: Json): ProviderLogEntry {
 }
 
 const pageQuery = (page?: PageRequest) => ({ limit: page?.limit, cursor: page?.cursor });
-const mapPage = <T>(list: WireList, map: (wire: Json) => T): Page<T> => ({ items: list.items.map(map), nextCursor: list.next_cursor });
+const mapPage = <T>(list: WireList, map: (wire: Json) => T): Page<T> => ({
+  items: list.items.map(map),
+  nextCursor: list.next_cursor,
+});
 const segment = (id: string) => encodeURIComponent(id);
 
 export class OdooShProvider implements InstanceProvider {
   constructor(private readonly http: OdooShHttp) {}
 
   async createInstance(request: CreateInstanceRequest, options?: StartOptions) {
-    const body: Json = { name: request.name, database: request.database, version: request.version, subscription_tier: request.subscriptionTier };
+    const body: Json = {
+      name: request.name,
+      database: request.database,
+      version: request.version,
+      subscription_tier: request.subscriptionTier,
+    };
     if (request.gitRepositoryUrl) body.git_repository_url = request.gitRepositoryUrl;
     if (request.gitBranch) body.git_branch = request.gitBranch;
-    return toInstance(await this.http.request<Json>('POST', '/instances', { body, idempotencyKey: options?.idempotencyKey }));
+    return toInstance(
+      await this.http.request<Json>('POST', '/instances', { body, idempotencyKey: options?.idempotencyKey }),
+    );
   }
   async getInstance(instanceId: string) {
     return toInstance(await this.http.request<Json>('GET', `/instances/${segment(instanceId)}`));
@@ -140,7 +162,10 @@ export class OdooShProvider implements InstanceProvider {
   async listInstances(page?: PageRequest) {
     return mapPage(await this.http.request<WireList>('GET', '/instances', { query: pageQuery(page) }), toInstance);
   }
-  async updateInstance(instanceId: string, patch: Partial<{ subscriptionTier: ProviderInstance['subscriptionTier']; gitBranch: string; name: string }>) {
+  async updateInstance(
+    instanceId: string,
+    patch: Partial<{ subscriptionTier: ProviderInstance['subscriptionTier']; gitBranch: string; name: string }>,
+  ) {
     const body: Json = {};
     if (patch.subscriptionTier !== undefined) body.subscription_tier = patch.subscriptionTier;
     if (patch.gitBranch !== undefined) body.git_branch = patch.gitBranch;
@@ -151,35 +176,63 @@ export class OdooShProvider implements InstanceProvider {
     return toInstance(await this.http.request<Json>('DELETE', `/instances/${segment(instanceId)}`));
   }
   async suspendInstance(instanceId: string, options?: StartOptions) {
-    return toInstance(await this.http.request<Json>('POST', `/instances/${segment(instanceId)}/suspend`, { idempotencyKey: options?.idempotencyKey }));
+    return toInstance(
+      await this.http.request<Json>('POST', `/instances/${segment(instanceId)}/suspend`, {
+        idempotencyKey: options?.idempotencyKey,
+      }),
+    );
   }
   async resumeInstance(instanceId: string, options?: StartOptions) {
-    return toInstance(await this.http.request<Json>('POST', `/instances/${segment(instanceId)}/resume`, { idempotencyKey: options?.idempotencyKey }));
+    return toInstance(
+      await this.http.request<Json>('POST', `/instances/${segment(instanceId)}/resume`, {
+        idempotencyKey: options?.idempotencyKey,
+      }),
+    );
   }
 
   async createBackup(instanceId: string, options?: StartOptions) {
     return toBackup(
-      await this.http.request<Json>('POST', `/instances/${segment(instanceId)}/backups`, { body: { type: 'manual' }, idempotencyKey: options?.idempotencyKey }),
+      await this.http.request<Json>('POST', `/instances/${segment(instanceId)}/backups`, {
+        body: { type: 'manual' },
+        idempotencyKey: options?.idempotencyKey,
+      }),
     );
   }
   async listBackups(instanceId: string, page?: PageRequest) {
-    return mapPage(await this.http.request<WireList>('GET', `/instances/${segment(instanceId)}/backups`, { query: pageQuery(page) }), toBackup);
+    return mapPage(
+      await this.http.request<WireList>('GET', `/instances/${segment(instanceId)}/backups`, { query: pageQuery(page) }),
+      toBackup,
+    );
   }
   async getBackup(instanceId: string, backupId: string) {
-    return toBackup(await this.http.request<Json>('GET', `/instances/${segment(instanceId)}/backups/${segment(backupId)}`));
+    return toBackup(
+      await this.http.request<Json>('GET', `/instances/${segment(instanceId)}/backups/${segment(backupId)}`),
+    );
   }
-  async restoreBackup(instanceId: string, backupId: string, target: { targetInstanceId?: string; neutralize?: boolean }, options?: StartOptions) {
-    const wire = await this.http.request<Json>('POST', `/instances/${segment(instanceId)}/backups/${segment(backupId)}/restore`, {
-      body: {
-        ...(target.targetInstanceId ? { target_instance_id: target.targetInstanceId } : {}),
-        ...(target.neutralize ? { neutralize: true } : {}),
+  async restoreBackup(
+    instanceId: string,
+    backupId: string,
+    target: { targetInstanceId?: string; neutralize?: boolean },
+    options?: StartOptions,
+  ) {
+    const wire = await this.http.request<Json>(
+      'POST',
+      `/instances/${segment(instanceId)}/backups/${segment(backupId)}/restore`,
+      {
+        body: {
+          ...(target.targetInstanceId ? { target_instance_id: target.targetInstanceId } : {}),
+          ...(target.neutralize ? { neutralize: true } : {}),
+        },
+        idempotencyKey: options?.idempotencyKey,
       },
-      idempotencyKey: options?.idempotencyKey,
-    });
+    );
     return { restoreId: String(wire.restore_id), status: String(wire.status) };
   }
   async getBackupDownloadUrl(instanceId: string, backupId: string) {
-    const wire = await this.http.request<Json>('GET', `/instances/${segment(instanceId)}/backups/${segment(backupId)}/download`);
+    const wire = await this.http.request<Json>(
+      'GET',
+      `/instances/${segment(instanceId)}/backups/${segment(backupId)}/download`,
+    );
     return { url: String(wire.url), expiresAt: date(wire.expires_at)! };
   }
 
@@ -190,14 +243,24 @@ export class OdooShProvider implements InstanceProvider {
 
   async triggerDeployment(instanceId: string, request: { branch: string; commit?: string }, options?: StartOptions) {
     return toDeployment(
-      await this.http.request<Json>('POST', `/instances/${segment(instanceId)}/deployments`, { body: request, idempotencyKey: options?.idempotencyKey }),
+      await this.http.request<Json>('POST', `/instances/${segment(instanceId)}/deployments`, {
+        body: request,
+        idempotencyKey: options?.idempotencyKey,
+      }),
     );
   }
   async getDeployment(instanceId: string, deploymentId: string) {
-    return toDeployment(await this.http.request<Json>('GET', `/instances/${segment(instanceId)}/deployments/${segment(deploymentId)}`));
+    return toDeployment(
+      await this.http.request<Json>('GET', `/instances/${segment(instanceId)}/deployments/${segment(deploymentId)}`),
+    );
   }
   async listDeployments(instanceId: string, page?: PageRequest) {
-    return mapPage(await this.http.request<WireList>('GET', `/instances/${segment(instanceId)}/deployments`, { query: pageQuery(page) }), toDeployment);
+    return mapPage(
+      await this.http.request<WireList>('GET', `/instances/${segment(instanceId)}/deployments`, {
+        query: pageQuery(page),
+      }),
+      toDeployment,
+    );
   }
 
   async getHealth(instanceId: string) {
@@ -210,9 +273,13 @@ export class OdooShProvider implements InstanceProvider {
     return wire.samples.map(toMetric);
   }
   async getLogs(instanceId: string, query: { since?: Date; level?: ProviderLogLevel } & PageRequest) {
-    const wire = await this.http.request<{ entries: Json[]; next_cursor: string | null }>('GET', `/instances/${segment(instanceId)}/logs`, {
-      query: { since: query.since?.toISOString(), level: query.level, limit: query.limit, cursor: query.cursor },
-    });
+    const wire = await this.http.request<{ entries: Json[]; next_cursor: string | null }>(
+      'GET',
+      `/instances/${segment(instanceId)}/logs`,
+      {
+        query: { since: query.since?.toISOString(), level: query.level, limit: query.limit, cursor: query.cursor },
+      },
+    );
     return { items: wire.entries.map(toLog), nextCursor: wire.next_cursor };
   }
 }

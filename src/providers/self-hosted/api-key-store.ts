@@ -12,7 +12,10 @@ export function createOdooApiKeyStore(deps: { prisma: PrismaClient; keyRing: Key
   return {
     async save(instance, apiKey) {
       const envelope = deps.keyRing.encrypt(apiKey, instanceSecretSlot(instance, 'odooApiKeyEnc', ''));
-      await deps.prisma.odooInstance.updateMany({ where: { id: instance.id, serverUrl: instance.serverUrl }, data: { odooApiKeyEnc: envelope } });
+      await deps.prisma.odooInstance.updateMany({
+        where: { id: instance.id, serverUrl: instance.serverUrl },
+        data: { odooApiKeyEnc: envelope },
+      });
     },
   };
 }

@@ -21,23 +21,33 @@ async function optional(read: () => Promise<number>): Promise<number | null> {
   }
 }
 
-export async function sampleOdooMetrics(client: OdooClient, calls: ModelCalls, now = new Date()): Promise<ProviderMetric> {
+export async function sampleOdooMetrics(
+  client: OdooClient,
+  calls: ModelCalls,
+  now = new Date(),
+): Promise<ProviderMetric> {
   const started = performance.now();
   await client.version();
   const rpcRoundTripMs = Math.round(performance.now() - started);
   const count = (model: string, domain: Domain) => optional(() => orm.searchCount(calls, model, domain));
-  const [activeUsers, installedModules, storageBytes, mailQueued, mailFailed, cronsOverdue, cronsFailing] = await Promise.all([
-    orm.searchCount(calls, 'res.users', [['share', '=', false]]),
-    count('ir.module.module', [['state', '=', 'installed']]),
-    optional(async () => {
-      const [total] = (await calls.execute('ir.attachment', 'read_group', [[], ['file_size:sum'], []], { lazy: false })) as Array<{ file_size?: number | false }>;
-      return Number(total?.file_size || 0);
-    }),
-    count('mail.mail', [['state', '=', 'outgoing']]),
-    count('mail.mail', [['state', '=', 'exception']]),
-    count('ir.cron', [['active', '=', true], ['nextcall', '<', odooDatetime(new Date(now.getTime() - CRON_GRACE_MS))]]),
-    count('ir.cron', [['failure_count', '>', 0]]),
-  ]);
+  const [activeUsers, installedModules, storageBytes, mailQueued, mailFailed, cronsOverdue, cronsFailing] =
+    await Promise.all([
+      orm.searchCount(calls, 'res.users', [['share', '=', false]]),
+      count('ir.module.module', [['state', '=', 'installed']]),
+      optional(async () => {
+        const [total] = (await calls.execute('ir.attachment', 'read_group', [[], ['file_size:sum'], []], {
+          lazy: false,
+        })) as Array<{ file_size?: number | false }>;
+        return Number(total?.file_size || 0);
+      }),
+      count('mail.mail', [['state', '=', 'outgoing']]),
+      count('mail.mail', [['state', '=', 'exception']]),
+      count('ir.cron', [
+        ['active', '=', true],
+        ['nextcall', '<', odooDatetime(new Date(now.getTime() - CRON_GRACE_MS))],
+      ]),
+      count('ir.cron', [['failure_count', '>', 0]]),
+    ]);
   return {
     sampledAt: now,
     cpuPercent: null,

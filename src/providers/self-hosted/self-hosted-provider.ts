@@ -8,7 +8,15 @@
 import { randomUUID } from 'node:crypto';
 import { addonZip } from '../../odoo/addon-zip.js';
 import { createApiKey } from '../../odoo/api-keys.js';
-import { modules as odooModules, OdooClient, orm, type LongCallTimeouts, type ModelCalls, type OdooVersionCache, FIRST_JSON2_MAJOR } from '../../odoo/client.js';
+import {
+  modules as odooModules,
+  OdooClient,
+  orm,
+  type LongCallTimeouts,
+  type ModelCalls,
+  type OdooVersionCache,
+  FIRST_JSON2_MAJOR,
+} from '../../odoo/client.js';
 import { restoreFromStream, streamBackup } from '../../odoo/database-manager.js';
 import { OdooError, OdooTimeoutError } from '../../odoo/errors.js';
 import { ProviderError } from '../errors.js';
@@ -63,10 +71,15 @@ export function providerErrorFrom(error: unknown, what: string): never {
           ? 'conflict'
           : /does not exist/i.test(error.message)
             ? 'not_found'
-            : error.kind === 'user_error' || error.kind === 'missing_model' || error.kind === 'unsupported' || error.kind === 'refused'
+            : error.kind === 'user_error' ||
+                error.kind === 'missing_model' ||
+                error.kind === 'unsupported' ||
+                error.kind === 'refused'
               ? 'invalid_input'
               : 'unavailable';
-  throw new ProviderError(kind, `${what}: ${error.message}`, { code: error instanceof OdooTimeoutError ? 'timeout' : error.kind });
+  throw new ProviderError(kind, `${what}: ${error.message}`, {
+    code: error instanceof OdooTimeoutError ? 'timeout' : error.kind,
+  });
 }
 
 export class SelfHostedProvider implements InstanceProvider {
@@ -102,7 +115,8 @@ export class SelfHostedProvider implements InstanceProvider {
     };
     return {
       execute: async (model, method, args, kwargs) => {
-        if (!(await json2())) return (withPassword ??= this.client.models(password)).execute(model, method, args, kwargs);
+        if (!(await json2()))
+          return (withPassword ??= this.client.models(password)).execute(model, method, args, kwargs);
         const first = await this.keyFor(database, false);
         try {
           return await overKey(first).execute(model, method, args, kwargs);
@@ -126,7 +140,11 @@ export class SelfHostedProvider implements InstanceProvider {
       // Another call may have renewed the refused key meanwhile.
       const known = await current?.catch(() => null);
       if (renew && known && known !== refused) return known;
-      const key = await createApiKey(this.server.url, { database, login: this.server.adminLogin, password: this.server.adminPassword, description: 'Odoo Fleet API' }, this.options.timeoutMs);
+      const key = await createApiKey(
+        this.server.url,
+        { database, login: this.server.adminLogin, password: this.server.adminPassword, description: 'Odoo Fleet API' },
+        this.options.timeoutMs,
+      );
       await this.options.onApiKeyCreated?.(key);
       return key;
     })();
@@ -147,7 +165,11 @@ export class SelfHostedProvider implements InstanceProvider {
 
   private async describe(database: string, status?: ProviderInstance['status']): Promise<ProviderInstance> {
     const version = await this.client.detectVersion();
-    const suspended = status ?? ((await this.admin(database).execute('ir.config_parameter', 'get_param', [SUSPENDED_USERS_PARAMETER])) ? 'suspended' : 'running');
+    const suspended =
+      status ??
+      ((await this.admin(database).execute('ir.config_parameter', 'get_param', [SUSPENDED_USERS_PARAMETER]))
+        ? 'suspended'
+        : 'running');
     const now = new Date();
     return {
       id: database,
@@ -167,7 +189,8 @@ export class SelfHostedProvider implements InstanceProvider {
   }
 
   private async existing(database: string): Promise<void> {
-    if (!(await this.client.databaseExists(database))) throw new ProviderError('not_found', `No database "${database}" on ${this.server.url}`);
+    if (!(await this.client.databaseExists(database)))
+      throw new ProviderError('not_found', `No database "${database}" on ${this.server.url}`);
   }
 
   // ------------------------------------------------------------------ instances
@@ -207,9 +230,13 @@ export class SelfHostedProvider implements InstanceProvider {
   private async untilReady(database: string): Promise<void> {
     const deadline = Date.now() + this.databaseWaitMs;
     for (;;) {
-      const ready = (await this.client.databaseExists(database)) && (await this.adminId(database).catch(() => null)) !== null;
+      const ready =
+        (await this.client.databaseExists(database)) && (await this.adminId(database).catch(() => null)) !== null;
       if (ready) return;
-      if (Date.now() > deadline) throw new ProviderError('unavailable', `The database "${database}" was still not ready on ${this.server.url}`, { code: 'timeout' });
+      if (Date.now() > deadline)
+        throw new ProviderError('unavailable', `The database "${database}" was still not ready on ${this.server.url}`, {
+          code: 'timeout',
+        });
       // About twenty looks within the bound, never more often than needed.
       await new Promise((resolve) => setTimeout(resolve, Math.min(2000, Math.max(50, this.databaseWaitMs / 20))));
     }
@@ -276,9 +303,14 @@ export class SelfHostedProvider implements InstanceProvider {
   suspendInstance(instanceId: string) {
     return this.guard(`suspend ${instanceId}`, async () => {
       const calls = this.admin(instanceId);
-      if (await calls.execute('ir.config_parameter', 'get_param', [SUSPENDED_USERS_PARAMETER])) return this.describe(instanceId, 'suspended');
+      if (await calls.execute('ir.config_parameter', 'get_param', [SUSPENDED_USERS_PARAMETER]))
+        return this.describe(instanceId, 'suspended');
       const adminId = await this.adminId(instanceId);
-      const users = (await orm.search(calls, 'res.users', [['share', '=', false], ['active', '=', true], ['id', '!=', adminId]])) as number[];
+      const users = (await orm.search(calls, 'res.users', [
+        ['share', '=', false],
+        ['active', '=', true],
+        ['id', '!=', adminId],
+      ])) as number[];
       // Remember first, then revoke: an interrupted suspension can be resumed.
       await calls.execute('ir.config_parameter', 'set_param', [SUSPENDED_USERS_PARAMETER, JSON.stringify(users)]);
       if (users.length) await orm.write(calls, 'res.users', users, { active: false });
@@ -306,7 +338,16 @@ export class SelfHostedProvider implements InstanceProvider {
     return this.guard(`back up ${instanceId}`, async () => {
       await this.existing(instanceId);
       const now = new Date();
-      return { id: `${instanceId}@${now.toISOString()}`, instanceId, type: 'manual' as const, status: 'completed' as const, sizeBytes: null, createdAt: now, completedAt: now, expiresAt: null };
+      return {
+        id: `${instanceId}@${now.toISOString()}`,
+        instanceId,
+        type: 'manual' as const,
+        status: 'completed' as const,
+        sizeBytes: null,
+        createdAt: now,
+        completedAt: now,
+        expiresAt: null,
+      };
     });
   }
 
@@ -316,19 +357,36 @@ export class SelfHostedProvider implements InstanceProvider {
 
   async getBackup(instanceId: string, backupId: string): Promise<ProviderBackup> {
     const taken = backupId.startsWith(`${instanceId}@`) ? new Date(backupId.slice(instanceId.length + 1)) : null;
-    if (!taken || Number.isNaN(taken.getTime())) throw new ProviderError('not_found', `No backup ${backupId} of ${instanceId}`);
-    return { id: backupId, instanceId, type: 'manual', status: 'completed', sizeBytes: null, createdAt: taken, completedAt: taken, expiresAt: null };
+    if (!taken || Number.isNaN(taken.getTime()))
+      throw new ProviderError('not_found', `No backup ${backupId} of ${instanceId}`);
+    return {
+      id: backupId,
+      instanceId,
+      type: 'manual',
+      status: 'completed',
+      sizeBytes: null,
+      createdAt: taken,
+      completedAt: taken,
+      expiresAt: null,
+    };
   }
 
   /** Every backup of a self-hosted instance is a fresh dump: the id only names it. */
   downloadBackup(instanceId: string, _backupId?: string) {
     return this.guard(`download a backup of ${instanceId}`, () =>
-      streamBackup(this.server.url, { masterPassword: this.server.masterPassword, database: instanceId, format: 'zip' }),
+      streamBackup(this.server.url, {
+        masterPassword: this.server.masterPassword,
+        database: instanceId,
+        format: 'zip',
+      }),
     );
   }
 
   async restoreBackup(): Promise<{ restoreId: string; status: string }> {
-    throw new ProviderError('invalid_input', 'A self-hosted instance is restored from the stored file (restoreBackupFile)');
+    throw new ProviderError(
+      'invalid_input',
+      'A self-hosted instance is restored from the stored file (restoreBackupFile)',
+    );
   }
 
   /**
@@ -338,10 +396,16 @@ export class SelfHostedProvider implements InstanceProvider {
   restoreBackupFile(targetInstanceId: string, file: AsyncIterable<Uint8Array>, options: { neutralize?: boolean } = {}) {
     return this.guard(`restore into ${targetInstanceId}`, async () => {
       const staging = `${targetInstanceId}--restoring`;
-      if (options.neutralize && (await this.client.detectVersion()).major < 17) throw new ProviderError('invalid_input', 'Odoo neutralizes databases from version 17 on');
+      if (options.neutralize && (await this.client.detectVersion()).major < 17)
+        throw new ProviderError('invalid_input', 'Odoo neutralizes databases from version 17 on');
       await this.client.dropDatabase(this.server.masterPassword, staging);
       try {
-        await restoreFromStream(this.server.url, { masterPassword: this.server.masterPassword, database: staging, backup: file, copy: true });
+        await restoreFromStream(this.server.url, {
+          masterPassword: this.server.masterPassword,
+          database: staging,
+          backup: file,
+          copy: true,
+        });
       } catch (error) {
         // Odoo leaves an empty database behind a failed restore: nothing may stay of it.
         await this.client.dropDatabase(this.server.masterPassword, staging).catch(() => false);
@@ -350,7 +414,12 @@ export class SelfHostedProvider implements InstanceProvider {
       // The manager has no rename: the restored copy is duplicated into place, neutralized
       // on request (Odoo neutralizes while duplicating), and the staging copy dropped.
       await this.client.dropDatabase(this.server.masterPassword, targetInstanceId);
-      await this.client.duplicateDatabase(this.server.masterPassword, staging, targetInstanceId, options.neutralize ?? false);
+      await this.client.duplicateDatabase(
+        this.server.masterPassword,
+        staging,
+        targetInstanceId,
+        options.neutralize ?? false,
+      );
       await this.client.dropDatabase(this.server.masterPassword, staging);
     });
   }
@@ -363,7 +432,10 @@ export class SelfHostedProvider implements InstanceProvider {
   // ------------------------------------------------------------------ deployments
 
   async triggerDeployment(): Promise<ProviderDeployment> {
-    throw new ProviderError('invalid_input', 'A self-hosted server deploys by installing modules over XML-RPC, not from a branch');
+    throw new ProviderError(
+      'invalid_input',
+      'A self-hosted server deploys by installing modules over XML-RPC, not from a branch',
+    );
   }
   async getDeployment(instanceId: string, deploymentId: string): Promise<ProviderDeployment> {
     throw new ProviderError('not_found', `No deployment ${deploymentId} of ${instanceId}`);
@@ -379,7 +451,8 @@ export class SelfHostedProvider implements InstanceProvider {
       await odooModules.updateList(calls);
       const states = await odooModules.states(calls, names);
       const missing = names.filter((name) => !states.some((state) => state.name === name));
-      if (missing.length) throw new ProviderError('invalid_input', `Unknown modules on ${instanceId}: ${missing.join(', ')}`);
+      if (missing.length)
+        throw new ProviderError('invalid_input', `Unknown modules on ${instanceId}: ${missing.join(', ')}`);
       const toInstall = states.filter((state) => state.state === 'uninstalled').map((state) => state.id);
       const toUpgrade = states.filter((state) => state.state === 'installed').map((state) => state.id);
       if (toInstall.length) await odooModules.install(calls, toInstall);
@@ -393,10 +466,16 @@ export class SelfHostedProvider implements InstanceProvider {
       const calls = this.admin(instanceId);
       const [importer] = await odooModules.states(calls, ['base_import_module']);
       if (!importer || importer.state === 'uninstallable') {
-        throw new ProviderError('invalid_input', `${this.server.url} has no base_import_module (Odoo 16 and later) to import addons with`);
+        throw new ProviderError(
+          'invalid_input',
+          `${this.server.url} has no base_import_module (Odoo 16 and later) to import addons with`,
+        );
       }
       if (importer.state !== 'installed') await odooModules.install(calls, [importer.id]);
-      const wizard = await orm.create(calls, 'base.import.module', { module_file: addonZip(files).toString('base64'), force: true });
+      const wizard = await orm.create(calls, 'base.import.module', {
+        module_file: addonZip(files).toString('base64'),
+        force: true,
+      });
       await calls.execute('base.import.module', 'import_module', [[wizard]]);
       return odooModules.states(calls, [...new Set(files.map((file) => file.path.split('/')[0]!))]);
     });
@@ -429,21 +508,34 @@ export class SelfHostedProvider implements InstanceProvider {
 
   /** Odoo keeps no metric history: one sample of what it exposes, taken now. */
   getMetrics(instanceId: string): Promise<ProviderMetric[]> {
-    return this.guard(`metrics of ${instanceId}`, async () => [await sampleOdooMetrics(this.client, this.admin(instanceId))]);
+    return this.guard(`metrics of ${instanceId}`, async () => [
+      await sampleOdooMetrics(this.client, this.admin(instanceId)),
+    ]);
   }
 
   /** From ir.logging, which Odoo fills when the server runs with log_db. */
-  getLogs(instanceId: string, query: { since?: Date; level?: ProviderLogLevel } & PageRequest): Promise<Page<ProviderLogEntry>> {
+  getLogs(
+    instanceId: string,
+    query: { since?: Date; level?: ProviderLogLevel } & PageRequest,
+  ): Promise<Page<ProviderLogEntry>> {
     return this.guard(`logs of ${instanceId}`, async () => {
       const levels: ProviderLogLevel[] = ['debug', 'info', 'warning', 'error', 'critical'];
-      const wanted = query.level ? levels.slice(levels.indexOf(query.level)).map((level) => level.toUpperCase()) : undefined;
+      const wanted = query.level
+        ? levels.slice(levels.indexOf(query.level)).map((level) => level.toUpperCase())
+        : undefined;
       const domain: Array<[string, string, unknown]> = [['type', '=', 'server']];
       if (query.since) domain.push(['create_date', '>=', query.since.toISOString().replace('T', ' ').slice(0, 19)]);
       if (wanted) domain.push(['level', 'in', wanted]);
       const offset = query.cursor ? Number(query.cursor) : 0;
       const limit = query.limit ?? 100;
       // ir.logging keeps whole seconds: the id orders the lines of one second.
-      const rows = await orm.searchRead(this.admin(instanceId), 'ir.logging', domain, ['create_date', 'level', 'name', 'message'], { offset, limit: limit + 1, order: 'create_date asc, id asc' });
+      const rows = await orm.searchRead(
+        this.admin(instanceId),
+        'ir.logging',
+        domain,
+        ['create_date', 'level', 'name', 'message'],
+        { offset, limit: limit + 1, order: 'create_date asc, id asc' },
+      );
       return {
         items: rows.slice(0, limit).map((row) => ({
           id: String(row.id),
@@ -457,4 +549,3 @@ export class SelfHostedProvider implements InstanceProvider {
     });
   }
 }
-

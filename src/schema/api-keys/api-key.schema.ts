@@ -22,12 +22,17 @@ export const ApiKeyType = builder.prismaNode('ApiKey', {
     tokenPrefix: t.exposeString('tokenPrefix', { description: 'First characters of the token, to tell keys apart.' }),
     lastUsedAt: t.expose('lastUsedAt', { type: 'DateTime', nullable: true, description: 'Last use, to the minute.' }),
     revokedAt: t.expose('revokedAt', { type: 'DateTime', nullable: true, description: 'When it was revoked.' }),
-    expiresAt: t.expose('expiresAt', { type: 'DateTime', nullable: true, description: 'When it stops working, as if revoked; null: never.' }),
+    expiresAt: t.expose('expiresAt', {
+      type: 'DateTime',
+      nullable: true,
+      description: 'When it stops working, as if revoked; null: never.',
+    }),
     instanceIds: t.field({
       type: ['ID'],
       nullable: true,
       description: 'Global ids of the only instances the key sees and acts on; null: every instance of the company.',
-      resolve: (key) => (key.instanceIds.length > 0 ? key.instanceIds.map((id) => encodeGlobalID('OdooInstance', id)) : null),
+      resolve: (key) =>
+        key.instanceIds.length > 0 ? key.instanceIds.map((id) => encodeGlobalID('OdooInstance', id)) : null,
     }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was created.' }),
   }),
@@ -53,16 +58,22 @@ const CreateApiKeyInput = builder.inputType('CreateApiKeyInput', {
   fields: (t) => ({
     name: t.string({ required: true, description: 'What the key is for (1-100 characters).' }),
     role: t.field({ type: RoleEnum, required: true, description: 'What the key may do.' }),
-    expiresAt: t.field({ type: 'DateTime', required: false, description: 'When the key stops working (in the future); default: never.' }),
+    expiresAt: t.field({
+      type: 'DateTime',
+      required: false,
+      description: 'When the key stops working (in the future); default: never.',
+    }),
     instanceIds: t.globalIDList({
       for: OdooInstanceType,
       required: false,
-      description: 'Limits the key to these instances of the company: it sees and acts on no other (OPERATOR or VIEWER keys only). Default: every instance.',
+      description:
+        'Limits the key to these instances of the company: it sees and acts on no other (OPERATOR or VIEWER keys only). Default: every instance.',
     }),
     companyId: t.globalID({
       for: CompanyType,
       required: false,
-      description: 'Platform operator only: the company the key is for. Company admins create keys of their own company.',
+      description:
+        'Platform operator only: the company the key is for. Company admins create keys of their own company.',
     }),
   }),
 });
@@ -77,10 +88,14 @@ const RevokeApiKeyInput = builder.inputType('RevokeApiKeyInput', {
 builder.mutationFields((t) => ({
   createApiKey: t.field({
     type: CreatedApiKey,
-    description: 'Creates an API key. Company admins create keys of their company; the platform operator creates the first key of a new company.',
+    description:
+      'Creates an API key. Company admins create keys of their company; the platform operator creates the first key of a new company.',
     authScopes: { role: 'ADMIN', platformAdmin: true },
     args: { input: t.arg({ type: CreateApiKeyInput, required: true, description: 'The key.' }) },
-    errors: { types: [InvalidInputError, NotFoundError], ...resultTypes('createApiKey', 'created', 'The key was created.') },
+    errors: {
+      types: [InvalidInputError, NotFoundError],
+      ...resultTypes('createApiKey', 'created', 'The key was created.'),
+    },
     resolve: (_root, { input }, context) => {
       const caller = context.caller!;
       if (caller.kind === 'apiKey' && input.companyId && input.companyId.id !== caller.companyId) {
@@ -88,7 +103,9 @@ builder.mutationFields((t) => ({
       }
       const companyId = caller.kind === 'apiKey' ? caller.companyId : input.companyId?.id;
       if (!companyId) {
-        throw new InvalidInputError([{ path: ['input', 'companyId'], message: 'is required for the platform operator' }]);
+        throw new InvalidInputError([
+          { path: ['input', 'companyId'], message: 'is required for the platform operator' },
+        ]);
       }
       return audited(
         context,

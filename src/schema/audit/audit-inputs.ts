@@ -11,11 +11,17 @@ export const auditInputs: Plugin<GraphQLContext> = {
   onExecute({ args, extendContext }) {
     const operation = getOperationAST(args.document, args.operationName);
     if (operation?.operation !== 'mutation') return;
-    extendContext({ mutationArguments: mutationArguments(args.schema, operation.selectionSet.selections, args.variableValues ?? {}) });
+    extendContext({
+      mutationArguments: mutationArguments(args.schema, operation.selectionSet.selections, args.variableValues ?? {}),
+    });
   },
 };
 
-function mutationArguments(schema: GraphQLSchema, selections: readonly SelectionNode[], variables: Record<string, unknown>): MutationArguments {
+function mutationArguments(
+  schema: GraphQLSchema,
+  selections: readonly SelectionNode[],
+  variables: Record<string, unknown>,
+): MutationArguments {
   const fields = schema.getMutationType()?.getFields() ?? {};
   const byField: MutationArguments = new Map();
   for (const selection of selections) {
@@ -36,6 +42,9 @@ function mutationArguments(schema: GraphQLSchema, selections: readonly Selection
 }
 
 /** The arguments of the next run of mutation field `name` in this operation, if known. */
-export function takeMutationArguments(context: Pick<GraphQLContext, 'mutationArguments'>, name: string): AuditValue | undefined {
+export function takeMutationArguments(
+  context: Pick<GraphQLContext, 'mutationArguments'>,
+  name: string,
+): AuditValue | undefined {
   return context.mutationArguments?.get(name)?.shift();
 }

@@ -4,7 +4,7 @@ import { OdooInstanceType } from '../instances/instance.types.js';
 import { ownedBy } from '../tenancy.js';
 
 export const BackupType = builder.prismaNode('Backup', {
-  description: 'A backup of an instance: the provider\'s backup and our stored copy of its file.',
+  description: "A backup of an instance: the provider's backup and our stored copy of its file.",
   id: { field: 'id' },
   authScopes: { member: true },
   // Nullable: a missing or foreign id answers null, not an error (see tenancy.ts).
@@ -54,11 +54,9 @@ builder.queryField('backup', (t) =>
     type: BackupType,
     nullable: true,
     authScopes: { member: true },
-    description: 'One backup of the caller\'s company by its global id; null when there is none.',
+    description: "One backup of the caller's company by its global id; null when there is none.",
     args: { id: t.arg.globalID({ required: true, description: 'Global id of the backup.' }) },
     resolve: (query, _root, { id }, context) =>
-      id.typename === 'Backup'
-        ? context.prisma.backup.findUnique({ ...query, where: ownedBy(context, id.id) })
-        : null,
+      id.typename === 'Backup' ? context.prisma.backup.findUnique({ ...query, where: ownedBy(context, id.id) }) : null,
   }),
 );

@@ -14,16 +14,21 @@ export const RestoreType = builder.prismaNode('Restore', {
   findUnique: (id, context) => ownedBy(context, id),
   fields: (t) => ({
     status: t.expose('status', { type: RestoreStatusEnum, description: 'Progress of the restore.' }),
-    neutralize: t.exposeBoolean('neutralize', { description: 'Whether the copy was neutralized (mail servers, crons, payment providers off).' }),
+    neutralize: t.exposeBoolean('neutralize', {
+      description: 'Whether the copy was neutralized (mail servers, crons, payment providers off).',
+    }),
     error: t.exposeString('error', { nullable: true, description: 'Reason of a failure.' }),
     backup: t.relation('backup', { description: 'The backup restored.' }),
     targetInstance: t.relation('targetInstance', { description: 'The instance whose data the backup replaces.' }),
     safetyBackup: t.prismaField({
       type: BackupType,
       nullable: true,
-      description: 'The backup of the target taken just before the restore, to undo it with; null when the caller opted out.',
+      description:
+        'The backup of the target taken just before the restore, to undo it with; null when the caller opted out.',
       resolve: (query, restore, _args, context) =>
-        restore.safetyBackupId ? context.prisma.backup.findUnique({ ...query, where: { id: restore.safetyBackupId } }) : null,
+        restore.safetyBackupId
+          ? context.prisma.backup.findUnique({ ...query, where: { id: restore.safetyBackupId } })
+          : null,
     }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was requested.' }),
     completedAt: t.expose('completedAt', { type: 'DateTime', nullable: true, description: 'When it completed.' }),
@@ -40,36 +45,55 @@ builder.prismaObjectFields(OdooInstanceType, (t) => ({
 }));
 
 const RestoreBackupInput = builder.inputType('RestoreBackupInput', {
-  description: 'A completed backup to restore, and where. A restore overwrites the target\'s data: `confirm` must be true.',
+  description:
+    "A completed backup to restore, and where. A restore overwrites the target's data: `confirm` must be true.",
   fields: (t) => ({
     backupId: t.globalID({ for: BackupType, required: true, description: 'Global id of a completed backup.' }),
     targetInstanceId: t.globalID({
       for: OdooInstanceType,
       required: false,
-      description: 'Instance to restore into (default: the instance the backup was taken of). Must belong to the same company.',
+      description:
+        'Instance to restore into (default: the instance the backup was taken of). Must belong to the same company.',
     }),
-    confirm: t.boolean({ required: true, description: 'Must be true: acknowledges that the target\'s current data is replaced.' }),
+    confirm: t.boolean({
+      required: true,
+      description: "Must be true: acknowledges that the target's current data is replaced.",
+    }),
     neutralize: t.boolean({
       required: false,
       defaultValue: false,
-      description: 'Turn off mail servers, crons and payment providers in the restored copy, for staging copies of production.',
+      description:
+        'Turn off mail servers, crons and payment providers in the restored copy, for staging copies of production.',
     }),
     safetyBackup: t.boolean({
       required: false,
       defaultValue: true,
       description: 'Back up the target first (a PRE_RESTORE backup) so the restore can be undone. Default true.',
     }),
-    idempotencyKey: t.string({ required: false, description: 'Repeating a request with the same key returns the first restore.' }),
+    idempotencyKey: t.string({
+      required: false,
+      description: 'Repeating a request with the same key returns the first restore.',
+    }),
   }),
 });
 
 builder.mutationField('restoreBackup', (t) =>
   t.prismaField({
     type: RestoreType,
-    description: 'Restores a backup into an instance. Returns the restore PENDING; its progress arrives on `fleetEvents` (kind RESTORE).',
+    description:
+      'Restores a backup into an instance. Returns the restore PENDING; its progress arrives on `fleetEvents` (kind RESTORE).',
     authScopes: { role: 'OPERATOR' },
-    args: { input: t.arg({ type: RestoreBackupInput, required: true, description: 'The backup, the target and the confirmation.' }) },
-    errors: { types: [NotFoundError, ConflictError, InvalidInputError, UnsupportedError], ...resultTypes('restoreBackup', 'restore', 'The restore was requested.') },
+    args: {
+      input: t.arg({
+        type: RestoreBackupInput,
+        required: true,
+        description: 'The backup, the target and the confirmation.',
+      }),
+    },
+    errors: {
+      types: [NotFoundError, ConflictError, InvalidInputError, UnsupportedError],
+      ...resultTypes('restoreBackup', 'restore', 'The restore was requested.'),
+    },
     resolve: async (query, _root, { input }, context) => {
       const restore = await serviceResult(context, 'restoreBackup', input.backupId.id, (services) =>
         services.backups.restore({

@@ -20,7 +20,7 @@ export const CompanyType = builder.prismaNode('Company', {
       cursor: 'id',
       totalCount: true,
       authScopes: { role: 'ADMIN' },
-      description: 'The company\'s API keys, newest first (admins only).',
+      description: "The company's API keys, newest first (admins only).",
       args: { includeRevoked: t.arg.boolean({ defaultValue: false, description: 'Also list revoked keys.' }) },
       query: ({ includeRevoked }) => ({
         where: includeRevoked ? {} : { revokedAt: null },
@@ -31,7 +31,7 @@ export const CompanyType = builder.prismaNode('Company', {
       cursor: 'id',
       totalCount: true,
       authScopes: { role: 'ADMIN' },
-      description: 'Every mutation on the company\'s data, newest first (admins only).',
+      description: "Every mutation on the company's data, newest first (admins only).",
       args: {
         operation: t.arg.string({ required: false, description: 'Only this operation, e.g. revokeApiKey.' }),
         since: t.arg({ type: 'DateTime', required: false, description: 'Only events from this instant.' }),

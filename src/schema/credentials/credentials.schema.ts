@@ -14,23 +14,42 @@ const SetInstanceCredentialsInput = builder.inputType('SetInstanceCredentialsInp
     'Secrets of an instance, stored encrypted and never returned. A field left out keeps its value; null clears it.',
   fields: (t) => ({
     instanceId: t.globalID({ for: OdooInstanceType, required: true, description: 'Global id of the instance.' }),
-    providerToken: t.string({ required: false, description: 'Odoo.sh API token of this instance.', extensions: secretLength }),
-    odooLogin: t.string({ required: false, description: 'Odoo administrator login (self-hosted).' }),
-    odooPassword: t.string({ required: false, description: 'Password or API key of that login.', extensions: secretLength }),
-    masterPassword: t.string({ required: false, description: 'Database manager master password (self-hosted).', extensions: secretLength }),
-    odooApiKey: t.string({
+    providerToken: t.string({
       required: false,
-      description: "Self-hosted Odoo 19+: an API key of that login, for the JSON-2 API. Without one the fleet makes a key from the password.",
+      description: 'Odoo.sh API token of this instance.',
       extensions: secretLength,
     }),
-    gitCredential: t.string({ required: false, description: 'Token for pushing to the instance\'s git repository.', extensions: secretLength }),
+    odooLogin: t.string({ required: false, description: 'Odoo administrator login (self-hosted).' }),
+    odooPassword: t.string({
+      required: false,
+      description: 'Password or API key of that login.',
+      extensions: secretLength,
+    }),
+    masterPassword: t.string({
+      required: false,
+      description: 'Database manager master password (self-hosted).',
+      extensions: secretLength,
+    }),
+    odooApiKey: t.string({
+      required: false,
+      description:
+        'Self-hosted Odoo 19+: an API key of that login, for the JSON-2 API. Without one the fleet makes a key from the password.',
+      extensions: secretLength,
+    }),
+    gitCredential: t.string({
+      required: false,
+      description: "Token for pushing to the instance's git repository.",
+      extensions: secretLength,
+    }),
     gitRepositoryUrl: t.string({
       required: false,
-      description: 'Moves the instance to this repository in the same write, binding `gitCredential` to it (null clears the repository).',
+      description:
+        'Moves the instance to this repository in the same write, binding `gitCredential` to it (null clears the repository).',
     }),
     serverUrl: t.string({
       required: false,
-      description: 'Self-hosted: moves the instance to this Odoo server in the same write, binding the passwords given here to it.',
+      description:
+        'Self-hosted: moves the instance to this Odoo server in the same write, binding the passwords given here to it.',
     }),
   }),
 });
@@ -49,11 +68,14 @@ builder.mutationField('setInstanceCredentials', (t) =>
     resolve: (_query, _root, { input }, context) => {
       const { instanceId, ...credentials } = input;
       return audited(context, 'setInstanceCredentials', instanceId.id, () =>
-        setInstanceCredentials({ ...context, providerBaseUrl: context.providers.odooShBaseUrl }, {
-          companyId: companyOf(context),
-          instanceId: ownedBy(context, instanceId.id).id,
-          credentials,
-        }),
+        setInstanceCredentials(
+          { ...context, providerBaseUrl: context.providers.odooShBaseUrl },
+          {
+            companyId: companyOf(context),
+            instanceId: ownedBy(context, instanceId.id).id,
+            credentials,
+          },
+        ),
       );
     },
   }),

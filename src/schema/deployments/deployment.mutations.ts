@@ -14,7 +14,8 @@ import { DeploymentType } from './deployment.schema.js';
 
 builder.objectType(RepositoryError, {
   name: 'RepositoryError',
-  description: 'The instance\'s git repository could not be reached or refused the push. The message never holds credentials.',
+  description:
+    "The instance's git repository could not be reached or refused the push. The message never holds credentials.",
   interfaces: [ErrorInterface],
   fields: (t) => ({
     kind: t.exposeString('kind', { description: '"unreachable", "rejected" or "conflict".' }),
@@ -22,30 +23,47 @@ builder.objectType(RepositoryError, {
 });
 
 const DeployTemplateInput = builder.inputType('DeployTemplateInput', {
-  description: 'A template to deploy to an instance, on the instance\'s repository and branch.',
+  description: "A template to deploy to an instance, on the instance's repository and branch.",
   fields: (t) => ({
     instanceId: t.globalID({ for: OdooInstanceType, required: true, description: 'Global id of the instance.' }),
     templateId: t.globalID({ for: TemplateType, required: true, description: 'Global id of the template.' }),
     strategy: t.field({
       type: DeploymentStrategyEnum,
       required: false,
-      description: 'GIT (push, then the provider deploys) or XMLRPC (install on a self-hosted server). Default: GIT when the instance has a repository.',
+      description:
+        'GIT (push, then the provider deploys) or XMLRPC (install on a self-hosted server). Default: GIT when the instance has a repository.',
     }),
     queue: t.boolean({
       required: false,
       defaultValue: false,
-      description: 'Wait behind a running backup, restore or deployment of the instance instead of failing with a ConflictError.',
+      description:
+        'Wait behind a running backup, restore or deployment of the instance instead of failing with a ConflictError.',
     }),
-    idempotencyKey: t.string({ required: false, description: 'Repeating a request with the same key returns the first deployment.' }),
+    idempotencyKey: t.string({
+      required: false,
+      description: 'Repeating a request with the same key returns the first deployment.',
+    }),
   }),
 });
 
 const RedeployInput = builder.inputType('RedeployInput', {
-  description: 'A previous deployment whose commit to deploy again; a rollback is a redeploy of the last successful one.',
+  description:
+    'A previous deployment whose commit to deploy again; a rollback is a redeploy of the last successful one.',
   fields: (t) => ({
-    deploymentId: t.globalID({ for: DeploymentType, required: true, description: 'Global id of the deployment to repeat.' }),
-    queue: t.boolean({ required: false, defaultValue: false, description: 'Wait behind running work instead of failing with a ConflictError.' }),
-    idempotencyKey: t.string({ required: false, description: 'Repeating a request with the same key returns the first deployment.' }),
+    deploymentId: t.globalID({
+      for: DeploymentType,
+      required: true,
+      description: 'Global id of the deployment to repeat.',
+    }),
+    queue: t.boolean({
+      required: false,
+      defaultValue: false,
+      description: 'Wait behind running work instead of failing with a ConflictError.',
+    }),
+    idempotencyKey: t.string({
+      required: false,
+      description: 'Repeating a request with the same key returns the first deployment.',
+    }),
   }),
 });
 
@@ -59,10 +77,16 @@ const CancelDeploymentInput = builder.inputType('CancelDeploymentInput', {
 builder.mutationFields((t) => ({
   deployTemplate: t.prismaField({
     type: DeploymentType,
-    description: 'Deploys a template: commits its addons to the instance\'s branch and pushes, then follows the provider\'s deployment. Returns it PENDING; follow it with `deploymentStatus`.',
+    description:
+      "Deploys a template: commits its addons to the instance's branch and pushes, then follows the provider's deployment. Returns it PENDING; follow it with `deploymentStatus`.",
     authScopes: { role: 'OPERATOR' },
-    args: { input: t.arg({ type: DeployTemplateInput, required: true, description: 'The instance and the template.' }) },
-    errors: { types: [NotFoundError, ConflictError, InvalidInputError, RepositoryError, UnsupportedError], ...resultTypes('deployTemplate', 'deployment', 'The deployment was requested.') },
+    args: {
+      input: t.arg({ type: DeployTemplateInput, required: true, description: 'The instance and the template.' }),
+    },
+    errors: {
+      types: [NotFoundError, ConflictError, InvalidInputError, RepositoryError, UnsupportedError],
+      ...resultTypes('deployTemplate', 'deployment', 'The deployment was requested.'),
+    },
     resolve: async (query, _root, { input }, context) => {
       const deployment = await serviceResult(context, 'deployTemplate', input.instanceId.id, (services) =>
         services.deployments.deploy({
@@ -79,10 +103,13 @@ builder.mutationFields((t) => ({
   }),
   redeploy: t.prismaField({
     type: DeploymentType,
-    description: 'Deploys a previous deployment\'s commit again, without pushing anything new.',
+    description: "Deploys a previous deployment's commit again, without pushing anything new.",
     authScopes: { role: 'OPERATOR' },
     args: { input: t.arg({ type: RedeployInput, required: true, description: 'The deployment to repeat.' }) },
-    errors: { types: [NotFoundError, ConflictError, UnsupportedError], ...resultTypes('redeploy', 'deployment', 'The new deployment was requested.') },
+    errors: {
+      types: [NotFoundError, ConflictError, UnsupportedError],
+      ...resultTypes('redeploy', 'deployment', 'The new deployment was requested.'),
+    },
     resolve: async (query, _root, { input }, context) => {
       const deployment = await serviceResult(context, 'redeploy', input.deploymentId.id, (services) =>
         services.deployments.redeploy({
@@ -97,13 +124,20 @@ builder.mutationFields((t) => ({
   }),
   cancelDeployment: t.prismaField({
     type: DeploymentType,
-    description: 'Cancels a deployment that the provider has not started yet (waiting in the queue, backing up or pushing).',
+    description:
+      'Cancels a deployment that the provider has not started yet (waiting in the queue, backing up or pushing).',
     authScopes: { role: 'OPERATOR' },
     args: { input: t.arg({ type: CancelDeploymentInput, required: true, description: 'The deployment.' }) },
-    errors: { types: [NotFoundError, ConflictError, UnsupportedError], ...resultTypes('cancelDeployment', 'deployment', 'The deployment, CANCELLED.') },
+    errors: {
+      types: [NotFoundError, ConflictError, UnsupportedError],
+      ...resultTypes('cancelDeployment', 'deployment', 'The deployment, CANCELLED.'),
+    },
     resolve: async (query, _root, { input }, context) => {
       const deployment = await serviceResult(context, 'cancelDeployment', input.deploymentId.id, (services) =>
-        services.deployments.cancel({ companyId: companyOf(context), deploymentId: ownedBy(context, input.deploymentId.id).id }),
+        services.deployments.cancel({
+          companyId: companyOf(context),
+          deploymentId: ownedBy(context, input.deploymentId.id).id,
+        }),
       );
       return context.prisma.deployment.findUniqueOrThrow({ ...selectionOf(query), where: { id: deployment.id } });
     },
@@ -113,9 +147,16 @@ builder.mutationFields((t) => ({
 builder.subscriptionField('deploymentStatus', (t) =>
   t.prismaField({
     type: DeploymentType,
-    description: 'The deployment now, then each time its status changes (never the same status twice in a row; `log` as it stands then); completes after SUCCESS, FAILED or CANCELLED.',
+    description:
+      'The deployment now, then each time its status changes (never the same status twice in a row; `log` as it stands then); completes after SUCCESS, FAILED or CANCELLED.',
     authScopes: { member: true },
-    args: { deploymentId: t.arg.globalID({ for: DeploymentType, required: true, description: 'Global id of the deployment.' }) },
+    args: {
+      deploymentId: t.arg.globalID({
+        for: DeploymentType,
+        required: true,
+        description: 'Global id of the deployment.',
+      }),
+    },
     subscribe: (_root, { deploymentId }, context) => {
       const where = ownedBy(context, deploymentId.id);
       return statusStream<DeploymentStatus>(context, {

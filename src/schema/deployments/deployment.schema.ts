@@ -28,7 +28,8 @@ export const DeploymentType = builder.prismaNode('Deployment', {
     log: t.string({
       description: 'Log lines reported by the provider so far.',
       // A latest deployment of a page arrives without its log (see db/latest-per-instance.ts).
-      resolve: (deployment, _args, context) => (typeof deployment.log === 'string' ? deployment.log : context.loaders.deploymentLog.load(deployment.id)),
+      resolve: (deployment, _args, context) =>
+        typeof deployment.log === 'string' ? deployment.log : context.loaders.deploymentLog.load(deployment.id),
     }),
     createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When it was requested.' }),
     startedAt: t.expose('startedAt', { type: 'DateTime', nullable: true, description: 'When work began.' }),
@@ -37,7 +38,8 @@ export const DeploymentType = builder.prismaNode('Deployment', {
     template: t.relation('template', { nullable: true, description: 'The template deployed, if any.' }),
     backup: t.relation('backup', {
       nullable: true,
-      description: 'The backup taken just before this deployment (when the instance\'s policy asks for one), to restore if it goes wrong.',
+      description:
+        "The backup taken just before this deployment (when the instance's policy asks for one), to restore if it goes wrong.",
     }),
     redeployOf: t.relation('redeployOf', {
       nullable: true,
@@ -71,7 +73,7 @@ builder.queryField('deployment', (t) =>
     type: DeploymentType,
     nullable: true,
     authScopes: { member: true },
-    description: 'One deployment of the caller\'s company by its global id; null when there is none.',
+    description: "One deployment of the caller's company by its global id; null when there is none.",
     args: { id: t.arg.globalID({ required: true, description: 'Global id of the deployment.' }) },
     resolve: (query, _root, { id }, context) =>
       id.typename === 'Deployment'

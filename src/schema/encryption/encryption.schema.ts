@@ -29,7 +29,10 @@ builder.mutationField('rotateEncryptionKey', (t) =>
     args: { input: t.arg({ type: RotateEncryptionKeyInput, required: false, description: 'Options.' }) },
     resolve: (_root, { input }, context) =>
       audited(context, 'rotateEncryptionKey', null, () =>
-        rotateSecrets({ ...context, providerBaseUrl: context.providers.odooShBaseUrl }, { batchSize: Math.min(1000, Math.max(1, input?.batchSize ?? 200)) }),
+        rotateSecrets(
+          { ...context, providerBaseUrl: context.providers.odooShBaseUrl },
+          { batchSize: Math.min(1000, Math.max(1, input?.batchSize ?? 200)) },
+        ),
       ),
   }),
 );

@@ -11,7 +11,10 @@ export class NotAuthenticatedError extends GraphQLError {
 export class RateLimitedError extends GraphQLError {
   constructor(retryAfterSeconds: number) {
     super(`Too many failed authentications from your address or with this key; retry in ${retryAfterSeconds} s.`, {
-      extensions: { code: 'RATE_LIMITED', http: { status: 429, headers: { 'retry-after': String(retryAfterSeconds) } } },
+      extensions: {
+        code: 'RATE_LIMITED',
+        http: { status: 429, headers: { 'retry-after': String(retryAfterSeconds) } },
+      },
     });
   }
 }

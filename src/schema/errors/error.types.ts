@@ -58,22 +58,27 @@ builder.objectType(InvalidInputError, {
 
 builder.objectType(UnsupportedError, {
   name: 'UnsupportedError',
-  description: 'The instance\'s provider cannot do this (e.g. Odoo.sh does not install modules over RPC); nothing was changed.',
+  description:
+    "The instance's provider cannot do this (e.g. Odoo.sh does not install modules over RPC); nothing was changed.",
   interfaces: [ErrorInterface],
   fields: (t) => ({
     capability: t.exposeString('capability', { description: 'What the provider lacks, e.g. `deployByModuleInstall`.' }),
-    deploymentMethod: t.exposeString('deploymentMethod', { description: 'The provider of the instance, e.g. `ODOO_SH`.' }),
+    deploymentMethod: t.exposeString('deploymentMethod', {
+      description: 'The provider of the instance, e.g. `ODOO_SH`.',
+    }),
   }),
 });
 
 builder.objectType(ProviderUnavailableError, {
   name: 'ProviderUnavailableError',
-  description: 'The provider could not be reached or refused for a reason of its own; nothing was changed. Try again later.',
+  description:
+    'The provider could not be reached or refused for a reason of its own; nothing was changed. Try again later.',
   interfaces: [ErrorInterface],
 });
 
 builder.objectType(ProviderAuthError, {
   name: 'ProviderAuthError',
-  description: 'The provider refused the credentials stored for this instance (e.g. Odoo refused the login); nothing was changed. Correct them with `setInstanceCredentials`.',
+  description:
+    'The provider refused the credentials stored for this instance (e.g. Odoo refused the login); nothing was changed. Correct them with `setInstanceCredentials`.',
   interfaces: [ErrorInterface],
 });

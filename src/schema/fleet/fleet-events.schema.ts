@@ -12,9 +12,14 @@ const FleetEventKindEnum = builder.enumType('FleetEventKind', {
     INSTANCE: { description: 'An instance (see `subjectId`).' },
     BACKUP: { description: 'A backup.' },
     RESTORE: { description: 'A restore of a backup.' },
-    HEALTH: { description: 'The health of an instance changed (HEALTHY, DEGRADED, DOWN); `subjectId` is the instance.' },
+    HEALTH: {
+      description: 'The health of an instance changed (HEALTHY, DEGRADED, DOWN); `subjectId` is the instance.',
+    },
     DEPLOYMENT: { description: 'A deployment.' },
-    LOG: { description: 'An instance logged an ERROR or CRITICAL line; `subjectId` is the instance, `status` the level, `log` the line. Live only (no webhook): the lines stay in the instance\'s `logs`.' },
+    LOG: {
+      description:
+        "An instance logged an ERROR or CRITICAL line; `subjectId` is the instance, `status` the level, `log` the line. Live only (no webhook): the lines stay in the instance's `logs`.",
+    },
   } as const,
 });
 
@@ -36,7 +41,7 @@ const FleetEventLogType = builder.objectRef<{ logger: string; message: string }>
 });
 
 export const FleetEventType = builder.objectRef<FleetEventPayload>('FleetEvent').implement({
-  description: 'A status change of one of the company\'s instances, backups, restores or deployments.',
+  description: "A status change of one of the company's instances, backups, restores or deployments.",
   fields: (t) => ({
     kind: t.field({ type: FleetEventKindEnum, description: 'What changed.', resolve: (event) => event.kind }),
     subjectId: t.id({
@@ -44,8 +49,17 @@ export const FleetEventType = builder.objectRef<FleetEventPayload>('FleetEvent')
       resolve: (event) => encodeGlobalID(subjectTypename[event.kind], event.subjectId),
     }),
     status: t.exposeString('status', { description: 'Its new status.' }),
-    occurredAt: t.field({ type: 'DateTime', description: 'When it changed (for LOG, when the line was logged).', resolve: (event) => new Date(event.occurredAt) }),
-    log: t.field({ type: FleetEventLogType, nullable: true, description: 'For LOG events, the line; null for the other kinds.', resolve: (event) => event.log ?? null }),
+    occurredAt: t.field({
+      type: 'DateTime',
+      description: 'When it changed (for LOG, when the line was logged).',
+      resolve: (event) => new Date(event.occurredAt),
+    }),
+    log: t.field({
+      type: FleetEventLogType,
+      nullable: true,
+      description: 'For LOG events, the line; null for the other kinds.',
+      resolve: (event) => event.log ?? null,
+    }),
   }),
 });
 
@@ -85,7 +99,10 @@ export function untilRevoked<T>(context: GraphQLContext, source: AsyncIterable<T
 }
 
 /** A key limited to some instances gets only their events (events that name no instance are dropped). */
-export function onlyVisible(context: GraphQLContext, events: AsyncIterable<FleetEventPayload>): AsyncIterable<FleetEventPayload> {
+export function onlyVisible(
+  context: GraphQLContext,
+  events: AsyncIterable<FleetEventPayload>,
+): AsyncIterable<FleetEventPayload> {
   const allowed = context.caller?.kind === 'apiKey' ? context.caller.instanceIds : null;
   if (!allowed) return events;
   // filter() ends its source when the subscriber leaves, even while waiting for an event.
@@ -95,9 +112,11 @@ export function onlyVisible(context: GraphQLContext, events: AsyncIterable<Fleet
 builder.subscriptionField('fleetEvents', (t) =>
   t.field({
     type: FleetEventType,
-    description: 'Every status change of the caller\'s company\'s instances, backups and deployments, and every ERROR line its instances log (LOG), for dashboards.',
+    description:
+      "Every status change of the caller's company's instances, backups and deployments, and every ERROR line its instances log (LOG), for dashboards.",
     authScopes: { member: true },
-    subscribe: (_root, _args, context) => untilRevoked(context, onlyVisible(context, context.pubsub.subscribe('fleetEvents', companyOf(context)))),
+    subscribe: (_root, _args, context) =>
+      untilRevoked(context, onlyVisible(context, context.pubsub.subscribe('fleetEvents', companyOf(context)))),
     resolve: (event) => event,
   }),
 );

@@ -21,17 +21,27 @@ const columnOf = {
   masterPassword: 'masterPasswordEnc',
 } as const satisfies Record<CredentialField, keyof OdooInstance>;
 
-export function credentialState(instance: CredentialColumns, providers: ProviderCatalog): { configured: boolean; message: string | null } {
-  const missing = providers.descriptorOf(instance).requiredCredentials.filter((field) => instance[columnOf[field]] === null);
+export function credentialState(
+  instance: CredentialColumns,
+  providers: ProviderCatalog,
+): { configured: boolean; message: string | null } {
+  const missing = providers
+    .descriptorOf(instance)
+    .requiredCredentials.filter((field) => instance[columnOf[field]] === null);
   const awaiting = instance.credentialsAwaiting ?? [];
   const reasons = [
     ...(awaiting.length > 0
-      ? [`the destination of ${awaiting.join(', ')} changed, so the stored value was cleared: set it again (or to null if no longer needed)`]
+      ? [
+          `the destination of ${awaiting.join(', ')} changed, so the stored value was cleared: set it again (or to null if no longer needed)`,
+        ]
       : []),
     ...(missing.length > 0 ? [`${missing.join(', ')} not set`] : []),
   ];
   return {
     configured: reasons.length === 0,
-    message: reasons.length === 0 ? null : `Waiting for credentials: ${reasons.join('; ')}. Use setInstanceCredentials (admins).`,
+    message:
+      reasons.length === 0
+        ? null
+        : `Waiting for credentials: ${reasons.join('; ')}. Use setInstanceCredentials (admins).`,
   };
 }

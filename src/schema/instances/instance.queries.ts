@@ -39,7 +39,10 @@ const InstanceOrder = builder.inputType('InstanceOrder', {
 
 type InstanceFilterShape = typeof InstanceFilter.$inferInput;
 
-function instanceWhere(companyId: string, filter: InstanceFilterShape | null | undefined): Prisma.OdooInstanceWhereInput {
+function instanceWhere(
+  companyId: string,
+  filter: InstanceFilterShape | null | undefined,
+): Prisma.OdooInstanceWhereInput {
   return {
     companyId,
     status: filter?.status?.length ? { in: filter.status } : { not: 'DELETED' },
@@ -54,7 +57,7 @@ builder.queryFields((t) => ({
     type: OdooInstanceType,
     nullable: true,
     authScopes: { member: true },
-    description: 'One instance of the caller\'s company by its global id; null when there is none.',
+    description: "One instance of the caller's company by its global id; null when there is none.",
     args: { id: t.arg.globalID({ required: true, description: 'Global id of the instance.' }) },
     resolve: (query, _root, { id }, context) =>
       id.typename === 'OdooInstance'
@@ -65,7 +68,7 @@ builder.queryFields((t) => ({
     type: OdooInstanceType,
     cursor: 'id',
     authScopes: { member: true },
-    description: 'The caller\'s company\'s instances (deleted ones only when asked for by status).',
+    description: "The caller's company's instances (deleted ones only when asked for by status).",
     args: {
       filter: t.arg({ type: InstanceFilter, required: false, description: 'Conditions to match.' }),
       orderBy: t.arg({ type: InstanceOrder, required: false, description: 'Default: newest first.' }),
@@ -76,10 +79,7 @@ builder.queryFields((t) => ({
       context.prisma.odooInstance.findMany({
         ...query,
         where: instanceWhere(companyOf(context), filter),
-        orderBy: [
-          orderBy ? { [orderBy.field]: orderBy.direction ?? 'asc' } : { createdAt: 'desc' },
-          { id: 'asc' },
-        ],
+        orderBy: [orderBy ? { [orderBy.field]: orderBy.direction ?? 'asc' } : { createdAt: 'desc' }, { id: 'asc' }],
       }),
   }),
 }));

@@ -4,7 +4,7 @@ import { ownedBy } from '../tenancy.js';
 import { credentialState, credentialStateSelect } from './credential-state.js';
 
 export const OdooInstanceType = builder.prismaNode('OdooInstance', {
-  description: 'An Odoo instance of the caller\'s company, hosted by Odoo.sh or a self-hosted server.',
+  description: "An Odoo instance of the caller's company, hosted by Odoo.sh or a self-hosted server.",
   id: { field: 'id' },
   // Select mode: a query reads only the columns its selection needs (each exposed field
   // adds its own), so a page never carries the encrypted secrets unless a field needs them.
@@ -56,7 +56,8 @@ export const OdooInstanceType = builder.prismaNode('OdooInstance', {
     }),
     credentialsMessage: t.string({
       nullable: true,
-      description: 'Why `credentialsConfigured` is false, and what to set with `setInstanceCredentials`; null when it is true.',
+      description:
+        'Why `credentialsConfigured` is false, and what to set with `setInstanceCredentials`; null when it is true.',
       select: credentialStateSelect,
       resolve: (instance, _args, context) => credentialState(instance, context.providers).message,
     }),

@@ -19,30 +19,57 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 builder.subscriptionField('instanceLogs', (t) =>
   t.prismaField({
     type: LogEntryType,
-    description: 'Log lines of an instance: those after `after` (the id of the last line you have; without it the latest 100), then each new line as the poller stores it.',
+    description:
+      'Log lines of an instance: those after `after` (the id of the last line you have; without it the latest 100), then each new line as the poller stores it.',
     authScopes: { member: true },
     args: {
       instanceId: t.arg.globalID({ for: OdooInstanceType, required: true, description: 'Global id of the instance.' }),
       level: t.arg({ type: LogLevelEnum, required: false, description: 'Only lines of this level or more severe.' }),
-      after: t.arg.string({ required: false, description: 'Cursor: the `id` of the last line already received; the stream resumes after it.' }),
+      after: t.arg.string({
+        required: false,
+        description: 'Cursor: the `id` of the last line already received; the stream resumes after it.',
+      }),
     },
     subscribe: (_root, { instanceId, level, after }, context) =>
       new Repeater<LogEntry>(async (push, stop) => {
-        const events = untilRevoked(context, context.pubsub.subscribe('instanceLogs', instanceId.id))[Symbol.asyncIterator]();
+        const events = untilRevoked(context, context.pubsub.subscribe('instanceLogs', instanceId.id))[
+          Symbol.asyncIterator
+        ]();
         stop.then(() => events.return?.());
-        const instance = await context.prisma.odooInstance.findFirst({ where: { ...ownedBy(context, instanceId.id), status: { not: 'DELETED' } }, select: { id: true } });
+        const instance = await context.prisma.odooInstance.findFirst({
+          where: { ...ownedBy(context, instanceId.id), status: { not: 'DELETED' } },
+          select: { id: true },
+        });
         if (!instance) return stop(new NotFoundError('OdooInstance', instanceId.id));
         const levels = level ? LEVELS.slice(LEVELS.indexOf(level)) : LEVELS;
         const where = { instanceId: instance.id, level: { in: levels } };
-        const anchor = after && UUID.test(after) ? await context.prisma.logEntry.findFirst({ where: { id: after, instanceId: instance.id }, select: { id: true, timestamp: true } }) : null;
-        if (after && !anchor) return stop(new InvalidInputError([{ path: ['after'], message: 'must be the id of a log line of this instance' }]));
+        const anchor =
+          after && UUID.test(after)
+            ? await context.prisma.logEntry.findFirst({
+                where: { id: after, instanceId: instance.id },
+                select: { id: true, timestamp: true },
+              })
+            : null;
+        if (after && !anchor)
+          return stop(
+            new InvalidInputError([{ path: ['after'], message: 'must be the id of a log line of this instance' }]),
+          );
         let last: { id: string; timestamp: Date } | null = anchor;
         const newer = (): Prisma.LogEntryWhereInput =>
-          last ? { ...where, OR: [{ timestamp: { gt: last.timestamp } }, { timestamp: last.timestamp, id: { gt: last.id } }] } : where;
+          last
+            ? {
+                ...where,
+                OR: [{ timestamp: { gt: last.timestamp } }, { timestamp: last.timestamp, id: { gt: last.id } }],
+              }
+            : where;
         const order = [{ timestamp: 'asc' as const }, { id: 'asc' as const }];
         if (!last) {
           // No cursor: the latest lines, oldest first.
-          const latest = await context.prisma.logEntry.findMany({ where, orderBy: [{ timestamp: 'desc' }, { id: 'desc' }], take: HISTORY_WITHOUT_CURSOR });
+          const latest = await context.prisma.logEntry.findMany({
+            where,
+            orderBy: [{ timestamp: 'desc' }, { id: 'desc' }],
+            take: HISTORY_WITHOUT_CURSOR,
+          });
           for (const entry of latest.reverse()) await push(entry);
           last = latest.at(-1) ?? null;
         }

@@ -40,12 +40,30 @@ export const MetricSampleType = builder.prismaObject('MetricSample', {
     dbSizeBytes: t.expose('dbSizeBytes', { type: 'BigInt', nullable: true, description: 'Database size.' }),
     requestsPerMinute: t.exposeInt('requestsPerMinute', { nullable: true, description: 'HTTP requests a minute.' }),
     activeUsers: t.exposeInt('activeUsers', { nullable: true, description: 'Users active recently.' }),
-    rpcRoundTripMs: t.exposeInt('rpcRoundTripMs', { nullable: true, description: 'Time of one RPC round trip to the server, ms (self-hosted).' }),
-    installedModules: t.exposeInt('installedModules', { nullable: true, description: 'Modules installed in the database (self-hosted).' }),
-    mailQueued: t.exposeInt('mailQueued', { nullable: true, description: 'Outgoing mails waiting to be sent (self-hosted, with the mail module).' }),
-    mailFailed: t.exposeInt('mailFailed', { nullable: true, description: 'Outgoing mails in exception (self-hosted, with the mail module).' }),
-    cronsOverdue: t.exposeInt('cronsOverdue', { nullable: true, description: 'Active scheduled actions more than 10 minutes past their next call (self-hosted).' }),
-    cronsFailing: t.exposeInt('cronsFailing', { nullable: true, description: 'Scheduled actions whose last runs failed (self-hosted, Odoo 17.3 and later).' }),
+    rpcRoundTripMs: t.exposeInt('rpcRoundTripMs', {
+      nullable: true,
+      description: 'Time of one RPC round trip to the server, ms (self-hosted).',
+    }),
+    installedModules: t.exposeInt('installedModules', {
+      nullable: true,
+      description: 'Modules installed in the database (self-hosted).',
+    }),
+    mailQueued: t.exposeInt('mailQueued', {
+      nullable: true,
+      description: 'Outgoing mails waiting to be sent (self-hosted, with the mail module).',
+    }),
+    mailFailed: t.exposeInt('mailFailed', {
+      nullable: true,
+      description: 'Outgoing mails in exception (self-hosted, with the mail module).',
+    }),
+    cronsOverdue: t.exposeInt('cronsOverdue', {
+      nullable: true,
+      description: 'Active scheduled actions more than 10 minutes past their next call (self-hosted).',
+    }),
+    cronsFailing: t.exposeInt('cronsFailing', {
+      nullable: true,
+      description: 'Scheduled actions whose last runs failed (self-hosted, Odoo 17.3 and later).',
+    }),
   }),
 });
 

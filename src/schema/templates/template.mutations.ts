@@ -9,8 +9,15 @@ import { TemplateType } from './template.schema.js';
 const TemplateFileInput = builder.inputType('TemplateFileInput', {
   description: 'One file of an addon: its path from the repository root ("my_addon/models/thing.py") and its text.',
   fields: (t) => ({
-    path: t.string({ required: true, description: 'Path from the repository root; the first folder is the addon (a module name).' }),
-    content: t.string({ required: true, description: 'The file\'s text (at most 1 MB).', extensions: maxLength(TEMPLATE_LIMITS.fileBytes) }),
+    path: t.string({
+      required: true,
+      description: 'Path from the repository root; the first folder is the addon (a module name).',
+    }),
+    content: t.string({
+      required: true,
+      description: "The file's text (at most 1 MB).",
+      extensions: maxLength(TEMPLATE_LIMITS.fileBytes),
+    }),
   }),
 });
 
@@ -20,8 +27,16 @@ const CreateTemplateInput = builder.inputType('CreateTemplateInput', {
     name: t.string({ required: true, description: 'Name; unique with the version in the company.' }),
     version: t.string({ required: true, description: 'Version, such as "1.0".' }),
     description: t.string({ required: false, description: 'What it is for.' }),
-    modules: t.stringList({ required: true, description: 'Technical names of the modules to install or upgrade (the addons here and any others).' }),
-    files: t.field({ type: [TemplateFileInput], required: false, defaultValue: [], description: 'The addon files (none for a template of standard modules only).' }),
+    modules: t.stringList({
+      required: true,
+      description: 'Technical names of the modules to install or upgrade (the addons here and any others).',
+    }),
+    files: t.field({
+      type: [TemplateFileInput],
+      required: false,
+      defaultValue: [],
+      description: 'The addon files (none for a template of standard modules only).',
+    }),
   }),
 });
 
@@ -43,10 +58,17 @@ builder.mutationFields((t) => ({
     description: 'Saves a template of Odoo modules and addon files, checked as Odoo would read it.',
     authScopes: { role: 'OPERATOR' },
     args: { input: t.arg({ type: CreateTemplateInput, required: true, description: 'The template.' }) },
-    errors: { types: [InvalidInputError, ConflictError], ...resultTypes('createTemplate', 'template', 'The template was saved.') },
+    errors: {
+      types: [InvalidInputError, ConflictError],
+      ...resultTypes('createTemplate', 'template', 'The template was saved.'),
+    },
     resolve: async (query, _root, { input }, context) => {
-      const template = await serviceResult(context, 'createTemplate', null, (services) =>
-        services.templates.create({ companyId: companyOf(context), input: { ...input, files: input.files ?? [] } }),
+      const template = await serviceResult(
+        context,
+        'createTemplate',
+        null,
+        (services) =>
+          services.templates.create({ companyId: companyOf(context), input: { ...input, files: input.files ?? [] } }),
         { targetOf: (created) => created.id },
       );
       return context.prisma.template.findUniqueOrThrow({ ...selectionOf(query), where: { id: template.id } });
@@ -57,7 +79,10 @@ builder.mutationFields((t) => ({
     description: 'Changes a template. Deployments already made keep the commit they pushed.',
     authScopes: { role: 'OPERATOR' },
     args: { input: t.arg({ type: UpdateTemplateInput, required: true, description: 'The changes.' }) },
-    errors: { types: [NotFoundError, InvalidInputError, ConflictError], ...resultTypes('updateTemplate', 'template', 'The template was changed.') },
+    errors: {
+      types: [NotFoundError, InvalidInputError, ConflictError],
+      ...resultTypes('updateTemplate', 'template', 'The template was changed.'),
+    },
     resolve: async (query, _root, { input }, context) => {
       const { id, ...changes } = input;
       const template = await serviceResult(context, 'updateTemplate', id.id, (services) =>

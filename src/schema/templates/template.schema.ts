@@ -3,10 +3,10 @@ import { builder } from '../builder.js';
 import { companyOf, ownedBy } from '../tenancy.js';
 
 const TemplateFileType = builder.prismaObject('TemplateFile', {
-  description: 'One file of a template\'s addon tree.',
+  description: "One file of a template's addon tree.",
   fields: (t) => ({
     path: t.exposeString('path', { description: 'Path relative to the repository root.' }),
-    content: t.exposeString('content', { description: 'The file\'s text.' }),
+    content: t.exposeString('content', { description: "The file's text." }),
   }),
 });
 
@@ -37,7 +37,7 @@ builder.queryFields((t) => ({
     type: TemplateType,
     nullable: true,
     authScopes: { member: true },
-    description: 'One template of the caller\'s company by its global id; null when there is none.',
+    description: "One template of the caller's company by its global id; null when there is none.",
     args: { id: t.arg.globalID({ required: true, description: 'Global id of the template.' }) },
     resolve: (query, _root, { id }, context) =>
       id.typename === 'Template'
@@ -48,7 +48,7 @@ builder.queryFields((t) => ({
     type: TemplateType,
     cursor: 'id',
     authScopes: { member: true },
-    description: 'The caller\'s company\'s templates, by name then version.',
+    description: "The caller's company's templates, by name then version.",
     args: { nameContains: t.arg.string({ required: false, description: 'Case-insensitive part of the name.' }) },
     totalCount: (_parent, { nameContains }, context) =>
       context.prisma.template.count({ where: templateWhere(companyOf(context), nameContains) }),

@@ -4,7 +4,7 @@ import { CompanyType } from '../companies/company.schema.js';
 import { RoleEnum } from '../enums.js';
 
 const ViewerType = builder.objectRef<Caller>('Viewer').implement({
-  description: 'Who is calling: a company\'s API key, or the platform operator.',
+  description: "Who is calling: a company's API key, or the platform operator.",
   fields: (t) => ({
     isPlatformAdmin: t.boolean({
       description: 'True for the platform operator token.',

@@ -12,20 +12,33 @@ const keyInput = z
     companyId: z.string().uuid(),
     name: z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters'),
     role: z.enum(['ADMIN', 'OPERATOR', 'VIEWER']),
-    expiresAt: z.date().refine((date) => date.getTime() > Date.now(), 'must be in the future').nullish(),
+    expiresAt: z
+      .date()
+      .refine((date) => date.getTime() > Date.now(), 'must be in the future')
+      .nullish(),
     instanceIds: z.array(z.string()).max(1000, 'may name at most 1000 instances').nullish(),
   })
   .superRefine((input, context) => {
     // Company administration (keys, webhooks, audit) is not limited to instances: a
     // limited key that could create keys could create an unlimited one.
     if (input.role === 'ADMIN' && input.instanceIds?.length) {
-      context.addIssue({ code: 'custom', path: ['role'], message: 'a key limited to instances can be OPERATOR or VIEWER, not ADMIN' });
+      context.addIssue({
+        code: 'custom',
+        path: ['role'],
+        message: 'a key limited to instances can be OPERATOR or VIEWER, not ADMIN',
+      });
     }
   });
 
 export async function createApiKey(
   deps: { prisma: PrismaClient },
-  input: { companyId: string; name: string; role: Role; expiresAt?: Date | null; instanceIds?: readonly string[] | null },
+  input: {
+    companyId: string;
+    name: string;
+    role: Role;
+    expiresAt?: Date | null;
+    instanceIds?: readonly string[] | null;
+  },
 ) {
   const { instanceIds, expiresAt, ...key } = parseInput(keyInput, input);
   const company = await deps.prisma.company.findUnique({ where: { id: key.companyId }, select: { id: true } });
@@ -34,7 +47,11 @@ export async function createApiKey(
   if (limitedTo.length > 0) {
     const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
     const found = await deps.prisma.odooInstance.findMany({
-      where: { id: { in: limitedTo.filter((id) => uuid.test(id)) }, companyId: key.companyId, status: { not: 'DELETED' } },
+      where: {
+        id: { in: limitedTo.filter((id) => uuid.test(id)) },
+        companyId: key.companyId,
+        status: { not: 'DELETED' },
+      },
       select: { id: true },
     });
     // Another company's instance answers exactly as a missing one.
@@ -43,7 +60,13 @@ export async function createApiKey(
   }
   const token = generateApiToken();
   const apiKey = await deps.prisma.apiKey.create({
-    data: { ...key, expiresAt: expiresAt ?? null, instanceIds: limitedTo, tokenHash: hashApiToken(token), tokenPrefix: token.slice(0, 10) },
+    data: {
+      ...key,
+      expiresAt: expiresAt ?? null,
+      instanceIds: limitedTo,
+      tokenHash: hashApiToken(token),
+      tokenPrefix: token.slice(0, 10),
+    },
   });
   return { apiKey, token };
 }

@@ -16,7 +16,8 @@ export type MutationArguments = Map<string, AuditValue[]>;
 
 export function auditInput(value: unknown, depth = 0): AuditValue {
   if (value === null || value === undefined) return null;
-  if (typeof value === 'string') return cut(withoutUserInfo(value.slice(0, MAX_STRING + MAX_USER_INFO + 32)), value.length);
+  if (typeof value === 'string')
+    return cut(withoutUserInfo(value.slice(0, MAX_STRING + MAX_USER_INFO + 32)), value.length);
   if (typeof value === 'number' || typeof value === 'boolean') return value;
   if (value instanceof Date) return value.toISOString();
   if (depth >= MAX_DEPTH) return '…';
@@ -26,7 +27,10 @@ export function auditInput(value: unknown, depth = 0): AuditValue {
   }
   if (typeof value === 'object') {
     return Object.fromEntries(
-      Object.entries(value as Record<string, unknown>).map(([key, item]) => [key, SECRET_NAME.test(key) && item !== null && item !== undefined ? REDACTED : auditInput(item, depth + 1)]),
+      Object.entries(value as Record<string, unknown>).map(([key, item]) => [
+        key,
+        SECRET_NAME.test(key) && item !== null && item !== undefined ? REDACTED : auditInput(item, depth + 1),
+      ]),
     );
   }
   return String(value);

@@ -22,10 +22,7 @@ export function bearerToken(authorization: string | null | undefined): string | 
 
 function sameSecret(given: string, expected: string): boolean {
   // Hashing first gives equal lengths, so the comparison time says nothing about either.
-  return timingSafeEqual(
-    createHash('sha256').update(given).digest(),
-    createHash('sha256').update(expected).digest(),
-  );
+  return timingSafeEqual(createHash('sha256').update(given).digest(), createHash('sha256').update(expected).digest());
 }
 
 export interface AuthenticateDeps {
@@ -51,7 +48,8 @@ export function lastUseRecorder(): LastUseRecorder {
       const last = claimedAt.get(apiKeyId);
       if (last !== undefined && now - last < LAST_USED_RESOLUTION_MS) return false;
       // Forget stale entries now and then, so the map holds only keys used this minute.
-      if (claimedAt.size > 10_000) for (const [id, at] of claimedAt) if (now - at >= LAST_USED_RESOLUTION_MS) claimedAt.delete(id);
+      if (claimedAt.size > 10_000)
+        for (const [id, at] of claimedAt) if (now - at >= LAST_USED_RESOLUTION_MS) claimedAt.delete(id);
       claimedAt.set(apiKeyId, now);
       return true;
     },
@@ -65,7 +63,10 @@ export function lastUseRecorder(): LastUseRecorder {
  */
 async function recordUse(prisma: PrismaClient, apiKeyId: string, now: number): Promise<void> {
   await prisma.apiKey.updateMany({
-    where: { id: apiKeyId, OR: [{ lastUsedAt: null }, { lastUsedAt: { lt: new Date(now - LAST_USED_RESOLUTION_MS) } }] },
+    where: {
+      id: apiKeyId,
+      OR: [{ lastUsedAt: null }, { lastUsedAt: { lt: new Date(now - LAST_USED_RESOLUTION_MS) } }],
+    },
     data: { lastUsedAt: new Date(now) },
   });
 }
@@ -77,7 +78,15 @@ export async function authenticate(deps: AuthenticateDeps, token: string): Promi
   }
   const key = await deps.prisma.apiKey.findUnique({
     where: { tokenHash: hashApiToken(token) },
-    select: { id: true, companyId: true, role: true, revokedAt: true, lastUsedAt: true, expiresAt: true, instanceIds: true },
+    select: {
+      id: true,
+      companyId: true,
+      role: true,
+      revokedAt: true,
+      lastUsedAt: true,
+      expiresAt: true,
+      instanceIds: true,
+    },
   });
   const now = Date.now();
   if (!key || key.revokedAt || (key.expiresAt && key.expiresAt.getTime() <= now)) return null;

@@ -28,7 +28,8 @@ export function createFailureLimiter(maxFailuresPerMinute: number): FailureLimit
       let wait = 0;
       for (const counter of counters) {
         const times = recent(counter, now);
-        if (times.length >= maxFailuresPerMinute) wait = Math.max(wait, Math.max(1, Math.ceil((times[0]! + WINDOW_MS - now) / 1000)));
+        if (times.length >= maxFailuresPerMinute)
+          wait = Math.max(wait, Math.max(1, Math.ceil((times[0]! + WINDOW_MS - now) / 1000)));
       }
       return wait;
     },

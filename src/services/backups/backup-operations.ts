@@ -41,33 +41,52 @@ export const backupOperation = defineOperation({
   steps: {
     start: 'Asking the provider for a backup',
     wait: 'Waiting for the provider to finish the backup',
-    download: 'Copying the file to the fleet\'s storage',
+    download: "Copying the file to the fleet's storage",
   },
   run: (deps: BackupOperationDeps) => {
     const pollMs = deps.pollMs ?? 2000;
-    const setStatus = (backupId: string, status: BackupStatus, data: SubjectUpdate<'BACKUP'> = {}) => transition(deps, 'BACKUP', backupId, status, data);
-    const backupOf = (operation: Operation) => deps.prisma.backup.findUniqueOrThrow({ where: { id: operation.subjectId! }, include: { instance: true } });
+    const setStatus = (backupId: string, status: BackupStatus, data: SubjectUpdate<'BACKUP'> = {}) =>
+      transition(deps, 'BACKUP', backupId, status, data);
+    const backupOf = (operation: Operation) =>
+      deps.prisma.backup.findUniqueOrThrow({ where: { id: operation.subjectId! }, include: { instance: true } });
 
     /** Bytes copied so far, on the operation (its progress) and to progress subscribers; best effort. */
     async function reportDownload(operation: Operation, bytesDone: number, bytesTotal: number | null): Promise<void> {
       const state = { ...(operation.state as Record<string, unknown>), bytesDone, bytesTotal };
-      await deps.prisma.operation.updateMany({ where: { id: operation.id, step: 'download' }, data: { state } }).catch(() => {});
-      deps.pubsub.publish('operationProgress', operation.companyId, { companyId: operation.companyId, kind: 'BACKUP', subjectId: operation.subjectId!, instanceId: operation.instanceId ?? undefined, status: 'DOWNLOADING', occurredAt: new Date().toISOString() });
+      await deps.prisma.operation
+        .updateMany({ where: { id: operation.id, step: 'download' }, data: { state } })
+        .catch(() => {});
+      deps.pubsub.publish('operationProgress', operation.companyId, {
+        companyId: operation.companyId,
+        kind: 'BACKUP',
+        subjectId: operation.subjectId!,
+        instanceId: operation.instanceId ?? undefined,
+        status: 'DOWNLOADING',
+        occurredAt: new Date().toISOString(),
+      });
     }
 
     return {
       steps: {
         async start({ operation }) {
           const backup = await backupOf(operation);
-          const started = await deps.providers.providerFor(backup.instance).createBackup(backup.instance.instanceId!, { idempotencyKey: `${operation.id}:backup` });
+          const started = await deps.providers
+            .providerFor(backup.instance)
+            .createBackup(backup.instance.instanceId!, { idempotencyKey: `${operation.id}:backup` });
           await setStatus(backup.id, fromProvider[started.status], { backupId: started.id });
           if (started.status === 'failed') return { failed: 'The provider could not take the backup' };
           return started.status === 'completed' ? { next: 'download' } : { next: 'wait', delayMs: pollMs };
         },
         async wait({ operation }) {
           const backup = await backupOf(operation);
-          const current = await deps.providers.providerFor(backup.instance).getBackup(backup.instance.instanceId!, backup.backupId!);
-          await setStatus(backup.id, fromProvider[current.status], current.sizeBytes !== null ? { sizeBytes: BigInt(current.sizeBytes) } : {});
+          const current = await deps.providers
+            .providerFor(backup.instance)
+            .getBackup(backup.instance.instanceId!, backup.backupId!);
+          await setStatus(
+            backup.id,
+            fromProvider[current.status],
+            current.sizeBytes !== null ? { sizeBytes: BigInt(current.sizeBytes) } : {},
+          );
           if (current.status === 'failed') return { failed: 'The provider reports the backup failed' };
           return current.status === 'completed' ? { next: 'download' } : { next: 'wait', delayMs: pollMs };
         },
@@ -75,11 +94,19 @@ export const backupOperation = defineOperation({
         async download({ operation }) {
           const backup = await backupOf(operation);
           await setStatus(backup.id, 'DOWNLOADING');
-          const file = await deps.providers.providerFor(backup.instance).downloadBackup(backup.instance.instanceId!, backup.backupId!);
+          const file = await deps.providers
+            .providerFor(backup.instance)
+            .downloadBackup(backup.instance.instanceId!, backup.backupId!);
           const bytesTotal = backup.sizeBytes === null ? null : Number(backup.sizeBytes);
-          const stored = await deps.store.write(backup.id, countingBytes(file, (bytesDone) => void reportDownload(operation, bytesDone, bytesTotal)));
+          const stored = await deps.store.write(
+            backup.id,
+            countingBytes(file, (bytesDone) => void reportDownload(operation, bytesDone, bytesTotal)),
+          );
           // The hash was taken on the way in; the file read back from storage must match it.
-          const problem = await storedBackupProblem(deps.store, { storageKey: stored.key, checksumSha256: stored.sha256 });
+          const problem = await storedBackupProblem(deps.store, {
+            storageKey: stored.key,
+            checksumSha256: stored.sha256,
+          });
           if (problem) {
             await deps.store.remove(stored.key);
             throw new Error(`The downloaded backup did not survive storage: ${problem}`);

@@ -27,7 +27,10 @@ export interface BackupPolicyInput {
 
 const MAX_KEEP = 400;
 
-const keep = z.number().refine((value) => Number.isInteger(value) && value >= 0 && value <= MAX_KEEP, `must be between 0 and ${MAX_KEEP}`).nullish();
+const keep = z
+  .number()
+  .refine((value) => Number.isInteger(value) && value >= 0 && value <= MAX_KEEP, `must be between 0 and ${MAX_KEEP}`)
+  .nullish();
 
 const policyInput = z.object({
   schedule: z
@@ -48,18 +51,26 @@ export async function setBackupPolicy(
   request: { companyId: string; instanceId?: string | null; input: BackupPolicyInput },
 ): Promise<BackupPolicy> {
   if (request.instanceId) {
-    const instance = await prisma.odooInstance.findFirst({ where: { id: request.instanceId, companyId: request.companyId, status: { not: 'DELETED' } } });
+    const instance = await prisma.odooInstance.findFirst({
+      where: { id: request.instanceId, companyId: request.companyId, status: { not: 'DELETED' } },
+    });
     if (!instance) throw new NotFoundError('OdooInstance', request.instanceId);
   }
   parseInput(policyInput, request.input);
-  const data = Object.fromEntries(Object.entries(request.input).filter(([, value]) => value !== null && value !== undefined));
+  const data = Object.fromEntries(
+    Object.entries(request.input).filter(([, value]) => value !== null && value !== undefined),
+  );
   return prisma.$transaction(async (tx) => {
     // A company default has no instance, so it cannot use a unique key: lock the company row instead.
     await tx.$queryRaw`SELECT 1 FROM "Company" WHERE id = ${request.companyId}::uuid FOR UPDATE`;
-    const existing = await tx.backupPolicy.findFirst({ where: { companyId: request.companyId, instanceId: request.instanceId ?? null } });
+    const existing = await tx.backupPolicy.findFirst({
+      where: { companyId: request.companyId, instanceId: request.instanceId ?? null },
+    });
     return existing
       ? tx.backupPolicy.update({ where: { id: existing.id }, data })
-      : tx.backupPolicy.create({ data: { ...data, companyId: request.companyId, instanceId: request.instanceId ?? null } });
+      : tx.backupPolicy.create({
+          data: { ...data, companyId: request.companyId, instanceId: request.instanceId ?? null },
+        });
   });
 }
 
@@ -67,16 +78,28 @@ type InstanceRef = Pick<OdooInstance, 'id' | 'companyId'>;
 
 /** From a set of policies: an instance's own policy, else its company's default, else none. */
 function policyResolver(policies: BackupPolicy[]): (instance: InstanceRef) => BackupPolicy | null {
-  const byInstance = new Map(policies.filter((policy) => policy.instanceId).map((policy) => [policy.instanceId!, policy]));
-  const byCompany = new Map(policies.filter((policy) => !policy.instanceId).map((policy) => [policy.companyId, policy]));
+  const byInstance = new Map(
+    policies.filter((policy) => policy.instanceId).map((policy) => [policy.instanceId!, policy]),
+  );
+  const byCompany = new Map(
+    policies.filter((policy) => !policy.instanceId).map((policy) => [policy.companyId, policy]),
+  );
   return (instance) => byInstance.get(instance.id) ?? byCompany.get(instance.companyId) ?? null;
 }
 
 /** The policy that governs each instance, in one query whatever their number. */
-export async function effectivePolicies(prisma: PrismaClient, instances: readonly InstanceRef[]): Promise<Array<BackupPolicy | null>> {
+export async function effectivePolicies(
+  prisma: PrismaClient,
+  instances: readonly InstanceRef[],
+): Promise<Array<BackupPolicy | null>> {
   if (instances.length === 0) return [];
   const policies = await prisma.backupPolicy.findMany({
-    where: { OR: [{ instanceId: { in: instances.map((instance) => instance.id) } }, { instanceId: null, companyId: { in: [...new Set(instances.map((instance) => instance.companyId))] } }] },
+    where: {
+      OR: [
+        { instanceId: { in: instances.map((instance) => instance.id) } },
+        { instanceId: null, companyId: { in: [...new Set(instances.map((instance) => instance.companyId))] } },
+      ],
+    },
   });
   return instances.map(policyResolver(policies));
 }
@@ -93,12 +116,18 @@ export async function governedInstances(prisma: PrismaClient) {
   if (policies.length === 0) return [];
   const policyOf = policyResolver(policies);
   const instances = await prisma.odooInstance.findMany({
-    where: { companyId: { in: [...new Set(policies.map((policy) => policy.companyId))] }, status: { in: ['RUNNING', 'SUSPENDED'] }, instanceId: { not: null } },
+    where: {
+      companyId: { in: [...new Set(policies.map((policy) => policy.companyId))] },
+      status: { in: ['RUNNING', 'SUSPENDED'] },
+      instanceId: { not: null },
+    },
     select: { id: true, companyId: true, createdAt: true },
   });
   return instances
     .map((instance) => ({ instance, policy: policyOf(instance) }))
-    .filter((entry): entry is { instance: typeof entry.instance; policy: BackupPolicy } => entry.policy?.enabled === true);
+    .filter(
+      (entry): entry is { instance: typeof entry.instance; policy: BackupPolicy } => entry.policy?.enabled === true,
+    );
 }
 
 /** Starts the SCHEDULED backups that are due at `now`; returns the ids of the backups started. */
@@ -128,11 +157,18 @@ export async function startScheduledBackups(
   for (const { instance, policy } of governed) {
     const fired = firedAt(policy.schedule);
     // Occurrences before the policy was set or the instance existed do not count.
-    const floor = Math.max(lastScheduled.get(instance.id)?.getTime() ?? 0, policy.updatedAt.getTime(), instance.createdAt.getTime());
+    const floor = Math.max(
+      lastScheduled.get(instance.id)?.getTime() ?? 0,
+      policy.updatedAt.getTime(),
+      instance.createdAt.getTime(),
+    );
     if (!fired || fired.getTime() <= floor) continue;
     const recorded = await deps.prisma.$transaction(async (tx) => {
       if (await busyWith(tx, instance.id, backupOperation)) return null; // due again next tick
-      const raced = await tx.backup.findFirst({ where: { instanceId: instance.id, type: 'SCHEDULED', createdAt: { gte: fired } }, select: { id: true } });
+      const raced = await tx.backup.findFirst({
+        where: { instanceId: instance.id, type: 'SCHEDULED', createdAt: { gte: fired } },
+        select: { id: true },
+      });
       if (raced) return null;
       return recordBackup(tx, { companyId: instance.companyId, instanceId: instance.id }, 'SCHEDULED');
     });
@@ -154,7 +190,12 @@ export async function applyRetention(
   governed ??= await governedInstances(deps.prisma);
   if (governed.length > 0) {
     const scheduled = await deps.prisma.backup.findMany({
-      where: { type: 'SCHEDULED', status: 'COMPLETED', locked: false, instanceId: { in: governed.map((entry) => entry.instance.id) } },
+      where: {
+        type: 'SCHEDULED',
+        status: 'COMPLETED',
+        locked: false,
+        instanceId: { in: governed.map((entry) => entry.instance.id) },
+      },
       select: { id: true, instanceId: true, createdAt: true },
     });
     for (const { instance, policy } of governed) {
@@ -177,10 +218,17 @@ export async function applyRetention(
  * Marks a backup EXPIRED and removes our copy of its file. The record changes first: a
  * crash in between leaves an orphan file, never a record pointing at a missing file.
  */
-async function expireBackup(deps: { prisma: PrismaClient; pubsub: PubSub; store: BackupStore }, id: string, now: Date): Promise<boolean> {
+async function expireBackup(
+  deps: { prisma: PrismaClient; pubsub: PubSub; store: BackupStore },
+  id: string,
+  now: Date,
+): Promise<boolean> {
   const backup = await deps.prisma.backup.findUnique({ where: { id }, select: { storageKey: true } });
   const event = await deps.prisma.$transaction(async (tx) => {
-    const expirable = await tx.backup.findFirst({ where: { id, locked: false, status: { in: ['COMPLETED', 'FAILED'] } }, select: { status: true } });
+    const expirable = await tx.backup.findFirst({
+      where: { id, locked: false, status: { in: ['COMPLETED', 'FAILED'] } },
+      select: { status: true },
+    });
     const changed = await tx.backup.updateMany({
       where: { id, locked: false, status: { in: ['COMPLETED', 'FAILED'] } },
       data: { status: 'EXPIRED', storageKey: null, downloadUrl: null, downloadExpiresAt: null, expiresAt: now },
@@ -195,11 +243,15 @@ async function expireBackup(deps: { prisma: PrismaClient; pubsub: PubSub; store:
 }
 
 /** Deletes a backup on request: it expires now. Locked backups must be unlocked first. */
-export async function deleteBackup(deps: { prisma: PrismaClient; pubsub: PubSub; store: BackupStore }, request: { companyId: string; backupId: string }) {
+export async function deleteBackup(
+  deps: { prisma: PrismaClient; pubsub: PubSub; store: BackupStore },
+  request: { companyId: string; backupId: string },
+) {
   const backup = await deps.prisma.backup.findFirst({ where: { id: request.backupId, companyId: request.companyId } });
   if (!backup) throw new NotFoundError('Backup', request.backupId);
   if (backup.locked) throw new ConflictError('The backup is locked: unlock it before deleting it.');
-  if (!['COMPLETED', 'FAILED'].includes(backup.status)) throw new ConflictError(`The backup is ${backup.status}: only completed or failed backups can be deleted.`);
+  if (!['COMPLETED', 'FAILED'].includes(backup.status))
+    throw new ConflictError(`The backup is ${backup.status}: only completed or failed backups can be deleted.`);
   await expireBackup(deps, backup.id, new Date());
   return deps.prisma.backup.findUniqueOrThrow({ where: { id: backup.id } });
 }
@@ -209,13 +261,21 @@ export async function deleteBackup(deps: { prisma: PrismaClient; pubsub: PubSub;
  * lock would promise a backup that can no longer be restored. The status is checked in
  * the same statement as the update, so a backup expiring meanwhile is not locked either.
  */
-export async function setBackupLocked(prisma: PrismaClient, request: { companyId: string; backupId: string; locked: boolean }) {
+export async function setBackupLocked(
+  prisma: PrismaClient,
+  request: { companyId: string; backupId: string; locked: boolean },
+) {
   const lockable = request.locked ? { status: { not: 'EXPIRED' as const } } : {};
-  const changed = await prisma.backup.updateMany({ where: { id: request.backupId, companyId: request.companyId, ...lockable }, data: { locked: request.locked } });
+  const changed = await prisma.backup.updateMany({
+    where: { id: request.backupId, companyId: request.companyId, ...lockable },
+    data: { locked: request.locked },
+  });
   if (changed.count === 0) {
     const exists = await prisma.backup.count({ where: { id: request.backupId, companyId: request.companyId } });
     if (exists === 0) throw new NotFoundError('Backup', request.backupId);
-    throw new InvalidInputError([{ path: ['backupId'], message: 'the backup is EXPIRED: its file is gone, so there is nothing to lock' }]);
+    throw new InvalidInputError([
+      { path: ['backupId'], message: 'the backup is EXPIRED: its file is gone, so there is nothing to lock' },
+    ]);
   }
   return prisma.backup.findUniqueOrThrow({ where: { id: request.backupId } });
 }

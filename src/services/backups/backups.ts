@@ -19,7 +19,11 @@ export const terminalBackupStatuses = ['COMPLETED', 'FAILED', 'EXPIRED'] as cons
  * or running), or null. Locks the instance row for the rest of the transaction, so two
  * requests at once cannot both find it idle.
  */
-export async function busyWith(tx: Transaction, instanceId: string, requested: Pick<OperationDeclaration, 'excludes'>): Promise<string | null> {
+export async function busyWith(
+  tx: Transaction,
+  instanceId: string,
+  requested: Pick<OperationDeclaration, 'excludes'>,
+): Promise<string | null> {
   await tx.$queryRaw`SELECT 1 FROM "OdooInstance" WHERE id = ${instanceId}::uuid FOR UPDATE`;
   const running = await tx.operation.findFirst({
     where: { instanceId, kind: { in: [...requested.excludes] }, status: { in: ['PENDING', 'RUNNING'] } },
@@ -38,8 +42,15 @@ export async function recordBackup(
   type: BackupType,
   expiresAt: Date | null = null,
 ): Promise<{ backup: Backup; event: FleetEventPayload | null }> {
-  const backup = await tx.backup.create({ data: { companyId: of.companyId, instanceId: of.instanceId, type, expiresAt } });
-  await backupOperation.record(tx, { companyId: of.companyId, instanceId: of.instanceId, subjectId: backup.id, input: {} });
+  const backup = await tx.backup.create({
+    data: { companyId: of.companyId, instanceId: of.instanceId, type, expiresAt },
+  });
+  await backupOperation.record(tx, {
+    companyId: of.companyId,
+    instanceId: of.instanceId,
+    subjectId: backup.id,
+    input: {},
+  });
   return { backup, event: await recordTransition(tx, 'BACKUP', null, backup) };
 }
 
@@ -47,38 +58,68 @@ export type BackupOutcome = { state: 'completed' } | { state: 'failed'; reason: 
 
 /** Where a backup that another operation waits for (safety, pre-deployment) stands. */
 export async function backupOutcome(prisma: PrismaClient, backupId: string): Promise<BackupOutcome> {
-  const backup = await prisma.backup.findUniqueOrThrow({ where: { id: backupId }, select: { status: true, statusMessage: true } });
+  const backup = await prisma.backup.findUniqueOrThrow({
+    where: { id: backupId },
+    select: { status: true, statusMessage: true },
+  });
   if (backup.status === 'COMPLETED') return { state: 'completed' };
-  if (backup.status === 'FAILED' || backup.status === 'EXPIRED') return { state: 'failed', reason: backup.statusMessage ?? 'no reason given' };
+  if (backup.status === 'FAILED' || backup.status === 'EXPIRED')
+    return { state: 'failed', reason: backup.statusMessage ?? 'no reason given' };
   return { state: 'running' };
 }
 
 const backupRequestInput = z.object({
-  expiresAt: z.date().refine((date) => date.getTime() > Date.now(), 'must be in the future').nullish(),
+  expiresAt: z
+    .date()
+    .refine((date) => date.getTime() > Date.now(), 'must be in the future')
+    .nullish(),
 });
 
 const downloadUrlInput = z.object({
-  expiresInSeconds: z.number().refine((seconds) => Number.isInteger(seconds) && seconds >= 60 && seconds <= 86_400, 'must be between 60 and 86400'),
+  expiresInSeconds: z
+    .number()
+    .refine(
+      (seconds) => Number.isInteger(seconds) && seconds >= 60 && seconds <= 86_400,
+      'must be between 60 and 86400',
+    ),
 });
 
 export async function requestBackup(
   deps: { prisma: PrismaClient; pubsub: PubSub },
-  request: { companyId: string; instanceId: string; idempotencyKey?: string | null; type?: BackupType; expiresAt?: Date | null },
+  request: {
+    companyId: string;
+    instanceId: string;
+    idempotencyKey?: string | null;
+    type?: BackupType;
+    expiresAt?: Date | null;
+  },
 ): Promise<Backup> {
   parseInput(backupRequestInput, { expiresAt: request.expiresAt });
-  const instance = await deps.prisma.odooInstance.findFirst({ where: { id: request.instanceId, companyId: request.companyId, status: { not: 'DELETED' } } });
+  const instance = await deps.prisma.odooInstance.findFirst({
+    where: { id: request.instanceId, companyId: request.companyId, status: { not: 'DELETED' } },
+  });
   if (!instance) throw new NotFoundError('OdooInstance', request.instanceId);
   let created: FleetEventPayload | null = null;
   const { id } = await once(
     deps.prisma,
-    { companyId: request.companyId, key: request.idempotencyKey, operation: 'createBackup', input: { instanceId: instance.id, expiresAt: request.expiresAt ?? null } },
+    {
+      companyId: request.companyId,
+      key: request.idempotencyKey,
+      operation: 'createBackup',
+      input: { instanceId: instance.id, expiresAt: request.expiresAt ?? null },
+    },
     async (tx) => {
       if (!['RUNNING', 'SUSPENDED'].includes(instance.status) || !instance.instanceId) {
         throw new ConflictError(`Cannot back up an instance that is ${instance.status}.`);
       }
       const busy = await busyWith(tx, instance.id, backupOperation);
       if (busy) throw new ConflictError(`A ${busy} of this instance is already in progress.`);
-      const { backup, event } = await recordBackup(tx, { companyId: instance.companyId, instanceId: instance.id }, request.type ?? 'MANUAL', request.expiresAt);
+      const { backup, event } = await recordBackup(
+        tx,
+        { companyId: instance.companyId, instanceId: instance.id },
+        request.type ?? 'MANUAL',
+        request.expiresAt,
+      );
       created = event;
       return backup.id;
     },
@@ -92,11 +133,17 @@ export async function createDownloadUrl(
   deps: { prisma: PrismaClient; signer: UrlSigner; publicUrl: string },
   request: { companyId: string; backupId: string; expiresInSeconds?: number | null },
 ): Promise<Backup> {
-  const { expiresInSeconds: seconds } = parseInput(downloadUrlInput, { expiresInSeconds: request.expiresInSeconds ?? 900 });
+  const { expiresInSeconds: seconds } = parseInput(downloadUrlInput, {
+    expiresInSeconds: request.expiresInSeconds ?? 900,
+  });
   const backup = await deps.prisma.backup.findFirst({ where: { id: request.backupId, companyId: request.companyId } });
   if (!backup) throw new NotFoundError('Backup', request.backupId);
-  if (backup.status !== 'COMPLETED' || !backup.storageKey) throw new ConflictError(`The backup is ${backup.status}: only completed backups can be downloaded.`);
+  if (backup.status !== 'COMPLETED' || !backup.storageKey)
+    throw new ConflictError(`The backup is ${backup.status}: only completed backups can be downloaded.`);
   const expiresAt = new Date(Date.now() + seconds * 1000);
   const url = `${deps.publicUrl.replace(/\/$/, '')}/backups/${backup.id}/file?${deps.signer.sign(backup.id, expiresAt)}`;
-  return deps.prisma.backup.update({ where: { id: backup.id }, data: { downloadUrl: url, downloadExpiresAt: expiresAt } });
+  return deps.prisma.backup.update({
+    where: { id: backup.id },
+    data: { downloadUrl: url, downloadExpiresAt: expiresAt },
+  });
 }

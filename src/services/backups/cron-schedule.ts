@@ -14,7 +14,8 @@ const LOOKBACK_MS = 367 * 24 * 60 * MINUTE;
 
 /** A reason the expression is refused, or null when it is a valid five-field schedule. */
 export function scheduleProblem(expression: string): string | null {
-  if (expression.trim().split(/\s+/).length !== 5) return 'must be a five-field cron expression (minute hour day-of-month month day-of-week), in UTC';
+  if (expression.trim().split(/\s+/).length !== 5)
+    return 'must be a five-field cron expression (minute hour day-of-month month day-of-week), in UTC';
   if (!validate(expression)) return 'is not a valid cron expression';
   return null;
 }

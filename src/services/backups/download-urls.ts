@@ -10,7 +10,8 @@ export interface UrlSigner {
 }
 
 export function createUrlSigner(key: Buffer): UrlSigner {
-  const mac = (backupId: string, expires: string) => createHmac('sha256', key).update(`${backupId}\n${expires}`).digest('hex');
+  const mac = (backupId: string, expires: string) =>
+    createHmac('sha256', key).update(`${backupId}\n${expires}`).digest('hex');
   return {
     sign(backupId, expiresAt) {
       const expires = String(Math.floor(expiresAt.getTime() / 1000));
@@ -18,7 +19,8 @@ export function createUrlSigner(key: Buffer): UrlSigner {
     },
     check(backupId, expires, signature, now = new Date()) {
       if (!expires || !signature || !/^\d+$/.test(expires) || !/^[0-9a-f]{64}$/.test(signature)) return 'malformed';
-      if (!timingSafeEqual(Buffer.from(mac(backupId, expires), 'hex'), Buffer.from(signature, 'hex'))) return 'bad signature';
+      if (!timingSafeEqual(Buffer.from(mac(backupId, expires), 'hex'), Buffer.from(signature, 'hex')))
+        return 'bad signature';
       if (Number(expires) * 1000 < now.getTime()) return 'expired';
       return null;
     },

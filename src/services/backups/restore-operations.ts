@@ -41,8 +41,10 @@ export const restoreOperation = defineOperation({
   },
   run: (deps: RestoreOperationDeps) => {
     const pollMs = deps.pollMs ?? 2000;
-    const setStatus = (restoreId: string, status: RestoreStatus, data: SubjectUpdate<'RESTORE'> = {}) => transition(deps, 'RESTORE', restoreId, status, data);
-    const setTargetStatus = (instanceId: string, status: InstanceStatus, data: SubjectUpdate<'INSTANCE'>) => transition(deps, 'INSTANCE', instanceId, status, data);
+    const setStatus = (restoreId: string, status: RestoreStatus, data: SubjectUpdate<'RESTORE'> = {}) =>
+      transition(deps, 'RESTORE', restoreId, status, data);
+    const setTargetStatus = (instanceId: string, status: InstanceStatus, data: SubjectUpdate<'INSTANCE'>) =>
+      transition(deps, 'INSTANCE', instanceId, status, data);
     const restoreOf = (operation: Operation) =>
       deps.prisma.restore.findUniqueOrThrow({
         where: { id: operation.subjectId! },
@@ -59,10 +61,15 @@ export const restoreOperation = defineOperation({
       steps: {
         async start({ operation, input }) {
           const restore = await restoreOf(operation);
-          if (!input.safetyBackup || restore.safetyBackupId) return { next: restore.safetyBackupId ? 'wait_safety' : 'restore' };
+          if (!input.safetyBackup || restore.safetyBackupId)
+            return { next: restore.safetyBackupId ? 'wait_safety' : 'restore' };
           // One transaction: the safety backup, its operation and the link exist together or not at all.
           const safety = await deps.prisma.$transaction(async (tx) => {
-            const created = await recordBackup(tx, { companyId: restore.companyId, instanceId: restore.targetInstanceId }, 'PRE_RESTORE');
+            const created = await recordBackup(
+              tx,
+              { companyId: restore.companyId, instanceId: restore.targetInstanceId },
+              'PRE_RESTORE',
+            );
             await tx.restore.update({ where: { id: restore.id }, data: { safetyBackupId: created.backup.id } });
             return created;
           });
@@ -75,7 +82,8 @@ export const restoreOperation = defineOperation({
           const restore = await restoreOf(operation);
           const safety = await backupOutcome(deps.prisma, restore.safetyBackupId!);
           if (safety.state === 'completed') return { next: 'restore' };
-          if (safety.state === 'failed') return { failed: `The safety backup of the target failed (${safety.reason}); the target was not touched` };
+          if (safety.state === 'failed')
+            return { failed: `The safety backup of the target failed (${safety.reason}); the target was not touched` };
           return { next: 'wait_safety', delayMs: pollMs };
         },
 
@@ -91,14 +99,19 @@ export const restoreOperation = defineOperation({
           await setTargetStatus(target.id, 'MAINTENANCE', { statusMessage: 'Restoring a backup' });
           if (targetProvider.restoreBackupFile) {
             // Staged on the provider's side: repeating this step after a crash is safe.
-            await targetProvider.restoreBackupFile(target.instanceId!, deps.store.read(backup.storageKey!), { neutralize: restore.neutralize });
+            await targetProvider.restoreBackupFile(target.instanceId!, deps.store.read(backup.storageKey!), {
+              neutralize: restore.neutralize,
+            });
             return finish(restore.id, target.id);
           }
           const source = backup.instance;
           const started = await deps.providers.providerFor(source).restoreBackup(
             source.instanceId!,
             backup.backupId!,
-            { targetInstanceId: target.id === source.id ? undefined : target.instanceId!, neutralize: restore.neutralize },
+            {
+              targetInstanceId: target.id === source.id ? undefined : target.instanceId!,
+              neutralize: restore.neutralize,
+            },
             { idempotencyKey: `${operation.id}:restore` },
           );
           await setStatus(restore.id, 'IN_PROGRESS', { providerRestoreId: started.restoreId });
@@ -110,7 +123,9 @@ export const restoreOperation = defineOperation({
           const current = await deps.providers.providerFor(target).getInstance(target.instanceId!);
           if (current.status === 'running') return finish(restore.id, target.id);
           if (current.status === 'error') {
-            await setTargetStatus(target.id, 'ERROR', { statusMessage: 'The provider reports the restore left the instance in error' });
+            await setTargetStatus(target.id, 'ERROR', {
+              statusMessage: 'The provider reports the restore left the instance in error',
+            });
             return { failed: 'The provider reports the instance in error after the restore' };
           }
           return { next: 'wait_restore', delayMs: pollMs };
@@ -120,8 +135,12 @@ export const restoreOperation = defineOperation({
       async onFailure(operation, reason) {
         const restore = await setStatus(operation.subjectId!, 'FAILED', { error: reason });
         // A restore that failed before or during a staged restore left the data as it was.
-        const target = await deps.prisma.odooInstance.findUniqueOrThrow({ where: { id: restore.targetInstanceId }, select: { status: true } });
-        if (target.status === 'MAINTENANCE') await setTargetStatus(restore.targetInstanceId, 'RUNNING', { statusMessage: `Restore failed: ${reason}` });
+        const target = await deps.prisma.odooInstance.findUniqueOrThrow({
+          where: { id: restore.targetInstanceId },
+          select: { status: true },
+        });
+        if (target.status === 'MAINTENANCE')
+          await setTargetStatus(restore.targetInstanceId, 'RUNNING', { statusMessage: `Restore failed: ${reason}` });
       },
     };
   },

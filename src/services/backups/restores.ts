@@ -29,7 +29,7 @@ export interface RestoreRequest {
 }
 
 const confirmation = z.object({
-  confirm: z.literal(true, { error: 'must be true: a restore overwrites the target instance\'s data' }),
+  confirm: z.literal(true, { error: "must be true: a restore overwrites the target instance's data" }),
 });
 
 /**
@@ -38,7 +38,12 @@ const confirmation = z.object({
  * instance; the others (Odoo.sh) restore their own backups, between their own instances.
  * Answers whether the restore reads the fleet's stored copy.
  */
-function checkRestorable(providers: ProviderCatalog, source: Pick<OdooInstance, 'id' | 'deploymentMethod'>, target: Pick<OdooInstance, 'id' | 'deploymentMethod'>, neutralize: boolean): boolean {
+function checkRestorable(
+  providers: ProviderCatalog,
+  source: Pick<OdooInstance, 'id' | 'deploymentMethod'>,
+  target: Pick<OdooInstance, 'id' | 'deploymentMethod'>,
+  neutralize: boolean,
+): boolean {
   const from = providers.descriptorOf(source);
   const into = providers.descriptorOf(target);
   if (source.id !== target.id) requireCapability(into, 'restoreIntoAnotherInstance');
@@ -47,11 +52,19 @@ function checkRestorable(providers: ProviderCatalog, source: Pick<OdooInstance, 
   return hasCapability(into, 'restoreStoredCopies');
 }
 
-export async function requestRestore(deps: { prisma: PrismaClient; pubsub: PubSub; providers: ProviderCatalog }, request: RestoreRequest): Promise<Restore> {
-  const backup = await deps.prisma.backup.findFirst({ where: { id: request.backupId, companyId: request.companyId }, include: { instance: true } });
+export async function requestRestore(
+  deps: { prisma: PrismaClient; pubsub: PubSub; providers: ProviderCatalog },
+  request: RestoreRequest,
+): Promise<Restore> {
+  const backup = await deps.prisma.backup.findFirst({
+    where: { id: request.backupId, companyId: request.companyId },
+    include: { instance: true },
+  });
   if (!backup) throw new NotFoundError('Backup', request.backupId);
   const targetId = request.targetInstanceId ?? backup.instanceId;
-  const target = await deps.prisma.odooInstance.findFirst({ where: { id: targetId, companyId: request.companyId, status: { not: 'DELETED' } } });
+  const target = await deps.prisma.odooInstance.findFirst({
+    where: { id: targetId, companyId: request.companyId, status: { not: 'DELETED' } },
+  });
   if (!target) throw new NotFoundError('OdooInstance', targetId);
   parseInput(confirmation, { confirm: request.confirm });
   const fromStoredCopy = checkRestorable(deps.providers, backup.instance, target, request.neutralize ?? false);
@@ -59,17 +72,37 @@ export async function requestRestore(deps: { prisma: PrismaClient; pubsub: PubSu
   let created: FleetEventPayload | null = null;
   const { id } = await once(
     deps.prisma,
-    { companyId: request.companyId, key: request.idempotencyKey, operation: 'restoreBackup', input: { ...request, idempotencyKey: undefined } },
+    {
+      companyId: request.companyId,
+      key: request.idempotencyKey,
+      operation: 'restoreBackup',
+      input: { ...request, idempotencyKey: undefined },
+    },
     async (tx) => {
-      if (backup.status !== 'COMPLETED') throw new ConflictError(`The backup is ${backup.status}: only completed backups can be restored.`);
-      if (target.status !== 'RUNNING' || !target.instanceId) throw new ConflictError(`Cannot restore into an instance that is ${target.status}.`);
-      if (fromStoredCopy && backup.storageKey === null) throw new ConflictError('This backup cannot be restored into that instance: the backup has no stored copy to restore from.');
+      if (backup.status !== 'COMPLETED')
+        throw new ConflictError(`The backup is ${backup.status}: only completed backups can be restored.`);
+      if (target.status !== 'RUNNING' || !target.instanceId)
+        throw new ConflictError(`Cannot restore into an instance that is ${target.status}.`);
+      if (fromStoredCopy && backup.storageKey === null)
+        throw new ConflictError(
+          'This backup cannot be restored into that instance: the backup has no stored copy to restore from.',
+        );
       const busy = await busyWith(tx, target.id, restoreOperation);
       if (busy) throw new ConflictError(`A ${busy} of the target instance is already in progress.`);
       const restore = await tx.restore.create({
-        data: { companyId: request.companyId, backupId: backup.id, targetInstanceId: target.id, neutralize: request.neutralize ?? false },
+        data: {
+          companyId: request.companyId,
+          backupId: backup.id,
+          targetInstanceId: target.id,
+          neutralize: request.neutralize ?? false,
+        },
       });
-      await restoreOperation.record(tx, { companyId: request.companyId, instanceId: target.id, subjectId: restore.id, input: { safetyBackup: request.safetyBackup ?? true } });
+      await restoreOperation.record(tx, {
+        companyId: request.companyId,
+        instanceId: target.id,
+        subjectId: restore.id,
+        input: { safetyBackup: request.safetyBackup ?? true },
+      });
       created = await recordTransition(tx, 'RESTORE', null, restore);
       return restore.id;
     },

@@ -22,7 +22,10 @@ export function isoWeekKey(date: Date): string {
 }
 
 /** Ids of the backups to keep. */
-export function backupsToKeep<B extends { id: string; createdAt: Date }>(backups: readonly B[], rule: RetentionRule): Set<string> {
+export function backupsToKeep<B extends { id: string; createdAt: Date }>(
+  backups: readonly B[],
+  rule: RetentionRule,
+): Set<string> {
   const newestFirst = [...backups].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
   const keep = new Set<string>();
   const tiers: Array<[number, (date: Date) => string]> = [

@@ -13,10 +13,14 @@ export async function storedSha256(store: BackupStore, key: string): Promise<str
 }
 
 /** Why a stored backup cannot be trusted, or null when it is the file that was taken. */
-export async function storedBackupProblem(store: BackupStore, backup: { storageKey: string | null; checksumSha256: string | null }): Promise<string | null> {
+export async function storedBackupProblem(
+  store: BackupStore,
+  backup: { storageKey: string | null; checksumSha256: string | null },
+): Promise<string | null> {
   if (!backup.storageKey || !backup.checksumSha256) return 'the backup has no stored copy with a checksum';
   const actual = await storedSha256(store, backup.storageKey);
   if (actual === null) return 'the stored copy of the backup is missing';
-  if (actual !== backup.checksumSha256) return `the stored copy of the backup is damaged (sha256 ${actual}, recorded ${backup.checksumSha256})`;
+  if (actual !== backup.checksumSha256)
+    return `the stored copy of the backup is damaged (sha256 ${actual}, recorded ${backup.checksumSha256})`;
   return null;
 }

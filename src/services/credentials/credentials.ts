@@ -20,7 +20,10 @@ function credentialsInput(policy: RepositoryPolicy) {
     odooPassword: secret.nullish(),
     masterPassword: secret.nullish(),
     // Odoo API keys are 40 hexadecimal characters (res.users.apikeys).
-    odooApiKey: z.string().regex(/^[0-9a-f]{40}$/i, 'must be an Odoo API key (40 hexadecimal characters)').nullish(),
+    odooApiKey: z
+      .string()
+      .regex(/^[0-9a-f]{40}$/i, 'must be an Odoo API key (40 hexadecimal characters)')
+      .nullish(),
     gitCredential: secret.nullish(),
     // A destination and its secret in one call: the secret is bound to the new destination.
     gitRepositoryUrl: repositoryUrlSchema(policy).nullish(),
@@ -43,7 +46,9 @@ export const secretFields = {
 
 export type SecretField = keyof typeof secretFields;
 
-const fieldOfColumn = Object.fromEntries(Object.entries(secretFields).map(([field, column]) => [column, field])) as Record<InstanceSecretColumn, SecretField>;
+const fieldOfColumn = Object.fromEntries(
+  Object.entries(secretFields).map(([field, column]) => [column, field]),
+) as Record<InstanceSecretColumn, SecretField>;
 
 export interface CredentialDeps {
   prisma: PrismaClient;
@@ -56,7 +61,11 @@ export interface CredentialDeps {
 
 type DestinationRow = Pick<OdooInstance, 'gitRepositoryUrl' | 'serverUrl'>;
 
-export function instanceSecretSlot(instance: { id: string } & DestinationInputs, column: InstanceSecretColumn, providerBaseUrl: string) {
+export function instanceSecretSlot(
+  instance: { id: string } & DestinationInputs,
+  column: InstanceSecretColumn,
+  providerBaseUrl: string,
+) {
   const destination = secretDestination(secretColumns.OdooInstance[column], { ...instance, providerBaseUrl });
   return { table: 'OdooInstance', column, rowId: instance.id, destination };
 }
@@ -75,13 +84,18 @@ export function secretsUnboundBy(
     const source = secretColumns.OdooInstance[column];
     return (
       before[column] &&
-      secretDestination(source, { ...before, providerBaseUrl }) !== secretDestination(source, { ...after, providerBaseUrl })
+      secretDestination(source, { ...before, providerBaseUrl }) !==
+        secretDestination(source, { ...after, providerBaseUrl })
     );
   });
 }
 
 /** The `credentialsAwaiting` list after some secrets were unbound and others were set. */
-export function awaitingAfter(current: readonly string[], unbound: readonly InstanceSecretColumn[], set: readonly SecretField[]): string[] {
+export function awaitingAfter(
+  current: readonly string[],
+  unbound: readonly InstanceSecretColumn[],
+  set: readonly SecretField[],
+): string[] {
   const awaiting = new Set([...current, ...unbound.map((column) => fieldOfColumn[column])]);
   for (const field of set) awaiting.delete(field);
   return [...awaiting].sort();
@@ -92,9 +106,17 @@ export function awaitingAfter(current: readonly string[], unbound: readonly Inst
  * With `gitRepositoryUrl` or `serverUrl`, the destination moves in the same write: secrets
  * given here are bound to the new one, the others bound to the old one are cleared.
  */
-export async function setInstanceCredentials(deps: CredentialDeps, input: { companyId: string; instanceId: string; credentials: CredentialsInput }) {
-  const { gitRepositoryUrl, serverUrl, odooLogin, ...secrets } = parseInput(credentialsInput(deps.repositoryPolicy), input.credentials);
-  const instance = await deps.prisma.odooInstance.findFirst({ where: { id: input.instanceId, companyId: input.companyId, status: { not: 'DELETED' } } });
+export async function setInstanceCredentials(
+  deps: CredentialDeps,
+  input: { companyId: string; instanceId: string; credentials: CredentialsInput },
+) {
+  const { gitRepositoryUrl, serverUrl, odooLogin, ...secrets } = parseInput(
+    credentialsInput(deps.repositoryPolicy),
+    input.credentials,
+  );
+  const instance = await deps.prisma.odooInstance.findFirst({
+    where: { id: input.instanceId, companyId: input.companyId, status: { not: 'DELETED' } },
+  });
   if (!instance) throw new NotFoundError('OdooInstance', input.instanceId);
 
   const target: DestinationRow & { id: string } = {
@@ -103,7 +125,9 @@ export async function setInstanceCredentials(deps: CredentialDeps, input: { comp
     serverUrl: serverUrl ?? instance.serverUrl,
   };
   const given = (Object.keys(secretFields) as SecretField[]).filter((field) => secrets[field] !== undefined);
-  const unbound = secretsUnboundBy(instance, target, deps.providerBaseUrl).filter((column) => !given.includes(fieldOfColumn[column]));
+  const unbound = secretsUnboundBy(instance, target, deps.providerBaseUrl).filter(
+    (column) => !given.includes(fieldOfColumn[column]),
+  );
   // The fleet makes a new API key from the password when none is stored: nothing waits for one.
   const awaited = unbound.filter((column) => column !== 'odooApiKeyEnc');
   const data: Record<string, string | string[] | null> = {};
@@ -123,7 +147,10 @@ export async function setInstanceCredentials(deps: CredentialDeps, input: { comp
   data.credentialsAwaiting = awaitingAfter(instance.credentialsAwaiting, awaited, given);
   const updated = await deps.prisma.odooInstance.update({ where: { id: instance.id }, data });
   // Operations waiting for these credentials may go on now.
-  await deps.prisma.operation.updateMany({ where: { instanceId: instance.id, status: 'PENDING' }, data: { runAfter: new Date() } });
+  await deps.prisma.operation.updateMany({
+    where: { instanceId: instance.id, status: 'PENDING' },
+    data: { runAfter: new Date() },
+  });
   return updated;
 }
 

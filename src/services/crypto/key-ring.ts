@@ -57,7 +57,13 @@ export interface KeyRing {
 }
 
 function associatedData(version: string, slot: SecretSlot): Buffer {
-  const parts = [version, slot.table, slot.column, slot.rowId, ...(version === LEGACY_VERSION ? [] : [slot.destination])];
+  const parts = [
+    version,
+    slot.table,
+    slot.column,
+    slot.rowId,
+    ...(version === LEGACY_VERSION ? [] : [slot.destination]),
+  ];
   return Buffer.from(parts.join('\u0000'), 'utf8');
 }
 
@@ -68,14 +74,18 @@ function associatedData(version: string, slot: SecretSlot): Buffer {
  */
 export function parseKeyRing(spec: string): KeyRing {
   const keys = new Map<string, Buffer>();
-  for (const part of spec.split(',').map((entry) => entry.trim()).filter(Boolean)) {
+  for (const part of spec
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean)) {
     const separator = part.indexOf(':');
     const id = part.slice(0, separator);
     const key = Buffer.from(part.slice(separator + 1), 'base64');
     if (separator <= 0 || !/^[A-Za-z0-9-]{1,32}$/.test(id)) {
       throw new KeyRingError('each key must be written id:base64, with an id of letters, digits or -');
     }
-    if (key.length !== KEY_BYTES) throw new KeyRingError(`key "${id}" must be ${KEY_BYTES} bytes (base64 of 32 random bytes)`);
+    if (key.length !== KEY_BYTES)
+      throw new KeyRingError(`key "${id}" must be ${KEY_BYTES} bytes (base64 of 32 random bytes)`);
     if (keys.has(id)) throw new KeyRingError(`key id "${id}" appears twice`);
     keys.set(id, key);
   }
@@ -91,14 +101,18 @@ export function generateKeySpec(id: string): string {
 function createKeyRing(keys: ReadonlyMap<string, Buffer>, currentKeyId: string): KeyRing {
   const keyIdOf = (envelope: string): string => {
     const parts = envelope.split('.');
-    if (parts.length !== 5 || (parts[0] !== VERSION && parts[0] !== LEGACY_VERSION)) throw new DecryptionError('not an envelope of this server');
+    if (parts.length !== 5 || (parts[0] !== VERSION && parts[0] !== LEGACY_VERSION))
+      throw new DecryptionError('not an envelope of this server');
     return parts[1]!;
   };
   const open = (envelope: string, slot: SecretSlot, allowLegacy: boolean): string => {
     const keyId = keyIdOf(envelope);
     const [version, , iv, tag, sealed] = envelope.split('.') as [string, string, string, string, string];
     if (version === LEGACY_VERSION && !allowLegacy) {
-      throw new DecryptionError('it was sealed before secrets were bound to their destination; restart the server or run rotate-keys to re-bind it', 'legacy');
+      throw new DecryptionError(
+        'it was sealed before secrets were bound to their destination; restart the server or run rotate-keys to re-bind it',
+        'legacy',
+      );
     }
     const key = keys.get(keyId);
     if (!key) throw new DecryptionError(`key "${keyId}" is not in ENCRYPTION_KEYS`, 'missing_key');
@@ -108,7 +122,10 @@ function createKeyRing(keys: ReadonlyMap<string, Buffer>, currentKeyId: string):
       decipher.setAuthTag(Buffer.from(tag, 'base64url'));
       return Buffer.concat([decipher.update(Buffer.from(sealed, 'base64url')), decipher.final()]).toString('utf8');
     } catch {
-      throw new DecryptionError('authentication failed (wrong key, the value belongs to another row or column, or its destination changed)', 'mismatch');
+      throw new DecryptionError(
+        'authentication failed (wrong key, the value belongs to another row or column, or its destination changed)',
+        'mismatch',
+      );
     }
   };
   const encrypt = (plaintext: string, slot: SecretSlot): string => {
@@ -116,13 +133,20 @@ function createKeyRing(keys: ReadonlyMap<string, Buffer>, currentKeyId: string):
     const cipher = createCipheriv('aes-256-gcm', keys.get(currentKeyId)!, iv, { authTagLength: TAG_BYTES });
     cipher.setAAD(associatedData(VERSION, slot));
     const sealed = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-    return [VERSION, currentKeyId, iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), sealed.toString('base64url')].join('.');
+    return [
+      VERSION,
+      currentKeyId,
+      iv.toString('base64url'),
+      cipher.getAuthTag().toString('base64url'),
+      sealed.toString('base64url'),
+    ].join('.');
   };
   return {
     currentKeyId,
     keyIds: [...keys.keys()],
     keyIdOf,
-    deriveKey: (purpose) => Buffer.from(hkdfSync('sha256', keys.get(currentKeyId)!, Buffer.alloc(0), `odoo-fleet:${purpose}`, 32)),
+    deriveKey: (purpose) =>
+      Buffer.from(hkdfSync('sha256', keys.get(currentKeyId)!, Buffer.alloc(0), `odoo-fleet:${purpose}`, 32)),
     encrypt,
     decrypt: (envelope, slot) => open(envelope, slot, false),
     reseal: (envelope, slot) => encrypt(open(envelope, slot, true), slot),

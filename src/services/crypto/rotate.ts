@@ -66,7 +66,11 @@ async function reseal(deps: RotationDeps, options: RotationOptions, selection: S
   const batchSize = options.batchSize ?? 200;
   let batches = 0;
   let reEncrypted = 0;
-  const result = async () => ({ keyId: keyRing.currentKeyId, reEncrypted, remaining: await countSelected(prisma, keyRing, selection) });
+  const result = async () => ({
+    keyId: keyRing.currentKeyId,
+    reEncrypted,
+    remaining: await countSelected(prisma, keyRing, selection),
+  });
   for (const { table, column, source } of eachSecretColumn()) {
     const tableSql = Prisma.raw(`"${table}"`);
     const columnSql = Prisma.raw(`"${column}"`);
@@ -83,7 +87,10 @@ async function reseal(deps: RotationDeps, options: RotationOptions, selection: S
       if (rows.length === 0) break;
       batches += 1;
       for (const row of rows) {
-        const destination = secretDestination(source, source ? { [source]: source === 'providerBaseUrl' ? deps.providerBaseUrl : row.target } : {});
+        const destination = secretDestination(
+          source,
+          source ? { [source]: source === 'providerBaseUrl' ? deps.providerBaseUrl : row.target } : {},
+        );
         let resealed: string;
         try {
           resealed = keyRing.reseal(row.value, { table, column, rowId: row.id, destination });
@@ -105,7 +112,9 @@ async function reseal(deps: RotationDeps, options: RotationOptions, selection: S
 }
 
 function* eachSecretColumn(): Generator<{ table: SecretTable; column: string; source: DestinationSource | null }> {
-  for (const [table, columns] of Object.entries(secretColumns) as Array<[SecretTable, Record<string, DestinationSource | null>]>) {
+  for (const [table, columns] of Object.entries(secretColumns) as Array<
+    [SecretTable, Record<string, DestinationSource | null>]
+  >) {
     for (const [column, source] of Object.entries(columns)) yield { table, column, source };
   }
 }

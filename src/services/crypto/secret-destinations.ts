@@ -38,6 +38,10 @@ export function secretDestination(source: DestinationSource | null, inputs: Dest
 }
 
 /** Whether two spellings name the same destination. */
-export function sameDestination(source: DestinationSource, before: DestinationInputs, after: DestinationInputs): boolean {
+export function sameDestination(
+  source: DestinationSource,
+  before: DestinationInputs,
+  after: DestinationInputs,
+): boolean {
   return secretDestination(source, before) === secretDestination(source, after);
 }

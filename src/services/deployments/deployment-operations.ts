@@ -62,7 +62,7 @@ const DEPLOY_STEPS = {
   push: 'Pushing the addons to the repository',
   revert: 'Rolling the branch back to the earlier commit',
   trigger: 'Asking the provider to deploy',
-  track: 'Following the provider\'s build and deployment',
+  track: "Following the provider's build and deployment",
   install: 'Installing the modules over XML-RPC',
   wait_install: 'Waiting for Odoo to finish installing',
 };
@@ -74,7 +74,8 @@ function deploySteps(deps: DeploymentOperationDeps) {
   const record = (id: string, change: Parameters<typeof recordDeployment>[2]) => recordDeployment(deps, id, change);
 
   /** The step after the backup: push a template, roll the branch back to a known commit, or install. */
-  const firstWorkStep = (deployment: Deployment): DeployStep => (deployment.strategy === 'XMLRPC' ? 'install' : deployment.commitHash ? 'revert' : 'push');
+  const firstWorkStep = (deployment: Deployment): DeployStep =>
+    deployment.strategy === 'XMLRPC' ? 'install' : deployment.commitHash ? 'revert' : 'push';
 
   async function earlierWorkRunning(operation: Operation): Promise<boolean> {
     const earlier = await deps.prisma.operation.count({
@@ -91,7 +92,11 @@ function deploySteps(deps: DeploymentOperationDeps) {
 
   async function succeed(deployment: Deployment, lines: string[]): Promise<StepOutcome> {
     await record(deployment.id, { status: 'SUCCESS', lines });
-    if (deployment.commitHash) await deps.prisma.odooInstance.update({ where: { id: deployment.instanceId }, data: { gitCommitHash: deployment.commitHash } });
+    if (deployment.commitHash)
+      await deps.prisma.odooInstance.update({
+        where: { id: deployment.instanceId },
+        data: { gitCommitHash: deployment.commitHash },
+      });
     return { done: true };
   }
 
@@ -105,14 +110,18 @@ function deploySteps(deps: DeploymentOperationDeps) {
     files: ReadonlyArray<{ path: string; content: string }>,
   ): Promise<StepOutcome> {
     const wanted = manifestVersions(files);
-    const lines = states.map((module) => `${module.name}: ${module.state}${module.latestVersion ? ` ${module.latestVersion}` : ''}`);
+    const lines = states.map(
+      (module) => `${module.name}: ${module.state}${module.latestVersion ? ` ${module.latestVersion}` : ''}`,
+    );
     const failed = states.filter((module) => module.state !== 'installed');
     if (failed.length > 0) {
       const error = `Not installed: ${failed.map((module) => `${module.name} (${module.state})`).join(', ')}`;
       await record(deployment.id, { status: 'FAILED', data: { error }, lines });
       return { done: true };
     }
-    const stale = states.filter((module) => wanted.has(module.name) && !sameModuleVersion(module.latestVersion || '', wanted.get(module.name)!));
+    const stale = states.filter(
+      (module) => wanted.has(module.name) && !sameModuleVersion(module.latestVersion || '', wanted.get(module.name)!),
+    );
     if (stale.length > 0) {
       const error = `Installed at another version than the template's: ${stale.map((module) => `${module.name} ${module.latestVersion || 'unknown'} (template ${wanted.get(module.name)})`).join(', ')}`;
       await record(deployment.id, { status: 'FAILED', data: { error }, lines });
@@ -125,7 +134,8 @@ function deploySteps(deps: DeploymentOperationDeps) {
     async start(operation, deployment) {
       if (await earlierWorkRunning(operation)) return { next: 'start', delayMs: pollMs };
       const policy = await effectivePolicy(deps.prisma, { id: deployment.instanceId, companyId: deployment.companyId });
-      if (!policy?.backupBeforeDeploy || deployment.backupId) return { next: deployment.backupId ? 'wait_backup' : firstWorkStep(deployment) };
+      if (!policy?.backupBeforeDeploy || deployment.backupId)
+        return { next: deployment.backupId ? 'wait_backup' : firstWorkStep(deployment) };
       const backup = await deps.prisma.$transaction(async (tx) => {
         const created = await recordBackup(tx, deployment, 'PRE_DEPLOYMENT');
         await tx.deployment.update({ where: { id: deployment.id }, data: { backupId: created.backup.id } });
@@ -142,14 +152,18 @@ function deploySteps(deps: DeploymentOperationDeps) {
         await record(deployment.id, { lines: ['Backup before deploying completed'] });
         return { next: firstWorkStep(deployment) };
       }
-      if (backup.state === 'failed') return { failed: `The backup before deploying failed (${backup.reason}); nothing was deployed` };
+      if (backup.state === 'failed')
+        return { failed: `The backup before deploying failed (${backup.reason}); nothing was deployed` };
       return { next: 'wait_backup', delayMs: pollMs };
     },
 
     async push(operation, deployment) {
       const [instance, template] = await Promise.all([
         deps.prisma.odooInstance.findUniqueOrThrow({ where: { id: deployment.instanceId } }),
-        deps.prisma.template.findUniqueOrThrow({ where: { id: deployment.templateId! }, include: { files: { orderBy: { path: 'asc' } } } }),
+        deps.prisma.template.findUniqueOrThrow({
+          where: { id: deployment.templateId! },
+          include: { files: { orderBy: { path: 'asc' } } },
+        }),
       ]);
       try {
         const published = await deps.git.publish({
@@ -163,10 +177,16 @@ function deploySteps(deps: DeploymentOperationDeps) {
         });
         await record(deployment.id, {
           data: { commitHash: published.commit },
-          lines: [published.pushedNow ? `Pushed ${published.commit} to ${deployment.branch}` : `Found ${published.commit} already pushed to ${deployment.branch}`],
+          lines: [
+            published.pushedNow
+              ? `Pushed ${published.commit} to ${deployment.branch}`
+              : `Found ${published.commit} already pushed to ${deployment.branch}`,
+          ],
         });
         // A provider that installs modules has no build of its own: the pushed addons are installed over RPC.
-        return { next: hasCapability(deps.providers.descriptorOf(instance), 'deployByModuleInstall') ? 'install' : 'trigger' };
+        return {
+          next: hasCapability(deps.providers.descriptorOf(instance), 'deployByModuleInstall') ? 'install' : 'trigger',
+        };
       } catch (error) {
         // An unreachable repository may come back; a refused push or a conflict will not.
         if (error instanceof RepositoryError && error.kind !== 'unreachable') return { failed: error.message };
@@ -193,7 +213,11 @@ function deploySteps(deps: DeploymentOperationDeps) {
         });
         await record(deployment.id, {
           data: { commitHash: restored.commit },
-          lines: [restored.pushedNow ? `Pushed ${restored.commit}, restoring ${target}, to ${deployment.branch}` : `Found ${restored.commit}, restoring ${target}, already pushed to ${deployment.branch}`],
+          lines: [
+            restored.pushedNow
+              ? `Pushed ${restored.commit}, restoring ${target}, to ${deployment.branch}`
+              : `Found ${restored.commit}, restoring ${target}, already pushed to ${deployment.branch}`,
+          ],
         });
         return { next: 'trigger' };
       } catch (error) {
@@ -207,7 +231,11 @@ function deploySteps(deps: DeploymentOperationDeps) {
       const instance = await deps.prisma.odooInstance.findUniqueOrThrow({ where: { id: deployment.instanceId } });
       const started = await deps.providers
         .providerFor(instance)
-        .triggerDeployment(instance.instanceId!, { branch: deployment.branch, commit: deployment.commitHash! }, { idempotencyKey: `${operation.id}:trigger` });
+        .triggerDeployment(
+          instance.instanceId!,
+          { branch: deployment.branch, commit: deployment.commitHash! },
+          { idempotencyKey: `${operation.id}:trigger` },
+        );
       await record(deployment.id, {
         status: fromProvider[started.status],
         data: { providerDeploymentId: started.id },
@@ -218,14 +246,24 @@ function deploySteps(deps: DeploymentOperationDeps) {
 
     async track(_operation, deployment) {
       const instance = await deps.prisma.odooInstance.findUniqueOrThrow({ where: { id: deployment.instanceId } });
-      const current = await deps.providers.providerFor(instance).getDeployment(instance.instanceId!, deployment.providerDeploymentId!);
+      const current = await deps.providers
+        .providerFor(instance)
+        .getDeployment(instance.instanceId!, deployment.providerDeploymentId!);
       const status = fromProvider[current.status];
-      if (status === 'SUCCESS') return succeed(deployment, [`The provider reports success${current.logUrl ? ` (log: ${current.logUrl})` : ''}`]);
+      if (status === 'SUCCESS')
+        return succeed(deployment, [
+          `The provider reports success${current.logUrl ? ` (log: ${current.logUrl})` : ''}`,
+        ]);
       if (status === 'FAILED') {
-        await record(deployment.id, { status, data: { error: current.error ?? 'The provider reports the deployment failed' }, lines: [current.error ?? 'failed'] });
+        await record(deployment.id, {
+          status,
+          data: { error: current.error ?? 'The provider reports the deployment failed' },
+          lines: [current.error ?? 'failed'],
+        });
         return { done: true };
       }
-      if (status !== deployment.status) await record(deployment.id, { status, lines: [`The provider reports ${current.status}`] });
+      if (status !== deployment.status)
+        await record(deployment.id, { status, lines: [`The provider reports ${current.status}`] });
       if (status === 'CANCELLED') return { done: true };
       return { next: 'track', delayMs: pollMs };
     },
@@ -233,7 +271,10 @@ function deploySteps(deps: DeploymentOperationDeps) {
     async install(_operation, deployment) {
       const [instance, template] = await Promise.all([
         deps.prisma.odooInstance.findUniqueOrThrow({ where: { id: deployment.instanceId } }),
-        deps.prisma.template.findUniqueOrThrow({ where: { id: deployment.templateId! }, include: { files: { orderBy: { path: 'asc' } } } }),
+        deps.prisma.template.findUniqueOrThrow({
+          where: { id: deployment.templateId! },
+          include: { files: { orderBy: { path: 'asc' } } },
+        }),
       ]);
       const provider = deps.providers.providerFor(instance);
       if (!provider.installModules) return { failed: 'This provider cannot install modules over XML-RPC' };
@@ -243,7 +284,10 @@ function deploySteps(deps: DeploymentOperationDeps) {
       let imported: Array<{ name: string; state: string; latestVersion?: string | false }> = [];
       if (addons.length > 0) {
         if (!provider.importAddons) return { failed: 'This provider cannot import addons' };
-        await record(deployment.id, { status: 'DEPLOYING', lines: [`Importing ${addons.join(', ')} through Odoo's module import`] });
+        await record(deployment.id, {
+          status: 'DEPLOYING',
+          lines: [`Importing ${addons.join(', ')} through Odoo's module import`],
+        });
         imported = await provider.importAddons(instance.instanceId!, template.files);
       }
       const others = template.modules.filter((name) => !addons.includes(name));
@@ -271,7 +315,10 @@ function deploySteps(deps: DeploymentOperationDeps) {
       ]);
       const states = await deps.providers.providerFor(instance).moduleStates!(instance.instanceId!, template.modules);
       if (states.some((module) => PENDING_MODULE_STATES.has(module.state))) {
-        if (operation.attempts >= MAX_INSTALL_LOOKS) return { failed: `Odoo was still installing after ${MAX_INSTALL_LOOKS} looks: ${states.map((module) => `${module.name} (${module.state})`).join(', ')}` };
+        if (operation.attempts >= MAX_INSTALL_LOOKS)
+          return {
+            failed: `Odoo was still installing after ${MAX_INSTALL_LOOKS} looks: ${states.map((module) => `${module.name} (${module.state})`).join(', ')}`,
+          };
         return { next: 'wait_install', delayMs: pollMs };
       }
       return installed(deployment, states, template.files);
@@ -295,10 +342,12 @@ export const deployOperation = defineOperation({
     const steps = deploySteps(deps);
     const record = (id: string, change: Parameters<typeof recordDeployment>[2]) => recordDeployment(deps, id, change);
     // A deployment cancelled meanwhile stops at its next step.
-    const on = (step: DeployStep) => async ({ operation }: { operation: Operation }): Promise<StepOutcome> => {
-      const deployment = await deps.prisma.deployment.findUniqueOrThrow({ where: { id: operation.subjectId! } });
-      return deployment.status === 'CANCELLED' ? { done: true } : steps[step](operation, deployment);
-    };
+    const on =
+      (step: DeployStep) =>
+      async ({ operation }: { operation: Operation }): Promise<StepOutcome> => {
+        const deployment = await deps.prisma.deployment.findUniqueOrThrow({ where: { id: operation.subjectId! } });
+        return deployment.status === 'CANCELLED' ? { done: true } : steps[step](operation, deployment);
+      };
     return {
       steps: {
         start: on('start'),
@@ -317,4 +366,5 @@ export const deployOperation = defineOperation({
   },
 });
 
-export const deploymentOperationHandler = (deps: DeploymentOperationDeps): OperationHandler => deployOperation.handler(deps);
+export const deploymentOperationHandler = (deps: DeploymentOperationDeps): OperationHandler =>
+  deployOperation.handler(deps);

@@ -13,7 +13,11 @@ import { parsePythonLiteral } from '../templates/python-literal.js';
 
 /** The template files that are Python code (a manifest is a literal, an empty `__init__.py` nothing). */
 export function pythonCodeFiles(files: ReadonlyArray<{ path: string; content: string }>): string[] {
-  return files.filter((file) => file.path.endsWith('.py') && !file.path.endsWith('/__manifest__.py') && file.content.trim() !== '').map((file) => file.path);
+  return files
+    .filter(
+      (file) => file.path.endsWith('.py') && !file.path.endsWith('/__manifest__.py') && file.content.trim() !== '',
+    )
+    .map((file) => file.path);
 }
 
 export function deploymentStrategyFor(
@@ -27,7 +31,9 @@ export function deploymentStrategyFor(
   const strategy = asked ?? (hasCapability(provider, 'deployByModuleInstall') && !gitNeeded ? 'XMLRPC' : 'GIT');
   requireCapability(provider, strategy === 'GIT' ? 'deployByGit' : 'deployByModuleInstall');
   if (strategy === 'GIT' && !instance.gitRepositoryUrl) {
-    throw new InvalidInputError([{ path: ['strategy'], message: 'the instance has no git repository (set gitRepositoryUrl with updateInstance)' }]);
+    throw new InvalidInputError([
+      { path: ['strategy'], message: 'the instance has no git repository (set gitRepositoryUrl with updateInstance)' },
+    ]);
   }
   if (strategy === 'XMLRPC' && python.length > 0) {
     throw new InvalidInputError([

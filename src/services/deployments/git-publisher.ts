@@ -86,16 +86,31 @@ export function createGitPublisher(options: GitPublisherOptions = {}): GitPublis
       GIT_CONFIG_GLOBAL: '/dev/null',
     };
     if (target.credential) {
-      const basic = Buffer.from(target.credential.includes(':') ? target.credential : `x-access-token:${target.credential}`).toString('base64');
-      Object.assign(env, { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'http.extraHeader', GIT_CONFIG_VALUE_0: `Authorization: Basic ${basic}` });
+      const basic = Buffer.from(
+        target.credential.includes(':') ? target.credential : `x-access-token:${target.credential}`,
+      ).toString('base64');
+      Object.assign(env, {
+        GIT_CONFIG_COUNT: '1',
+        GIT_CONFIG_KEY_0: 'http.extraHeader',
+        GIT_CONFIG_VALUE_0: `Authorization: Basic ${basic}`,
+      });
     }
     // The config variables above are ours, not a caller's: allowing them is safe.
-    return simpleGit({ baseDir: directory, timeout: { block: timeoutMs }, unsafe: { allowUnsafeConfigEnvCount: true, allowUnsafeConfigPaths: true } }).env(env);
+    return simpleGit({
+      baseDir: directory,
+      timeout: { block: timeoutMs },
+      unsafe: { allowUnsafeConfigEnvCount: true, allowUnsafeConfigPaths: true },
+    }).env(env);
   }
 
   const failure = (target: GitTarget, error: unknown, kind?: RepositoryErrorKind): RepositoryError => {
     if (error instanceof RepositoryError) return error;
-    const detail = redact(error instanceof Error ? error.message : String(error), [target.credential]).trim().split('\n').filter(Boolean).slice(-3).join(' ');
+    const detail = redact(error instanceof Error ? error.message : String(error), [target.credential])
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .slice(-3)
+      .join(' ');
     const where = redact(target.repositoryUrl, [target.credential]);
     if (kind) return new RepositoryError(kind, `${where}: ${detail}`);
     return new RepositoryError('unreachable', `Could not reach the repository ${where}: ${detail}`);
@@ -125,7 +140,15 @@ export function createGitPublisher(options: GitPublisherOptions = {}): GitPublis
   }
 
   async function findPublished(git: SimpleGit, branch: string, deploymentId: string): Promise<string | null> {
-    const found = await git.raw(['log', `origin/${branch}`, '-n', '1', '--format=%H', '--fixed-strings', `--grep=${DEPLOYMENT_TRAILER}: ${deploymentId}`]);
+    const found = await git.raw([
+      'log',
+      `origin/${branch}`,
+      '-n',
+      '1',
+      '--format=%H',
+      '--fixed-strings',
+      `--grep=${DEPLOYMENT_TRAILER}: ${deploymentId}`,
+    ]);
     return found.trim() || null;
   }
 
@@ -185,14 +208,26 @@ export function createGitPublisher(options: GitPublisherOptions = {}): GitPublis
   };
 
   /** Commits what is staged with the deployment trailer and pushes it, rebasing when the branch moved. */
-  async function commitAndPush(git: SimpleGit, request: GitTarget & { deploymentId: string; message: string; author: { name: string; email: string } }) {
+  async function commitAndPush(
+    git: SimpleGit,
+    request: GitTarget & { deploymentId: string; message: string; author: { name: string; email: string } },
+  ) {
     const author = `${request.author.name} <${request.author.email}>`;
     await git
       .env('GIT_AUTHOR_NAME', request.author.name)
       .env('GIT_AUTHOR_EMAIL', request.author.email)
       .env('GIT_COMMITTER_NAME', request.author.name)
       .env('GIT_COMMITTER_EMAIL', request.author.email)
-      .raw(['commit', '-q', '--allow-empty', `--author=${author}`, '-m', request.message, '-m', `${DEPLOYMENT_TRAILER}: ${request.deploymentId}`]);
+      .raw([
+        'commit',
+        '-q',
+        '--allow-empty',
+        `--author=${author}`,
+        '-m',
+        request.message,
+        '-m',
+        `${DEPLOYMENT_TRAILER}: ${request.deploymentId}`,
+      ]);
 
     // Someone else may push to the branch meanwhile: fetch, rebase our commit, retry.
     for (let attempt = 1; ; attempt += 1) {

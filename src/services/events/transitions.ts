@@ -48,18 +48,33 @@ const tables: { [K in SubjectKind]: SubjectTable<K> } = {
 export const SUBJECT_KINDS = Object.keys(tables) as readonly SubjectKind[];
 
 /** The current status of an object (null when it is gone). */
-export async function currentStatus(db: Prisma.TransactionClient, kind: SubjectKind, id: string): Promise<string | null> {
+export async function currentStatus(
+  db: Prisma.TransactionClient,
+  kind: SubjectKind,
+  id: string,
+): Promise<string | null> {
   return (await tables[kind].statusOf(db, id))?.status ?? null;
 }
 
-type Subject = { id: string; companyId: string; status: string; instanceId?: string | null; targetInstanceId?: string | null };
+type Subject = {
+  id: string;
+  companyId: string;
+  status: string;
+  instanceId?: string | null;
+  targetInstanceId?: string | null;
+};
 
 /**
  * Inside the caller's transaction: records the event of an object that was created
  * (`before` null) or whose status moved from `before`; nothing when it did not move.
  * Publish what it returns with `publishTransitions` after the commit.
  */
-export async function recordTransition(tx: Prisma.TransactionClient, kind: SubjectKind, before: string | null, after: Subject): Promise<FleetEventPayload | null> {
+export async function recordTransition(
+  tx: Prisma.TransactionClient,
+  kind: SubjectKind,
+  before: string | null,
+  after: Subject,
+): Promise<FleetEventPayload | null> {
   return before === after.status ? null : recordFleetEvent(tx, kind, after);
 }
 

@@ -8,7 +8,8 @@ export interface RepositoryPolicy {
   allowInsecureRepositories: boolean;
 }
 
-const USER_INFO_MESSAGE = 'must not contain a user name or password: store the credential with setInstanceCredentials (gitCredential, odooPassword)';
+const USER_INFO_MESSAGE =
+  'must not contain a user name or password: store the credential with setInstanceCredentials (gitCredential, odooPassword)';
 
 function parsed(value: string): URL | null {
   try {

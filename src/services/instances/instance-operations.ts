@@ -29,8 +29,12 @@ const statusFromProvider: Record<ProviderInstanceStatus, InstanceStatus> = {
   error: 'ERROR',
 };
 
-const setStatus = (deps: InstanceOperationDeps, instanceId: string, status: InstanceStatus, data: SubjectUpdate<'INSTANCE'> = {}) =>
-  transition(deps, 'INSTANCE', instanceId, status, data);
+const setStatus = (
+  deps: InstanceOperationDeps,
+  instanceId: string,
+  status: InstanceStatus,
+  data: SubjectUpdate<'INSTANCE'> = {},
+) => transition(deps, 'INSTANCE', instanceId, status, data);
 
 export const createInstanceOperation = defineOperation({
   kind: 'CREATE_INSTANCE',
@@ -43,7 +47,8 @@ export const createInstanceOperation = defineOperation({
   },
   run: (deps: InstanceOperationDeps) => {
     const pollMs = deps.pollMs ?? 2000;
-    const instanceOf = (operation: Operation) => deps.prisma.odooInstance.findUniqueOrThrow({ where: { id: operation.subjectId! } });
+    const instanceOf = (operation: Operation) =>
+      deps.prisma.odooInstance.findUniqueOrThrow({ where: { id: operation.subjectId! } });
 
     /** The instance's provider, or null while its credentials are missing (they can only be set once the instance exists). */
     async function providerOf(instance: OdooInstance) {
@@ -51,7 +56,10 @@ export const createInstanceOperation = defineOperation({
         return deps.providers.providerFor(instance);
       } catch (error) {
         if (error instanceof ProviderError && error.kind === 'unauthorized') {
-          await deps.prisma.odooInstance.update({ where: { id: instance.id }, data: { statusMessage: `Waiting for credentials: ${error.message}` } });
+          await deps.prisma.odooInstance.update({
+            where: { id: instance.id },
+            data: { statusMessage: `Waiting for credentials: ${error.message}` },
+          });
           return null;
         }
         throw error;
@@ -88,7 +96,10 @@ export const createInstanceOperation = defineOperation({
           if (!provider) return { next: 'wait_running', delayMs: pollMs };
           const current = await provider.getInstance(instance.instanceId!);
           if (current.status === 'creating') return { next: 'wait_running', delayMs: pollMs };
-          await setStatus(deps, instance.id, statusFromProvider[current.status], { url: current.url, statusMessage: null });
+          await setStatus(deps, instance.id, statusFromProvider[current.status], {
+            url: current.url,
+            statusMessage: null,
+          });
           return current.status === 'error' ? { failed: 'The provider reports the instance in error' } : { done: true };
         },
       },
@@ -96,7 +107,10 @@ export const createInstanceOperation = defineOperation({
         await setStatus(deps, operation.subjectId!, 'ERROR', { statusMessage: `Creation failed: ${reason}` });
       },
       async onRetry(operation, reason) {
-        await deps.prisma.odooInstance.updateMany({ where: { id: operation.subjectId!, status: 'CREATING' }, data: { statusMessage: `Waiting for the provider, will retry: ${reason}`.slice(0, 500) } });
+        await deps.prisma.odooInstance.updateMany({
+          where: { id: operation.subjectId!, status: 'CREATING' },
+          data: { statusMessage: `Waiting for the provider, will retry: ${reason}`.slice(0, 500) },
+        });
       },
     };
   },
@@ -115,7 +129,10 @@ export const deleteInstanceOperation = defineOperation({
     const pollMs = deps.pollMs ?? 2000;
 
     /** Runs a look at the provider; an instance it no longer knows is gone. */
-    async function untilGone(operation: Operation, look: (provider: ReturnType<ProviderRegistry['providerFor']>, instanceId: string) => Promise<unknown>) {
+    async function untilGone(
+      operation: Operation,
+      look: (provider: ReturnType<ProviderRegistry['providerFor']>, instanceId: string) => Promise<unknown>,
+    ) {
       const instance = await deps.prisma.odooInstance.findUniqueOrThrow({ where: { id: operation.subjectId! } });
       const gone = async () => {
         await setStatus(deps, instance.id, 'DELETED', { deletedAt: new Date() });
@@ -144,6 +161,12 @@ export const deleteInstanceOperation = defineOperation({
 });
 
 /** The handlers of both, for a worker (tests build workers from them). */
-export function instanceOperationHandlers(deps: InstanceOperationDeps): { CREATE_INSTANCE: OperationHandler; DELETE_INSTANCE: OperationHandler } {
-  return { CREATE_INSTANCE: createInstanceOperation.handler(deps), DELETE_INSTANCE: deleteInstanceOperation.handler(deps) };
+export function instanceOperationHandlers(deps: InstanceOperationDeps): {
+  CREATE_INSTANCE: OperationHandler;
+  DELETE_INSTANCE: OperationHandler;
+} {
+  return {
+    CREATE_INSTANCE: createInstanceOperation.handler(deps),
+    DELETE_INSTANCE: deleteInstanceOperation.handler(deps),
+  };
 }

@@ -11,6 +11,9 @@ export function normalizedServerUrl(url: string): string {
   return new URL(url).href.replace(/\/+$/, '');
 }
 
-export function providerScopeOf(provider: Pick<ProviderDescriptor, 'needsServerUrl'>, serverUrl: string | null | undefined): string {
+export function providerScopeOf(
+  provider: Pick<ProviderDescriptor, 'needsServerUrl'>,
+  serverUrl: string | null | undefined,
+): string {
   return provider.needsServerUrl && serverUrl ? normalizedServerUrl(serverUrl) : ODOO_SH_SCOPE;
 }

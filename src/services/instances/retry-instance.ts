@@ -18,11 +18,22 @@ export async function retryInstanceCreation(deps: InstanceDeps, request: { compa
     if (started.count === 0) {
       const instance = await tx.odooInstance.findFirst({ where, select: { status: true, instanceId: true } });
       if (!instance) throw new NotFoundError('OdooInstance', request.instanceId);
-      if (instance.status !== 'ERROR') throw new ConflictError(`Only an instance in ERROR can be retried; this one is ${instance.status}.`);
+      if (instance.status !== 'ERROR')
+        throw new ConflictError(`Only an instance in ERROR can be retried; this one is ${instance.status}.`);
       throw new ConflictError('The instance exists at its provider: only a failed creation can be retried.');
     }
-    await createInstanceOperation.record(tx, { companyId: request.companyId, instanceId: request.instanceId, subjectId: request.instanceId, input: {} });
-    return recordTransition(tx, 'INSTANCE', 'ERROR', await tx.odooInstance.findUniqueOrThrow({ where: { id: request.instanceId } }));
+    await createInstanceOperation.record(tx, {
+      companyId: request.companyId,
+      instanceId: request.instanceId,
+      subjectId: request.instanceId,
+      input: {},
+    });
+    return recordTransition(
+      tx,
+      'INSTANCE',
+      'ERROR',
+      await tx.odooInstance.findUniqueOrThrow({ where: { id: request.instanceId } }),
+    );
   });
   publishTransitions(deps.pubsub, [event]);
   return deps.prisma.odooInstance.findUniqueOrThrow({ where: { id: request.instanceId } });

@@ -16,13 +16,26 @@ export interface StoredLogLine {
 const SEVERE: LogLevel[] = ['ERROR', 'CRITICAL'];
 
 /** One LOG event per ERROR (or CRITICAL) line, in the order the lines were logged; `status` is the level. */
-export function errorLineEvents(lines: StoredLogLine[], companyOf: (instanceId: string) => string | undefined): FleetEventPayload[] {
+export function errorLineEvents(
+  lines: StoredLogLine[],
+  companyOf: (instanceId: string) => string | undefined,
+): FleetEventPayload[] {
   return lines
     .filter((line) => SEVERE.includes(line.level))
     .sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime())
     .flatMap((line) => {
       const companyId = companyOf(line.instanceId);
       if (!companyId) return [];
-      return [{ companyId, kind: 'LOG' as const, subjectId: line.instanceId, instanceId: line.instanceId, status: line.level, occurredAt: line.timestamp.toISOString(), log: { logger: line.logger, message: line.message } }];
+      return [
+        {
+          companyId,
+          kind: 'LOG' as const,
+          subjectId: line.instanceId,
+          instanceId: line.instanceId,
+          status: line.level,
+          occurredAt: line.timestamp.toISOString(),
+          log: { logger: line.logger, message: line.message },
+        },
+      ];
     });
 }

@@ -4,7 +4,13 @@
 // metrics and logs fail, and that health must not be thrown away with them. Pure of
 // storage: the poller writes the results of a whole batch at once.
 import type { HealthStatus, LogLevel } from '../../generated/prisma/enums.js';
-import type { InstanceProvider, Page, ProviderHealth, ProviderLogEntry, ProviderMetric } from '../../providers/provider.js';
+import type {
+  InstanceProvider,
+  Page,
+  ProviderHealth,
+  ProviderLogEntry,
+  ProviderMetric,
+} from '../../providers/provider.js';
 
 /** What one part of a poll gave: its value, or why it failed. */
 export type PollPart<T> = { ok: true; value: T } | { ok: false; error: Error };
@@ -64,7 +70,11 @@ function isAfter(entry: ProviderLogEntry, cursor: LogCursor): boolean {
 
 /** The cursor after these lines: the last of them in (timestamp, id) order, or the previous cursor. */
 export function logCursorAfter(logs: ProviderLogEntry[], previous: LogCursor | null): LogCursor | null {
-  return logs.reduce<LogCursor | null>((latest, entry) => (!latest || isAfter(entry, latest) ? { timestamp: entry.timestamp, id: entry.id ?? null } : latest), previous);
+  return logs.reduce<LogCursor | null>(
+    (latest, entry) =>
+      !latest || isAfter(entry, latest) ? { timestamp: entry.timestamp, id: entry.id ?? null } : latest,
+    previous,
+  );
 }
 const METRIC_STEP_SECONDS = 60;
 
@@ -74,15 +84,21 @@ export async function pollInstance(
   since: { metricAt: Date | null; logAt: Date | null; logId?: string | null },
   options: { now: Date; timeoutMs: number; intervalMs: number },
 ): Promise<PollResult> {
-  const from = since.metricAt ? new Date(since.metricAt.getTime() + 1) : new Date(options.now.getTime() - Math.max(options.intervalMs, METRIC_STEP_SECONDS * 1000));
+  const from = since.metricAt
+    ? new Date(since.metricAt.getTime() + 1)
+    : new Date(options.now.getTime() - Math.max(options.intervalMs, METRIC_STEP_SECONDS * 1000));
   // The three calls run side by side: none waits for, or depends on, another.
   const [health, metrics, logs] = await Promise.all([
     settle(() => within(options.timeoutMs, 'health check', provider.getHealth(providerInstanceId))),
     settle(async () =>
       from < options.now
-        ? (await within(options.timeoutMs, 'metrics', provider.getMetrics(providerInstanceId, { from, to: options.now, stepSeconds: METRIC_STEP_SECONDS }))).filter(
-            (sample) => !since.metricAt || sample.sampledAt > since.metricAt,
-          )
+        ? (
+            await within(
+              options.timeoutMs,
+              'metrics',
+              provider.getMetrics(providerInstanceId, { from, to: options.now, stepSeconds: METRIC_STEP_SECONDS }),
+            )
+          ).filter((sample) => !since.metricAt || sample.sampledAt > since.metricAt)
         : [],
     ),
     settle(async () => {
@@ -94,7 +110,11 @@ export async function pollInstance(
         const answer: Page<ProviderLogEntry> = await within(
           options.timeoutMs,
           'logs',
-          provider.getLogs(providerInstanceId, { since: since.logAt ?? new Date(options.now.getTime() - options.intervalMs), limit: 200, cursor: page }),
+          provider.getLogs(providerInstanceId, {
+            since: since.logAt ?? new Date(options.now.getTime() - options.intervalMs),
+            limit: 200,
+            cursor: page,
+          }),
         );
         fresh.push(...answer.items.filter((entry) => !cursor || isAfter(entry, cursor)));
         page = answer.nextCursor;

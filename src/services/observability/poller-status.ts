@@ -31,5 +31,9 @@ export async function pollerStatus(prisma: PrismaClient, intervalMs: number): Pr
     prisma.instancePollState.count({ where: { nextPollAt: { lte: new Date() } } }),
     prisma.instancePollState.count({ where: { consecutiveFailures: { gt: 0 } } }),
   ]);
-  return { replicas: replicas.sort((a, b) => b.startedAt.getTime() - a.startedAt.getTime()), instancesDue: due, instancesFailing: failing };
+  return {
+    replicas: replicas.sort((a, b) => b.startedAt.getTime() - a.startedAt.getTime()),
+    instancesDue: due,
+    instancesFailing: failing,
+  };
 }

@@ -13,9 +13,7 @@ type InputSchema = z.ZodType<Prisma.InputJsonObject>;
 
 /** What a step decided: go on with another step (now or later), finish, or fail. */
 export type Outcome<Step extends string> =
-  | { next: Step; state?: Record<string, unknown>; delayMs?: number }
-  | { done: true }
-  | { failed: string };
+  { next: Step; state?: Record<string, unknown>; delayMs?: number } | { done: true } | { failed: string };
 
 /** What a step is given: the operation row and its input, already parsed. */
 export interface StepCall<Input> {
@@ -62,11 +60,19 @@ export interface OperationDefinition<Deps = never> extends OperationDeclaration 
   handler(deps: Deps): OperationHandler;
 }
 
-export interface TypedOperationDefinition<Kind extends string, Schema extends InputSchema, Step extends string, Deps> extends OperationDefinition<Deps> {
+export interface TypedOperationDefinition<
+  Kind extends string,
+  Schema extends InputSchema,
+  Step extends string,
+  Deps,
+> extends OperationDefinition<Deps> {
   readonly kind: Kind;
   readonly firstStep: Step;
   /** Records an operation of this kind in the caller's transaction, its input checked. */
-  record(tx: Prisma.TransactionClient, row: { companyId: string; instanceId: string; subjectId: string; input: z.input<Schema> }): Promise<Operation>;
+  record(
+    tx: Prisma.TransactionClient,
+    row: { companyId: string; instanceId: string; subjectId: string; input: z.input<Schema> },
+  ): Promise<Operation>;
 }
 
 /** How a message names an operation of a kind ("a backup", "a create instance"). */
@@ -88,7 +94,10 @@ export function defineOperation<Kind extends string, Schema extends InputSchema,
 
   function parseInput(operation: Operation): z.output<Schema> {
     const parsed = spec.input.safeParse(operation.input);
-    if (!parsed.success) throw new InvalidOperationInput(`The stored input of this ${spec.kind} operation is not valid: ${parsed.error.message}`);
+    if (!parsed.success)
+      throw new InvalidOperationInput(
+        `The stored input of this ${spec.kind} operation is not valid: ${parsed.error.message}`,
+      );
     return parsed.data;
   }
 
@@ -102,7 +111,16 @@ export function defineOperation<Kind extends string, Schema extends InputSchema,
     routes,
     async record(tx, row) {
       const input = spec.input.parse(row.input);
-      return tx.operation.create({ data: { companyId: row.companyId, instanceId: row.instanceId, subjectId: row.subjectId, kind: spec.kind, step: firstStep, input } });
+      return tx.operation.create({
+        data: {
+          companyId: row.companyId,
+          instanceId: row.instanceId,
+          subjectId: row.subjectId,
+          kind: spec.kind,
+          step: firstStep,
+          input,
+        },
+      });
     },
     handler(deps) {
       const run = spec.run(deps);

@@ -36,7 +36,10 @@ export const OPERATION_DEFINITIONS: ReadonlyArray<OperationDefinition<OperationD
 ];
 
 /** What is declared about a kind among `definitions` (the fleet's own by default). */
-export function declarationOf(kind: string, definitions: readonly OperationDeclaration[] = OPERATION_DEFINITIONS): OperationDeclaration | undefined {
+export function declarationOf(
+  kind: string,
+  definitions: readonly OperationDeclaration[] = OPERATION_DEFINITIONS,
+): OperationDeclaration | undefined {
   return definitions.find((definition) => definition.kind === kind);
 }
 

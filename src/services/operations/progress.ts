@@ -28,12 +28,21 @@ export interface OperationProgress {
   error: string | null;
 }
 
-type ProgressRow = Pick<Operation, 'id' | 'kind' | 'status' | 'step' | 'state' | 'createdAt' | 'updatedAt' | 'finishedAt' | 'error'>;
+type ProgressRow = Pick<
+  Operation,
+  'id' | 'kind' | 'status' | 'step' | 'state' | 'createdAt' | 'updatedAt' | 'finishedAt' | 'error'
+>;
 
 /** How much of the current step is done, where the step reports it (bytes of a backup download). */
 function stepFraction(operation: ProgressRow): number {
   const state = (operation.state ?? {}) as { bytesDone?: unknown; bytesTotal?: unknown };
-  if (operation.step !== 'download' || typeof state.bytesDone !== 'number' || typeof state.bytesTotal !== 'number' || state.bytesTotal <= 0) return 0;
+  if (
+    operation.step !== 'download' ||
+    typeof state.bytesDone !== 'number' ||
+    typeof state.bytesTotal !== 'number' ||
+    state.bytesTotal <= 0
+  )
+    return 0;
   return Math.min(0.99, state.bytesDone / state.bytesTotal);
 }
 
@@ -42,7 +51,10 @@ function stepFraction(operation: ProgressRow): number {
  * declared route holding the current step, else the first route (a kind no definition
  * declares counts as its one current step).
  */
-function routeOf(operation: ProgressRow, declaration: OperationDeclaration | undefined): ReadonlyArray<readonly [step: string, label: string]> {
+function routeOf(
+  operation: ProgressRow,
+  declaration: OperationDeclaration | undefined,
+): ReadonlyArray<readonly [step: string, label: string]> {
   const routes = declaration?.routes ?? [[[operation.step, operation.step] as const]];
   return routes.find((route) => route.some(([step]) => step === operation.step)) ?? routes[0] ?? [];
 }
@@ -93,12 +105,26 @@ export function settledBy(progress: OperationProgress, subjectStatus: string): O
 }
 
 /** The newest operation driving each subject (a backup, restore, deployment or instance), in one statement. */
-export async function latestOperationsOf(prisma: PrismaClient, subjectIds: readonly string[]): Promise<Map<string, OperationProgress>> {
+export async function latestOperationsOf(
+  prisma: PrismaClient,
+  subjectIds: readonly string[],
+): Promise<Map<string, OperationProgress>> {
   if (subjectIds.length === 0) return new Map();
   const rows = await prisma.operation.findMany({
     where: { subjectId: { in: [...subjectIds] } },
     orderBy: { createdAt: 'desc' },
-    select: { id: true, kind: true, status: true, step: true, state: true, createdAt: true, updatedAt: true, finishedAt: true, error: true, subjectId: true },
+    select: {
+      id: true,
+      kind: true,
+      status: true,
+      step: true,
+      state: true,
+      createdAt: true,
+      updatedAt: true,
+      finishedAt: true,
+      error: true,
+      subjectId: true,
+    },
   });
   const latest = new Map<string, OperationProgress>();
   for (const row of rows) if (row.subjectId && !latest.has(row.subjectId)) latest.set(row.subjectId, progressOf(row));

@@ -11,9 +11,7 @@ import { ProviderError } from '../../providers/errors.js';
 
 export type StepOutcome =
   /** continue with `step` (now, or after `delayMs`), keeping `state` */
-  | { next: string; state?: Record<string, unknown>; delayMs?: number }
-  | { done: true }
-  | { failed: string };
+  { next: string; state?: Record<string, unknown>; delayMs?: number } | { done: true } | { failed: string };
 
 export interface OperationHandler {
   step(operation: Operation): Promise<StepOutcome>;
@@ -83,9 +81,15 @@ export function createWorker(options: WorkerOptions): Worker {
     const mine = { id: operation.id, leaseOwner: owner };
     const release = lease.released;
     if ('done' in outcome) {
-      await prisma.operation.updateMany({ where: mine, data: { ...release, status: 'SUCCEEDED', finishedAt: new Date(), error: null } });
+      await prisma.operation.updateMany({
+        where: mine,
+        data: { ...release, status: 'SUCCEEDED', finishedAt: new Date(), error: null },
+      });
     } else if ('failed' in outcome) {
-      await prisma.operation.updateMany({ where: mine, data: { ...release, status: 'FAILED', finishedAt: new Date(), error: outcome.failed } });
+      await prisma.operation.updateMany({
+        where: mine,
+        data: { ...release, status: 'FAILED', finishedAt: new Date(), error: outcome.failed },
+      });
     } else {
       await prisma.operation.updateMany({
         where: mine,
@@ -93,7 +97,9 @@ export function createWorker(options: WorkerOptions): Worker {
           ...release,
           status: 'PENDING',
           step: outcome.next,
-          ...(outcome.state ? { state: { ...(operation.state as Record<string, unknown>), ...outcome.state } as object } : {}),
+          ...(outcome.state
+            ? { state: { ...(operation.state as Record<string, unknown>), ...outcome.state } as object }
+            : {}),
           runAfter: new Date(Date.now() + (outcome.delayMs ?? 0)),
           // a step that moved on resets the count of tries of the new step
           ...(outcome.next !== operation.step ? { attempts: 0 } : {}),

@@ -48,15 +48,24 @@ return 1`;
 
 const slotKey = (apiKeyId: string) => `fleet:ws-connections:${apiKeyId}`;
 
-export function redisConnectionSlots(redis: Redis, limit: number, leaseMs = 60_000, now: () => number = Date.now): ConnectionSlots {
+export function redisConnectionSlots(
+  redis: Redis,
+  limit: number,
+  leaseMs = 60_000,
+  now: () => number = Date.now,
+): ConnectionSlots {
   const held = new Map<string, Set<string>>();
-  const renew = setInterval(() => {
-    const leaseEnd = now() + leaseMs;
-    for (const [apiKeyId, connections] of held) {
-      for (const connectionId of connections) void redis.zadd(slotKey(apiKeyId), 'XX', leaseEnd, connectionId).catch(() => {});
-      void redis.pexpire(slotKey(apiKeyId), leaseMs).catch(() => {});
-    }
-  }, Math.max(1000, Math.floor(leaseMs / 3)));
+  const renew = setInterval(
+    () => {
+      const leaseEnd = now() + leaseMs;
+      for (const [apiKeyId, connections] of held) {
+        for (const connectionId of connections)
+          void redis.zadd(slotKey(apiKeyId), 'XX', leaseEnd, connectionId).catch(() => {});
+        void redis.pexpire(slotKey(apiKeyId), leaseMs).catch(() => {});
+      }
+    },
+    Math.max(1000, Math.floor(leaseMs / 3)),
+  );
   renew.unref();
   return {
     async acquire(apiKeyId, connectionId) {
@@ -76,7 +85,11 @@ export function redisConnectionSlots(redis: Redis, limit: number, leaseMs = 60_0
     },
     async close() {
       clearInterval(renew);
-      await Promise.all([...held].flatMap(([apiKeyId, connections]) => [...connections].map((connectionId) => redis.zrem(slotKey(apiKeyId), connectionId).catch(() => 0))));
+      await Promise.all(
+        [...held].flatMap(([apiKeyId, connections]) =>
+          [...connections].map((connectionId) => redis.zrem(slotKey(apiKeyId), connectionId).catch(() => 0)),
+        ),
+      );
       held.clear();
     },
   };
@@ -86,7 +99,11 @@ export function redisConnectionSlots(redis: Redis, limit: number, leaseMs = 60_0
 export async function openConnectionSlots(settings: { redisUrl?: string; perKey: number }): Promise<ConnectionSlots> {
   if (!settings.redisUrl) return localConnectionSlots(settings.perKey);
   const { Redis: RedisClient } = await import('ioredis');
-  const redis = new RedisClient(settings.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, enableAutoPipelining: true });
+  const redis = new RedisClient(settings.redisUrl, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 1,
+    enableAutoPipelining: true,
+  });
   await redis.connect();
   const slots = redisConnectionSlots(redis, settings.perKey);
   return {

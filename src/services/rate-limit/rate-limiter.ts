@@ -51,12 +51,19 @@ local count = redis.call('INCR', KEYS[1])
 if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return {count, redis.call('PTTL', KEYS[1])}`;
 
-export function redisCounterStore(redis: Redis, prefix = 'fleet:ratelimit:', now: () => number = Date.now): CounterStore {
+export function redisCounterStore(
+  redis: Redis,
+  prefix = 'fleet:ratelimit:',
+  now: () => number = Date.now,
+): CounterStore {
   return {
     async hit(key, windowMs) {
       const windowIndex = Math.floor(now() / windowMs);
       const msToEnd = (windowIndex + 1) * windowMs - now();
-      const [count, ttl] = (await redis.eval(HIT_SCRIPT, 1, `${prefix}${key}:${windowIndex}`, String(msToEnd))) as [number, number];
+      const [count, ttl] = (await redis.eval(HIT_SCRIPT, 1, `${prefix}${key}:${windowIndex}`, String(msToEnd))) as [
+        number,
+        number,
+      ];
       return { count, msLeft: ttl > 0 ? ttl : msToEnd };
     },
   };
@@ -72,10 +79,18 @@ export interface RequestLimits {
   spend(subject: { address: string; authorization: string | null }): Promise<Usage[]>;
 }
 
-export function createRequestLimits(store: CounterStore, policies: { perKey: Policy; perAddress: Policy }): RequestLimits {
+export function createRequestLimits(
+  store: CounterStore,
+  policies: { perKey: Policy; perAddress: Policy },
+): RequestLimits {
   async function use(policy: Policy, id: string): Promise<Usage> {
     const { count, msLeft } = await store.hit(`${policy.name}:${id}`, policy.windowSeconds * 1000);
-    return { policy, remaining: Math.max(0, policy.quota - count), resetSeconds: Math.max(1, Math.ceil(msLeft / 1000)), exceeded: count > policy.quota };
+    return {
+      policy,
+      remaining: Math.max(0, policy.quota - count),
+      resetSeconds: Math.max(1, Math.ceil(msLeft / 1000)),
+      exceeded: count > policy.quota,
+    };
   }
   return {
     async spend({ address, authorization }) {
@@ -91,7 +106,9 @@ export function createRequestLimits(store: CounterStore, policies: { perKey: Pol
 /** The response fields for `usages` (draft-ietf-httpapi-ratelimit-headers structured fields). */
 export function rateLimitHeaders(usages: Usage[]): Record<string, string> {
   const headers: Record<string, string> = {
-    'RateLimit-Policy': usages.map(({ policy }) => `"${policy.name}";q=${policy.quota};w=${policy.windowSeconds}`).join(', '),
+    'RateLimit-Policy': usages
+      .map(({ policy }) => `"${policy.name}";q=${policy.quota};w=${policy.windowSeconds}`)
+      .join(', '),
     RateLimit: usages.map((usage) => `"${usage.policy.name}";r=${usage.remaining};t=${usage.resetSeconds}`).join(', '),
   };
   const exceeded = usages.filter((usage) => usage.exceeded);
@@ -103,11 +120,22 @@ export function rateLimitHeaders(usages: Usage[]): Record<string, string> {
  * The request budgets of a server: in Redis when `redisUrl` is given (one budget for all
  * replicas), otherwise in this process.
  */
-export async function openRequestLimits(settings: { redisUrl?: string; perKeyPerMinute: number; perAddressPerMinute: number }): Promise<{ limits: RequestLimits; close(): Promise<void> }> {
-  const policies = { perKey: { name: 'key', quota: settings.perKeyPerMinute, windowSeconds: 60 }, perAddress: { name: 'address', quota: settings.perAddressPerMinute, windowSeconds: 60 } };
+export async function openRequestLimits(settings: {
+  redisUrl?: string;
+  perKeyPerMinute: number;
+  perAddressPerMinute: number;
+}): Promise<{ limits: RequestLimits; close(): Promise<void> }> {
+  const policies = {
+    perKey: { name: 'key', quota: settings.perKeyPerMinute, windowSeconds: 60 },
+    perAddress: { name: 'address', quota: settings.perAddressPerMinute, windowSeconds: 60 },
+  };
   if (!settings.redisUrl) return { limits: createRequestLimits(memoryCounterStore(), policies), close: async () => {} };
   const { Redis: RedisClient } = await import('ioredis');
-  const redis = new RedisClient(settings.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, enableAutoPipelining: true });
+  const redis = new RedisClient(settings.redisUrl, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 1,
+    enableAutoPipelining: true,
+  });
   await redis.connect();
   return {
     limits: createRequestLimits(redisCounterStore(redis), policies),

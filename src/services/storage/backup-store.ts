@@ -53,7 +53,10 @@ export function createLocalBackupStore(folder: string): BackupStore {
     },
     read: (key) => createReadStream(path(key)),
     async size(key) {
-      return stat(path(key)).then((info) => info.size, () => null);
+      return stat(path(key)).then(
+        (info) => info.size,
+        () => null,
+      );
     },
     async remove(key) {
       await rm(path(key), { force: true });
@@ -66,12 +69,18 @@ export function createLocalBackupStore(folder: string): BackupStore {
       await rename(`${target}.partial`, target);
     },
     async getRecord<T>(key: string) {
-      return readFile(`${path(key)}.json`, 'utf8').then((text) => JSON.parse(text) as T, () => null);
+      return readFile(`${path(key)}.json`, 'utf8').then(
+        (text) => JSON.parse(text) as T,
+        () => null,
+      );
     },
     async listRecords<T>(prefix: string) {
       const names = await readdir(folder).catch(() => [] as string[]);
       const records = await Promise.all(
-        names.filter((name) => name.startsWith(prefix) && name.endsWith('.json')).sort().map((name) => readFile(join(folder, name), 'utf8')),
+        names
+          .filter((name) => name.startsWith(prefix) && name.endsWith('.json'))
+          .sort()
+          .map((name) => readFile(join(folder, name), 'utf8')),
       );
       return records.map((text) => JSON.parse(text) as T);
     },

@@ -6,12 +6,28 @@
 export type PythonValue = string | number | boolean | null | PythonValue[] | { [key: string]: PythonValue };
 
 export class PythonSyntaxError extends Error {
-  constructor(message: string, readonly line: number) {
+  constructor(
+    message: string,
+    readonly line: number,
+  ) {
     super(`line ${line}: ${message}`);
   }
 }
 
-const ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', '\\': '\\', "'": "'", '"': '"', '\n': '', a: '\x07', b: '\b', f: '\f', v: '\v', '0': '\0' };
+const ESCAPES: Record<string, string> = {
+  n: '\n',
+  t: '\t',
+  r: '\r',
+  '\\': '\\',
+  "'": "'",
+  '"': '"',
+  '\n': '',
+  a: '\x07',
+  b: '\b',
+  f: '\f',
+  v: '\v',
+  '0': '\0',
+};
 
 export function parsePythonLiteral(source: string): PythonValue {
   let position = 0;
@@ -25,7 +41,13 @@ export function parsePythonLiteral(source: string): PythonValue {
       const char = source[position];
       if (char === '#') {
         while (position < source.length && source[position] !== '\n') position += 1;
-      } else if (char === ' ' || char === '\t' || char === '\n' || char === '\r' || char === '\\' && source[position + 1] === '\n') {
+      } else if (
+        char === ' ' ||
+        char === '\t' ||
+        char === '\n' ||
+        char === '\r' ||
+        (char === '\\' && source[position + 1] === '\n')
+      ) {
         position += char === '\\' ? 2 : 1;
       } else {
         return;
@@ -38,7 +60,11 @@ export function parsePythonLiteral(source: string): PythonValue {
     if (/[fF]/.test(prefix)) fail('f-strings are not literals');
     const raw = /[rR]/.test(prefix);
     position += prefix.length;
-    const quote = source.startsWith('"""', position) ? '"""' : source.startsWith("'''", position) ? "'''" : source[position]!;
+    const quote = source.startsWith('"""', position)
+      ? '"""'
+      : source.startsWith("'''", position)
+        ? "'''"
+        : source[position]!;
     position += quote.length;
     let value = '';
     for (;;) {

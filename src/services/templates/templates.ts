@@ -33,24 +33,37 @@ export function addonFolders(files: ReadonlyArray<{ path: string }>): string[] {
 
 function fileProblems(files: TemplateFileInput[]): FieldError[] {
   const problems: FieldError[] = [];
-  if (files.length > TEMPLATE_LIMITS.files) problems.push({ path: ['files'], message: `at most ${TEMPLATE_LIMITS.files} files` });
+  if (files.length > TEMPLATE_LIMITS.files)
+    problems.push({ path: ['files'], message: `at most ${TEMPLATE_LIMITS.files} files` });
   let total = 0;
   const seen = new Set<string>();
   files.forEach((file, index) => {
     const at = ['files', String(index), 'path'];
     const segments = file.path.split('/');
     if (segments.length < 2 || !segments.every((segment) => PATH_SEGMENT.test(segment)) || segments.includes('.git')) {
-      problems.push({ path: at, message: 'must be a relative path inside an addon folder ("my_addon/models/thing.py"), without "..", "." or hidden segments' });
+      problems.push({
+        path: at,
+        message:
+          'must be a relative path inside an addon folder ("my_addon/models/thing.py"), without "..", "." or hidden segments',
+      });
     } else if (!MODULE_NAME.test(segments[0]!)) {
-      problems.push({ path: at, message: `the addon folder "${segments[0]}" must be a module name (lowercase letters, digits, _)` });
+      problems.push({
+        path: at,
+        message: `the addon folder "${segments[0]}" must be a module name (lowercase letters, digits, _)`,
+      });
     }
     if (seen.has(file.path)) problems.push({ path: at, message: 'appears twice' });
     seen.add(file.path);
     const bytes = Buffer.byteLength(file.content);
     total += bytes;
-    if (bytes > TEMPLATE_LIMITS.fileBytes) problems.push({ path: ['files', String(index), 'content'], message: `is larger than ${TEMPLATE_LIMITS.fileBytes} bytes` });
+    if (bytes > TEMPLATE_LIMITS.fileBytes)
+      problems.push({
+        path: ['files', String(index), 'content'],
+        message: `is larger than ${TEMPLATE_LIMITS.fileBytes} bytes`,
+      });
   });
-  if (total > TEMPLATE_LIMITS.totalBytes) problems.push({ path: ['files'], message: `add up to more than ${TEMPLATE_LIMITS.totalBytes} bytes` });
+  if (total > TEMPLATE_LIMITS.totalBytes)
+    problems.push({ path: ['files'], message: `add up to more than ${TEMPLATE_LIMITS.totalBytes} bytes` });
 
   for (const addon of addonFolders(files.filter((file) => file.path.includes('/')))) {
     const index = files.findIndex((file) => file.path === `${addon}/__manifest__.py`);
@@ -60,14 +73,21 @@ function fileProblems(files: TemplateFileInput[]): FieldError[] {
     }
     try {
       const manifest = parsePythonLiteral(files[index]!.content);
-      if (typeof manifest !== 'object' || manifest === null || Array.isArray(manifest)) throw new PythonSyntaxError('the manifest must be a dict', 1);
+      if (typeof manifest !== 'object' || manifest === null || Array.isArray(manifest))
+        throw new PythonSyntaxError('the manifest must be a dict', 1);
       if (typeof manifest.name !== 'string') throw new PythonSyntaxError('the manifest needs a "name" string', 1);
-      if (manifest.depends !== undefined && (!Array.isArray(manifest.depends) || !manifest.depends.every((name) => typeof name === 'string'))) {
+      if (
+        manifest.depends !== undefined &&
+        (!Array.isArray(manifest.depends) || !manifest.depends.every((name) => typeof name === 'string'))
+      ) {
         throw new PythonSyntaxError('"depends" must be a list of module names', 1);
       }
     } catch (error) {
       if (!(error instanceof PythonSyntaxError)) throw error;
-      problems.push({ path: ['files', String(index), 'content'], message: `is not a valid manifest: ${error.message}` });
+      problems.push({
+        path: ['files', String(index), 'content'],
+        message: `is not a valid manifest: ${error.message}`,
+      });
     }
   }
   return problems;
@@ -75,14 +95,23 @@ function fileProblems(files: TemplateFileInput[]): FieldError[] {
 
 export function templateProblems(input: TemplateInput): FieldError[] {
   const problems: FieldError[] = [];
-  if (!/^\S(.{0,98}\S)?$/.test(input.name)) problems.push({ path: ['name'], message: 'must be 1-100 characters, not starting or ending with a space' });
-  if (!/^\d+(\.\d+){0,4}$/.test(input.version)) problems.push({ path: ['version'], message: 'must be a version such as "1.0" or "17.0.1.2.0"' });
-  if (input.modules.length === 0) problems.push({ path: ['modules'], message: 'must name at least one module to install' });
-  if (input.modules.length > TEMPLATE_LIMITS.modules) problems.push({ path: ['modules'], message: `at most ${TEMPLATE_LIMITS.modules} modules` });
+  if (!/^\S(.{0,98}\S)?$/.test(input.name))
+    problems.push({ path: ['name'], message: 'must be 1-100 characters, not starting or ending with a space' });
+  if (!/^\d+(\.\d+){0,4}$/.test(input.version))
+    problems.push({ path: ['version'], message: 'must be a version such as "1.0" or "17.0.1.2.0"' });
+  if (input.modules.length === 0)
+    problems.push({ path: ['modules'], message: 'must name at least one module to install' });
+  if (input.modules.length > TEMPLATE_LIMITS.modules)
+    problems.push({ path: ['modules'], message: `at most ${TEMPLATE_LIMITS.modules} modules` });
   input.modules.forEach((name, index) => {
-    if (!MODULE_NAME.test(name)) problems.push({ path: ['modules', String(index)], message: 'must be a module technical name (lowercase letters, digits, _)' });
+    if (!MODULE_NAME.test(name))
+      problems.push({
+        path: ['modules', String(index)],
+        message: 'must be a module technical name (lowercase letters, digits, _)',
+      });
   });
-  if (new Set(input.modules).size !== input.modules.length) problems.push({ path: ['modules'], message: 'names a module twice' });
+  if (new Set(input.modules).size !== input.modules.length)
+    problems.push({ path: ['modules'], message: 'names a module twice' });
   return [...problems, ...fileProblems(input.files)];
 }
 
@@ -90,21 +119,32 @@ async function saved(prisma: PrismaClient, work: () => Promise<Template>): Promi
   try {
     return await work();
   } catch (error) {
-    if ((error as { code?: string }).code === 'P2002') throw new ConflictError('A template with this name and version already exists.');
+    if ((error as { code?: string }).code === 'P2002')
+      throw new ConflictError('A template with this name and version already exists.');
     throw error;
   }
 }
 
 /** A template as saved: its rules are code (manifests are parsed), run as a refinement. */
 const templateInput = z.custom<TemplateInput>().superRefine((input, context) => {
-  for (const problem of templateProblems(input)) context.addIssue({ code: 'custom', path: problem.path, message: problem.message });
+  for (const problem of templateProblems(input))
+    context.addIssue({ code: 'custom', path: problem.path, message: problem.message });
 });
 
-export async function createTemplate(prisma: PrismaClient, request: { companyId: string; input: TemplateInput }): Promise<Template> {
+export async function createTemplate(
+  prisma: PrismaClient,
+  request: { companyId: string; input: TemplateInput },
+): Promise<Template> {
   parseInput(templateInput, request.input);
   const { files, ...fields } = request.input;
   return saved(prisma, () =>
-    prisma.template.create({ data: { ...fields, companyId: request.companyId, files: { create: files.map((file) => ({ path: file.path, content: file.content })) } } }),
+    prisma.template.create({
+      data: {
+        ...fields,
+        companyId: request.companyId,
+        files: { create: files.map((file) => ({ path: file.path, content: file.content })) },
+      },
+    }),
   );
 }
 
@@ -113,7 +153,10 @@ export async function updateTemplate(
   prisma: PrismaClient,
   request: { companyId: string; templateId: string; input: Partial<TemplateInput> },
 ): Promise<Template> {
-  const current = await prisma.template.findFirst({ where: { id: request.templateId, companyId: request.companyId }, include: { files: true } });
+  const current = await prisma.template.findFirst({
+    where: { id: request.templateId, companyId: request.companyId },
+    include: { files: true },
+  });
   if (!current) throw new NotFoundError('Template', request.templateId);
   const next: TemplateInput = {
     name: request.input.name ?? current.name,
@@ -127,7 +170,9 @@ export async function updateTemplate(
     prisma.$transaction(async (tx) => {
       if (request.input.files) {
         await tx.templateFile.deleteMany({ where: { templateId: current.id } });
-        await tx.templateFile.createMany({ data: next.files.map((file) => ({ templateId: current.id, path: file.path, content: file.content })) });
+        await tx.templateFile.createMany({
+          data: next.files.map((file) => ({ templateId: current.id, path: file.path, content: file.content })),
+        });
       }
       return tx.template.update({
         where: { id: current.id },

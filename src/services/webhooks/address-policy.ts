@@ -13,8 +13,15 @@ export interface AddressPolicy {
 function ipv4Private(address: string): boolean {
   const [a = 0, b = 0] = address.split('.').map(Number);
   return (
-    a === 0 || a === 10 || a === 127 || (a === 100 && b >= 64 && b <= 127) || (a === 169 && b === 254) ||
-    (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 198 && (b === 18 || b === 19)) || a >= 224
+    a === 0 ||
+    a === 10 ||
+    a === 127 ||
+    (a === 100 && b >= 64 && b <= 127) ||
+    (a === 169 && b === 254) ||
+    (a === 172 && b >= 16 && b <= 31) ||
+    (a === 192 && b === 168) ||
+    (a === 198 && (b === 18 || b === 19)) ||
+    a >= 224
   );
 }
 
@@ -50,7 +57,8 @@ export function isPrivateAddress(address: string): boolean {
   // IPv4-compatible (::a.b.c.d, ::7f00:1), IPv4-mapped (::ffff:a.b.c.d) and the
   // unspecified and loopback addresses (:: and ::1) all carry an IPv4 address in their
   // last 32 bits: judge that address.
-  if (groups.slice(0, 5).every((group) => group === 0) && (g5 === 0 || g5 === 0xffff)) return ipv4Private(ipv4Of(g6, g7));
+  if (groups.slice(0, 5).every((group) => group === 0) && (g5 === 0 || g5 === 0xffff))
+    return ipv4Private(ipv4Of(g6, g7));
   // 6to4 (2002::/16) embeds an IPv4 address in bits 16-47.
   if (g0 === 0x2002) return ipv4Private(ipv4Of(g1, g2));
   return (
@@ -73,19 +81,31 @@ export async function assertDeliverableUrl(raw: string, policy: AddressPolicy): 
     throw new UnsafeUrlError('is not a URL');
   }
   if (url.username || url.password) throw new UnsafeUrlError('must not contain credentials');
-  if (url.protocol !== 'https:' && !(policy.allowPrivateNetworks && url.protocol === 'http:')) throw new UnsafeUrlError('must be an https:// URL');
+  if (url.protocol !== 'https:' && !(policy.allowPrivateNetworks && url.protocol === 'http:'))
+    throw new UnsafeUrlError('must be an https:// URL');
   if (policy.allowPrivateNetworks) return url;
   const host = url.hostname.replace(/^\[|\]$/g, '');
-  const addresses = isIP(host) ? [host] : await new Promise<string[]>((resolve, reject) =>
-    dnsLookup(host, { all: true }, (error, found: LookupAddress[]) => (error ? reject(new UnsafeUrlError(`host ${host} does not resolve`)) : resolve(found.map((entry) => entry.address)))),
-  );
-  if (addresses.length === 0 || addresses.some(isPrivateAddress)) throw new UnsafeUrlError('resolves to a private, loopback or reserved address');
+  const addresses = isIP(host)
+    ? [host]
+    : await new Promise<string[]>((resolve, reject) =>
+        dnsLookup(host, { all: true }, (error, found: LookupAddress[]) =>
+          error
+            ? reject(new UnsafeUrlError(`host ${host} does not resolve`))
+            : resolve(found.map((entry) => entry.address)),
+        ),
+      );
+  if (addresses.length === 0 || addresses.some(isPrivateAddress))
+    throw new UnsafeUrlError('resolves to a private, loopback or reserved address');
   return url;
 }
 
 /** A `lookup` for http(s).request that refuses private addresses at connection time. */
 export function guardedLookup(policy: AddressPolicy): LookupFunction {
-  return (hostname: string, options: object, callback: (error: Error | null, address: string | LookupAddress[], family?: number) => void) => {
+  return (
+    hostname: string,
+    options: object,
+    callback: (error: Error | null, address: string | LookupAddress[], family?: number) => void,
+  ) => {
     dnsLookup(hostname, { ...options, all: true }, (error, addresses: LookupAddress[]) => {
       if (error) return callback(error, []);
       if (!policy.allowPrivateNetworks && addresses.some((entry) => isPrivateAddress(entry.address))) {

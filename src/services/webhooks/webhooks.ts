@@ -63,18 +63,37 @@ export async function createWebhookEndpoint(
   await parseInputAsync(endpointInput(deps.policy), { url: request.url, eventTypes: request.eventTypes });
   const secret = `whsec_${randomBytes(24).toString('base64url')}`;
   const endpoint = await deps.prisma.$transaction(async (tx) => {
-    const created = await tx.webhookEndpoint.create({ data: { companyId: request.companyId, url: request.url, eventTypes: [...new Set(request.eventTypes)], secretEnc: 'pending' } });
+    const created = await tx.webhookEndpoint.create({
+      data: {
+        companyId: request.companyId,
+        url: request.url,
+        eventTypes: [...new Set(request.eventTypes)],
+        secretEnc: 'pending',
+      },
+    });
     // The row id is part of the envelope's authenticated data, so it is sealed once the id exists.
     return tx.webhookEndpoint.update({
       where: { id: created.id },
-      data: { secretEnc: deps.keyRing.encrypt(secret, { table: 'WebhookEndpoint', column: 'secretEnc', rowId: created.id, destination: '' }) },
+      data: {
+        secretEnc: deps.keyRing.encrypt(secret, {
+          table: 'WebhookEndpoint',
+          column: 'secretEnc',
+          rowId: created.id,
+          destination: '',
+        }),
+      },
     });
   });
   return { endpoint, secret };
 }
 
-export async function deleteWebhookEndpoint(prisma: PrismaClient, request: { companyId: string; endpointId: string }): Promise<WebhookEndpoint> {
-  const endpoint = await prisma.webhookEndpoint.findFirst({ where: { id: request.endpointId, companyId: request.companyId } });
+export async function deleteWebhookEndpoint(
+  prisma: PrismaClient,
+  request: { companyId: string; endpointId: string },
+): Promise<WebhookEndpoint> {
+  const endpoint = await prisma.webhookEndpoint.findFirst({
+    where: { id: request.endpointId, companyId: request.companyId },
+  });
   if (!endpoint) throw new NotFoundError('WebhookEndpoint', request.endpointId);
   await prisma.webhookEndpoint.delete({ where: { id: endpoint.id } });
   return endpoint;
@@ -92,12 +111,23 @@ export function webhookPayloadOf(event: FleetEventPayload) {
 }
 
 /** Records a delivery for every enabled endpoint of the company that wants this kind of event. */
-export async function enqueueDeliveries(prisma: Pick<PrismaClient, 'webhookEndpoint' | 'webhookDelivery'>, event: FleetEventPayload): Promise<number> {
-  const endpoints = await prisma.webhookEndpoint.findMany({ where: { companyId: event.companyId, enabled: true, eventTypes: { has: event.kind } }, select: { id: true } });
+export async function enqueueDeliveries(
+  prisma: Pick<PrismaClient, 'webhookEndpoint' | 'webhookDelivery'>,
+  event: FleetEventPayload,
+): Promise<number> {
+  const endpoints = await prisma.webhookEndpoint.findMany({
+    where: { companyId: event.companyId, enabled: true, eventTypes: { has: event.kind } },
+    select: { id: true },
+  });
   if (endpoints.length === 0) return 0;
   const payload = webhookPayloadOf(event);
   const created = await prisma.webhookDelivery.createMany({
-    data: endpoints.map((endpoint) => ({ endpointId: endpoint.id, eventType: event.kind, payload, eventId: event.eventId ?? null })),
+    data: endpoints.map((endpoint) => ({
+      endpointId: endpoint.id,
+      eventType: event.kind,
+      payload,
+      eventId: event.eventId ?? null,
+    })),
     // a relay repeated after a crash finds the deliveries of its event already there
     skipDuplicates: true,
   });
@@ -105,11 +135,21 @@ export async function enqueueDeliveries(prisma: Pick<PrismaClient, 'webhookEndpo
 }
 
 /** Sends a copy of a delivery again (the original keeps its history). */
-export async function replayDelivery(prisma: PrismaClient, request: { companyId: string; deliveryId: string }): Promise<WebhookDelivery> {
-  const original = await prisma.webhookDelivery.findFirst({ where: { id: request.deliveryId, endpoint: { companyId: request.companyId } } });
+export async function replayDelivery(
+  prisma: PrismaClient,
+  request: { companyId: string; deliveryId: string },
+): Promise<WebhookDelivery> {
+  const original = await prisma.webhookDelivery.findFirst({
+    where: { id: request.deliveryId, endpoint: { companyId: request.companyId } },
+  });
   if (!original) throw new NotFoundError('WebhookDelivery', request.deliveryId);
   return prisma.webhookDelivery.create({
-    data: { endpointId: original.endpointId, eventType: original.eventType, payload: original.payload ?? {}, replayOfId: original.id },
+    data: {
+      endpointId: original.endpointId,
+      eventType: original.eventType,
+      payload: original.payload ?? {},
+      replayOfId: original.id,
+    },
   });
 }
 
@@ -120,7 +160,12 @@ function post(url: URL, body: string, headers: Record<string, string>, policy: A
       url,
       {
         method: 'POST',
-        headers: { ...headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), 'user-agent': 'odoo-fleet-webhooks/1' },
+        headers: {
+          ...headers,
+          'content-type': 'application/json',
+          'content-length': String(Buffer.byteLength(body)),
+          'user-agent': 'odoo-fleet-webhooks/1',
+        },
         lookup: guardedLookup(policy),
         timeout: DELIVERY_TIMEOUT_MS,
       },
@@ -145,8 +190,13 @@ export function retryDelayMs(attempt: number): number {
  * Sends the deliveries that are due. Each is claimed by pushing its next attempt past the
  * time a send can take, so another replica does not take it meanwhile.
  */
-export async function deliverDue(deps: WebhookDeps, options: { now: Date; limit?: number }): Promise<{ sent: number; succeeded: number }> {
-  const claimed = await deps.prisma.$queryRaw<Array<WebhookDelivery & { url: string; secretEnc: string; endpointEnabled: boolean }>>`
+export async function deliverDue(
+  deps: WebhookDeps,
+  options: { now: Date; limit?: number },
+): Promise<{ sent: number; succeeded: number }> {
+  const claimed = await deps.prisma.$queryRaw<
+    Array<WebhookDelivery & { url: string; secretEnc: string; endpointEnabled: boolean }>
+  >`
     UPDATE "WebhookDelivery" d SET "nextAttemptAt" = ${new Date(options.now.getTime() + 2 * DELIVERY_TIMEOUT_MS)}, attempts = d.attempts + 1
     FROM "WebhookEndpoint" e
     WHERE e.id = d."endpointId" AND d.id IN (
@@ -164,21 +214,43 @@ export async function deliverDue(deps: WebhookDeps, options: { now: Date; limit?
       try {
         if (!delivery.endpointEnabled) throw new Error('the endpoint is disabled');
         const url = await assertDeliverableUrl(delivery.url, deps.policy);
-        const secret = deps.keyRing.decrypt(delivery.secretEnc, { table: 'WebhookEndpoint', column: 'secretEnc', rowId: delivery.endpointId, destination: '' });
-        status = await post(url, body, { 'fleet-signature': signatureHeader(secret, timestamp, body), 'fleet-event': delivery.eventType, 'fleet-delivery': delivery.id }, deps.policy);
+        const secret = deps.keyRing.decrypt(delivery.secretEnc, {
+          table: 'WebhookEndpoint',
+          column: 'secretEnc',
+          rowId: delivery.endpointId,
+          destination: '',
+        });
+        status = await post(
+          url,
+          body,
+          {
+            'fleet-signature': signatureHeader(secret, timestamp, body),
+            'fleet-event': delivery.eventType,
+            'fleet-delivery': delivery.id,
+          },
+          deps.policy,
+        );
         if (status < 200 || status >= 300) error = `HTTP ${status}`;
       } catch (thrown) {
         error = thrown instanceof Error ? thrown.message.slice(0, 300) : 'delivery failed';
       }
       if (!error) {
         succeeded += 1;
-        await deps.prisma.webhookDelivery.update({ where: { id: delivery.id }, data: { status: 'SUCCEEDED', responseStatus: status, deliveredAt: new Date(), lastError: null } });
+        await deps.prisma.webhookDelivery.update({
+          where: { id: delivery.id },
+          data: { status: 'SUCCEEDED', responseStatus: status, deliveredAt: new Date(), lastError: null },
+        });
         return;
       }
       const givingUp = delivery.attempts >= MAX_DELIVERY_ATTEMPTS;
       await deps.prisma.webhookDelivery.update({
         where: { id: delivery.id },
-        data: { status: givingUp ? 'FAILED' : 'PENDING', responseStatus: status, lastError: error, nextAttemptAt: new Date(options.now.getTime() + retryDelayMs(delivery.attempts)) },
+        data: {
+          status: givingUp ? 'FAILED' : 'PENDING',
+          responseStatus: status,
+          lastError: error,
+          nextAttemptAt: new Date(options.now.getTime() + retryDelayMs(delivery.attempts)),
+        },
       });
     }),
   );
