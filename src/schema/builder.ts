@@ -62,7 +62,16 @@ export const builder = new SchemaBuilder<{
     dmmf: getDatamodel(),
     exposeDescriptions: true,
     filterConnectionTotalCount: true,
-    onUnusedQuery: process.env.NODE_ENV === 'production' ? null : 'warn',
+    // Mutations return the whole row their service wrote (schema/mutation-result.ts), and
+    // Pothos loads any relation a client selects on it; only a query resolver that ignores
+    // the selection wastes a read, so only those are reported (outside production).
+    onUnusedQuery:
+      process.env.NODE_ENV === 'production'
+        ? null
+        : (info) => {
+            if (info.parentType.name !== 'Mutation')
+              process.emitWarning(`Prisma query was unused in resolver for ${info.parentType.name}.${info.fieldName}`);
+          },
     defaultConnectionSize: 20,
     maxConnectionSize: 100,
   },
