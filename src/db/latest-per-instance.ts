@@ -78,7 +78,8 @@ export type LatestByTable<Table extends keyof LatestRows> = { [Name in Table]: M
  * The newest row of several tables for many instances in one statement: one LATERAL
  * subquery per table (each walking its own index as above), side by side in one row per
  * instance. Columns come back as `Table.column` and are split into one row per table; an
- * instance without a row in a table has none there.
+ * instance without a row in a table has none there. Every table is read for every given
+ * instance: callers look up only the rows they asked for.
  */
 export async function latestRowsPerInstance<Table extends keyof LatestRows>(
   prisma: PrismaClient,
@@ -103,12 +104,4 @@ export async function latestRowsPerInstance<Table extends keyof LatestRows>(
     }
   }
   return byTable;
-}
-
-export async function latestPerInstance<Table extends keyof LatestRows>(
-  prisma: PrismaClient,
-  table: Table,
-  instanceIds: readonly string[],
-): Promise<Map<string, LatestRows[Table]>> {
-  return (await latestRowsPerInstance(prisma, [table], instanceIds))[table];
 }
