@@ -201,6 +201,33 @@ export function buildApp(options: AppOptions): App {
     throw new NotAuthenticatedError('The API key is unknown or revoked.');
   }
 
+  const git = options.git ?? createGitPublisher();
+  // A request's dependencies and bound services depend only on its Prisma client (the
+  // server's, or one narrowed to a key's instances, itself cached): made once per client
+  // rather than on every request. Remade after listen(), which fixes the public URL.
+  let byClient = new WeakMap<PrismaClient, Omit<GraphQLContext, 'caller' | 'loaders'>>();
+  const dependenciesOf = (prisma: PrismaClient) => {
+    let made = byClient.get(prisma);
+    if (!made) {
+      const dependencies = {
+        prisma,
+        pubsub,
+        keyRing: options.keyRing,
+        providers: options.providers,
+        downloads: { signer: options.signer, publicUrl: options.publicUrl ?? listeningUrl },
+        backupStore: options.backupStore,
+        git,
+        poller,
+        webhookPolicy: options.webhookPolicy ?? { allowPrivateNetworks: false },
+        repositoryPolicy: options.repositoryPolicy ?? { allowInsecureRepositories: false },
+        revocations: revocationWatch,
+      };
+      made = { ...dependencies, services: fleetServices(dependencies) };
+      byClient.set(prisma, made);
+    }
+    return made;
+  };
+
   const yoga = createYoga<ServerContext, GraphQLContext>({
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
@@ -234,20 +261,7 @@ export function buildApp(options: AppOptions): App {
       // A key limited to some instances reaches only their rows, whatever the resolver does.
       const prisma =
         caller?.kind === 'apiKey' && caller.instanceIds ? instanceScoped(caller.instanceIds) : options.prisma;
-      const dependencies = {
-        prisma,
-        pubsub,
-        keyRing: options.keyRing,
-        providers: options.providers,
-        downloads: { signer: options.signer, publicUrl: options.publicUrl ?? listeningUrl },
-        backupStore: options.backupStore,
-        git: options.git ?? createGitPublisher(),
-        poller,
-        webhookPolicy: options.webhookPolicy ?? { allowPrivateNetworks: false },
-        repositoryPolicy: options.repositoryPolicy ?? { allowInsecureRepositories: false },
-        revocations: revocationWatch,
-      };
-      return { ...dependencies, caller, loaders: createLoaders(prisma), services: fleetServices(dependencies) };
+      return { ...dependenciesOf(prisma), caller, loaders: createLoaders(prisma) };
     },
   });
 
@@ -461,6 +475,7 @@ export function buildApp(options: AppOptions): App {
           const address = httpServer.address() as AddressInfo;
           const shownHost = !host || host === '0.0.0.0' || host === '::' ? 'localhost' : host;
           listeningUrl = `http://${shownHost}:${address.port}`;
+          byClient = new WeakMap();
           resolve(address);
         });
       });

@@ -34,7 +34,13 @@ export function startBenchServer<Name extends string>(
   args: string[],
 ): Promise<BenchServer<Name>> {
   const child = fork(script, args, {
-    execArgv: ['--import', 'tsx', '--expose-gc'],
+    // BENCH_PROFILE=<dir> writes a V8 CPU profile of each server there when it stops.
+    execArgv: [
+      '--import',
+      'tsx',
+      '--expose-gc',
+      ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []),
+    ],
     env: { ...process.env, NODE_ENV: 'production' },
   });
   return new Promise((resolve, reject) => {

@@ -1,4 +1,4 @@
-// The newest row of a per-instance history table for many instances in one statement.
+// The newest row of per-instance history tables for many instances in one statement.
 // A LATERAL subquery with LIMIT 1 walks the (instanceId, time DESC) index once per
 // instance, so its cost follows the page size, never the length of the history.
 // Columns are named, never `*`: unbounded columns (a deployment's build log) are left out,
@@ -29,44 +29,79 @@ const timeColumn: Record<keyof LatestRows, string> = {
   HealthSample: 'checkedAt',
 };
 
-/** A table's bounded columns, from the generated client's field list. */
-const boundedColumns = (table: keyof LatestRows): string[] => {
-  const skipped: readonly string[] = unboundedColumns[table];
-  return allColumns[table].filter((column) => !skipped.includes(column));
-};
-
-/** `alias."a", alias."b", …`, built once per table and alias. */
-const columnList = (table: keyof LatestRows, alias: string) =>
-  boundedColumns(table)
-    .map((column) => `${alias}."${column}"`)
-    .join(', ');
 const tables = Object.keys(allColumns) as Array<keyof LatestRows>;
-const innerColumns = Object.fromEntries(tables.map((table) => [table, columnList(table, 'row')])) as Record<
-  keyof LatestRows,
-  string
->;
-const outerColumns = Object.fromEntries(tables.map((table) => [table, columnList(table, 'latest')])) as Record<
-  keyof LatestRows,
-  string
->;
 
-export async function latestPerInstance<Table extends keyof LatestRows>(
+/** Each table's bounded columns, from the generated client's field list. */
+const boundedColumns = Object.fromEntries(
+  tables.map((table) => {
+    const skipped: readonly string[] = unboundedColumns[table];
+    return [table, allColumns[table].filter((column) => !skipped.includes(column))];
+  }),
+) as Record<keyof LatestRows, string[]>;
+
+/** Each bounded column beside the name it comes back under, `Table.column`. */
+const aliases = Object.fromEntries(
+  tables.map((table) => [
+    table,
+    boundedColumns[table].map((column): [string, string] => [column, `${table}.${column}`]),
+  ]),
+) as Record<keyof LatestRows, Array<[string, string]>>;
+
+/**
+ * The select list and joins for a set of tables, built once per set (there are seven).
+ * Every identifier comes from the fixed tables above, never from input.
+ */
+const statements = new Map<string, { columns: Prisma.Sql; joins: Prisma.Sql }>();
+function statementFor(wanted: ReadonlyArray<keyof LatestRows>): { columns: Prisma.Sql; joins: Prisma.Sql } {
+  const key = wanted.join(',');
+  let statement = statements.get(key);
+  if (!statement) {
+    const columns = wanted.flatMap((table, index) =>
+      aliases[table].map(([column, alias]) => `l${index}."${column}" AS "${alias}"`),
+    );
+    const joins = wanted.map(
+      (table, index) =>
+        `LEFT JOIN LATERAL (SELECT ${boundedColumns[table].map((column) => `row."${column}"`).join(', ')}` +
+        ` FROM "${table}" AS row WHERE row."instanceId" = parent.id` +
+        ` ORDER BY row."${timeColumn[table]}" DESC, row.id DESC LIMIT 1) AS l${index} ON true`,
+    );
+    statement = { columns: Prisma.raw(columns.join(', ')), joins: Prisma.raw(joins.join('\n')) };
+    statements.set(key, statement);
+  }
+  return statement;
+}
+
+/** The newest row of each asked table, by instance id. */
+export type LatestByTable<Table extends keyof LatestRows> = { [Name in Table]: Map<string, LatestRows[Name]> };
+
+/**
+ * The newest row of several tables for many instances in one statement: one LATERAL
+ * subquery per table (each walking its own index as above), side by side in one row per
+ * instance. Columns come back as `Table.column` and are split into one row per table; an
+ * instance without a row in a table has none there. Every table is read for every given
+ * instance: callers look up only the rows they asked for.
+ */
+export async function latestRowsPerInstance<Table extends keyof LatestRows>(
   prisma: PrismaClient,
-  table: Table,
+  asked: readonly Table[],
   instanceIds: readonly string[],
-): Promise<Map<string, LatestRows[Table]>> {
-  if (instanceIds.length === 0) return new Map();
-  // Every identifier comes from the fixed tables above, never from input.
-  const from = Prisma.raw(`"${table}"`);
-  const orderBy = Prisma.raw(`"${timeColumn[table]}"`);
-  const rows = await prisma.$queryRaw<LatestRows[Table][]>`
-    SELECT ${Prisma.raw(outerColumns[table])}
-    FROM unnest(${[...instanceIds]}::uuid[]) AS parent(id)
-    CROSS JOIN LATERAL (
-      SELECT ${Prisma.raw(innerColumns[table])} FROM ${from} AS row
-      WHERE row."instanceId" = parent.id
-      ORDER BY row.${orderBy} DESC, row.id DESC
-      LIMIT 1
-    ) AS latest`;
-  return new Map(rows.map((row) => [row.instanceId, row]));
+): Promise<LatestByTable<Table>> {
+  const wanted = tables.filter((table): table is Table => (asked as readonly string[]).includes(table));
+  const byTable = Object.fromEntries(wanted.map((table) => [table, new Map()])) as LatestByTable<Table>;
+  if (instanceIds.length === 0 || wanted.length === 0) return byTable;
+  const { columns, joins } = statementFor(wanted);
+  const rows = await prisma.$queryRaw<Array<Record<string, unknown>>>`
+    SELECT ${columns}
+    FROM unnest(${[...new Set(instanceIds)]}::uuid[]) AS parent(id)
+    ${joins}`;
+  for (const row of rows) {
+    for (const table of wanted) {
+      const latest: Record<string, unknown> = {};
+      for (const [column, alias] of aliases[table]) latest[column] = row[alias];
+      // The left join leaves a table's columns null when the instance has no row there.
+      if (latest.id === null || latest.id === undefined) continue;
+      (byTable[table] as Map<string, unknown>).set(latest.instanceId as string, latest);
+    }
+  }
+  return byTable;
 }

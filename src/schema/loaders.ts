@@ -1,27 +1,56 @@
-// Per-request batch loaders: every `latestX` field (and `backupPolicy`) of a page resolves with one query.
+// Per-request batch loaders: the `latestX` fields of a page resolve together with one
+// query, and `backupPolicy` with one of its own.
 import DataLoader from 'dataloader';
-import { latestPerInstance } from '../db/latest-per-instance.js';
+import { latestRowsPerInstance, type LatestRows } from '../db/latest-per-instance.js';
 import type { Deployment, PrismaClient } from '../generated/prisma/client.js';
 import { effectivePolicies } from '../services/backups/backup-policies.js';
 import { latestOperationsOf } from '../services/operations/progress.js';
 
-const latest = <Table extends 'Backup' | 'Deployment' | 'HealthSample'>(prisma: PrismaClient, table: Table) =>
-  new DataLoader(async (instanceIds: readonly string[]) => {
-    const byInstance = await latestPerInstance(prisma, table, instanceIds);
-    return instanceIds.map((id) => byInstance.get(id) ?? null);
+type LatestTable = keyof LatestRows;
+interface LatestKey {
+  table: LatestTable;
+  instanceId: string;
+}
+
+/**
+ * The newest rows of every `latestX` field asked in the same tick, in one statement:
+ * a page asking health, latest backup and latest deployment reads the three tables together.
+ */
+const latestRows = (prisma: PrismaClient) =>
+  new DataLoader(
+    async (keys: readonly LatestKey[]) => {
+      const tables = [...new Set(keys.map((key) => key.table))];
+      const byTable = await latestRowsPerInstance(
+        prisma,
+        tables,
+        keys.map((key) => key.instanceId),
+      );
+      return keys.map((key) => (byTable[key.table].get(key.instanceId) ?? null) as LatestRows[LatestTable] | null);
+    },
+    { cacheKeyFn: (key) => `${key.table}:${key.instanceId}` },
+  );
+
+type Shared = { latestRows: ReturnType<typeof latestRows> };
+
+/** One table's view of the shared `latestRows` loader. */
+const latest =
+  <Table extends LatestTable>(table: Table) =>
+  (_prisma: PrismaClient, loaders: Shared) => ({
+    load: (instanceId: string) => loaders.latestRows.load({ table, instanceId }) as Promise<LatestRows[Table] | null>,
   });
 
 const loaderFactories = {
+  latestRows,
   backupPolicy: (prisma: PrismaClient) =>
     new DataLoader(
       (instances: ReadonlyArray<{ id: string; companyId: string }>) => effectivePolicies(prisma, instances),
       { cacheKeyFn: (instance) => instance.id },
     ),
-  latestBackup: (prisma: PrismaClient) => latest(prisma, 'Backup'),
+  latestBackup: latest('Backup'),
   // Read without its unbounded build log: `Deployment.log` loads it (deploymentLog) for
   // the rows whose query asks for it, so the type's shape holds where it is read.
-  latestDeployment: (prisma: PrismaClient) =>
-    latest(prisma, 'Deployment') as unknown as DataLoader<string, Deployment | null>,
+  latestDeployment: (prisma: PrismaClient, loaders: Shared) =>
+    latest('Deployment')(prisma, loaders) as unknown as { load: (instanceId: string) => Promise<Deployment | null> },
   deploymentLog: (prisma: PrismaClient) =>
     new DataLoader(async (deploymentIds: readonly string[]) => {
       const rows = await prisma.deployment.findMany({
@@ -31,7 +60,7 @@ const loaderFactories = {
       const byId = new Map(rows.map((row) => [row.id, row.log]));
       return deploymentIds.map((id) => byId.get(id) ?? '');
     }),
-  latestHealthSample: (prisma: PrismaClient) => latest(prisma, 'HealthSample'),
+  latestHealthSample: latest('HealthSample'),
   // Batched but never cached: a subscription's context lives on, and progress moves.
   progress: (prisma: PrismaClient) =>
     new DataLoader(
@@ -51,11 +80,11 @@ export type Loaders = { [Name in keyof typeof loaderFactories]: ReturnType<(type
  */
 export function createLoaders(prisma: PrismaClient): Loaders {
   const made: Partial<Record<keyof Loaders, unknown>> = {};
-  const loaders = {};
+  const loaders: object = {};
   for (const name of Object.keys(loaderFactories) as Array<keyof Loaders>) {
     Object.defineProperty(loaders, name, {
       enumerable: true,
-      get: () => (made[name] ??= loaderFactories[name](prisma)),
+      get: () => (made[name] ??= loaderFactories[name](prisma, loaders as Shared)),
     });
   }
   return loaders as Loaders;

@@ -1,5 +1,5 @@
 // The domain services as the GraphQL layer calls them: `context.services.<domain>.<verb>(request)`.
-// Built for each request from that request's dependencies (its Prisma client is narrowed
+// Built from a request's dependencies, once per Prisma client (the server's, or one narrowed
 // to the instances an API key may reach), so a service never sees more than its caller.
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { Poller } from '../jobs/poller.js';
