@@ -12,7 +12,7 @@ import { createProviderRegistry, type ProviderRegistry } from '../src/providers/
 import { createFleetPubSub } from '../src/pubsub.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
 import { startSimulator, type SimulatorHarness } from './support/odoo-sh.js';
-import { seedCompany } from './support/seed.js';
+import { seedCompany, seedRunningInstance } from './support/seed.js';
 import { seededRandom } from '../src/seeded-random.js';
 import { testKeyRing } from './support/server.js';
 
@@ -62,25 +62,7 @@ async function fleet(count: number, prefix: string) {
   const { provider } = sim.client();
   const rows = [];
   for (let index = 0; index < count; index += 1) {
-    const name = `${prefix}-${index}`;
-    const created = await provider.createInstance({
-      name,
-      database: name.replace(/-/g, '_'),
-      version: '17.0',
-      subscriptionTier: 'starter',
-    });
-    rows.push(
-      await db.prisma.odooInstance.create({
-        data: {
-          companyId,
-          name,
-          database: name.replace(/-/g, '_'),
-          version: '17.0',
-          status: 'RUNNING',
-          instanceId: created.id,
-        },
-      }),
-    );
+    rows.push(await seedRunningInstance(db.prisma, provider, companyId, `${prefix}-${index}`));
   }
   sim.advance(1000);
   const dueSince = Date.now() - 3_600_000;

@@ -23,7 +23,7 @@ import {
 import { createTestDatabase, type TestDatabase } from './support/database.js';
 import { startSimulator, type SimulatorHarness } from './support/odoo-sh.js';
 import { hashApiToken } from '../src/services/auth/authenticate.js';
-import { seedApiKey, seedCompany, type SeededCompany } from './support/seed.js';
+import { seedApiKey, seedCompany, seedRunningInstance, type SeededCompany } from './support/seed.js';
 import { execute, PLATFORM_TOKEN, startTestServer, testKeyRing, wsClient, type TestServer } from './support/server.js';
 
 let db: TestDatabase;
@@ -50,25 +50,9 @@ function poller(overrides: Partial<Parameters<typeof createPoller>[0]> = {}): Po
 
 /** An instance running at the simulator and recorded in the fleet. */
 async function instance(name: string) {
-  const { provider } = sim.client();
-  const created = await provider.createInstance({
-    name,
-    database: name.replace(/-/g, '_'),
-    version: '17.0',
-    subscriptionTier: 'starter',
-  });
+  const row = await seedRunningInstance(db.prisma, sim.client().provider, company.id, name);
   sim.advance(1000);
-  const row = await db.prisma.odooInstance.create({
-    data: {
-      companyId: company.id,
-      name,
-      database: name.replace(/-/g, '_'),
-      version: '17.0',
-      status: 'RUNNING',
-      instanceId: created.id,
-    },
-  });
-  return { ...row, globalId: encodeGlobalID('OdooInstance', row.id), providerId: created.id };
+  return { ...row, globalId: encodeGlobalID('OdooInstance', row.id) };
 }
 
 async function setHealth(providerId: string, status: string, checks: Record<string, string> = {}) {

@@ -9,7 +9,7 @@ import { FleetEventsDocument } from './generated/graphql.js';
 import { createTestDatabase, type TestDatabase } from './support/database.js';
 import { startSimulator, type SimulatorHarness } from './support/odoo-sh.js';
 import { startRedis, type TestRedis } from './support/redis.js';
-import { seedCompany, type SeededCompany } from './support/seed.js';
+import { seedCompany, seedRunningInstance, type SeededCompany } from './support/seed.js';
 import { TEST_KEY_SPEC, wsClient } from './support/server.js';
 import { startServerProcess, type ServerProcess } from './support/server-process.js';
 
@@ -59,23 +59,8 @@ beforeAll(async () => {
   const { provider } = sim.client();
   for (let index = 0; index < INSTANCES; index += 1) {
     const name = `replicated-${index}`;
-    const created = await provider.createInstance({
-      name,
-      database: name.replace(/-/g, '_'),
-      version: '17.0',
-      subscriptionTier: 'starter',
-    });
-    const row = await db.prisma.odooInstance.create({
-      data: {
-        companyId: company.id,
-        name,
-        database: name.replace(/-/g, '_'),
-        version: '17.0',
-        status: 'RUNNING',
-        instanceId: created.id,
-      },
-    });
-    instances.push({ id: row.id, globalId: encodeGlobalID('OdooInstance', row.id), providerId: created.id });
+    const row = await seedRunningInstance(db.prisma, provider, company.id, name);
+    instances.push({ id: row.id, globalId: encodeGlobalID('OdooInstance', row.id), providerId: row.providerId });
   }
   sim.advance(2000); // all running
   [replicaA, replicaB] = await Promise.all([replica('replica-a', 'token-a'), replica('replica-b', 'token-b')]);

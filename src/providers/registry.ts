@@ -7,11 +7,16 @@ import { OdooVersionCache, type LongCallTimeouts } from '../odoo/client.js';
 import { openInstanceSecret } from '../services/credentials/credentials.js';
 import type { KeyRing } from '../services/crypto/key-ring.js';
 import { CircuitBreakers } from './circuit-breaker.js';
-import type { CredentialSource, ProviderCatalog, ProviderDescriptor, ProviderEnvironment } from './descriptor.js';
+import type {
+  CredentialSource,
+  OdooApiKeyStore,
+  ProviderCatalog,
+  ProviderDescriptor,
+  ProviderEnvironment,
+} from './descriptor.js';
 import { ProviderError } from './errors.js';
 import { odooShDescriptor } from './odoo-sh/descriptor.js';
 import type { InstanceProvider } from './provider.js';
-import type { OdooApiKeyStore } from './self-hosted/api-key-store.js';
 import { selfHostedDescriptor } from './self-hosted/descriptor.js';
 
 /** Every provider of the fleet: a new one is one more line here. */

@@ -15,7 +15,7 @@ import { OdooShSimulator } from '../../src/doubles/odoo-sh/simulator.js';
 import { CreateBackupDocument } from '../generated/graphql.js';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { startSimulator, type SimulatorHarness } from '../support/odoo-sh.js';
-import { seedCompany, type SeededCompany } from '../support/seed.js';
+import { seedCompany, seedRunningInstance, type SeededCompany } from '../support/seed.js';
 import { seededRandom } from '../../src/seeded-random.js';
 import { TEST_KEY_SPEC } from '../support/server.js';
 import { startServerProcess, type ServerProcess } from '../support/server-process.js';
@@ -53,23 +53,8 @@ beforeAll(async () => {
   const { provider } = sim.client();
   for (let index = 0; index < OPERATIONS; index += 1) {
     const name = `killed-${index}`;
-    const created = await provider.createInstance({
-      name,
-      database: name.replace(/-/g, '_'),
-      version: '17.0',
-      subscriptionTier: 'starter',
-    });
-    const row = await db.prisma.odooInstance.create({
-      data: {
-        companyId: company.id,
-        name,
-        database: name.replace(/-/g, '_'),
-        version: '17.0',
-        status: 'RUNNING',
-        instanceId: created.id,
-      },
-    });
-    instances.push({ id: row.id, providerId: created.id });
+    const row = await seedRunningInstance(db.prisma, provider, company.id, name);
+    instances.push({ id: row.id, providerId: row.providerId });
   }
   await new Promise((resolve) => setTimeout(resolve, 1100)); // all running at the simulator
 }, 120_000);

@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/database.js';
 import { startSimulator, type SimulatorHarness } from '../support/odoo-sh.js';
-import { seedCompany, type SeededCompany } from '../support/seed.js';
+import { seedCompany, seedRunningInstance, type SeededCompany } from '../support/seed.js';
 import { seededRandom } from '../../src/seeded-random.js';
 import { TEST_KEY_SPEC, testKeyRing } from '../support/server.js';
 import { startServerProcess, type ServerProcess } from '../support/server-process.js';
@@ -64,23 +64,7 @@ beforeAll(async () => {
   );
   const { provider } = sim.client();
   for (let index = 0; index < INSTANCES; index += 1) {
-    const name = `outboxed-${index}`;
-    const created = await provider.createInstance({
-      name,
-      database: name.replace(/-/g, '_'),
-      version: '17.0',
-      subscriptionTier: 'starter',
-    });
-    await db.prisma.odooInstance.create({
-      data: {
-        companyId: company.id,
-        name,
-        database: name.replace(/-/g, '_'),
-        version: '17.0',
-        status: 'RUNNING',
-        instanceId: created.id,
-      },
-    });
+    await seedRunningInstance(db.prisma, provider, company.id, `outboxed-${index}`);
   }
   sim.advance(2000);
 }, 120_000);

@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import type { PrismaClient } from '../../src/generated/prisma/client.js';
 import type { Role } from '../../src/generated/prisma/enums.js';
+import type { InstanceProvider } from '../../src/providers/provider.js';
 import { hashApiToken } from '../../src/services/auth/authenticate.js';
 
 export interface SeededCompany {
@@ -40,4 +41,22 @@ export async function seedInstances(prisma: PrismaClient, companyId: string, cou
     where: { companyId, name: { startsWith: `${prefix}-` } },
     orderBy: { name: 'asc' },
   });
+}
+
+/**
+ * An Odoo.sh instance created at the provider (the simulator) and recorded RUNNING in the
+ * fleet, as a finished creation leaves it; its database is its name with underscores.
+ */
+export async function seedRunningInstance(
+  prisma: PrismaClient,
+  provider: Pick<InstanceProvider, 'createInstance'>,
+  companyId: string,
+  name: string,
+) {
+  const database = name.replace(/-/g, '_');
+  const created = await provider.createInstance({ name, database, version: '17.0', subscriptionTier: 'starter' });
+  const row = await prisma.odooInstance.create({
+    data: { companyId, name, database, version: '17.0', status: 'RUNNING', instanceId: created.id },
+  });
+  return { ...row, providerId: created.id };
 }

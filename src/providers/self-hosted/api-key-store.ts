@@ -6,8 +6,6 @@ import { instanceSecretSlot } from '../../services/credentials/credentials.js';
 import type { KeyRing } from '../../services/crypto/key-ring.js';
 import type { OdooApiKeyStore } from '../descriptor.js';
 
-export type { OdooApiKeyStore };
-
 export function createOdooApiKeyStore(deps: { prisma: PrismaClient; keyRing: KeyRing }): OdooApiKeyStore {
   return {
     async save(instance, apiKey) {
