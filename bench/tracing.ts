@@ -48,6 +48,7 @@ async function serve(telemetry: Telemetry, url: string | undefined, dataDir: str
   });
   const app = buildApp({
     prisma: database.prisma,
+    sql: database.sql,
     pingDatabase: () => database.ping(),
     logger: createLogger('silent'),
     keyRing,

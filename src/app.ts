@@ -12,6 +12,7 @@ import type { Caller, GraphQLContext } from './context.js';
 import { isExpectedFailure, maskError, shortened } from './errors.js';
 import { createGraphiQLRenderer, graphiqlOptions, operationAuthorization } from './graphiql.js';
 import type { PrismaClient } from './generated/prisma/client.js';
+import type { SqlReader } from './db/sql-reader.js';
 import { createDrain, SHUTTING_DOWN } from './drain.js';
 import { hardeningPlugins } from './hardening.js';
 import { auditDenials } from './schema/audit/audit-denials.js';
@@ -56,6 +57,8 @@ export const WS_CLOSE_TOO_MANY = 4429;
 
 export interface AppOptions {
   prisma: PrismaClient;
+  /** plain SQL for hot reads, through the database's pool (Database.sql) */
+  sql: SqlReader;
   /** readiness: whether the database answers */
   pingDatabase: () => Promise<boolean>;
   logger: Logger;
@@ -211,6 +214,7 @@ export function buildApp(options: AppOptions): App {
     if (!made) {
       const dependencies = {
         prisma,
+        sql: options.sql,
         pubsub,
         keyRing: options.keyRing,
         providers: options.providers,

@@ -2,6 +2,7 @@
 import type { PrismaClient } from './generated/prisma/client.js';
 import type { Role } from './generated/prisma/enums.js';
 import type { PubSub } from './pubsub.js';
+import type { SqlReader } from './db/sql-reader.js';
 import type { Loaders } from './schema/loaders.js';
 import type { KeyRing } from './services/crypto/key-ring.js';
 import type { ProviderRegistry } from './providers/registry.js';
@@ -31,6 +32,8 @@ export type Caller =
 
 export interface GraphQLContext {
   prisma: PrismaClient;
+  /** plain SQL for hot reads (db/sql-reader.ts); not narrowed to a key's instances: queries filter themselves */
+  sql: SqlReader;
   pubsub: PubSub;
   keyRing: KeyRing;
   providers: ProviderRegistry;

@@ -160,6 +160,7 @@ async function main(): Promise<void> {
   );
   const app = buildApp({
     prisma: database.prisma,
+    sql: database.sql,
     pubsub,
     providers,
     backupStore,

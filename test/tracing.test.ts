@@ -78,7 +78,7 @@ beforeAll(async () => {
     }),
     telemetry,
   );
-  server = await startTestServer(database.prisma, { providers, telemetry, logger });
+  server = await startTestServer(database.prisma, { providers, telemetry, logger, sql: database.sql });
 });
 afterAll(async () => {
   await server?.stop();

@@ -28,6 +28,7 @@ const database = await openDatabase({
 const unlimited = { quota: 1e12, windowSeconds: 60 };
 const app = buildApp({
   prisma: database.prisma,
+  sql: database.sql,
   pingDatabase: () => database.ping(),
   logger: createLogger('error'),
   keyRing,

@@ -7,6 +7,7 @@ import { dataDirHolder } from './data-dir-lock.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded-postgres.js';
 import { applyPendingMigrations, type MigrationPaths } from './migrations.js';
 import { projectPaths } from './paths.js';
+import { poolReader, type SqlReader } from './sql-reader.js';
 
 export interface DatabaseOptions {
   /** a real PostgreSQL server; without it the embedded one starts in `embeddedDataDir` */
@@ -28,6 +29,8 @@ export interface DatabaseOptions {
 
 export interface Database {
   prisma: PrismaClient;
+  /** plain SQL through the same pool, for hot reads */
+  sql: SqlReader;
   url: string;
   embedded: boolean;
   appliedMigrations: string[];
@@ -79,6 +82,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     const stopEmbedded = embedded;
     return {
       prisma,
+      sql: poolReader(pool),
       url,
       embedded: Boolean(embedded),
       appliedMigrations,

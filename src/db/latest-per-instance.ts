@@ -48,11 +48,12 @@ const aliases = Object.fromEntries(
 ) as Record<keyof LatestRows, Array<[string, string]>>;
 
 /**
- * The select list and joins for a set of tables, built once per set (there are seven).
- * Every identifier comes from the fixed tables above, never from input.
+ * The select list and LATERAL joins for a set of tables, against the instance ids of a
+ * relation named `parent`, built once per set (there are seven). Every identifier comes
+ * from the fixed tables above, never from input.
  */
-const statements = new Map<string, { columns: Prisma.Sql; joins: Prisma.Sql }>();
-function statementFor(wanted: ReadonlyArray<keyof LatestRows>): { columns: Prisma.Sql; joins: Prisma.Sql } {
+const statements = new Map<string, { columns: string; joins: string }>();
+export function latestJoins(wanted: ReadonlyArray<keyof LatestRows>): { columns: string; joins: string } {
   const key = wanted.join(',');
   let statement = statements.get(key);
   if (!statement) {
@@ -65,10 +66,26 @@ function statementFor(wanted: ReadonlyArray<keyof LatestRows>): { columns: Prism
         ` FROM "${table}" AS row WHERE row."instanceId" = parent.id` +
         ` ORDER BY row."${timeColumn[table]}" DESC, row.id DESC LIMIT 1) AS l${index} ON true`,
     );
-    statement = { columns: Prisma.raw(columns.join(', ')), joins: Prisma.raw(joins.join('\n')) };
+    statement = { columns: columns.join(', '), joins: joins.join('\n') };
     statements.set(key, statement);
   }
   return statement;
+}
+
+/** The asked tables, in the fixed order `latestJoins` expects. */
+export function latestTables<Table extends keyof LatestRows>(asked: readonly Table[]): Table[] {
+  return tables.filter((table): table is Table => (asked as readonly string[]).includes(table));
+}
+
+/** The newest row of one table out of a joined row (`Table.column` names); null when it has none. */
+export function latestRowOf<Table extends keyof LatestRows>(
+  row: Record<string, unknown>,
+  table: Table,
+): LatestRows[Table] | null {
+  const latest: Record<string, unknown> = {};
+  for (const [column, alias] of aliases[table]) latest[column] = row[alias];
+  // The left join leaves a table's columns null when the instance has no row there.
+  return latest.id === null || latest.id === undefined ? null : (latest as unknown as LatestRows[Table]);
 }
 
 /** The newest row of each asked table, by instance id. */
@@ -86,21 +103,18 @@ export async function latestRowsPerInstance<Table extends keyof LatestRows>(
   asked: readonly Table[],
   instanceIds: readonly string[],
 ): Promise<LatestByTable<Table>> {
-  const wanted = tables.filter((table): table is Table => (asked as readonly string[]).includes(table));
+  const wanted = latestTables(asked);
   const byTable = Object.fromEntries(wanted.map((table) => [table, new Map()])) as LatestByTable<Table>;
   if (instanceIds.length === 0 || wanted.length === 0) return byTable;
-  const { columns, joins } = statementFor(wanted);
+  const { columns, joins } = latestJoins(wanted);
   const rows = await prisma.$queryRaw<Array<Record<string, unknown>>>`
-    SELECT ${columns}
+    SELECT ${Prisma.raw(columns)}
     FROM unnest(${[...new Set(instanceIds)]}::uuid[]) AS parent(id)
-    ${joins}`;
+    ${Prisma.raw(joins)}`;
   for (const row of rows) {
     for (const table of wanted) {
-      const latest: Record<string, unknown> = {};
-      for (const [column, alias] of aliases[table]) latest[column] = row[alias];
-      // The left join leaves a table's columns null when the instance has no row there.
-      if (latest.id === null || latest.id === undefined) continue;
-      (byTable[table] as Map<string, unknown>).set(latest.instanceId as string, latest);
+      const latest = latestRowOf(row, table);
+      if (latest) (byTable[table] as Map<string, unknown>).set(latest.instanceId, latest);
     }
   }
   return byTable;

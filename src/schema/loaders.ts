@@ -89,3 +89,13 @@ export function createLoaders(prisma: PrismaClient): Loaders {
   }
   return loaders as Loaders;
 }
+
+/** Hands the latest row of a table for an instance (or that it has none), read with a page, to the request's loader. */
+export function primeLatestRow<Table extends LatestTable>(
+  loaders: Loaders,
+  table: Table,
+  instanceId: string,
+  row: LatestRows[Table] | null,
+): void {
+  loaders.latestRows.prime({ table, instanceId }, row);
+}

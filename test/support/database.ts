@@ -5,10 +5,21 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { inject } from 'vitest';
 import { PrismaClient } from '../../src/generated/prisma/client.js';
+import { poolReader, type SqlReader } from '../../src/db/sql-reader.js';
+
+/** The SQL reader of each test database's client, for the servers started on that client. */
+const readers = new WeakMap<PrismaClient, SqlReader>();
+export function sqlReaderOf(prisma: PrismaClient): SqlReader {
+  const reader = readers.get(prisma);
+  if (!reader) throw new Error('This Prisma client was not made by createTestDatabase: pass the server a SqlReader.');
+  return reader;
+}
 
 export interface TestDatabase {
   url: string;
   prisma: PrismaClient;
+  /** plain SQL through a pool of its own, its statements recorded in `queries` too */
+  sql: SqlReader;
   /** SQL statements sent since the last `queries.length = 0` */
   queries: string[];
   drop(): Promise<void>;
@@ -50,12 +61,23 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     log: [{ emit: 'event', level: 'query' }],
   });
   prisma.$on('query', (event) => queries.push(event.query));
+  const pool = new pg.Pool({ connectionString: url, max: 2 });
+  const pooled = poolReader(pool);
+  const sql: SqlReader = {
+    rows: (text, values) => {
+      queries.push(text);
+      return pooled.rows(text, values);
+    },
+  };
+  readers.set(prisma, sql);
   return {
     url,
     prisma,
+    sql,
     queries,
     async drop() {
       await prisma.$disconnect();
+      await pool.end();
       await admin((client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
     },
   };

@@ -4,6 +4,8 @@ import { print, type ExecutionResult } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { buildApp, GRAPHQL_PATH, type App } from '../../src/app.js';
+import type { SqlReader } from '../../src/db/sql-reader.js';
+import { sqlReaderOf } from './database.js';
 import type { PrismaClient } from '../../src/generated/prisma/client.js';
 import { createLogger, type Logger } from '../../src/logger.js';
 import type { PubSub } from '../../src/pubsub.js';
@@ -70,10 +72,13 @@ export async function startTestServer(
     metricsToken?: string;
     /** a fixed port (a restarted server comes back where clients knew it) */
     port?: number;
+    /** default: the reader of the test database the client belongs to */
+    sql?: SqlReader;
   } = {},
 ): Promise<TestServer> {
   const app = buildApp({
     prisma,
+    sql: overrides.sql ?? sqlReaderOf(prisma),
     pingDatabase: overrides.pingDatabase ?? (async () => true),
     logger: overrides.logger ?? createLogger('silent'),
     keyRing: overrides.keyRing ?? testKeyRing,

@@ -1,8 +1,7 @@
-import type { Prisma } from '../../generated/prisma/client.js';
-import { containsText } from '../../services/text-search.js';
 import { builder } from '../builder.js';
 import { DeploymentMethodEnum, InstanceStatusEnum, SubscriptionTierEnum } from '../enums.js';
-import { companyOf, ownedBy } from '../tenancy.js';
+import { ownedBy } from '../tenancy.js';
+import { instancePage } from './instance-page.js';
 import { OdooInstanceType } from './instance.types.js';
 
 const InstanceFilter = builder.inputType('InstanceFilter', {
@@ -37,20 +36,8 @@ const InstanceOrder = builder.inputType('InstanceOrder', {
   }),
 });
 
-type InstanceFilterShape = typeof InstanceFilter.$inferInput;
-
-function instanceWhere(
-  companyId: string,
-  filter: InstanceFilterShape | null | undefined,
-): Prisma.OdooInstanceWhereInput {
-  return {
-    companyId,
-    status: filter?.status?.length ? { in: filter.status } : { not: 'DELETED' },
-    ...(filter?.deploymentMethod ? { deploymentMethod: filter.deploymentMethod } : {}),
-    ...(filter?.subscriptionTier ? { subscriptionTier: filter.subscriptionTier } : {}),
-    ...(filter?.nameContains ? { name: containsText(filter.nameContains) } : {}),
-  };
-}
+export type InstanceFilterShape = typeof InstanceFilter.$inferInput;
+export type InstanceOrderShape = typeof InstanceOrder.$inferInput;
 
 builder.queryFields((t) => ({
   instance: t.prismaField({
@@ -64,22 +51,24 @@ builder.queryFields((t) => ({
         ? context.prisma.odooInstance.findUnique({ ...query, where: ownedBy(context, id.id) })
         : null,
   }),
-  instances: t.prismaConnection({
-    type: OdooInstanceType,
-    cursor: 'id',
-    authScopes: { member: true },
-    description: "The caller's company's instances (deleted ones only when asked for by status).",
-    args: {
-      filter: t.arg({ type: InstanceFilter, required: false, description: 'Conditions to match.' }),
-      orderBy: t.arg({ type: InstanceOrder, required: false, description: 'Default: newest first.' }),
+  instances: t.connection(
+    {
+      type: OdooInstanceType,
+      authScopes: { member: true },
+      description: "The caller's company's instances (deleted ones only when asked for by status).",
+      args: {
+        filter: t.arg({ type: InstanceFilter, required: false, description: 'Conditions to match.' }),
+        orderBy: t.arg({ type: InstanceOrder, required: false, description: 'Default: newest first.' }),
+      },
+      resolve: (_root, args, context, info) => instancePage(context, info, args),
     },
-    totalCount: (_parent, { filter }, context) =>
-      context.prisma.odooInstance.count({ where: instanceWhere(companyOf(context), filter) }),
-    resolve: (query, _root, { filter, orderBy }, context) =>
-      context.prisma.odooInstance.findMany({
-        ...query,
-        where: instanceWhere(companyOf(context), filter),
-        orderBy: [orderBy ? { [orderBy.field]: orderBy.direction ?? 'asc' } : { createdAt: 'desc' }, { id: 'asc' }],
+    {
+      fields: (connection) => ({
+        totalCount: connection.int({
+          description: 'Number of items in the whole list, across all pages.',
+          resolve: (page) => page.totalCount,
+        }),
       }),
-  }),
+    },
+  ),
 }));

@@ -2,49 +2,66 @@ import { builder } from '../builder.js';
 import { DeploymentMethodEnum, InstanceStatusEnum, SubscriptionTierEnum } from '../enums.js';
 import { ownedBy } from '../tenancy.js';
 import { credentialState, credentialStateSelect } from './credential-state.js';
+import { INSTANCE_LISTING_COLUMNS } from '../../db/instance-page.js';
+
+const LISTING_SELECT = Object.fromEntries(INSTANCE_LISTING_COLUMNS.map((column) => [column, true])) as {
+  [Column in (typeof INSTANCE_LISTING_COLUMNS)[number]]: true;
+};
 
 export const OdooInstanceType = builder.prismaNode('OdooInstance', {
   description: "An Odoo instance of the caller's company, hosted by Odoo.sh or a self-hosted server.",
   id: { field: 'id' },
-  // Select mode: a query reads only the columns its selection needs (each exposed field
-  // adds its own), so a page never carries the encrypted secrets unless a field needs them.
-  select: { id: true, companyId: true, status: true },
+  // Select mode: every query reads the listing columns (bounded, never a secret) and what
+  // other fields of its selection add, so the encrypted secrets are read only by the fields
+  // that need them. The listing columns' fields read the row directly (below).
+  select: LISTING_SELECT,
   authScopes: { member: true },
   // Nullable: a missing or foreign id answers null, not an error (see tenancy.ts).
   nullable: true,
   findUnique: (id, context) => ownedBy(context, id),
   fields: (t) => ({
-    instanceId: t.exposeString('instanceId', {
+    instanceId: t.string({
+      resolve: (row) => row.instanceId,
       nullable: true,
       description: "The provider's id of the instance; null until the provider accepted it.",
     }),
-    name: t.exposeString('name', { description: 'Name of the instance, also its subdomain.' }),
-    url: t.exposeString('url', { nullable: true, description: 'Public URL of the instance.' }),
-    database: t.exposeString('database', { description: 'Name of the Odoo database.' }),
-    version: t.exposeString('version', { description: 'Odoo version, e.g. "17.0".' }),
-    deploymentMethod: t.expose('deploymentMethod', {
+    name: t.string({ resolve: (row) => row.name, description: 'Name of the instance, also its subdomain.' }),
+    url: t.string({ resolve: (row) => row.url, nullable: true, description: 'Public URL of the instance.' }),
+    database: t.string({ resolve: (row) => row.database, description: 'Name of the Odoo database.' }),
+    version: t.string({ resolve: (row) => row.version, description: 'Odoo version, e.g. "17.0".' }),
+    deploymentMethod: t.field({
+      resolve: (row) => row.deploymentMethod,
       type: DeploymentMethodEnum,
       description: 'The provider hosting the instance.',
     }),
-    status: t.expose('status', { type: InstanceStatusEnum, description: 'Current life-cycle state.' }),
-    statusMessage: t.exposeString('statusMessage', {
+    status: t.field({
+      resolve: (row) => row.status,
+      type: InstanceStatusEnum,
+      description: 'Current life-cycle state.',
+    }),
+    statusMessage: t.string({
+      resolve: (row) => row.statusMessage,
       nullable: true,
       description: 'Why the instance is in its status, when there is something to say (errors).',
     }),
-    subscriptionId: t.exposeString('subscriptionId', {
+    subscriptionId: t.string({
+      resolve: (row) => row.subscriptionId,
       nullable: true,
       description: "The provider's subscription id.",
     }),
-    subscriptionTier: t.expose('subscriptionTier', {
+    subscriptionTier: t.field({
+      resolve: (row) => row.subscriptionTier,
       type: SubscriptionTierEnum,
       description: 'Commercial tier.',
     }),
-    gitRepositoryUrl: t.exposeString('gitRepositoryUrl', {
+    gitRepositoryUrl: t.string({
+      resolve: (row) => row.gitRepositoryUrl,
       nullable: true,
       description: 'Repository that deployments push to (credentials are never shown).',
     }),
-    gitBranch: t.exposeString('gitBranch', { description: 'Branch that deployments push to.' }),
-    gitCommitHash: t.exposeString('gitCommitHash', {
+    gitBranch: t.string({ resolve: (row) => row.gitBranch, description: 'Branch that deployments push to.' }),
+    gitCommitHash: t.string({
+      resolve: (row) => row.gitCommitHash,
       nullable: true,
       description: 'Commit of the last successful deployment.',
     }),
@@ -61,7 +78,15 @@ export const OdooInstanceType = builder.prismaNode('OdooInstance', {
       select: credentialStateSelect,
       resolve: (instance, _args, context) => credentialState(instance, context.providers).message,
     }),
-    createdAt: t.expose('createdAt', { type: 'DateTime', description: 'When the instance was requested.' }),
-    updatedAt: t.expose('updatedAt', { type: 'DateTime', description: 'Last change of this record.' }),
+    createdAt: t.field({
+      resolve: (row) => row.createdAt,
+      type: 'DateTime',
+      description: 'When the instance was requested.',
+    }),
+    updatedAt: t.field({
+      resolve: (row) => row.updatedAt,
+      type: 'DateTime',
+      description: 'Last change of this record.',
+    }),
   }),
 });
