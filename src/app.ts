@@ -194,7 +194,10 @@ export function buildApp(options: AppOptions): App {
     if (!authorization) return null;
     const token = bearerToken(authorization);
     const caller = token
-      ? await authenticate({ prisma: options.prisma, platformAdminToken: options.platformAdminToken, lastUse }, token)
+      ? await authenticate(
+          { prisma: options.prisma, sql: options.sql, platformAdminToken: options.platformAdminToken, lastUse },
+          token,
+        )
       : null;
     if (caller) return caller;
     const counters = failureCounters(address, token);

@@ -4,7 +4,7 @@
 // whole list. The dashboard's query costs this statement and the key check, whatever the
 // page size. Only the bounded, non-secret columns of an instance are read (listing
 // columns below); a field that needs another column loads it itself.
-import { latestJoins, latestRowOf, latestTables, type LatestRows } from './latest-per-instance.js';
+import { latestJoins, latestRowOf, type LatestRead, type LatestRows } from './latest-per-instance.js';
 import type { SqlReader } from './sql-reader.js';
 import type { DeploymentMethod, InstanceStatus, SubscriptionTier } from '../generated/prisma/enums.js';
 import type { OdooInstance } from '../generated/prisma/client.js';
@@ -51,15 +51,28 @@ export interface InstancePageQuery {
   limit: number;
   /** read backwards from `before` (a `last` page); rows come back in reverse order */
   inverted: boolean;
-  /** latest rows to join */
-  latest: ReadonlyArray<keyof LatestRows>;
+  /** listing columns to read besides id, companyId and status; default: all of them */
+  columns?: ReadonlyArray<(typeof INSTANCE_LISTING_COLUMNS)[number]>;
+  /** latest rows to join, each table once */
+  latest: readonly LatestRead[];
   withTotalCount: boolean;
 }
 
+/**
+ * The latest rows read with an instance of a page, by table (null: it has none), kept on
+ * the instance's row under this symbol. They may hold only the columns the query asked.
+ */
+export const LATEST_ROWS = Symbol('latest rows read with the instance');
+export type LatestRowsReadWith = { [Table in keyof LatestRows]?: Record<string, unknown> | null };
+
+/** The latest row of `table` read with this instance's page: undefined when it was not read. */
+export function latestReadWith(instance: object, table: keyof LatestRows): Record<string, unknown> | null | undefined {
+  return (instance as { [LATEST_ROWS]?: LatestRowsReadWith })[LATEST_ROWS]?.[table];
+}
+
 export interface InstancePage {
+  /** the instances, each with its latest rows under LATEST_ROWS */
   rows: InstanceListingRow[];
-  /** the newest row of each joined table by instance id; absent when the instance has none */
-  latest: { [Table in keyof LatestRows]?: Map<string, LatestRows[Table]> };
   /** the count of the whole list (every page), when asked */
   totalCount: number | null;
 }
@@ -67,7 +80,8 @@ export interface InstancePage {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Stands in for a cursor that cannot be an instance's id: it matches nothing. */
 const NIL_UUID = '00000000-0000-0000-0000-000000000000';
-const columnsOf = (relation: string) => INSTANCE_LISTING_COLUMNS.map((column) => `${relation}."${column}"`).join(', ');
+/** Read whatever else is asked: the id, the tenant and the status (the type's own needs). */
+const ALWAYS_READ: readonly string[] = ['id', 'companyId', 'status'];
 
 /** A LIKE pattern matching `text` anywhere, its `%`, `_` and `\` as themselves. */
 const containing = (text: string) => `%${text.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
@@ -131,9 +145,15 @@ export async function readInstancePage(sql: SqlReader, query: InstancePageQuery)
   const orderOf = (relation: string) =>
     `${relation}."${query.order.field}" ${fieldDirection}, ${relation}.id ${idDirection}`;
   values.push(query.limit);
+  const columns = query.columns
+    ? INSTANCE_LISTING_COLUMNS.filter(
+        // The order's column too: the outer statement orders by it.
+        (column) => ALWAYS_READ.includes(column) || column === query.order.field || query.columns!.includes(column),
+      )
+    : INSTANCE_LISTING_COLUMNS;
+  const columnsOf = (relation: string) => columns.map((column) => `${relation}."${column}"`).join(', ');
   const page = `SELECT ${columnsOf('i')} FROM "OdooInstance" i WHERE ${pageConditions.join(' AND ')} ORDER BY ${orderOf('i')} LIMIT $${values.length}::int`;
-  const tables = latestTables(query.latest);
-  const joined = tables.length > 0 ? latestJoins(tables) : null;
+  const joined = query.latest.length > 0 ? latestJoins(query.latest) : null;
   const total = query.withTotalCount
     ? `, (SELECT count(*)::int FROM "OdooInstance" i WHERE ${listWhere}) AS "__totalCount"`
     : '';
@@ -142,16 +162,14 @@ export async function readInstancePage(sql: SqlReader, query: InstancePageQuery)
     `${joined ? `\n${joined.joins}` : ''} ORDER BY ${orderOf('parent')}`;
   const found = await sql.rows<Record<string, unknown>>(text, values);
 
-  const result: InstancePage = { rows: [], latest: {}, totalCount: null };
-  for (const table of tables) result.latest[table] = new Map();
+  const result: InstancePage = { rows: [], totalCount: null };
   for (const row of found) {
-    const instance: Record<string, unknown> = {};
-    for (const column of INSTANCE_LISTING_COLUMNS) instance[column] = row[column];
+    const instance: Record<string | symbol, unknown> = {};
+    for (const column of columns) instance[column] = row[column];
+    const latest: LatestRowsReadWith = {};
+    for (const read of query.latest) latest[read.table] = latestRowOf(row, read);
+    instance[LATEST_ROWS] = latest;
     result.rows.push(instance as InstanceListingRow);
-    for (const table of tables) {
-      const latest = latestRowOf(row, table);
-      if (latest) (result.latest[table] as Map<string, unknown>).set(latest.instanceId, latest);
-    }
   }
   if (query.withTotalCount) {
     // An empty page carries no count: a page past the end of a list that is not empty.

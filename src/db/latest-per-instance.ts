@@ -32,60 +32,57 @@ const timeColumn: Record<keyof LatestRows, string> = {
 const tables = Object.keys(allColumns) as Array<keyof LatestRows>;
 
 /** Each table's bounded columns, from the generated client's field list. */
-const boundedColumns = Object.fromEntries(
+export const boundedColumns = Object.fromEntries(
   tables.map((table) => {
     const skipped: readonly string[] = unboundedColumns[table];
     return [table, allColumns[table].filter((column) => !skipped.includes(column))];
   }),
 ) as Record<keyof LatestRows, string[]>;
 
-/** Each bounded column beside the name it comes back under, `Table.column`. */
-const aliases = Object.fromEntries(
-  tables.map((table) => [
-    table,
-    boundedColumns[table].map((column): [string, string] => [column, `${table}.${column}`]),
-  ]),
-) as Record<keyof LatestRows, Array<[string, string]>>;
+/** A table to join, and its columns to read (default: every bounded one). */
+export interface LatestRead {
+  table: keyof LatestRows;
+  columns?: readonly string[];
+}
+
+/** Columns come back named `Table.column`, so several tables fit in one row. */
+const aliasOf = (table: string, column: string) => `${table}.${column}`;
+const columnsOf = (read: LatestRead) => read.columns ?? boundedColumns[read.table];
 
 /**
  * The select list and LATERAL joins for a set of tables, against the instance ids of a
- * relation named `parent`, built once per set (there are seven). Every identifier comes
- * from the fixed tables above, never from input.
+ * relation named `parent`. Every identifier comes from the fixed tables above or from a
+ * column list checked against them, never from input.
  */
-const statements = new Map<string, { columns: string; joins: string }>();
-export function latestJoins(wanted: ReadonlyArray<keyof LatestRows>): { columns: string; joins: string } {
-  const key = wanted.join(',');
-  let statement = statements.get(key);
-  if (!statement) {
-    const columns = wanted.flatMap((table, index) =>
-      aliases[table].map(([column, alias]) => `l${index}."${column}" AS "${alias}"`),
-    );
-    const joins = wanted.map(
-      (table, index) =>
-        `LEFT JOIN LATERAL (SELECT ${boundedColumns[table].map((column) => `row."${column}"`).join(', ')}` +
-        ` FROM "${table}" AS row WHERE row."instanceId" = parent.id` +
-        ` ORDER BY row."${timeColumn[table]}" DESC, row.id DESC LIMIT 1) AS l${index} ON true`,
-    );
-    statement = { columns: columns.join(', '), joins: joins.join('\n') };
-    statements.set(key, statement);
-  }
-  return statement;
+export function latestJoins(reads: readonly LatestRead[]): { columns: string; joins: string } {
+  const columns = reads.flatMap((read, index) =>
+    columnsOf(read).map((column) => `l${index}."${column}" AS "${aliasOf(read.table, column)}"`),
+  );
+  const joins = reads.map(
+    (read, index) =>
+      `LEFT JOIN LATERAL (SELECT ${columnsOf(read)
+        .map((column) => `row."${column}"`)
+        .join(', ')}` +
+      ` FROM "${read.table}" AS row WHERE row."instanceId" = parent.id` +
+      ` ORDER BY row."${timeColumn[read.table]}" DESC, row.id DESC LIMIT 1) AS l${index} ON true`,
+  );
+  return { columns: columns.join(', '), joins: joins.join('\n') };
 }
 
-/** The asked tables, in the fixed order `latestJoins` expects. */
+/** The asked tables, in a fixed order. */
 export function latestTables<Table extends keyof LatestRows>(asked: readonly Table[]): Table[] {
   return tables.filter((table): table is Table => (asked as readonly string[]).includes(table));
 }
 
-/** The newest row of one table out of a joined row (`Table.column` names); null when it has none. */
-export function latestRowOf<Table extends keyof LatestRows>(
-  row: Record<string, unknown>,
-  table: Table,
-): LatestRows[Table] | null {
+/**
+ * The newest row of one table out of a joined row; null when the instance has none. With
+ * a column list, only those columns are there (the caller asked for no more).
+ */
+export function latestRowOf(row: Record<string, unknown>, read: LatestRead): Record<string, unknown> | null {
   const latest: Record<string, unknown> = {};
-  for (const [column, alias] of aliases[table]) latest[column] = row[alias];
+  for (const column of columnsOf(read)) latest[column] = row[aliasOf(read.table, column)];
   // The left join leaves a table's columns null when the instance has no row there.
-  return latest.id === null || latest.id === undefined ? null : (latest as unknown as LatestRows[Table]);
+  return latest.id === null || latest.id === undefined ? null : latest;
 }
 
 /** The newest row of each asked table, by instance id. */
@@ -106,15 +103,15 @@ export async function latestRowsPerInstance<Table extends keyof LatestRows>(
   const wanted = latestTables(asked);
   const byTable = Object.fromEntries(wanted.map((table) => [table, new Map()])) as LatestByTable<Table>;
   if (instanceIds.length === 0 || wanted.length === 0) return byTable;
-  const { columns, joins } = latestJoins(wanted);
+  const { columns, joins } = latestJoins(wanted.map((table) => ({ table })));
   const rows = await prisma.$queryRaw<Array<Record<string, unknown>>>`
     SELECT ${Prisma.raw(columns)}
     FROM unnest(${[...new Set(instanceIds)]}::uuid[]) AS parent(id)
     ${Prisma.raw(joins)}`;
   for (const row of rows) {
     for (const table of wanted) {
-      const latest = latestRowOf(row, table);
-      if (latest) (byTable[table] as Map<string, unknown>).set(latest.instanceId, latest);
+      const latest = latestRowOf(row, { table });
+      if (latest) (byTable[table] as Map<string, unknown>).set(latest.instanceId as string, latest);
     }
   }
   return byTable;

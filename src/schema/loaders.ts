@@ -1,6 +1,7 @@
 // Per-request batch loaders: the `latestX` fields of a page resolve together with one
 // query, and `backupPolicy` with one of its own.
 import DataLoader from 'dataloader';
+import { latestReadWith } from '../db/instance-page.js';
 import { latestRowsPerInstance, type LatestRows } from '../db/latest-per-instance.js';
 import type { Deployment, PrismaClient } from '../generated/prisma/client.js';
 import { effectivePolicies } from '../services/backups/backup-policies.js';
@@ -30,15 +31,6 @@ const latestRows = (prisma: PrismaClient) =>
     { cacheKeyFn: (key) => `${key.table}:${key.instanceId}` },
   );
 
-type Shared = { latestRows: ReturnType<typeof latestRows> };
-
-/** One table's view of the shared `latestRows` loader. */
-const latest =
-  <Table extends LatestTable>(table: Table) =>
-  (_prisma: PrismaClient, loaders: Shared) => ({
-    load: (instanceId: string) => loaders.latestRows.load({ table, instanceId }) as Promise<LatestRows[Table] | null>,
-  });
-
 const loaderFactories = {
   latestRows,
   backupPolicy: (prisma: PrismaClient) =>
@@ -46,11 +38,6 @@ const loaderFactories = {
       (instances: ReadonlyArray<{ id: string; companyId: string }>) => effectivePolicies(prisma, instances),
       { cacheKeyFn: (instance) => instance.id },
     ),
-  latestBackup: latest('Backup'),
-  // Read without its unbounded build log: `Deployment.log` loads it (deploymentLog) for
-  // the rows whose query asks for it, so the type's shape holds where it is read.
-  latestDeployment: (prisma: PrismaClient, loaders: Shared) =>
-    latest('Deployment')(prisma, loaders) as unknown as { load: (instanceId: string) => Promise<Deployment | null> },
   deploymentLog: (prisma: PrismaClient) =>
     new DataLoader(async (deploymentIds: readonly string[]) => {
       const rows = await prisma.deployment.findMany({
@@ -60,7 +47,6 @@ const loaderFactories = {
       const byId = new Map(rows.map((row) => [row.id, row.log]));
       return deploymentIds.map((id) => byId.get(id) ?? '');
     }),
-  latestHealthSample: latest('HealthSample'),
   // Batched but never cached: a subscription's context lives on, and progress moves.
   progress: (prisma: PrismaClient) =>
     new DataLoader(
@@ -84,18 +70,29 @@ export function createLoaders(prisma: PrismaClient): Loaders {
   for (const name of Object.keys(loaderFactories) as Array<keyof Loaders>) {
     Object.defineProperty(loaders, name, {
       enumerable: true,
-      get: () => (made[name] ??= loaderFactories[name](prisma, loaders as Shared)),
+      get: () => (made[name] ??= loaderFactories[name](prisma)),
     });
   }
   return loaders as Loaders;
 }
 
-/** Hands the latest row of a table for an instance (or that it has none), read with a page, to the request's loader. */
-export function primeLatestRow<Table extends LatestTable>(
+/**
+ * The latest row of a table for an instance: the one read with its page when it was
+ * (possibly only the columns that query asked), else through the request's loader.
+ */
+export function latestRowFor<Table extends LatestTable>(
   loaders: Loaders,
+  instance: { id: string },
   table: Table,
-  instanceId: string,
-  row: LatestRows[Table] | null,
-): void {
-  loaders.latestRows.prime({ table, instanceId }, row);
+): LatestRows[Table] | null | Promise<LatestRows[Table] | null> {
+  const read = latestReadWith(instance, table);
+  if (read !== undefined) return read as LatestRows[Table] | null;
+  return loaders.latestRows.load({ table, instanceId: instance.id }) as Promise<LatestRows[Table] | null>;
 }
+
+/**
+ * The latest deployment, read without its unbounded build log: `Deployment.log` loads it
+ * (deploymentLog) for the rows whose query asks for it, so the type's shape holds where it is read.
+ */
+export const latestDeploymentFor = (loaders: Loaders, instance: { id: string }) =>
+  latestRowFor(loaders, instance, 'Deployment') as Deployment | null | Promise<Deployment | null>;

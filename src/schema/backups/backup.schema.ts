@@ -2,6 +2,7 @@ import { builder } from '../builder.js';
 import { BackupStatusEnum, BackupTypeEnum } from '../enums.js';
 import { OdooInstanceType } from '../instances/instance.types.js';
 import { ownedBy } from '../tenancy.js';
+import { latestRowFor } from '../loaders.js';
 
 export const BackupType = builder.prismaNode('Backup', {
   description: "A backup of an instance: the provider's backup and our stored copy of its file.",
@@ -45,7 +46,7 @@ builder.prismaObjectFields(OdooInstanceType, (t) => ({
     type: BackupType,
     nullable: true,
     description: 'The newest backup, whatever its status.',
-    resolve: (instance, _args, context) => context.loaders.latestBackup.load(instance.id),
+    resolve: (instance, _args, context) => latestRowFor(context.loaders, instance, 'Backup'),
   }),
 }));
 

@@ -2,6 +2,7 @@ import { builder } from '../builder.js';
 import { DeploymentStatusEnum, DeploymentStrategyEnum } from '../enums.js';
 import { OdooInstanceType } from '../instances/instance.types.js';
 import { ownedBy } from '../tenancy.js';
+import { latestDeploymentFor } from '../loaders.js';
 
 const DeploymentStatusChangeType = builder.prismaObject('DeploymentStatusChange', {
   description: 'One transition of a deployment.',
@@ -64,7 +65,7 @@ builder.prismaObjectFields(OdooInstanceType, (t) => ({
     type: DeploymentType,
     nullable: true,
     description: 'The newest deployment, whatever its status.',
-    resolve: (instance, _args, context) => context.loaders.latestDeployment.load(instance.id),
+    resolve: (instance, _args, context) => latestDeploymentFor(context.loaders, instance),
   }),
 }));
 

@@ -1,19 +1,64 @@
 // The `instances` connection: one statement reads the page, the latest rows its selection
-// asks for and, when asked, the total count (db/instance-page.ts). The latest rows are
-// handed to the request's loaders, so `health`, `latestBackup` and `latestDeployment` of
-// these instances resolve without a statement of their own.
+// asks for and, when asked, the total count (db/instance-page.ts). Like Pothos' select
+// mode, it reads the columns the selection needs: the asked listing columns of an
+// instance, and of its latest rows the asked columns, which travel on the instance's row
+// so `health`, `latestBackup` and `latestDeployment` resolve without a statement. A field
+// this cannot map to a column gets every (bounded) column.
 import type { GraphQLResolveInfo } from 'graphql';
 import { formatPrismaCursor, parsePrismaCursor } from '@pothos/plugin-prisma';
 import { resolveCursorConnection, type DefaultConnectionArguments } from '@pothos/plugin-relay';
 import type { GraphQLContext } from '../../context.js';
-import { readInstancePage, type InstanceListingRow, type InstanceOrderField } from '../../db/instance-page.js';
-import { primeLatestRow } from '../loaders.js';
+import {
+  INSTANCE_LISTING_COLUMNS,
+  readInstancePage,
+  type InstanceListingRow,
+  type InstanceOrderField,
+} from '../../db/instance-page.js';
+import { boundedColumns, type LatestRead } from '../../db/latest-per-instance.js';
 import { selectedFieldNames } from '../selection.js';
 import { companyOf } from '../tenancy.js';
-import type { InstanceFilterShape, InstanceOrderShape } from './instance.queries.js';
+import type { DeploymentMethod, InstanceStatus, SubscriptionTier } from '../../generated/prisma/enums.js';
 
 /** The fields of an instance served by the latest row of a table. */
 const LATEST_FIELDS = { health: 'HealthSample', latestBackup: 'Backup', latestDeployment: 'Deployment' } as const;
+
+type ListingColumn = (typeof INSTANCE_LISTING_COLUMNS)[number];
+const LISTING_COLUMNS = new Set<string>(INSTANCE_LISTING_COLUMNS);
+/** Fields of an instance that read no column but its id. */
+const ID_ONLY_FIELDS = new Set<string>(['__typename', 'id', ...Object.keys(LATEST_FIELDS)]);
+
+/** The listing columns the asked fields of an instance read; undefined: any of them may be. */
+function instanceColumns(asked: ReadonlySet<string>): ListingColumn[] | undefined {
+  const columns: ListingColumn[] = [];
+  for (const name of asked) {
+    if (LISTING_COLUMNS.has(name)) columns.push(name as ListingColumn);
+    else if (!ID_ONLY_FIELDS.has(name)) return undefined;
+  }
+  return columns;
+}
+
+/** The columns of a latest row its asked fields read (with its ids); undefined: every bounded column. */
+function latestColumns(table: LatestRead['table'], asked: ReadonlySet<string>): string[] | undefined {
+  const bounded = boundedColumns[table];
+  const columns = new Set(['id', 'instanceId']);
+  for (const name of asked) {
+    if (bounded.includes(name)) columns.add(name);
+    else if (name !== '__typename') return undefined;
+  }
+  return bounded.filter((column) => columns.has(column));
+}
+
+/** The `filter` and `orderBy` arguments of `instances`, as GraphQL hands them over. */
+interface InstanceFilterArgs {
+  status?: InstanceStatus[] | null;
+  deploymentMethod?: DeploymentMethod | null;
+  subscriptionTier?: SubscriptionTier | null;
+  nameContains?: string | null;
+}
+interface InstanceOrderArgs {
+  field: string;
+  direction?: 'asc' | 'desc' | null;
+}
 
 export const INSTANCE_PAGE_SIZE = { defaultSize: 20, maxSize: 100 };
 
@@ -23,12 +68,15 @@ const instanceIdOf = (cursor: string | undefined) => (cursor === undefined ? nul
 export async function instancePage(
   context: GraphQLContext,
   info: GraphQLResolveInfo,
-  args: DefaultConnectionArguments & { filter?: InstanceFilterShape | null; orderBy?: InstanceOrderShape | null },
+  args: DefaultConnectionArguments & { filter?: InstanceFilterArgs | null; orderBy?: InstanceOrderArgs | null },
 ) {
   const asked = selectedFieldNames(info, ['edges', 'node']);
   const latest = (Object.keys(LATEST_FIELDS) as Array<keyof typeof LATEST_FIELDS>)
     .filter((field) => asked.has(field))
-    .map((field) => LATEST_FIELDS[field]);
+    .map((field): LatestRead => ({
+      table: LATEST_FIELDS[field],
+      columns: latestColumns(LATEST_FIELDS[field], selectedFieldNames(info, ['edges', 'node', field])),
+    }));
   const caller = context.caller;
   let totalCount: number | null = null;
   const connection = await resolveCursorConnection<Promise<InstanceListingRow[]>>(
@@ -48,14 +96,10 @@ export async function instancePage(
         before: instanceIdOf(before),
         limit,
         inverted,
+        columns: instanceColumns(asked),
         latest,
         withTotalCount: selectedFieldNames(info).has('totalCount'),
       });
-      for (const row of page.rows) {
-        for (const table of latest) {
-          primeLatestRow(context.loaders, table, row.id, page.latest[table]?.get(row.id) ?? null);
-        }
-      }
       totalCount = page.totalCount;
       return page.rows;
     },

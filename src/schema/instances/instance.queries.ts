@@ -36,9 +36,6 @@ const InstanceOrder = builder.inputType('InstanceOrder', {
   }),
 });
 
-export type InstanceFilterShape = typeof InstanceFilter.$inferInput;
-export type InstanceOrderShape = typeof InstanceOrder.$inferInput;
-
 builder.queryFields((t) => ({
   instance: t.prismaField({
     type: OdooInstanceType,

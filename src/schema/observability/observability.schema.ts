@@ -2,6 +2,7 @@
 import { builder } from '../builder.js';
 import { HealthStatusEnum, LogLevelEnum } from '../enums.js';
 import { OdooInstanceType } from '../instances/instance.types.js';
+import { latestRowFor } from '../loaders.js';
 
 const HealthCheckType = builder.objectRef<{ name: string; ok: boolean }>('HealthCheck').implement({
   description: 'One named check of a health sample (http, database, workers, cron).',
@@ -87,7 +88,7 @@ builder.prismaObjectFields(OdooInstanceType, (t) => ({
     type: HealthSampleType,
     nullable: true,
     description: 'The latest health sample; null before the first check.',
-    resolve: (instance, _args, context) => context.loaders.latestHealthSample.load(instance.id),
+    resolve: (instance, _args, context) => latestRowFor(context.loaders, instance, 'HealthSample'),
   }),
   healthHistory: t.relatedConnection('healthSamples', {
     cursor: 'id',

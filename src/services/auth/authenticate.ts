@@ -1,8 +1,9 @@
 // Resolves the bearer token of a request to its caller. Tokens are 256-bit random
 // strings, so a SHA-256 lookup is safe; the platform token is compared in constant time.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { PrismaClient } from '../../generated/prisma/client.js';
+import type { ApiKey, PrismaClient } from '../../generated/prisma/client.js';
 import type { Caller } from '../../context.js';
+import type { SqlReader } from '../../db/sql-reader.js';
 
 export const API_TOKEN_PREFIX = 'ofk_';
 const LAST_USED_RESOLUTION_MS = 60_000;
@@ -27,6 +28,8 @@ function sameSecret(given: string, expected: string): boolean {
 
 export interface AuthenticateDeps {
   prisma: PrismaClient;
+  /** when given, the key is read with plain SQL: every request pays this lookup */
+  sql?: SqlReader;
   platformAdminToken?: string;
   /** keys whose last use this process is recording (one write per key and minute); see lastUseRecorder */
   lastUse?: LastUseRecorder;
@@ -71,23 +74,32 @@ async function recordUse(prisma: PrismaClient, apiKeyId: string, now: number): P
   });
 }
 
+const KEY_COLUMNS = {
+  id: true,
+  companyId: true,
+  role: true,
+  revokedAt: true,
+  lastUsedAt: true,
+  expiresAt: true,
+  instanceIds: true,
+} as const;
+type KeyRow = Pick<ApiKey, keyof typeof KEY_COLUMNS>;
+
+async function findKey(deps: AuthenticateDeps, tokenHash: string): Promise<KeyRow | null> {
+  if (!deps.sql) return deps.prisma.apiKey.findUnique({ where: { tokenHash }, select: KEY_COLUMNS });
+  const [key] = await deps.sql.rows<KeyRow>(
+    'SELECT id, "companyId", role::text AS role, "revokedAt", "lastUsedAt", "expiresAt", "instanceIds"::text[] AS "instanceIds" FROM "ApiKey" WHERE "tokenHash" = $1',
+    [tokenHash],
+  );
+  return key ?? null;
+}
+
 /** null for an unknown, revoked or expired token. */
 export async function authenticate(deps: AuthenticateDeps, token: string): Promise<Caller | null> {
   if (deps.platformAdminToken && sameSecret(token, deps.platformAdminToken)) {
     return { kind: 'platformAdmin' };
   }
-  const key = await deps.prisma.apiKey.findUnique({
-    where: { tokenHash: hashApiToken(token) },
-    select: {
-      id: true,
-      companyId: true,
-      role: true,
-      revokedAt: true,
-      lastUsedAt: true,
-      expiresAt: true,
-      instanceIds: true,
-    },
-  });
+  const key = await findKey(deps, hashApiToken(token));
   const now = Date.now();
   if (!key || key.revokedAt || (key.expiresAt && key.expiresAt.getTime() <= now)) return null;
   const stale = !key.lastUsedAt || now - key.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS;
