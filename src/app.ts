@@ -15,6 +15,7 @@ import type { PrismaClient } from './generated/prisma/client.js';
 import type { SqlReader } from './db/sql-reader.js';
 import { createDrain, SHUTTING_DOWN } from './drain.js';
 import { hardeningPlugins } from './hardening.js';
+import { compiledQueries } from './compiled-execution.js';
 import { auditDenials } from './schema/audit/audit-denials.js';
 import { auditInputs } from './schema/audit/audit-inputs.js';
 import { localConnectionSlots, newConnectionId, type ConnectionSlots } from './services/rate-limit/connection-slots.js';
@@ -260,6 +261,7 @@ export function buildApp(options: AppOptions): App {
       auditInputs,
       drain.plugin,
       telemetryPlugin(telemetry),
+      compiledQueries((message) => options.logger.error(message)),
       ...(options.introspection ? [] : [disableIntrospection]),
     ],
     context: async ({ request, req, connectionParams, authenticated }) => {

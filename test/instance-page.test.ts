@@ -107,7 +107,7 @@ describe('instances page', () => {
         const forward: string[] = [];
         let after: string | null = null;
         for (let guard = 0; guard < 10; guard += 1) {
-          const { data, errors } = await gql<Page>(PAGE, { first: 5, after, orderBy });
+          const { data, errors }: ExecutionResult<Page> = await gql<Page>(PAGE, { first: 5, after, orderBy });
           expect(errors).toBeUndefined();
           forward.push(...data!.instances.edges.map((edge) => edge.node.name));
           expect(data!.instances.totalCount).toBe(expected.length);
@@ -119,7 +119,7 @@ describe('instances page', () => {
         const backward: string[] = [];
         let before: string | null = null;
         for (let guard = 0; guard < 10; guard += 1) {
-          const { data, errors } = await gql<Page>(PAGE, { last: 5, before, orderBy });
+          const { data, errors }: ExecutionResult<Page> = await gql<Page>(PAGE, { last: 5, before, orderBy });
           expect(errors).toBeUndefined();
           backward.unshift(...data!.instances.edges.map((edge) => edge.node.name));
           if (!data!.instances.pageInfo.hasPreviousPage) break;

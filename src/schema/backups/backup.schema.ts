@@ -7,7 +7,9 @@ import { latestRowFor } from '../loaders.js';
 export const BackupType = builder.prismaNode('Backup', {
   description: "A backup of an instance: the provider's backup and our stored copy of its file.",
   id: { field: 'id' },
-  authScopes: { member: true },
+  // No scope of its own: every field leading here requires a company's key, and node(id:)
+  // finds only the caller's company's rows (test/scope-reachability.test.ts). Queries over
+  // it can so run compiled (compiled-execution.ts).
   // Nullable: a missing or foreign id answers null, not an error (see tenancy.ts).
   nullable: true,
   findUnique: (id, context) => ownedBy(context, id),

@@ -16,7 +16,9 @@ const DeploymentStatusChangeType = builder.prismaObject('DeploymentStatusChange'
 export const DeploymentType = builder.prismaNode('Deployment', {
   description: 'A deployment of a template, or of an earlier commit, to an instance.',
   id: { field: 'id' },
-  authScopes: { member: true },
+  // No scope of its own: every field leading here requires a company's key, and node(id:)
+  // finds only the caller's company's rows (test/scope-reachability.test.ts). Queries over
+  // it can so run compiled (compiled-execution.ts).
   // Nullable: a missing or foreign id answers null, not an error (see tenancy.ts).
   nullable: true,
   findUnique: (id, context) => ownedBy(context, id),

@@ -15,7 +15,9 @@ export const OdooInstanceType = builder.prismaNode('OdooInstance', {
   // other fields of its selection add, so the encrypted secrets are read only by the fields
   // that need them. The listing columns' fields read the row directly (below).
   select: LISTING_SELECT,
-  authScopes: { member: true },
+  // No scope of its own: every field leading here requires a company's key, and node(id:)
+  // finds only the caller's company's rows (test/scope-reachability.test.ts). Queries over
+  // it can so run compiled (compiled-execution.ts).
   // Nullable: a missing or foreign id answers null, not an error (see tenancy.ts).
   nullable: true,
   findUnique: (id, context) => ownedBy(context, id),
