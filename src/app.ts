@@ -260,8 +260,9 @@ export function buildApp(options: AppOptions): App {
       auditDenials,
       auditInputs,
       drain.plugin,
-      telemetryPlugin(telemetry),
+      // Before telemetry, which wraps whichever executor runs.
       compiledQueries((message) => options.logger.error(message)),
+      telemetryPlugin(telemetry),
       ...(options.introspection ? [] : [disableIntrospection]),
     ],
     context: async ({ request, req, connectionParams, authenticated }) => {

@@ -6,9 +6,12 @@
 // - whose selections reach no object type with an `isTypeOf`: the auth scopes of a type
 //   run there (scopeAuth runScopesOnType), and graphql-jit calls it without the context.
 //   Types that carry no scope of their own are listed in test/scope-reachability.test.ts.
+// A request whose variables do not fit their types runs the standard executor too, which
+// words the error as graphql-js does (graphql-jit says less).
 import { useGraphQlJit } from '@envelop/graphql-jit';
 import {
   getNamedType,
+  getVariableValues,
   isAbstractType,
   isObjectType,
   Kind,
@@ -50,15 +53,26 @@ export function compilable(schema: GraphQLSchema, document: DocumentNode): boole
   return eligible;
 }
 
+function variablesFit(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  values: Readonly<Record<string, unknown>> | null | undefined,
+): boolean {
+  const operation = document.definitions.find((definition) => definition.kind === Kind.OPERATION_DEFINITION);
+  const definitions = operation?.variableDefinitions ?? [];
+  if (definitions.length === 0) return true;
+  return !('errors' in getVariableValues(schema, definitions, values ?? {}, { maxErrors: 1 }));
+}
+
 export function compiledQueries(onCompileFailure: (message: string) => void): Plugin {
   const decided = new WeakMap<DocumentNode, boolean>();
   return useGraphQlJit(
     {},
     {
-      enableIf: ({ schema, document }) => {
+      enableIf: ({ schema, document, variableValues }) => {
         let eligible = decided.get(document);
         if (eligible === undefined) decided.set(document, (eligible = compilable(schema, document)));
-        return eligible;
+        return eligible && variablesFit(schema, document, variableValues);
       },
       // Compilation follows validation, so it does not fail on a valid document; if it
       // does, the client gets its errors (masked), as for any failed execution.

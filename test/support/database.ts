@@ -62,6 +62,8 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   });
   prisma.$on('query', (event) => queries.push(event.query));
   const pool = new pg.Pool({ connectionString: url, max: 2 });
+  // An idle connection ends when a test drops or restarts its database: not a failure.
+  pool.on('error', () => {});
   const pooled = poolReader(pool);
   const sql: SqlReader = {
     rows: (text, values) => {
