@@ -17,13 +17,13 @@ countStatements(pool, counter);
 // The page is cut first, so the latest rows are looked up for its 100 instances only.
 const PAGE_SQL = `
 SELECT i.id, i.name, i.url, i.version, i.status::text, i."subscriptionTier"::text AS tier,
-  (SELECT count(*)::int FROM "OdooInstance" c WHERE c."companyId" = $1 AND c.status::text = ANY($2)) AS total,
+  (SELECT count(*)::int FROM "OdooInstance" c WHERE c."companyId" = $1 AND c.status = ANY($2::"InstanceStatus"[])) AS total,
   h.status::text AS h_status, h."checkedAt" AS h_checked,
   b.status::text AS b_status, b."completedAt" AS b_completed, b."sizeBytes"::text AS b_size,
   d.status::text AS d_status, d."commitHash" AS d_commit, d."finishedAt" AS d_finished
 FROM (
   SELECT id, name, url, version, status, "subscriptionTier" FROM "OdooInstance"
-  WHERE "companyId" = $1 AND status::text = ANY($2)
+  WHERE "companyId" = $1 AND status = ANY($2::"InstanceStatus"[])
   ORDER BY name, id
   LIMIT ${PAGE + 1}
 ) i

@@ -49,6 +49,20 @@ export interface LatestRead {
 const aliasOf = (table: string, column: string) => `${table}.${column}`;
 const columnsOf = (read: LatestRead) => read.columns ?? boundedColumns[read.table];
 
+/** Each read's columns beside their aliases, made once per table and column list (a query shape). */
+const aliasedColumns = new Map<string, Array<[string, string]>>();
+function aliased(read: LatestRead): Array<[string, string]> {
+  const columns = columnsOf(read);
+  const key = `${read.table}:${columns.join(',')}`;
+  let pairs = aliasedColumns.get(key);
+  if (!pairs) {
+    pairs = columns.map((column): [string, string] => [column, aliasOf(read.table, column)]);
+    // Shapes come from queries' selections, a bounded set in practice; the cap keeps it so.
+    if (aliasedColumns.size < 1000) aliasedColumns.set(key, pairs);
+  }
+  return pairs;
+}
+
 /**
  * The select list and LATERAL joins for a set of tables, against the instance ids of a
  * relation named `parent`. Every identifier comes from the fixed tables above or from a
@@ -80,7 +94,7 @@ export function latestTables<Table extends keyof LatestRows>(asked: readonly Tab
  */
 export function latestRowOf(row: Record<string, unknown>, read: LatestRead): Record<string, unknown> | null {
   const latest: Record<string, unknown> = {};
-  for (const column of columnsOf(read)) latest[column] = row[aliasOf(read.table, column)];
+  for (const [column, alias] of aliased(read)) latest[column] = row[alias];
   // The left join leaves a table's columns null when the instance has no row there.
   return latest.id === null || latest.id === undefined ? null : latest;
 }

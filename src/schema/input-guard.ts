@@ -80,6 +80,35 @@ export function inputProblems(args: readonly GraphQLArgument[], values: Record<s
   return problems;
 }
 
+/**
+ * Whether any field selected in a selection set (fragments included) is given arguments;
+ * decided once per parsed document's node, so a page's selection without arguments below
+ * its root field is not walked on every request.
+ */
+const argumentsBelow = new WeakMap<SelectionSetNode, boolean>();
+function hasArgumentsBelow(
+  info: GraphQLResolveInfo,
+  selectionSet: SelectionSetNode,
+  visiting = new Set<string>(),
+): boolean {
+  let found = argumentsBelow.get(selectionSet);
+  if (found !== undefined) return found;
+  found = selectionSet.selections.some((selection) => {
+    if (selection.kind === 'Field')
+      return (
+        Boolean(selection.arguments?.length) ||
+        (!!selection.selectionSet && hasArgumentsBelow(info, selection.selectionSet, visiting))
+      );
+    if (selection.kind === 'InlineFragment') return hasArgumentsBelow(info, selection.selectionSet, visiting);
+    const fragment = info.fragments[selection.name.value];
+    if (!fragment || visiting.has(fragment.name.value)) return false;
+    visiting.add(fragment.name.value);
+    return hasArgumentsBelow(info, fragment.selectionSet, visiting);
+  });
+  argumentsBelow.set(selectionSet, found);
+  return found;
+}
+
 /** Problems in the arguments of every field selected below a type, fragments included. */
 function selectionProblems(
   info: GraphQLResolveInfo,
@@ -88,6 +117,7 @@ function selectionProblems(
   path: string[],
   problems: FieldError[],
 ): void {
+  if (!selectionSet || !hasArgumentsBelow(info, selectionSet)) return;
   for (const selection of selectionSet?.selections ?? []) {
     if (selection.kind === 'FragmentSpread' || selection.kind === 'InlineFragment') {
       const fragment = selection.kind === 'FragmentSpread' ? info.fragments[selection.name.value] : selection;
