@@ -29,31 +29,63 @@ function isAsyncIterable(value: unknown): value is AsyncIterable<ExecutionResult
 
 export function createDrain(): Drain {
   let draining = false;
-  let open = 0;
   const allEnded: Array<() => void> = [];
-  let announce: () => void = () => {};
-  const begun = new Promise<void>((resolve) => (announce = resolve));
+  /** what ends each open stream when draining begins */
+  const open = new Set<() => void>();
 
-  /** `source`, until draining begins: then the farewell, and the end (the source is closed). */
-  async function* untilDrained(source: AsyncIterable<ExecutionResult>): AsyncGenerator<ExecutionResult> {
+  /**
+   * `source`, until draining begins: then the farewell, and the end (the source is closed).
+   * One small iterator per stream, and nothing added per event: a stream waiting for its next
+   * event is interrupted through `open`, not by racing every `next` against the drain.
+   */
+  function untilDrained(source: AsyncIterable<ExecutionResult>): AsyncIterableIterator<ExecutionResult> {
     const iterator = source[Symbol.asyncIterator]();
-    const ended = begun.then(() => 'drained' as const);
-    open += 1;
-    try {
-      for (;;) {
-        const next = await Promise.race([iterator.next(), ended]);
-        if (next === 'drained') {
-          yield farewell;
-          return;
-        }
-        if (next.done) return;
-        yield next.value;
+    let state: 'open' | 'farewell' | 'ended' = 'open';
+    let interrupt: ((result: IteratorResult<ExecutionResult>) => void) | null = null;
+    const drain = () => {
+      if (state !== 'open') return;
+      state = 'farewell';
+      if (interrupt) {
+        // The stream is waiting for an event: it gets the farewell instead.
+        interrupt({ done: false, value: farewell });
+        interrupt = null;
+        state = 'ended';
       }
-    } finally {
-      await iterator.return?.();
-      open -= 1;
-      if (open === 0) for (const resolve of allEnded.splice(0)) resolve();
-    }
+    };
+    const end = async (): Promise<IteratorReturnResult<undefined>> => {
+      if (open.delete(drain)) {
+        state = 'ended';
+        await iterator.return?.();
+        if (open.size === 0) for (const resolve of allEnded.splice(0)) resolve();
+      }
+      return { done: true, value: undefined };
+    };
+    open.add(drain);
+    if (draining) drain();
+    const stream: AsyncIterableIterator<ExecutionResult> = {
+      [Symbol.asyncIterator]: () => stream,
+      next() {
+        if (state === 'farewell') {
+          state = 'ended';
+          return Promise.resolve({ done: false, value: farewell });
+        }
+        if (state === 'ended') return end();
+        return new Promise<IteratorResult<ExecutionResult>>((resolve, reject) => {
+          interrupt = resolve;
+          iterator.next().then((next) => {
+            interrupt = null;
+            if (next.done) void end();
+            resolve(next);
+          }, reject);
+        });
+      },
+      return: end,
+      throw: async (error: unknown) => {
+        await end();
+        throw error;
+      },
+    };
+    return stream;
   }
 
   return {
@@ -62,10 +94,10 @@ export function createDrain(): Drain {
     },
     begin() {
       draining = true;
-      announce();
+      for (const drain of [...open]) drain();
     },
     settled() {
-      return open === 0 ? Promise.resolve() : new Promise((resolve) => allEnded.push(resolve));
+      return open.size === 0 ? Promise.resolve() : new Promise((resolve) => allEnded.push(resolve));
     },
     plugin: {
       onSubscribe() {
