@@ -155,7 +155,6 @@ export function buildApp(options: AppOptions): App {
     });
   const subscriptionsPerKey = options.subscriptionsPerKey ?? 100;
   const connectionSlots = options.connectionSlots ?? localConnectionSlots(subscriptionsPerKey);
-  const drain = createDrain();
   const revocationWatch = createRevocationWatch(pubsub);
   const lastUse = lastUseRecorder();
 
@@ -177,6 +176,10 @@ export function buildApp(options: AppOptions): App {
     }
   }
   const telemetry = options.telemetry ?? createTelemetry({ defaultMetrics: false });
+  const drain = createDrain({
+    onOpen: (transport) => telemetry.metrics.openSubscriptions.inc({ transport }),
+    onEnd: (transport) => telemetry.metrics.openSubscriptions.dec({ transport }),
+  });
 
   const clientAddress = (req: IncomingMessage | undefined): string => {
     const forwarded = options.trustProxy
@@ -271,7 +274,12 @@ export function buildApp(options: AppOptions): App {
       // A key limited to some instances reaches only their rows, whatever the resolver does.
       const prisma =
         caller?.kind === 'apiKey' && caller.instanceIds ? instanceScoped(caller.instanceIds) : options.prisma;
-      return { ...dependenciesOf(prisma), caller, loaders: createLoaders(prisma) };
+      return {
+        ...dependenciesOf(prisma),
+        caller,
+        loaders: createLoaders(prisma),
+        endsWithConnection: authenticated !== undefined,
+      };
     },
   });
 

@@ -55,6 +55,11 @@ export interface GraphQLContext {
   services: FleetServices;
   /** ends streams when their API key is revoked (one map for the server) */
   revocations: RevocationWatch;
+  /**
+   * over graphql-ws: the connection is closed when its key is revoked or expires (app.ts),
+   * which ends its streams, so a stream needs no watch of its own
+   */
+  endsWithConnection?: boolean;
   /** the arguments of a mutation operation's fields, for their audit rows (schema/audit/audit-inputs.ts) */
   mutationArguments?: MutationArguments;
 }

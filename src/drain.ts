@@ -27,7 +27,21 @@ function isAsyncIterable(value: unknown): value is AsyncIterable<ExecutionResult
   return typeof (value as { [Symbol.asyncIterator]?: unknown } | null)?.[Symbol.asyncIterator] === 'function';
 }
 
-export function createDrain(): Drain {
+/** How a stream reaches its client (for the open-subscriptions gauge). */
+export type StreamTransport = 'ws' | 'sse';
+
+export interface StreamHooks {
+  /** a subscription stream opened */
+  onOpen?(transport: StreamTransport): void;
+  /** it ended, whichever way (client gone, source done, drained) */
+  onEnd?(transport: StreamTransport): void;
+}
+
+/**
+ * Every open subscription stream passes through one wrapper here, which also tells
+ * `hooks` when it opens and ends (one wrapper per stream, not one per concern).
+ */
+export function createDrain(hooks: StreamHooks = {}): Drain {
   let draining = false;
   const allEnded: Array<() => void> = [];
   /** what ends each open stream when draining begins */
@@ -38,7 +52,10 @@ export function createDrain(): Drain {
    * One small iterator per stream, and nothing added per event: a stream waiting for its next
    * event is interrupted through `open`, not by racing every `next` against the drain.
    */
-  function untilDrained(source: AsyncIterable<ExecutionResult>): AsyncIterableIterator<ExecutionResult> {
+  function untilDrained(
+    source: AsyncIterable<ExecutionResult>,
+    transport: StreamTransport,
+  ): AsyncIterableIterator<ExecutionResult> {
     const iterator = source[Symbol.asyncIterator]();
     let state: 'open' | 'farewell' | 'ended' = 'open';
     let interrupt: ((result: IteratorResult<ExecutionResult>) => void) | null = null;
@@ -55,12 +72,14 @@ export function createDrain(): Drain {
     const end = async (): Promise<IteratorReturnResult<undefined>> => {
       if (open.delete(drain)) {
         state = 'ended';
+        hooks.onEnd?.(transport);
         await iterator.return?.();
         if (open.size === 0) for (const resolve of allEnded.splice(0)) resolve();
       }
       return { done: true, value: undefined };
     };
     open.add(drain);
+    hooks.onOpen?.(transport);
     if (draining) drain();
     const stream: AsyncIterableIterator<ExecutionResult> = {
       [Symbol.asyncIterator]: () => stream,
@@ -100,10 +119,11 @@ export function createDrain(): Drain {
       return open.size === 0 ? Promise.resolve() : new Promise((resolve) => allEnded.push(resolve));
     },
     plugin: {
-      onSubscribe() {
+      onSubscribe({ context }) {
+        const transport: StreamTransport = 'connectionParams' in context ? 'ws' : 'sse';
         return {
           onSubscribeResult({ result, setResult }) {
-            if (isAsyncIterable(result)) setResult(untilDrained(result));
+            if (isAsyncIterable(result)) setResult(untilDrained(result, transport));
           },
         };
       },

@@ -81,26 +81,16 @@ export function telemetryPlugin(telemetry: Telemetry): Plugin {
         },
       };
     },
-    onSubscribe({ args, context: graphqlContext }) {
+    onSubscribe({ args }) {
       const { name } = operationOf(args);
-      const transport = 'connectionParams' in graphqlContext ? 'ws' : 'sse';
       const started = performance.now();
       return {
+        // Open streams are counted where every stream passes anyway (drain.ts hooks, see app.ts).
         onSubscribeResult({ result }) {
           const streaming = Symbol.asyncIterator in result;
           const outcome = streaming && !('errors' in result && result.errors) ? 'success' : 'error';
           metrics.graphqlOperations.inc({ operation: name, type: 'subscription', outcome });
           metrics.graphqlDuration.observe({ operation: name, type: 'subscription', outcome }, secondsSince(started));
-          if (!streaming) return;
-          metrics.openSubscriptions.inc({ transport });
-          let ended = false;
-          return {
-            onEnd() {
-              if (ended) return;
-              ended = true;
-              metrics.openSubscriptions.dec({ transport });
-            },
-          };
         },
       };
     },

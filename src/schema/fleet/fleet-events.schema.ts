@@ -70,7 +70,7 @@ export const FleetEventType = builder.objectRef<FleetEventPayload>('FleetEvent')
  */
 export function untilRevoked<T>(context: GraphQLContext, source: AsyncIterable<T>): AsyncIterable<T> {
   const apiKeyId = context.caller?.kind === 'apiKey' ? context.caller.apiKeyId : null;
-  if (!apiKeyId) return source;
+  if (!apiKeyId || context.endsWithConnection) return source;
   const expiresAt = context.caller?.kind === 'apiKey' ? context.caller.expiresAt : null;
   const events = source[Symbol.asyncIterator]();
   const finished: IteratorReturnResult<undefined> = { done: true, value: undefined };
