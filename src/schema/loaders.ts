@@ -60,20 +60,32 @@ const loaderFactories = {
 
 export type Loaders = { [Name in keyof typeof loaderFactories]: ReturnType<(typeof loaderFactories)[Name]> };
 
+type Made = { -readonly [Name in keyof Loaders]?: Loaders[Name] };
+
 /**
  * The loaders of one request, each made on first use: a subscription's context lives as
- * long as its stream, and most streams never load anything (memory per subscriber).
+ * long as its stream, and most streams never load anything (memory per subscriber). The
+ * getters live on the prototype: a request holds its client and what it made, no more.
  */
-export function createLoaders(prisma: PrismaClient): Loaders {
-  const made: Partial<Record<keyof Loaders, unknown>> = {};
-  const loaders: object = {};
-  for (const name of Object.keys(loaderFactories) as Array<keyof Loaders>) {
-    Object.defineProperty(loaders, name, {
-      enumerable: true,
-      get: () => (made[name] ??= loaderFactories[name](prisma)),
-    });
+class RequestLoaders implements Loaders {
+  private readonly made: Made = {};
+  constructor(private readonly prisma: PrismaClient) {}
+  get latestRows() {
+    return (this.made.latestRows ??= loaderFactories.latestRows(this.prisma));
   }
-  return loaders as Loaders;
+  get backupPolicy() {
+    return (this.made.backupPolicy ??= loaderFactories.backupPolicy(this.prisma));
+  }
+  get deploymentLog() {
+    return (this.made.deploymentLog ??= loaderFactories.deploymentLog(this.prisma));
+  }
+  get progress() {
+    return (this.made.progress ??= loaderFactories.progress(this.prisma));
+  }
+}
+
+export function createLoaders(prisma: PrismaClient): Loaders {
+  return new RequestLoaders(prisma);
 }
 
 /**

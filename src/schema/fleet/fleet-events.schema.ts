@@ -40,19 +40,36 @@ const FleetEventLogType = builder.objectRef<{ logger: string; message: string }>
   }),
 });
 
+/**
+ * What every subscriber's copy of an event derives the same way, derived once per event:
+ * one published event is resolved for each of thousands of subscribers.
+ */
+const derived = new WeakMap<FleetEventPayload, { subjectId: string; occurredAt: Date }>();
+function perEvent(event: FleetEventPayload): { subjectId: string; occurredAt: Date } {
+  let values = derived.get(event);
+  if (!values) {
+    values = {
+      subjectId: encodeGlobalID(subjectTypename[event.kind], event.subjectId),
+      occurredAt: new Date(event.occurredAt),
+    };
+    derived.set(event, values);
+  }
+  return values;
+}
+
 export const FleetEventType = builder.objectRef<FleetEventPayload>('FleetEvent').implement({
   description: "A status change of one of the company's instances, backups, restores or deployments.",
   fields: (t) => ({
     kind: t.field({ type: FleetEventKindEnum, description: 'What changed.', resolve: (event) => event.kind }),
     subjectId: t.id({
       description: 'Global id of the object that changed; fetch it with `node`.',
-      resolve: (event) => encodeGlobalID(subjectTypename[event.kind], event.subjectId),
+      resolve: (event) => perEvent(event).subjectId,
     }),
     status: t.exposeString('status', { description: 'Its new status.' }),
     occurredAt: t.field({
       type: 'DateTime',
       description: 'When it changed (for LOG, when the line was logged).',
-      resolve: (event) => new Date(event.occurredAt),
+      resolve: (event) => perEvent(event).occurredAt,
     }),
     log: t.field({
       type: FleetEventLogType,
