@@ -16,6 +16,7 @@ import type { SqlReader } from './db/sql-reader.js';
 import { createDrain, SHUTTING_DOWN } from './drain.js';
 import { hardeningPlugins } from './hardening.js';
 import { compiledQueries } from './compiled-execution.js';
+import { socketSubscribe } from './ws-subscribe.js';
 import { auditDenials } from './schema/audit/audit-denials.js';
 import { auditInputs } from './schema/audit/audit-inputs.js';
 import { localConnectionSlots, newConnectionId, type ConnectionSlots } from './services/rate-limit/connection-slots.js';
@@ -369,8 +370,9 @@ export function buildApp(options: AppOptions): App {
       .pipe(res);
   }
 
-  // graphql-ws on the same port and path; every operation runs Yoga's own enveloped
-  // pipeline, so its parse/validate caches, plugins and context apply here too.
+  // graphql-ws on the same port and path; every operation is parsed, validated and given
+  // its context by Yoga's enveloped pipeline (caches, limits, plugins); queries and
+  // mutations run through it, subscriptions through ws-subscribe.ts (one wrapper a stream).
   const wsServer = new WebSocketServer({ noServer: true, maxPayload: maxRequestBytes });
   // Upgrades are handed over by hand rather than with `server:`, which would also forward
   // the HTTP server's errors (a port in use) to graphql-ws as a WebSocket failure.
@@ -379,6 +381,14 @@ export function buildApp(options: AppOptions): App {
     wsServer.handleUpgrade(req, socket, head, (client) => wsServer.emit('connection', client, req));
   });
   const socketsByKey = new Map<string, Set<WebSocket>>();
+  // Masks an error as Yoga's maskedErrors does (the same function), for streams run outside its pipeline.
+  const maskSocketError = (error: unknown): GraphQLError => {
+    const masked = maskError(error, 'Unexpected error.', !options.production);
+    if (masked !== error)
+      (isExpectedFailure(error) ? options.logger.debug : options.logger.error)(shortened(String(error), 500));
+    return masked as GraphQLError;
+  };
+  const subscribeOverSocket = socketSubscribe({ drain, telemetry, maskError: maskSocketError });
   const wsCleanup = useServer<Record<string, unknown>, ConnectionExtra>(
     {
       execute: (args) => (args.rootValue as EnvelopedRoot).execute(args),
@@ -452,7 +462,7 @@ export function buildApp(options: AppOptions): App {
           document,
           variableValues: payload.variables ?? null,
           contextValue: await enveloped.contextFactory(),
-          rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe } as EnvelopedRoot,
+          rootValue: { execute: enveloped.execute, subscribe: subscribeOverSocket } as EnvelopedRoot,
         };
         return args;
       },

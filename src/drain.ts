@@ -15,6 +15,17 @@ export interface Drain {
   settled(): Promise<void>;
   /** ends every subscription stream it is given when draining begins */
   readonly plugin: Plugin;
+  /**
+   * The same for a stream that does not pass through Yoga's pipeline (graphql-ws, app.ts),
+   * with `map` applied to each of its results and `mapError` to what it throws (error
+   * masking) in the same wrapper.
+   */
+  track(
+    source: AsyncIterable<ExecutionResult>,
+    transport: StreamTransport,
+    map?: (result: ExecutionResult) => ExecutionResult,
+    mapError?: (error: unknown) => unknown,
+  ): AsyncIterableIterator<ExecutionResult>;
 }
 
 const farewell: ExecutionResult = {
@@ -55,6 +66,8 @@ export function createDrain(hooks: StreamHooks = {}): Drain {
   function untilDrained(
     source: AsyncIterable<ExecutionResult>,
     transport: StreamTransport,
+    map?: (result: ExecutionResult) => ExecutionResult,
+    mapError?: (error: unknown) => unknown,
   ): AsyncIterableIterator<ExecutionResult> {
     const iterator = source[Symbol.asyncIterator]();
     let state: 'open' | 'farewell' | 'ended' = 'open';
@@ -91,11 +104,14 @@ export function createDrain(hooks: StreamHooks = {}): Drain {
         if (state === 'ended') return end();
         return new Promise<IteratorResult<ExecutionResult>>((resolve, reject) => {
           interrupt = resolve;
-          iterator.next().then((next) => {
-            interrupt = null;
-            if (next.done) void end();
-            resolve(next);
-          }, reject);
+          iterator.next().then(
+            (next) => {
+              interrupt = null;
+              if (next.done) void end();
+              resolve(next.done || !map ? next : { done: false, value: map(next.value) });
+            },
+            (error: unknown) => reject(mapError ? mapError(error) : error),
+          );
         });
       },
       return: end,
@@ -115,6 +131,7 @@ export function createDrain(hooks: StreamHooks = {}): Drain {
       draining = true;
       for (const drain of [...open]) drain();
     },
+    track: untilDrained,
     settled() {
       return open.size === 0 ? Promise.resolve() : new Promise((resolve) => allEnded.push(resolve));
     },

@@ -13,19 +13,47 @@ import { inSpan } from './tracing.js';
 /** Client-chosen operation names are labels: past this many distinct ones, they count as "other". */
 const MAX_OPERATION_NAMES = 200;
 
+/** Each telemetry's operation names seen so far (a label set kept bounded). */
+const namesSeen = new WeakMap<Telemetry, Set<string>>();
+
+function operationOf(
+  telemetry: Telemetry,
+  args: { document: Parameters<typeof getOperationAST>[0]; operationName?: string | null },
+) {
+  let knownNames = namesSeen.get(telemetry);
+  if (!knownNames) namesSeen.set(telemetry, (knownNames = new Set()));
+  const operation = getOperationAST(args.document, args.operationName ?? undefined);
+  let name = operation?.name?.value ?? 'anonymous';
+  if (!knownNames.has(name)) {
+    if (knownNames.size >= MAX_OPERATION_NAMES) name = 'other';
+    else knownNames.add(name);
+  }
+  return { name, type: operation?.operation ?? 'query' };
+}
+
+/**
+ * Counts a subscription's start (its outcome and the time it took), from where it started:
+ * the plugin below for SSE, the graphql-ws handler for WebSocket streams (app.ts).
+ */
+export function subscriptionStarted(
+  telemetry: Telemetry,
+  args: { document: Parameters<typeof getOperationAST>[0]; operationName?: string | null },
+): (result: ExecutionResult | AsyncIterable<unknown>) => void {
+  const { name } = operationOf(telemetry, args);
+  const started = performance.now();
+  return (result) => {
+    const streaming = Symbol.asyncIterator in result;
+    const outcome = streaming && !('errors' in result && result.errors) ? 'success' : 'error';
+    telemetry.metrics.graphqlOperations.inc({ operation: name, type: 'subscription', outcome });
+    telemetry.metrics.graphqlDuration.observe(
+      { operation: name, type: 'subscription', outcome },
+      secondsSince(started),
+    );
+  };
+}
+
 export function telemetryPlugin(telemetry: Telemetry): Plugin {
   const { metrics, context } = telemetry;
-  const knownNames = new Set<string>();
-
-  const operationOf = (args: { document: Parameters<typeof getOperationAST>[0]; operationName?: string | null }) => {
-    const operation = getOperationAST(args.document, args.operationName ?? undefined);
-    let name = operation?.name?.value ?? 'anonymous';
-    if (!knownNames.has(name)) {
-      if (knownNames.size >= MAX_OPERATION_NAMES) name = 'other';
-      else knownNames.add(name);
-    }
-    return { name, type: operation?.operation ?? 'query' };
-  };
 
   /** the scope of the request, or a fresh one for an operation over graphql-ws */
   const scopeFor = (): { scope: RequestScope; fresh: boolean } => {
@@ -56,7 +84,7 @@ export function telemetryPlugin(telemetry: Telemetry): Plugin {
 
   return {
     onExecute({ args, executeFn, setExecuteFn }) {
-      const { name, type } = operationOf(args);
+      const { name, type } = operationOf(telemetry, args);
       const { scope, fresh } = scopeFor();
       setExecuteFn((executeArgs) => {
         const traced = () =>
@@ -82,16 +110,10 @@ export function telemetryPlugin(telemetry: Telemetry): Plugin {
       };
     },
     onSubscribe({ args }) {
-      const { name } = operationOf(args);
-      const started = performance.now();
+      const started = subscriptionStarted(telemetry, args);
       return {
         // Open streams are counted where every stream passes anyway (drain.ts hooks, see app.ts).
-        onSubscribeResult({ result }) {
-          const streaming = Symbol.asyncIterator in result;
-          const outcome = streaming && !('errors' in result && result.errors) ? 'success' : 'error';
-          metrics.graphqlOperations.inc({ operation: name, type: 'subscription', outcome });
-          metrics.graphqlDuration.observe({ operation: name, type: 'subscription', outcome }, secondsSince(started));
-        },
+        onSubscribeResult: ({ result }) => started(result),
       };
     },
     onExecutionResult({ result, setResult }) {
