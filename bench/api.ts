@@ -40,7 +40,7 @@ export const DASHBOARD_QUERY = `query Fleet {
 type ApiServer = BenchServer<'project' | 'handWritten'>;
 
 /** A company of `size` instances, each with 5 backups, 5 deployments and 5 health samples. */
-export async function seedCompany(prisma: PrismaClient, size: number): Promise<string> {
+async function seedCompany(prisma: PrismaClient, size: number): Promise<string> {
   const company = await prisma.company.create({ data: { name: `Bench ${size}`, slug: `bench-${size}` } });
   const token = `ofk_bench_${size}_${'x'.repeat(32)}`;
   await prisma.apiKey.create({
@@ -246,4 +246,4 @@ async function main() {
   }
 }
 
-if (!process.env.BENCH_NO_MAIN) await main();
+await main();

@@ -177,6 +177,9 @@ export function buildApp(options: AppOptions): App {
     }
   }
   const telemetry = options.telemetry ?? createTelemetry({ defaultMetrics: false });
+  /** An error masked or rewritten on its way to a client: a prefix of it, at debug when it is the caller's. */
+  const logRewrittenError = (error: unknown) =>
+    (isExpectedFailure(error) ? options.logger.debug : options.logger.error)(shortened(String(error), 500));
   const drain = createDrain({
     onOpen: (transport) => telemetry.metrics.openSubscriptions.inc({ transport }),
     onEnd: (transport) => telemetry.metrics.openSubscriptions.dec({ transport }),
@@ -256,8 +259,7 @@ export function buildApp(options: AppOptions): App {
       info: (...args) => options.logger.info(shortened(String(args[0]), 500)),
       warn: (...args) => options.logger.warn(shortened(String(args[0]), 500)),
       // Yoga reports every error it rewrote; a caller's bad input is not this server's failure.
-      error: (...args) =>
-        (isExpectedFailure(args[0]) ? options.logger.debug : options.logger.error)(shortened(String(args[0]), 500)),
+      error: (...args) => logRewrittenError(args[0]),
     },
     plugins: [
       ...hardeningPlugins({ production: options.production }),
@@ -381,11 +383,10 @@ export function buildApp(options: AppOptions): App {
     wsServer.handleUpgrade(req, socket, head, (client) => wsServer.emit('connection', client, req));
   });
   const socketsByKey = new Map<string, Set<WebSocket>>();
-  // Masks an error as Yoga's maskedErrors does (the same function), for streams run outside its pipeline.
+  // Masks an error as Yoga's maskedErrors does (the same function, the same log), for streams run outside its pipeline.
   const maskSocketError = (error: unknown): GraphQLError => {
     const masked = maskError(error, 'Unexpected error.', !options.production);
-    if (masked !== error)
-      (isExpectedFailure(error) ? options.logger.debug : options.logger.error)(shortened(String(error), 500));
+    if (masked !== error) logRewrittenError(error);
     return masked as GraphQLError;
   };
   const subscribeOverSocket = socketSubscribe({ drain, telemetry, maskError: maskSocketError });

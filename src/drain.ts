@@ -34,7 +34,7 @@ const farewell: ExecutionResult = {
   ],
 };
 
-function isAsyncIterable(value: unknown): value is AsyncIterable<ExecutionResult> {
+export function isAsyncIterable(value: unknown): value is AsyncIterable<ExecutionResult> {
   return typeof (value as { [Symbol.asyncIterator]?: unknown } | null)?.[Symbol.asyncIterator] === 'function';
 }
 

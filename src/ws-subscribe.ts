@@ -6,7 +6,7 @@
 // (drain.ts `track`) does those jobs for a stream, and the start is counted as the
 // telemetry plugin counts it for SSE streams.
 import { subscribe, type ExecutionArgs, type ExecutionResult, type GraphQLError } from 'graphql';
-import type { Drain } from './drain.js';
+import { isAsyncIterable, type Drain } from './drain.js';
 import type { Telemetry } from './telemetry/telemetry.js';
 import { subscriptionStarted } from './telemetry/yoga-telemetry.js';
 
@@ -15,10 +15,6 @@ export interface SocketSubscribeDeps {
   telemetry: Telemetry;
   /** what Yoga's masked errors do to an error: an unexpected one hidden (and logged) */
   maskError: (error: unknown) => GraphQLError;
-}
-
-function isAsyncIterable(value: object): value is AsyncIterable<ExecutionResult> {
-  return Symbol.asyncIterator in value;
 }
 
 export function socketSubscribe(

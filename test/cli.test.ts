@@ -38,7 +38,7 @@ describe('cli', () => {
     const created = await cli(['create-api-key', '--company', 'umbrella', '--name', 'first admin', '--role', 'admin']);
     expect(created.code).toBe(0);
     const token = /Token \(shown once, store it now\): (\S+)/.exec(created.stdout)![1]!;
-    const caller = await authenticate({ prisma: db.prisma }, token);
+    const caller = await authenticate({ prisma: db.prisma, sql: db.sql }, token);
     expect(caller).toMatchObject({ kind: 'apiKey', role: 'ADMIN' });
     expect(await db.prisma.auditEvent.count({ where: { details: { path: ['via'], equals: 'cli' } } })).toBe(2);
   });

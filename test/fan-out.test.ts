@@ -5,7 +5,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFleetPubSub, type FleetEventPayload } from '../src/pubsub.js';
 import { createFanOutEventTarget } from '../src/pubsub-fan-out.js';
-import type { PrismaClient } from '../src/generated/prisma/client.js';
+import type { SqlReader } from '../src/db/sql-reader.js';
 import { authenticate, hashApiToken, lastUseRecorder } from '../src/services/auth/authenticate.js';
 import { createRevocationWatch } from '../src/services/auth/revocation-watch.js';
 import { CreateInstanceDocument, ViewerDocument } from './generated/graphql.js';
@@ -124,23 +124,21 @@ describe('the server', () => {
     }
   });
 
-  /** A client whose key lookups are held until `storm` of them have read the key, as when 1,000 connections arrive at once. */
-  function heldLookups(storm: number): PrismaClient {
+  /** A reader whose key lookups are held until `storm` of them have read the key, as when 1,000 connections arrive at once. */
+  function heldLookups(storm: number): SqlReader {
     const held: Array<() => void> = [];
-    return db.prisma.$extends({
-      query: {
-        apiKey: {
-          async findUnique({ args, query }) {
-            const key = await query(args);
-            await new Promise<void>((release) => {
-              held.push(release);
-              if (held.length === storm) held.forEach((each) => each());
-            });
-            return key;
-          },
-        },
+    return {
+      async rows<Row extends object>(text: string, values: readonly unknown[]): Promise<Row[]> {
+        const rows = await db.sql.rows<Row>(text, values);
+        if (/"ApiKey"/.test(text)) {
+          await new Promise<void>((release) => {
+            held.push(release);
+            if (held.length === storm) held.forEach((each) => each());
+          });
+        }
+        return rows;
       },
-    }) as unknown as PrismaClient;
+    };
   }
 
   /** Counts the rows UPDATE really changes in "ApiKey" (a statement whose WHERE fails changes none). */
@@ -166,10 +164,12 @@ describe('the server', () => {
       data: { lastUsedAt: new Date(Date.now() - 3_600_000) },
     });
     const writes = await countKeyWrites();
-    const prisma = heldLookups(40);
+    const sql = heldLookups(40);
     const lastUse = lastUseRecorder();
     db.queries.length = 0;
-    const callers = await Promise.all(Array.from({ length: 40 }, () => authenticate({ prisma, lastUse }, token)));
+    const callers = await Promise.all(
+      Array.from({ length: 40 }, () => authenticate({ prisma: db.prisma, sql, lastUse }, token)),
+    );
     expect(callers.every((caller) => caller?.kind === 'apiKey')).toBe(true);
     await expect.poll(writes).toBe(1);
     expect(lastUsedWrites()).toBe(1); // one statement from this process
@@ -185,11 +185,11 @@ describe('the server', () => {
     });
     const writes = await countKeyWrites();
     // Three replicas (each with its own memory of recorded uses) all read the stale key.
-    const prisma = heldLookups(3);
+    const sql = heldLookups(3);
     db.queries.length = 0;
     await Promise.all(
       [lastUseRecorder(), lastUseRecorder(), lastUseRecorder()].map((lastUse) =>
-        authenticate({ prisma, lastUse }, token),
+        authenticate({ prisma: db.prisma, sql, lastUse }, token),
       ),
     );
     await expect.poll(lastUsedWrites).toBe(3);

@@ -5,6 +5,7 @@
 // page size. Only the bounded, non-secret columns of an instance are read (listing
 // columns below); a field that needs another column loads it itself.
 import { latestJoins, latestRowOf, type LatestRead, type LatestRows } from './latest-per-instance.js';
+import { escapeLikePattern } from './like-pattern.js';
 import type { SqlReader } from './sql-reader.js';
 import type { DeploymentMethod, InstanceStatus, SubscriptionTier } from '../generated/prisma/enums.js';
 import type { OdooInstance } from '../generated/prisma/client.js';
@@ -83,9 +84,6 @@ const NIL_UUID = '00000000-0000-0000-0000-000000000000';
 /** Read whatever else is asked: the id, the tenant and the status (the type's own needs). */
 const ALWAYS_READ: readonly string[] = ['id', 'companyId', 'status'];
 
-/** A LIKE pattern matching `text` anywhere, its `%`, `_` and `\` as themselves. */
-const containing = (text: string) => `%${text.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
-
 /** The WHERE conditions of the list (not the cursors), and their values from `$1`. */
 function listConditions(query: InstancePageQuery): { conditions: string[]; values: unknown[] } {
   const values: unknown[] = [query.companyId];
@@ -104,7 +102,8 @@ function listConditions(query: InstancePageQuery): { conditions: string[]; value
     conditions.push(`i."deploymentMethod" = ${param(query.deploymentMethod, '"DeploymentMethod"')}`);
   if (query.subscriptionTier)
     conditions.push(`i."subscriptionTier" = ${param(query.subscriptionTier, '"SubscriptionTier"')}`);
-  if (query.nameContains) conditions.push(`i.name ILIKE ${param(containing(query.nameContains), 'text')}`);
+  if (query.nameContains)
+    conditions.push(`i.name ILIKE ${param(`%${escapeLikePattern(query.nameContains)}%`, 'text')}`);
   return { conditions, values };
 }
 

@@ -12,6 +12,9 @@ import type { Role } from '../generated/prisma/enums.js';
 import { InvalidInputError, NotAuthenticatedError, NotAuthorizedError } from './errors/error-classes.js';
 import './input-guard.js';
 
+/** Items of a connection page: when `first`/`last` is not given, and at most. */
+export const CONNECTION_PAGE_SIZE = { defaultSize: 20, maxSize: 100 } as const;
+
 const roleRank: Record<Role, number> = { VIEWER: 1, OPERATOR: 2, ADMIN: 3 };
 
 export const builder = new SchemaBuilder<{
@@ -75,8 +78,8 @@ export const builder = new SchemaBuilder<{
             if (info.parentType.name !== 'Mutation')
               process.emitWarning(`Prisma query was unused in resolver for ${info.parentType.name}.${info.fieldName}`);
           },
-    defaultConnectionSize: 20,
-    maxConnectionSize: 100,
+    defaultConnectionSize: CONNECTION_PAGE_SIZE.defaultSize,
+    maxConnectionSize: CONNECTION_PAGE_SIZE.maxSize,
   },
   relay: {
     clientMutationId: 'omit',

@@ -1,5 +1,7 @@
-// Substring filters typed by people: `%`, `_` and `\` are matched as themselves, not as
-// SQL LIKE wildcards (Prisma's `contains` hands them to ILIKE unescaped).
+// Case-insensitive substring filters for Prisma's `contains`, which hands its text to
+// ILIKE unescaped: the text is escaped first, so wildcards match as typed.
+import { escapeLikePattern } from '../db/like-pattern.js';
+
 export function containsText(text: string): { contains: string; mode: 'insensitive' } {
-  return { contains: text.replace(/[\\%_]/g, (character) => `\\${character}`), mode: 'insensitive' };
+  return { contains: escapeLikePattern(text), mode: 'insensitive' };
 }

@@ -4,7 +4,7 @@
 // instance, and of its latest rows the asked columns, which travel on the instance's row
 // so `health`, `latestBackup` and `latestDeployment` resolve without a statement. A field
 // this cannot map to a column gets every (bounded) column.
-import type { GraphQLResolveInfo } from 'graphql';
+import type { FieldNode, GraphQLResolveInfo } from 'graphql';
 import { formatPrismaCursor, parsePrismaCursor } from '@pothos/plugin-prisma';
 import { resolveCursorConnection, type DefaultConnectionArguments } from '@pothos/plugin-relay';
 import type { GraphQLContext } from '../../context.js';
@@ -13,8 +13,10 @@ import {
   readInstancePage,
   type InstanceListingRow,
   type InstanceOrderField,
+  type InstancePageQuery,
 } from '../../db/instance-page.js';
 import { boundedColumns, type LatestRead } from '../../db/latest-per-instance.js';
+import { CONNECTION_PAGE_SIZE } from '../builder.js';
 import { selectedFieldNames } from '../selection.js';
 import { companyOf } from '../tenancy.js';
 import type { DeploymentMethod, InstanceStatus, SubscriptionTier } from '../../generated/prisma/enums.js';
@@ -60,7 +62,37 @@ interface InstanceOrderArgs {
   direction?: 'asc' | 'desc' | null;
 }
 
-export const INSTANCE_PAGE_SIZE = { defaultSize: 20, maxSize: 100 };
+/** What a selection of `instances` reads: columns, latest rows, whether the count. */
+type ReadPlan = Pick<InstancePageQuery, 'columns' | 'latest' | 'withTotalCount'>;
+
+function planOf(info: GraphQLResolveInfo): ReadPlan {
+  const asked = selectedFieldNames(info, ['edges', 'node']);
+  return {
+    columns: instanceColumns(asked),
+    latest: (Object.keys(LATEST_FIELDS) as Array<keyof typeof LATEST_FIELDS>)
+      .filter((field) => asked.has(field))
+      .map((field) => ({
+        table: LATEST_FIELDS[field],
+        columns: latestColumns(LATEST_FIELDS[field], selectedFieldNames(info, ['edges', 'node', field])),
+      })),
+    withTotalCount: selectedFieldNames(info).has('totalCount'),
+  };
+}
+
+/**
+ * The plan of a field of a parsed document, made once: Yoga keeps parsed documents, and a
+ * plan depends only on the document (fields under @skip/@include count as asked).
+ */
+const plans = new WeakMap<FieldNode, ReadPlan>();
+function readPlanOf(info: GraphQLResolveInfo): ReadPlan {
+  const field = info.fieldNodes.length === 1 ? info.fieldNodes[0]! : null;
+  let plan = field ? plans.get(field) : undefined;
+  if (!plan) {
+    plan = planOf(info);
+    if (field) plans.set(field, plan);
+  }
+  return plan;
+}
 
 const cursorOf = (row: InstanceListingRow) => formatPrismaCursor(row, 'id');
 const instanceIdOf = (cursor: string | undefined) => (cursor === undefined ? null : String(parsePrismaCursor(cursor)));
@@ -70,17 +102,11 @@ export async function instancePage(
   info: GraphQLResolveInfo,
   args: DefaultConnectionArguments & { filter?: InstanceFilterArgs | null; orderBy?: InstanceOrderArgs | null },
 ) {
-  const asked = selectedFieldNames(info, ['edges', 'node']);
-  const latest = (Object.keys(LATEST_FIELDS) as Array<keyof typeof LATEST_FIELDS>)
-    .filter((field) => asked.has(field))
-    .map((field): LatestRead => ({
-      table: LATEST_FIELDS[field],
-      columns: latestColumns(LATEST_FIELDS[field], selectedFieldNames(info, ['edges', 'node', field])),
-    }));
+  const plan = readPlanOf(info);
   const caller = context.caller;
   let totalCount: number | null = null;
   const connection = await resolveCursorConnection<Promise<InstanceListingRow[]>>(
-    { args, ...INSTANCE_PAGE_SIZE, toCursor: cursorOf },
+    { args, ...CONNECTION_PAGE_SIZE, toCursor: cursorOf },
     async ({ after, before, limit, inverted }) => {
       const page = await readInstancePage(context.sql, {
         companyId: companyOf(context),
@@ -96,9 +122,7 @@ export async function instancePage(
         before: instanceIdOf(before),
         limit,
         inverted,
-        columns: instanceColumns(asked),
-        latest,
-        withTotalCount: selectedFieldNames(info).has('totalCount'),
+        ...plan,
       });
       totalCount = page.totalCount;
       return page.rows;

@@ -28,8 +28,8 @@ function sameSecret(given: string, expected: string): boolean {
 
 export interface AuthenticateDeps {
   prisma: PrismaClient;
-  /** when given, the key is read with plain SQL: every request pays this lookup */
-  sql?: SqlReader;
+  /** the key is read with plain SQL: every request pays this lookup */
+  sql: SqlReader;
   platformAdminToken?: string;
   /** keys whose last use this process is recording (one write per key and minute); see lastUseRecorder */
   lastUse?: LastUseRecorder;
@@ -74,20 +74,10 @@ async function recordUse(prisma: PrismaClient, apiKeyId: string, now: number): P
   });
 }
 
-const KEY_COLUMNS = {
-  id: true,
-  companyId: true,
-  role: true,
-  revokedAt: true,
-  lastUsedAt: true,
-  expiresAt: true,
-  instanceIds: true,
-} as const;
-type KeyRow = Pick<ApiKey, keyof typeof KEY_COLUMNS>;
+type KeyRow = Pick<ApiKey, 'id' | 'companyId' | 'role' | 'revokedAt' | 'lastUsedAt' | 'expiresAt' | 'instanceIds'>;
 
-async function findKey(deps: AuthenticateDeps, tokenHash: string): Promise<KeyRow | null> {
-  if (!deps.sql) return deps.prisma.apiKey.findUnique({ where: { tokenHash }, select: KEY_COLUMNS });
-  const [key] = await deps.sql.rows<KeyRow>(
+async function findKey(sql: SqlReader, tokenHash: string): Promise<KeyRow | null> {
+  const [key] = await sql.rows<KeyRow>(
     'SELECT id, "companyId", role::text AS role, "revokedAt", "lastUsedAt", "expiresAt", "instanceIds"::text[] AS "instanceIds" FROM "ApiKey" WHERE "tokenHash" = $1',
     [tokenHash],
   );
@@ -99,7 +89,7 @@ export async function authenticate(deps: AuthenticateDeps, token: string): Promi
   if (deps.platformAdminToken && sameSecret(token, deps.platformAdminToken)) {
     return { kind: 'platformAdmin' };
   }
-  const key = await findKey(deps, hashApiToken(token));
+  const key = await findKey(deps.sql, hashApiToken(token));
   const now = Date.now();
   if (!key || key.revokedAt || (key.expiresAt && key.expiresAt.getTime() <= now)) return null;
   const stale = !key.lastUsedAt || now - key.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS;

@@ -9,7 +9,8 @@ import type { Prisma, PrismaClient } from '../../generated/prisma/client.js';
 import { eventInstanceId, type FleetEventPayload, type PubSub } from '../../pubsub.js';
 import { enqueueDeliveries } from '../webhooks/webhooks.js';
 
-type Subject = {
+/** The object whose status changed, as an event names it. */
+export type Subject = {
   id: string;
   companyId: string;
   status: string;

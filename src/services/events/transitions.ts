@@ -5,7 +5,7 @@
 import type { Backup, Deployment, OdooInstance, Prisma, PrismaClient, Restore } from '../../generated/prisma/client.js';
 import type { BackupStatus, DeploymentStatus, InstanceStatus, RestoreStatus } from '../../generated/prisma/enums.js';
 import type { FleetEventPayload, PubSub } from '../../pubsub.js';
-import { publishRecorded, recordFleetEvent } from './outbox.js';
+import { publishRecorded, recordFleetEvent, type Subject } from './outbox.js';
 
 /** What each kind of status-carrying object is in the database. */
 interface Subjects {
@@ -55,14 +55,6 @@ export async function currentStatus(
 ): Promise<string | null> {
   return (await tables[kind].statusOf(db, id))?.status ?? null;
 }
-
-type Subject = {
-  id: string;
-  companyId: string;
-  status: string;
-  instanceId?: string | null;
-  targetInstanceId?: string | null;
-};
 
 /**
  * Inside the caller's transaction: records the event of an object that was created

@@ -5,6 +5,7 @@
 // leases run out. Without Redis the count is this process's.
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { connectLimitsRedis } from './limits-redis.js';
 
 export interface ConnectionSlots {
   /** takes a slot for a new connection of the key; false when the key holds `limit` already */
@@ -98,13 +99,7 @@ export function redisConnectionSlots(
 /** The connection slots of a server: shared through Redis when `redisUrl` is given. */
 export async function openConnectionSlots(settings: { redisUrl?: string; perKey: number }): Promise<ConnectionSlots> {
   if (!settings.redisUrl) return localConnectionSlots(settings.perKey);
-  const { Redis: RedisClient } = await import('ioredis');
-  const redis = new RedisClient(settings.redisUrl, {
-    lazyConnect: true,
-    maxRetriesPerRequest: 1,
-    enableAutoPipelining: true,
-  });
-  await redis.connect();
+  const redis = await connectLimitsRedis(settings.redisUrl);
   const slots = redisConnectionSlots(redis, settings.perKey);
   return {
     ...slots,

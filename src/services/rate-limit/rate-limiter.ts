@@ -5,6 +5,7 @@
 // (draft-ietf-httpapi-ratelimit-headers), and a spent budget is a 429 with Retry-After.
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { connectLimitsRedis } from './limits-redis.js';
 
 export interface Policy {
   /** the policy's name in the headers */
@@ -130,13 +131,7 @@ export async function openRequestLimits(settings: {
     perAddress: { name: 'address', quota: settings.perAddressPerMinute, windowSeconds: 60 },
   };
   if (!settings.redisUrl) return { limits: createRequestLimits(memoryCounterStore(), policies), close: async () => {} };
-  const { Redis: RedisClient } = await import('ioredis');
-  const redis = new RedisClient(settings.redisUrl, {
-    lazyConnect: true,
-    maxRetriesPerRequest: 1,
-    enableAutoPipelining: true,
-  });
-  await redis.connect();
+  const redis = await connectLimitsRedis(settings.redisUrl);
   return {
     limits: createRequestLimits(redisCounterStore(redis), policies),
     async close() {
